@@ -1,0 +1,76 @@
+/* http.h: a minimal, strict HTTP/1.1 client over TCP or OpenSSL TLS, used
+ * inside setuid sudo by pam_approve and by approvalctl. No proxies, no
+ * environment: the URL, the CA file and the token come from the caller.
+ * Every phase (DNS, connect, TLS, write, read) is bounded by one absolute
+ * deadline on CLOCK_MONOTONIC. One request per connection
+ * ("Connection: close"). */
+#ifndef APPROVE_HTTP_H
+#define APPROVE_HTTP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include "buf.h"
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t approve_now_ms(void);
+
+struct approve_url {
+	int tls;		/* 1 for https */
+	char *host;		/* without brackets for IPv6 literals */
+	char *port;		/* "80"/"443" when absent */
+	char *path;		/* base path without trailing '/', "" for none */
+};
+/* Accepts http:// and https:// only; no userinfo, query or fragment;
+ * host is a DNS name, IPv4 or [IPv6]; port 1..65535. 0 or -EINVAL + err. */
+int approve_url_parse(const char *url, struct approve_url *out,
+		      char *err, size_t errlen);
+void approve_url_release(struct approve_url *u);
+
+struct approve_http_opts {
+	const char *url;	/* base URL, e.g. "https://approvald.example:8443" */
+	const char *ca_file;	/* PEM bundle for https; NULL means
+				 * /etc/ssl/certs/ca-certificates.crt (never the
+				 * environment, never SSL_CERT_FILE) */
+	const char *token;	/* bearer token or NULL */
+};
+
+struct approve_http_response {
+	int status;		/* 100..599 */
+	char *content_type;	/* malloc'd, NULL when absent */
+	struct approve_buf body;	/* de-chunked body, <= APPROVE_RESPONSE_MAX */
+};
+void approve_http_response_free(struct approve_http_response *r);
+
+/* Result classes. A negative return is one of:
+ *  APPROVE_HTTP_UNREACHABLE: no TCP connection could be established before
+ *    the deadline (name did not resolve, refused, unreachable, connect
+ *    timeout). Only this class may lead to failmode=open.
+ *  any other negative errno (-ETIMEDOUT, -EPROTO, -ECONNRESET, -EMSGSIZE, ...):
+ *    the server was reached but the exchange failed (TLS verification,
+ *    garbage, truncation, oversize, timeout after connect). Callers treat it
+ *    as a denial. */
+#define APPROVE_HTTP_UNREACHABLE (-EHOSTUNREACH)
+
+/* Send one request. path is appended to the URL's base path (must start
+ * with '/'; may contain a query string). body may be NULL (no body);
+ * content_type defaults to application/json when body is given.
+ * Returns 0 when a complete, well-formed response (any status) was read. */
+int approve_http_request(const struct approve_http_opts *o, const char *method,
+			 const char *path, const char *body, size_t body_len,
+			 uint64_t deadline_ms,
+			 struct approve_http_response **out,
+			 char *err, size_t errlen);
+
+/* The response parser, exposed for unit tests and fuzzing. data/len is
+ * everything read so far; eof says the peer closed. Returns 1 when a
+ * complete response is in data (and fills *out), 0 when more bytes are
+ * needed (only possible while !eof), or a negative errno: -EPROTO for
+ * garbage (bad status line, bad header, bad chunk syntax, conflicting
+ * lengths, NUL in headers), -EMSGSIZE when headers exceed 16 KiB or the body
+ * exceeds APPROVE_RESPONSE_MAX, -ECONNRESET when eof truncates a response.
+ * Handles Content-Length, chunked transfer encoding, and close-delimited
+ * bodies; 1xx interim responses are skipped; HEAD is not used. */
+int approve_http_parse_response(const char *data, size_t len, int eof,
+				struct approve_http_response **out);
+
+#endif

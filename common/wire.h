@@ -1,0 +1,110 @@
+/* wire.h: the JSON wire types shared by pam_approve, approvald and
+ * approvalctl (json-c). See docs/api.md for the protocol.
+ *
+ * Parsing of client-to-server bodies (request context, decision) is strict:
+ * a JSON object is required, required fields must be present with the right
+ * type, unknown fields are rejected, strings must be valid UTF-8 without NUL
+ * (\u0000) and within the length limits below. Parsing of server-to-client
+ * bodies (status) checks types and bounds of the fields it uses and ignores
+ * fields it does not know (forward compatibility). Any violation: -EINVAL
+ * and a one-line message in err; nothing is half-filled. */
+#ifndef APPROVE_WIRE_H
+#define APPROVE_WIRE_H
+#include <stddef.h>
+#include "code.h"
+#include "secret.h"
+
+#define APPROVE_BODY_MAX (64 * 1024)	/* any request body */
+#define APPROVE_RESPONSE_MAX (1024 * 1024)	/* any response body the client reads */
+
+/* Field length limits in bytes (UTF-8). */
+#define APPROVE_LEN_NAME 256		/* service, user, target_user, tty, rhost, hostname */
+#define APPROVE_LEN_COMMAND 8192	/* command, sudo_command */
+#define APPROVE_LEN_CWD 4096
+#define APPROVE_LEN_REASON 1024
+#define APPROVE_LEN_TICKET 256
+#define APPROVE_LEN_COMMENT 2048
+#define APPROVE_LEN_URL 2048
+
+enum approve_state {
+	APPROVE_STATE_INVALID = -1,
+	APPROVE_PENDING = 0,
+	APPROVE_APPROVED,
+	APPROVE_DENIED,
+	APPROVE_EXPIRED,
+	APPROVE_CANCELLED,
+};
+/* "pending", "approved", ... ; NULL for an invalid state. */
+const char *approve_state_name(enum approve_state s);
+/* APPROVE_STATE_INVALID for anything that is not exactly one of the words. */
+enum approve_state approve_state_parse(const char *s);
+
+/* What the module reports about an elevation (POST /v1/requests).
+ * Required: service, user, uid (>= 0), target_user, command, hostname.
+ * Optional (NULL when absent): sudo_command, tty, rhost, cwd, reason, ticket. */
+struct approve_ctx {
+	char *service;
+	char *user;
+	long long uid;
+	char *target_user;
+	char *command;
+	char *sudo_command;
+	char *tty;
+	char *rhost;
+	char *cwd;
+	char *hostname;
+	char *reason;
+	char *ticket;
+};
+void approve_ctx_free(struct approve_ctx *c);
+/* Validates like the parser (so the module never sends what the server
+ * would refuse) and encodes; *out is malloc'd JSON. 0, -EINVAL, -ENOMEM. */
+int approve_ctx_to_json(const struct approve_ctx *c, char **out,
+			char *err, size_t errlen);
+int approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
+			  char *err, size_t errlen);
+/* Digest binding a decision to exactly this elevation: sha256 hex over
+ * "approve-v1" and the fields hostname, uid (decimal), user, target_user,
+ * service, command, sudo_command, cwd, tty, each as <decimal length>:<bytes>
+ * (absent = "-"). Server and module compute it independently. 0 or -EIO. */
+int approve_ctx_digest(const struct approve_ctx *c,
+		       char out[APPROVE_HASH_HEX_LEN + 1]);
+
+/* The server's answer to create, wait and cancel (and the summary of a
+ * request in approver listings).
+ * Required in JSON: id (uuid), status (state word). Optional: code, url,
+ * digest, comment (decision comment), decided_by, expires_at (ISO 8601 text). */
+struct approve_status {
+	char id[APPROVE_UUID_LEN + 1];
+	char code[APPROVE_CODE_LEN + 1];	/* "" when absent */
+	enum approve_state state;
+	char digest[APPROVE_HASH_HEX_LEN + 1];	/* "" when absent */
+	char *url;		/* NULL when absent; <= APPROVE_LEN_URL */
+	char *comment;		/* NULL when absent; <= APPROVE_LEN_COMMENT */
+	char *decided_by;	/* NULL when absent; <= APPROVE_LEN_NAME */
+	char *expires_at;	/* NULL when absent; <= 64 */
+};
+void approve_status_free(struct approve_status *s);
+int approve_status_to_json(const struct approve_status *s, char **out);
+int approve_status_from_json(const char *json, size_t len,
+			     struct approve_status **out, char *err, size_t errlen);
+
+/* Approve/deny body: optional {"comment": "..."}; an empty body (len 0) is
+ * allowed and means no comment. *comment is NULL or malloc'd. */
+int approve_decision_to_json(const char *comment, char **out);
+int approve_decision_from_json(const char *json, size_t len, char **comment,
+			       char *err, size_t errlen);
+
+/* Error body {"error": "...", "detail": "..."} (detail optional). */
+int approve_error_to_json(const char *error, const char *detail, char **out);
+/* *error / *detail malloc'd (detail may be NULL). */
+int approve_error_from_json(const char *json, size_t len, char **error,
+			    char **detail);
+
+/* Copy s into a new string for display through a PAM conversation or a
+ * terminal: control characters (C0, DEL, C1 and ESC sequences) become '?',
+ * invalid UTF-8 bytes become '?', and the result is cut to at most max bytes
+ * (at a character boundary, "..." appended when cut). NULL on ENOMEM. */
+char *approve_sanitize_display(const char *s, size_t len, size_t max);
+
+#endif
