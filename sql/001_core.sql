@@ -179,3 +179,25 @@ RETURNS void LANGUAGE sql SET search_path = '' AS $$
     INSERT INTO approval.request_events (request_id, kind, actor, detail)
     VALUES (req, 'self_approval_refused', approver_login, what);
 $$;
+
+-- Roles. approval_app is what approvald logs in as: it reads and writes
+-- requests but never deletes, and cannot alter the schema. approval_auditor
+-- reads everything (reports, history) and writes nothing. Migrations run as
+-- the schema owner (a superuser or the database owner), never as these.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'approval_app') THEN
+        CREATE ROLE approval_app LOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'approval_auditor') THEN
+        CREATE ROLE approval_auditor LOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA approval TO approval_app, approval_auditor;
+GRANT SELECT ON approval.hosts, approval.approvers, approval.api_tokens TO approval_app;
+GRANT UPDATE (password_hash) ON approval.approvers TO approval_app;
+GRANT SELECT, INSERT, UPDATE ON approval.requests TO approval_app;
+GRANT SELECT, INSERT ON approval.request_events TO approval_app;
+GRANT USAGE ON SEQUENCE approval.request_events_id_seq TO approval_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA approval TO approval_auditor;
+GRANT EXECUTE ON FUNCTION approval.record_self_approval_attempt(uuid, text, text) TO approval_app;
