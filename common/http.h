@@ -51,7 +51,12 @@ void approve_http_response_free(struct approve_http_response *r);
  *    as a denial. */
 #define APPROVE_HTTP_UNREACHABLE (-EHOSTUNREACH)
 
-/* Send one request. path is appended to the URL's base path (must start
+/* Signals: the client never retries a poll()/read()/write() interrupted by a
+ * signal; it returns -EINTR at once so the caller (the PAM module's wait
+ * loop with its SIGINT/SIGTERM/SIGHUP handlers) can cancel. Nothing is
+ * half-kept: a later call opens a new connection.
+ *
+ * Send one request. path is appended to the URL's base path (must start
  * with '/'; may contain a query string). body may be NULL (no body);
  * content_type defaults to application/json when body is given.
  * Returns 0 when a complete, well-formed response (any status) was read. */
