@@ -27,4 +27,10 @@ char *approve_buf_take(struct approve_buf *b);
 /* Free the data and reset; accepts NULL. */
 void approve_buf_release(struct approve_buf *b);
 
+/* One-line error message into a caller's buffer (err may be NULL or
+ * errlen 0: nothing is written). A message cut at errlen stays
+ * NUL-terminated. Used by every common/ function that takes err/errlen. */
+void approve_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -101,6 +101,10 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points above U+10FFFF), else 0. NUL bytes count as valid here. */
+int approve_utf8_valid(const char *s, size_t n);
+
 /* Copy s into a new string for display through a PAM conversation or a
  * terminal: control characters (C0, DEL, C1 and ESC sequences) become '?',
  * invalid UTF-8 bytes become '?', and the result is cut to at most max bytes

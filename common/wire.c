@@ -1,0 +1,921 @@
+/* wire.c: owns the JSON wire types of docs/api.md (request context, status,
+ * decision, error) with json-c: strict parsing of client-to-server bodies
+ * (object only, known fields only, exact types, UTF-8 without NUL, length
+ * limits, no duplicate keys), tolerant-but-bounded parsing of server
+ * answers, encoding, the context digest, and display sanitising. Parsers
+ * fill nothing on failure. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "wire.h"
+
+#define JSON_DEPTH 8
+#define LEN_EXPIRES 64
+#define LEN_ERROR 256
+
+/* ---- UTF-8 ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 when the bytes
+ * are not one (overlong, surrogate, > U+10FFFF, truncated). *cp gets the
+ * code point. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int
+approve_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t k;
+
+	while (n) {
+		k = utf8_seq(p, n, &cp);
+		if (k == 0)
+			return 0;
+		p += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/* ---- parsing helpers ---- */
+
+/* Parse json/len into a top-level object. Rejects: raw NUL, \u0000 escapes
+ * anywhere (json-c would silently cut keys at them), invalid UTF-8, depth >
+ * JSON_DEPTH, trailing non-blank bytes, non-objects, duplicate top-level
+ * keys (json-c keeps only the last one, which would let a body say two
+ * things). */
+static int
+json_scan_top_keys(const char *s, size_t n)
+{
+	size_t i, keys = 0;
+	int depth = 0, in_str = 0, esc = 0, str_depth = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"') {
+				size_t j = i + 1;
+
+				in_str = 0;
+				while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+						 s[j] == '\n' || s[j] == '\r'))
+					j++;
+				if (str_depth == 1 && j < n && s[j] == ':')
+					keys++;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+			str_depth = depth;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return (int)(keys > INT32_MAX ? INT32_MAX : keys);
+}
+
+static int
+has_nul_escape(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' &&
+		    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+			return 1;
+		i++;	/* skip the escaped character ("\\\\" included) */
+	}
+	return 0;
+}
+
+static int
+json_parse_object(const char *json, size_t len, size_t max,
+		  struct json_object **out, char *err, size_t errlen)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *o = NULL;
+	enum json_tokener_error je;
+	size_t end;
+	int r = -EINVAL;
+
+	*out = NULL;
+	if (!json || len == 0) {
+		approve_errf(err, errlen, "empty body");
+		goto out;
+	}
+	if (len > max || len > INT32_MAX) {
+		approve_errf(err, errlen, "body over %zu bytes", max);
+		goto out;
+	}
+	if (memchr(json, '\0', len)) {
+		approve_errf(err, errlen, "NUL byte in body");
+		goto out;
+	}
+	if (has_nul_escape(json, len)) {
+		approve_errf(err, errlen, "\\u0000 in a string");
+		goto out;
+	}
+	if (!approve_utf8_valid(json, len)) {
+		approve_errf(err, errlen, "invalid UTF-8");
+		goto out;
+	}
+	tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok) {
+		approve_errf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	je = json_tokener_get_error(tok);
+	if (!o || je != json_tokener_success) {
+		if (je == json_tokener_continue)
+			approve_errf(err, errlen, "malformed JSON: truncated or not an object");
+		else
+			approve_errf(err, errlen, "malformed JSON: %s", json_tokener_error_desc(je));
+		goto out;
+	}
+	end = json_tokener_get_parse_end(tok);
+	for (; end < len; end++) {
+		char c = json[end];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			approve_errf(err, errlen, "malformed JSON: trailing data");
+			goto out;
+		}
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		approve_errf(err, errlen, "body is not a JSON object");
+		goto out;
+	}
+	if (json_scan_top_keys(json, len) != json_object_object_length(o)) {
+		approve_errf(err, errlen, "duplicate field");
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+	r = 0;
+out:
+	json_object_put(o);
+	if (tok)
+		json_tokener_free(tok);
+	return r;
+}
+
+/* Read an optional string field: absent or null leaves *dst NULL. A
+ * present value must be a string, valid UTF-8 without NUL, <= max bytes,
+ * and non-empty when nonempty is set. */
+static int
+get_str(struct json_object *o, const char *key, size_t max, int required,
+	int nonempty, char **dst, char *err, size_t errlen)
+{
+	struct json_object *v;
+	const char *s;
+	int n;
+
+	*dst = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
+		if (required) {
+			approve_errf(err, errlen, "missing field \"%s\"", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		approve_errf(err, errlen, "field \"%s\" must be a string", key);
+		return -EINVAL;
+	}
+	s = json_object_get_string(v);
+	n = json_object_get_string_len(v);
+	if (!s || n < 0 || strlen(s) != (size_t)n) {
+		approve_errf(err, errlen, "field \"%s\" holds a NUL", key);
+		return -EINVAL;
+	}
+	if ((size_t)n > max) {
+		approve_errf(err, errlen, "field \"%s\" over %zu bytes", key, max);
+		return -EINVAL;
+	}
+	if (nonempty && n == 0) {
+		approve_errf(err, errlen, "field \"%s\" is empty", key);
+		return -EINVAL;
+	}
+	if (!approve_utf8_valid(s, (size_t)n)) {
+		approve_errf(err, errlen, "field \"%s\" is not valid UTF-8", key);
+		return -EINVAL;
+	}
+	*dst = strndup(s, (size_t)n);
+	if (!*dst) {
+		approve_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Only the listed keys may appear. */
+static int
+check_known(struct json_object *o, const char *const *known, char *err,
+	    size_t errlen)
+{
+	size_t i;
+
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (i = 0; known[i]; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (!known[i]) {
+			char shown[64];
+
+			/* the key is client text: show a bounded, printable form */
+			for (i = 0; key[i] && i < sizeof(shown) - 1; i++)
+				shown[i] = ((unsigned char)key[i] < 0x20 ||
+					    (unsigned char)key[i] >= 0x7f) ? '?' : key[i];
+			shown[i] = '\0';
+			approve_errf(err, errlen, "unknown field \"%s\"", shown);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static char *
+json_dup_out(struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return s ? strdup(s) : NULL;
+}
+
+/* Serialise o into *out and drop o. 0 or -ENOMEM. */
+static int
+json_emit(struct json_object *o, char **out)
+{
+	*out = json_dup_out(o);
+	json_object_put(o);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Add key: s when s is not NULL. */
+static int
+add_str(struct json_object *o, const char *key, const char *s)
+{
+	struct json_object *v;
+
+	if (!s)
+		return 0;
+	v = json_object_new_string(s);
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- states ---- */
+
+static const char *const state_names[] = {
+	[APPROVE_PENDING] = "pending",
+	[APPROVE_APPROVED] = "approved",
+	[APPROVE_DENIED] = "denied",
+	[APPROVE_EXPIRED] = "expired",
+	[APPROVE_CANCELLED] = "cancelled",
+};
+
+const char *
+approve_state_name(enum approve_state s)
+{
+	if ((int)s < 0 || (size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return NULL;
+	return state_names[s];
+}
+
+enum approve_state
+approve_state_parse(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return APPROVE_STATE_INVALID;
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return (enum approve_state)i;
+	return APPROVE_STATE_INVALID;
+}
+
+/* ---- request context ---- */
+
+struct ctx_field {
+	const char *name;
+	size_t off;
+	size_t max;
+	int required;
+};
+
+#define CTX_F(f, m, req) { #f, offsetof(struct approve_ctx, f), m, req }
+static const struct ctx_field ctx_fields[] = {
+	CTX_F(service, APPROVE_LEN_NAME, 1),
+	CTX_F(user, APPROVE_LEN_NAME, 1),
+	CTX_F(target_user, APPROVE_LEN_NAME, 1),
+	CTX_F(command, APPROVE_LEN_COMMAND, 1),
+	CTX_F(sudo_command, APPROVE_LEN_COMMAND, 0),
+	CTX_F(tty, APPROVE_LEN_NAME, 0),
+	CTX_F(rhost, APPROVE_LEN_NAME, 0),
+	CTX_F(cwd, APPROVE_LEN_CWD, 0),
+	CTX_F(hostname, APPROVE_LEN_NAME, 1),
+	CTX_F(reason, APPROVE_LEN_REASON, 0),
+	CTX_F(ticket, APPROVE_LEN_TICKET, 0),
+};
+#define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
+#define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
+
+#define UID_MAX_WIRE 4294967295LL
+
+void
+approve_ctx_free(struct approve_ctx *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < N_CTX_FIELDS; i++)
+		free(*CTX_STR(c, i));
+	free(c);
+}
+
+static int
+ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
+{
+	size_t i, n;
+
+	for (i = 0; i < N_CTX_FIELDS; i++) {
+		const char *s = *CTX_STR(c, i);
+
+		if (!s) {
+			if (ctx_fields[i].required) {
+				approve_errf(err, errlen, "missing field \"%s\"", ctx_fields[i].name);
+				return -EINVAL;
+			}
+			continue;
+		}
+		n = strlen(s);
+		if (n > ctx_fields[i].max) {
+			approve_errf(err, errlen, "field \"%s\" over %zu bytes",
+				 ctx_fields[i].name, ctx_fields[i].max);
+			return -EINVAL;
+		}
+		if (ctx_fields[i].required && n == 0) {
+			approve_errf(err, errlen, "field \"%s\" is empty", ctx_fields[i].name);
+			return -EINVAL;
+		}
+		if (!approve_utf8_valid(s, n)) {
+			approve_errf(err, errlen, "field \"%s\" is not valid UTF-8",
+				 ctx_fields[i].name);
+			return -EINVAL;
+		}
+	}
+	if (c->uid < 0 || c->uid > UID_MAX_WIRE) {
+		approve_errf(err, errlen, "field \"uid\" out of range");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+approve_ctx_to_json(const struct approve_ctx *c, char **out, char *err,
+		    size_t errlen)
+{
+	struct json_object *o = NULL, *v;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	r = ctx_validate(c, err, errlen);
+	if (r < 0)
+		return r;
+	r = -ENOMEM;
+	o = json_object_new_object();
+	if (!o)
+		goto out;
+	for (i = 0; i < N_CTX_FIELDS; i++) {
+		if (add_str(o, ctx_fields[i].name, *CTX_STR(c, i)) < 0)
+			goto out;
+		if (strcmp(ctx_fields[i].name, "user") == 0) {
+			v = json_object_new_int64(c->uid);
+			if (!v || json_object_object_add(o, "uid", v) != 0) {
+				json_object_put(v);
+				goto out;
+			}
+		}
+	}
+	*out = json_dup_out(o);
+	if (!*out)
+		goto out;
+	if (strlen(*out) > APPROVE_BODY_MAX) {
+		free(*out);
+		*out = NULL;
+		approve_errf(err, errlen, "request body over %d bytes", APPROVE_BODY_MAX);
+		r = -EINVAL;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r == -ENOMEM)
+		approve_errf(err, errlen, "out of memory");
+	json_object_put(o);
+	return r;
+}
+
+int
+approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
+		      char *err, size_t errlen)
+{
+	static const char *const known[] = {
+		"service", "user", "uid", "target_user", "command", "sudo_command",
+		"tty", "rhost", "cwd", "hostname", "reason", "ticket", NULL,
+	};
+	struct json_object *o = NULL, *v;
+	struct approve_ctx *c = NULL;
+	int64_t uid;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	r = json_parse_object(json, len, APPROVE_BODY_MAX, &o, err, errlen);
+	if (r < 0)
+		goto out;
+	r = check_known(o, known, err, errlen);
+	if (r < 0)
+		goto out;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		approve_errf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < N_CTX_FIELDS; i++) {
+		r = get_str(o, ctx_fields[i].name, ctx_fields[i].max,
+			    ctx_fields[i].required, ctx_fields[i].required,
+			    CTX_STR(c, i), err, errlen);
+		if (r < 0)
+			goto out;
+	}
+	if (!json_object_object_get_ex(o, "uid", &v) || v == NULL) {
+		approve_errf(err, errlen, "missing field \"uid\"");
+		r = -EINVAL;
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		approve_errf(err, errlen, "field \"uid\" must be an integer");
+		r = -EINVAL;
+		goto out;
+	}
+	/* json-c keeps values above INT64_MAX as uint64; get_int64 then
+	 * saturates at INT64_MAX, which the range check refuses */
+	errno = 0;
+	uid = json_object_get_int64(v);
+	if (uid < 0 || uid > UID_MAX_WIRE) {
+		approve_errf(err, errlen, "field \"uid\" out of range");
+		r = -EINVAL;
+		goto out;
+	}
+	c->uid = uid;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	approve_ctx_free(c);
+	json_object_put(o);
+	return r;
+}
+
+static int
+digest_field(EVP_MD_CTX *md, const char *s)
+{
+	char pre[32];
+	int n;
+
+	if (!s)
+		return EVP_DigestUpdate(md, "-", 1) == 1 ? 0 : -EIO;
+	n = snprintf(pre, sizeof(pre), "%zu:", strlen(s));
+	if (n < 0 || (size_t)n >= sizeof(pre))
+		return -EIO;
+	if (EVP_DigestUpdate(md, pre, (size_t)n) != 1 ||
+	    EVP_DigestUpdate(md, s, strlen(s)) != 1)
+		return -EIO;
+	return 0;
+}
+
+int
+approve_ctx_digest(const struct approve_ctx *c,
+		   char out[APPROVE_HASH_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0, i;
+	EVP_MD_CTX *md = NULL;
+	char uid[32];
+	int r = -EIO, n;
+
+	n = snprintf(uid, sizeof(uid), "%lld", c->uid);
+	if (n < 0 || (size_t)n >= sizeof(uid))
+		goto out;
+	md = EVP_MD_CTX_new();
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, "approve-v1", 10) != 1)
+		goto out;
+	if (digest_field(md, c->hostname) < 0 || digest_field(md, uid) < 0 ||
+	    digest_field(md, c->user) < 0 || digest_field(md, c->target_user) < 0 ||
+	    digest_field(md, c->service) < 0 || digest_field(md, c->command) < 0 ||
+	    digest_field(md, c->sudo_command) < 0 || digest_field(md, c->cwd) < 0 ||
+	    digest_field(md, c->tty) < 0)
+		goto out;
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen * 2 != APPROVE_HASH_HEX_LEN)
+		goto out;
+	for (i = 0; i < dlen; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[APPROVE_HASH_HEX_LEN] = '\0';
+	r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+/* ---- status ---- */
+
+void
+approve_status_free(struct approve_status *s)
+{
+	if (!s)
+		return;
+	free(s->url);
+	free(s->comment);
+	free(s->decided_by);
+	free(s->expires_at);
+	free(s);
+}
+
+static int
+is_digest(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < APPROVE_HASH_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[APPROVE_HASH_HEX_LEN] == '\0';
+}
+
+int
+approve_status_to_json(const struct approve_status *s, char **out)
+{
+	struct json_object *o = NULL;
+	const char *st = approve_state_name(s->state);
+	int r = -EINVAL;
+
+	*out = NULL;
+	if (!st || !approve_uuid_valid(s->id) ||
+	    (s->code[0] && !approve_code_valid(s->code)) ||
+	    (s->digest[0] && !is_digest(s->digest)))
+		goto out;
+	r = -ENOMEM;
+	o = json_object_new_object();
+	if (!o || add_str(o, "id", s->id) < 0 ||
+	    (s->code[0] && add_str(o, "code", s->code) < 0) ||
+	    add_str(o, "status", st) < 0 ||
+	    add_str(o, "url", s->url) < 0 ||
+	    (s->digest[0] && add_str(o, "digest", s->digest) < 0) ||
+	    add_str(o, "expires_at", s->expires_at) < 0 ||
+	    add_str(o, "comment", s->comment) < 0 ||
+	    add_str(o, "decided_by", s->decided_by) < 0)
+		goto out;
+	*out = json_dup_out(o);
+	if (*out)
+		r = 0;
+out:
+	json_object_put(o);
+	return r;
+}
+
+int
+approve_status_from_json(const char *json, size_t len,
+			 struct approve_status **out, char *err, size_t errlen)
+{
+	struct json_object *o = NULL;
+	struct approve_status *s = NULL;
+	char *id = NULL, *code = NULL, *state = NULL, *digest = NULL;
+	int r;
+
+	*out = NULL;
+	r = json_parse_object(json, len, APPROVE_RESPONSE_MAX, &o, err, errlen);
+	if (r < 0)
+		goto out;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		approve_errf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = get_str(o, "id", APPROVE_UUID_LEN, 1, 1, &id, err, errlen)) < 0 ||
+	    (r = get_str(o, "status", 16, 1, 1, &state, err, errlen)) < 0 ||
+	    (r = get_str(o, "code", APPROVE_CODE_LEN, 0, 0, &code, err, errlen)) < 0 ||
+	    (r = get_str(o, "digest", APPROVE_HASH_HEX_LEN, 0, 0, &digest, err, errlen)) < 0 ||
+	    (r = get_str(o, "url", APPROVE_LEN_URL, 0, 0, &s->url, err, errlen)) < 0 ||
+	    (r = get_str(o, "comment", APPROVE_LEN_COMMENT, 0, 0, &s->comment, err, errlen)) < 0 ||
+	    (r = get_str(o, "decided_by", APPROVE_LEN_NAME, 0, 0, &s->decided_by, err, errlen)) < 0 ||
+	    (r = get_str(o, "expires_at", LEN_EXPIRES, 0, 0, &s->expires_at, err, errlen)) < 0)
+		goto out;
+	r = -EINVAL;
+	if (!approve_uuid_valid(id)) {
+		approve_errf(err, errlen, "field \"id\" is not a uuid");
+		goto out;
+	}
+	s->state = approve_state_parse(state);
+	if (s->state == APPROVE_STATE_INVALID) {
+		approve_errf(err, errlen, "field \"status\" is not a state");
+		goto out;
+	}
+	if (code && approve_code_normalize(code, s->code) < 0) {
+		approve_errf(err, errlen, "field \"code\" is not a request code");
+		goto out;
+	}
+	if (digest && !is_digest(digest)) {
+		approve_errf(err, errlen, "field \"digest\" is not 64 lowercase hex");
+		goto out;
+	}
+	memcpy(s->id, id, APPROVE_UUID_LEN + 1);
+	if (digest)
+		memcpy(s->digest, digest, APPROVE_HASH_HEX_LEN + 1);
+	*out = s;
+	s = NULL;
+	r = 0;
+out:
+	free(id);
+	free(code);
+	free(state);
+	free(digest);
+	approve_status_free(s);
+	json_object_put(o);
+	return r;
+}
+
+/* ---- decision ---- */
+
+/* {k1: v1, k2: v2} with NULL values left out; values must be UTF-8. */
+static int
+emit_strs(const char *k1, const char *v1, const char *k2, const char *v2,
+	  char **out)
+{
+	struct json_object *o;
+
+	*out = NULL;
+	if ((v1 && !approve_utf8_valid(v1, strlen(v1))) ||
+	    (v2 && !approve_utf8_valid(v2, strlen(v2))))
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o || add_str(o, k1, v1) < 0 || (k2 && add_str(o, k2, v2) < 0)) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return json_emit(o, out);
+}
+
+int
+approve_decision_to_json(const char *comment, char **out)
+{
+	*out = NULL;
+	if (comment && strlen(comment) > APPROVE_LEN_COMMENT)
+		return -EINVAL;
+	return emit_strs("comment", comment, NULL, NULL, out);
+}
+
+int
+approve_decision_from_json(const char *json, size_t len, char **comment,
+			   char *err, size_t errlen)
+{
+	static const char *const known[] = { "comment", NULL };
+	struct json_object *o = NULL;
+	int r;
+
+	*comment = NULL;
+	if (len == 0)
+		return 0;
+	r = json_parse_object(json, len, APPROVE_BODY_MAX, &o, err, errlen);
+	if (r < 0)
+		goto out;
+	r = check_known(o, known, err, errlen);
+	if (r < 0)
+		goto out;
+	r = get_str(o, "comment", APPROVE_LEN_COMMENT, 0, 0, comment, err, errlen);
+out:
+	json_object_put(o);
+	return r;
+}
+
+/* ---- error body ---- */
+
+int
+approve_error_to_json(const char *error, const char *detail, char **out)
+{
+	*out = NULL;
+	if (!error)
+		return -EINVAL;
+	return emit_strs("error", error, "detail", detail, out);
+}
+
+int
+approve_error_from_json(const char *json, size_t len, char **error,
+			char **detail)
+{
+	struct json_object *o = NULL;
+	char *e = NULL, *d = NULL;
+	int r;
+
+	*error = NULL;
+	*detail = NULL;
+	r = json_parse_object(json, len, APPROVE_RESPONSE_MAX, &o, NULL, 0);
+	if (r < 0)
+		goto out;
+	if ((r = get_str(o, "error", LEN_ERROR, 1, 1, &e, NULL, 0)) < 0 ||
+	    (r = get_str(o, "detail", APPROVE_LEN_COMMENT, 0, 0, &d, NULL, 0)) < 0)
+		goto out;
+	*error = e;
+	*detail = d;
+	e = d = NULL;
+out:
+	free(e);
+	free(d);
+	json_object_put(o);
+	return r;
+}
+
+/* ---- display ---- */
+
+/* Code points that must not reach a terminal or a PAM prompt verbatim:
+ * C0, DEL, C1, and the bidi/line controls that can make text read
+ * differently from what it is (U+200E/F, U+2028-202E, U+2066-2069). */
+static int
+cp_hostile(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Length of an escape sequence starting at ESC (or C1 CSI U+009B encoded
+ * as c2 9b): ESC [ params final, ESC ] ... BEL/ST, ESC x. At least 1. */
+static size_t
+esc_len(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n >= 2 && p[0] == 0x1b && p[1] == '[') {
+		for (i = 2; i < n; i++)
+			if (p[i] >= 0x40 && p[i] <= 0x7e)
+				return i + 1;
+			else if (p[i] < 0x20 || p[i] > 0x3f)
+				return i;
+		return n;
+	}
+	if (n >= 2 && p[0] == 0xc2 && p[1] == 0x9b) {
+		for (i = 2; i < n; i++)
+			if (p[i] >= 0x40 && p[i] <= 0x7e)
+				return i + 1;
+			else if (p[i] < 0x20 || p[i] > 0x3f)
+				return i;
+		return n;
+	}
+	if (n >= 2 && p[0] == 0x1b && p[1] == ']') {	/* OSC: to BEL or ESC \ */
+		for (i = 2; i < n; i++) {
+			if (p[i] == 0x07)
+				return i + 1;
+			if (p[i] == 0x1b && i + 1 < n && p[i + 1] == '\\')
+				return i + 2;
+		}
+		return n;
+	}
+	if (n >= 2 && p[0] == 0x1b && p[1] >= 0x20 && p[1] <= 0x7e)
+		return 2;
+	return p[0] == 0xc2 ? 2 : 1;
+}
+
+char *
+approve_sanitize_display(const char *s, size_t len, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct approve_buf b;
+	size_t i = 0, k;
+	uint32_t cp;
+	char *o;
+
+	/* pass 1: sanitised text into b (bounded by len, each input byte
+	 * yields at most one output byte or one whole character) */
+	if (len > SIZE_MAX - 4)
+		return NULL;
+	approve_buf_init(&b, len + 4);
+	if (approve_buf_append(&b, "", 0) < 0)
+		return NULL;
+	while (s && i < len) {
+		if (p[i] == 0x1b || (i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0x9b)) {
+			i += esc_len(p + i, len - i);
+			if (approve_buf_append(&b, "?", 1) < 0)
+				goto fail;
+			continue;
+		}
+		k = utf8_seq(p + i, len - i, &cp);
+		if (k == 0) {
+			k = 1;
+			if (approve_buf_append(&b, "?", 1) < 0)
+				goto fail;
+		} else if (cp_hostile(cp)) {
+			if (approve_buf_append(&b, "?", 1) < 0)
+				goto fail;
+		} else if (approve_buf_append(&b, p + i, k) < 0) {
+			goto fail;
+		}
+		i += k;
+	}
+	if (b.len <= max)
+		return approve_buf_take(&b);
+	/* cut at a character boundary, leaving room for "..." */
+	if (max < 3) {
+		o = strndup("...", max);
+		approve_buf_release(&b);
+		return o;
+	}
+	for (i = 0; i < b.len; i += k) {
+		k = utf8_seq((const unsigned char *)b.data + i, b.len - i, &cp);
+		if (k == 0)
+			k = 1;
+		if (i + k + 3 > max)
+			break;
+	}
+	o = malloc(i + 4);
+	if (!o)
+		goto fail;
+	memcpy(o, b.data, i);
+	memcpy(o + i, "...", 4);
+	approve_buf_release(&b);
+	return o;
+fail:
+	approve_buf_release(&b);
+	return NULL;
+}
