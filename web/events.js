@@ -1,0 +1,79 @@
+// events.js: one long-poll loop over GET /v1/events for the whole page.
+// Pages subscribe to hear about every change (created, decided, expired,
+// cancelled) within a second, without reloading. The loop first learns the
+// current event id, so a page that loads its data after start() and then
+// listens misses nothing; on errors it retries with a growing pause and
+// says so in the status line.
+
+import {api, ApiError} from './api.js';
+
+const listeners = new Set();
+let running = false;
+let abort = null;
+let last = null;
+let statusEl = null;
+
+function setStatus(text, kind) {
+  if (!statusEl) return;
+  statusEl.hidden = !text;
+  statusEl.textContent = text || '';
+  statusEl.className = `live ${kind || ''}`;
+}
+
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Resolves once the current position is known (so callers can load
+// their data afterwards), then keeps polling until stop().
+export async function start(el) {
+  statusEl = el;
+  if (running) return;
+  running = true;
+  let pause = 1000;
+  for (;;) {
+    if (!running) return;
+    try {
+      const r = await api.events(null, 0);
+      last = typeof r.last === 'number' ? r.last : 0;
+      break;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) { running = false; return; }
+      setStatus('Live updates unavailable; retrying…', 'bad');
+      await sleep(pause);
+      pause = Math.min(pause * 2, 10000);
+    }
+  }
+  setStatus('', '');
+  loop();
+}
+
+async function loop() {
+  let pause = 1000;
+  while (running) {
+    abort = new AbortController();
+    try {
+      const r = await api.events(last, 25, abort.signal);
+      pause = 1000;
+      setStatus('', '');
+      if (typeof r.last === 'number') last = r.last;
+      const evs = Array.isArray(r.events) ? r.events : [];
+      if (evs.length) for (const fn of [...listeners]) fn(evs);
+    } catch (e) {
+      if (!running || e.name === 'AbortError') return;
+      if (e instanceof ApiError && e.status === 401) { running = false; return; }
+      setStatus('Live updates interrupted; reconnecting…', 'bad');
+      await sleep(pause);
+      pause = Math.min(pause * 2, 10000);
+    }
+  }
+}
+
+export function stop() {
+  running = false;
+  if (abort) abort.abort();
+  setStatus('', '');
+}

@@ -1,0 +1,67 @@
+// reqview.js: one request as a row in the pending and history lists.
+// Every field is untrusted text (visible() / text nodes only).
+
+import {h, visible, badge, timeEl, span, parseTime} from './dom.js';
+
+// Under sudo the resolved command (SUDO_COMMAND) is the clearer one to
+// read first; the detail page shows both.
+export function mainCommand(r) {
+  return r.sudo_command || r.command || '';
+}
+
+export function who(r) {
+  return h('span', {class: 'who-line'},
+    h('span', {class: 'user'}, visible(r.user)),
+    h('span', {class: 'arrow', 'aria-label': 'as'}, ' → '),
+    h('span', {class: 'user target'}, visible(r.target_user)));
+}
+
+function hostText(r) {
+  // hostname is what the module reported; host is the enrolled name
+  if (r.host && r.hostname && r.host !== r.hostname) return `${r.hostname} (${r.host})`;
+  return r.hostname || r.host || '';
+}
+
+export function requestRow(r, {mode}) {
+  const href = `/ui/requests/${encodeURIComponent(r.id)}`;
+  const meta = [];
+  if (r.reason) {
+    meta.push(h('span', {class: 'meta-item'}, h('span', {class: 'k'}, 'reason'),
+      h('span', {class: 'v supplied'}, visible(r.reason))));
+  }
+  if (r.ticket) {
+    meta.push(h('span', {class: 'meta-item'},
+      h('span', {class: 'k', title: 'supplied by the requester, not verified'}, 'ticket (requester-supplied)'),
+      h('span', {class: 'v supplied'}, visible(r.ticket))));
+  }
+  let times;
+  if (mode === 'pending') {
+    times = h('div', {class: 'times'},
+      h('div', {}, h('span', {class: 'k'}, 'asked '), timeEl(r.created_at, 'ago')),
+      h('div', {}, h('span', {class: 'k'}, 'expires '), timeEl(r.expires_at, 'left')));
+  } else {
+    const c = parseTime(r.created_at);
+    const d = parseTime(r.decided_at);
+    times = h('div', {class: 'times'},
+      h('div', {}, h('span', {class: 'k'}, 'asked '), timeEl(r.created_at, 'rel')),
+      d ? h('div', {}, h('span', {class: 'k'}, `${r.status} `), timeEl(r.decided_at, 'rel'),
+        c ? h('span', {class: 'latency', title: 'time to decision'}, ` after ${span((d - c) / 1000)}`) : null) : null);
+  }
+  const decided = mode !== 'pending' && (r.decided_by || r.comment)
+    ? h('div', {class: 'decision'},
+      r.decided_by ? [h('span', {class: 'k'}, 'by '), h('span', {class: 'user'}, visible(r.decided_by))] : null,
+      r.comment ? h('span', {class: 'comment'}, '“', visible(r.comment), '”') : null)
+    : null;
+  return h('li', {class: `req state-${r.status}`, dataset: {id: r.id}},
+    h('a', {class: 'req-link', href, 'aria-label': `Request ${r.code || r.id} from ${r.user} on ${hostText(r)}`},
+      h('div', {class: 'req-head'},
+        badge(r.status),
+        h('span', {class: 'code'}, r.code || ''),
+        h('span', {class: 'host'}, visible(hostText(r))),
+        who(r),
+        r.service ? h('span', {class: 'service'}, visible(r.service)) : null),
+      h('div', {class: 'cmd mono'}, visible(mainCommand(r))),
+      meta.length ? h('div', {class: 'meta'}, meta) : null,
+      decided,
+      times));
+}
