@@ -14,6 +14,7 @@
 # hand they default to the build dir "build" of the source tree.
 # Exit status: 0 pass, 1 fail, 77 skip (only when a test is truly impossible).
 
+# shellcheck disable=SC2034,SC2119,SC2120  # a library: its globals are for the tests
 set -Eeuo pipefail
 shopt -s inherit_errexit
 
@@ -121,8 +122,12 @@ _h_cleanup() {
 	fi
 	[ "$rc" != 0 ] && [ "$rc" != 77 ] && _h_dump
 	pg_stop "$T/pg" 2>/dev/null
+	# A cleanup step that fails (something left behind) fails the test.
 	for ((i = ${#_H_HOOKS[@]} - 1; i >= 0; i--)); do
-		eval "${_H_HOOKS[i]}" || printf 'warning: cleanup failed: %s\n' "${_H_HOOKS[i]}" >&2
+		if ! eval "${_H_HOOKS[i]}"; then
+			printf 'FAIL: %s: cleanup step failed: %s\n' "$TEST_NAME" "${_H_HOOKS[i]}" >&2
+			[ "$rc" = 0 ] || [ "$rc" = 77 ] && rc=1
+		fi
 	done
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
 		note "kept $T"
@@ -182,7 +187,7 @@ req_count() { sql "SELECT count(*) FROM approval.requests"; }
 # application role, listen on 127.0.0.1 and a free port, unless restarting on
 # the same one) and wait for the port file and /healthz. Exports APPROVALD_URL.
 approvald_start() {
-	local kv k v i port
+	local kv k i port
 	local -A conf=(
 		[database]="$PG_APP_CONNINFO"
 		[public_url]="http://approvald.test"

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# sudo.sh: the real setuid sudo waits for a human decision. An unprivileged
+# test user runs `sudo -n touch MARKER` through a test-only PAM service (a
+# sudoers drop-in points sudo at it; the machine's own sudo config is
+# untouched); another process approves or denies with approvalctl.
+#   approve -> sudo exits 0 and the command ran;
+#   deny    -> sudo fails, the command did not run, the comment is shown;
+#   a user-set SUDO_COMMAND does not change what approvers see;
+#   Ctrl-C in a terminal cancels the request.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+. "$SRCDIR/tests/lib/e2e.sh"
+e2e_begin
+
+U=ape2e-$E2E_RAND
+SVC=approve-e2e-$E2E_RAND
+e2e_user "$U"
+
+on_exit "rm -f /etc/pam.d/$SVC"
+{
+	echo "# pam_approve e2e test service ($TEST_NAME); removed when the test ends"
+	echo "session required pam_limits.so"
+	echo "@include common-auth"
+	e2e_module_line
+	echo "@include common-account"
+	echo "@include common-session-noninteractive"
+} >"/etc/pam.d/$SVC"
+
+on_exit "rm -f /etc/sudoers.d/$SVC"
+{
+	echo "# pam_approve e2e test ($TEST_NAME); removed when the test ends"
+	echo "Defaults:$U pam_service=$SVC, pam_login_service=$SVC, !lecture"
+	echo "$U ALL=(root) NOPASSWD: ALL"
+} >"$T/sudoers"
+visudo -cf "$T/sudoers" >/dev/null || fail "visudo rejects the drop-in"
+install -m 0440 -o root -g root "$T/sudoers" "/etc/sudoers.d/$SVC"
+visudo -c >/dev/null || fail "visudo -c fails with the drop-in installed"
+
+run_sudo() {	# NAME [env assignments...]: sudo -n touch $T/NAME.marker as $U
+	local name=$1
+	shift
+	e2e_as "$U" env "$@" sudo -n /usr/bin/touch "$T/$name.marker" </dev/null >"$T/$name.out" 2>&1 &
+	SUDO_PID=$!
+	_H_PIDS+=("$SUDO_PID")
+}
+
+# 1. approve
+run_sudo approve
+code=$(e2e_pending_code 20)
+http GET "/v1/requests/$code" --approver approver1
+assert_json .user "$U" "requester"
+assert_json .uid "$(id -u "$U")" "requester uid"
+assert_json .target_user root
+assert_json .service "$SVC"
+assert_json .sudo_command "/usr/bin/touch $T/approve.marker"
+assert_contains "$(json .command)" "/usr/bin/touch" "command line"
+[ ! -e "$T/approve.marker" ] || fail "the command ran before the approval"
+assert_file_contains "$T/approve.out" "$code" "sudo shows the request code on its output"
+assert_rc 0 actl approver1 approve "$code" -m "go ahead"
+e2e_wait_pid "$SUDO_PID" 30
+assert_eq 0 "$E2E_RC" "sudo exit status after approval ($(cat "$T/approve.out"))"
+[ -e "$T/approve.marker" ] || fail "sudo exited 0 but the command did not run"
+ok "approvalctl approve released a waiting real sudo; the command ran"
+
+# 2. deny
+run_sudo deny
+code=$(e2e_pending_code 20)
+assert_rc 0 actl approver1 deny "$code" -m "change freeze"
+e2e_wait_pid "$SUDO_PID" 30
+assert_ne 0 "$E2E_RC" "sudo exit status after a denial"
+[ ! -e "$T/deny.marker" ] || fail "denied, yet the command ran"
+assert_file_contains "$T/deny.out" "change freeze" "deny comment shown by sudo"
+ok "deny -> sudo fails, the command did not run"
+
+# 3. A user-set SUDO_COMMAND cannot change what approvers see.
+run_sudo spoof SUDO_COMMAND=/bin/fake
+code=$(e2e_pending_code 20)
+assert_rc 0 actl approver1 show "$code"
+assert_not_contains "$LAST_OUT" "/bin/fake" "approvalctl show"
+assert_contains "$LAST_OUT" "/usr/bin/touch $T/spoof.marker" "approvalctl show"
+http GET "/v1/requests/$code" --approver approver1
+assert_json .sudo_command "/usr/bin/touch $T/spoof.marker"
+assert_rc 0 actl approver1 deny "$code"
+e2e_wait_pid "$SUDO_PID" 30
+[ ! -e "$T/spoof.marker" ] || fail "denied, yet the command ran"
+ok "user-set SUDO_COMMAND=/bin/fake does not reach approvers"
+
+# 4. Ctrl-C in a terminal cancels the request.
+e2e_tmux ctrlc "$(e2e_as_cmd "$U") sudo -n /usr/bin/touch $T/ctrlc.marker"
+code=$(e2e_pending_code 20)
+wait_for_waiters 1 10
+e2e_keys ctrlc C-c
+rc=$(e2e_wait_rc ctrlc 20)
+assert_ne 0 "$rc" "sudo exit status after Ctrl-C"
+wait_for_status "$code" cancelled 5
+[ ! -e "$T/ctrlc.marker" ] || fail "Ctrl-C, yet the command ran"
+ok "Ctrl-C in a terminal cancels the request and sudo fails"
