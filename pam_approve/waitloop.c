@@ -1,0 +1,622 @@
+/* waitloop.c: owns the exchange with approvald for one elevation: create,
+ * show the code and URL, long-poll, cancel, and the signal handling around
+ * the wait (DESIGN.md §8).
+ *
+ * Fail-closed rules implemented here:
+ *  - Only an answer that names our request id and carries the digest of
+ *    exactly the context we sent, with status "approved", is an approval.
+ *  - failmode=open applies only when the create call could not reach
+ *    approvald at all (APPROVE_HTTP_UNREACHABLE) and failopen.c confirms
+ *    it is a network failure, not one the caller caused; any answer from a reachable
+ *    daemon that is not a well-formed 201 is a denial.
+ *  - After the request was filed nothing fails open: transient errors are
+ *    retried until the hard deadline, then the request is cancelled.
+ *  - Every byte from the server goes through approve_sanitize_display
+ *    before it reaches the conversation or syslog. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "code.h"
+#include "conv.h"
+#include "failopen.h"
+#include "http.h"
+#include "secret.h"
+#include "waitloop.h"
+
+#define CREATE_BOUND_MS 15000ULL	/* create: at most this, within the deadline */
+#define CANCEL_BOUND_MS 3000ULL		/* cancel: own short deadline */
+#define POLL_MAX_S 25UL			/* long-poll timeout asked from the server */
+#define POLL_SLACK_MS 10000ULL		/* server time beyond the long-poll */
+#define BACKOFF_MS 1000ULL		/* after a transient error while waiting */
+#define FAILOPEN_PROBE_MS 2000U		/* second look before failmode=open */
+#define SHOW_NAME_MAX 64		/* approver login as shown */
+#define SHOW_COMMENT_MAX 512		/* deny comment as shown */
+#define SHOW_ERR_MAX 200		/* server error text in logs */
+
+#define MSG_MISCONFIGURED "Approval is misconfigured on this host; access denied."
+#define MSG_SERVER_ERROR "Approval service error; access denied."
+
+struct session {
+	pam_handle_t *pamh;
+	const struct pa_args *a;
+	const struct approve_ctx *ctx;
+	const char *digest;
+	struct approve_http_opts http;
+	uint64_t deadline;
+	char id[APPROVE_UUID_LEN + 1];	/* "" until created */
+	char *code;			/* display form; NULL until created */
+};
+
+/* ---- signals ------------------------------------------------------- */
+
+static volatile sig_atomic_t pa_signalled;
+static const int wait_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSIG_WAIT (sizeof(wait_signals) / sizeof(wait_signals[0]))
+
+struct sigsave {
+	struct sigaction old[NSIG_WAIT];
+	sigset_t oldmask;
+	size_t installed;	/* handlers installed so far */
+	int mask_changed;
+};
+
+static void
+on_signal(int sig)
+{
+	pa_signalled = sig;
+}
+
+/* Restore exactly what signals_install changed, in reverse order: the mask
+ * first (so a signal arriving now stays pending for the application), then
+ * the handlers. */
+static void
+signals_restore(struct sigsave *ss)
+{
+	if (ss->mask_changed)
+		sigprocmask(SIG_SETMASK, &ss->oldmask, NULL);
+	ss->mask_changed = 0;
+	while (ss->installed > 0) {
+		ss->installed--;
+		sigaction(wait_signals[ss->installed], &ss->old[ss->installed],
+			  NULL);
+	}
+}
+
+/* Our handlers without SA_RESTART, so a blocking call in the HTTP client
+ * returns EINTR; then unblock the signals (sudo blocks SIGINT in auth). */
+static int
+signals_install(struct sigsave *ss)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+	int r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* sa_flags 0: no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	for (i = 0; i < NSIG_WAIT; i++) {
+		sigaddset(&sa.sa_mask, wait_signals[i]);
+		sigaddset(&set, wait_signals[i]);
+	}
+	pa_signalled = 0;
+	for (ss->installed = 0; ss->installed < NSIG_WAIT; ss->installed++)
+		if (sigaction(wait_signals[ss->installed], &sa,
+			      &ss->old[ss->installed]) != 0)
+			goto fail;
+	if (sigprocmask(SIG_UNBLOCK, &set, &ss->oldmask) != 0)
+		goto fail;
+	ss->mask_changed = 1;
+	return 0;
+fail:
+	r = -errno;
+	signals_restore(ss);
+	return r;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+/* Sanitised copy of a server string for display/logging; "?" on ENOMEM. */
+static char *
+shown(const char *s, size_t max)
+{
+	char *r = approve_sanitize_display(s ? s : "", s ? strlen(s) : 0, max);
+
+	return r ? r : strdup("?");
+}
+
+static int
+is_json(const struct approve_http_response *resp)
+{
+	return resp->content_type &&
+	       strncasecmp(resp->content_type, "application/json", 16) == 0 &&
+	       (resp->content_type[16] == '\0' || resp->content_type[16] == ';' ||
+		resp->content_type[16] == ' ');
+}
+
+/* Log a non-success HTTP answer with the server's error body, cleaned. */
+static void
+log_status(struct session *s, int prio, const char *what,
+	   const struct approve_http_response *resp)
+{
+	char *e = NULL, *d = NULL, *se = NULL, *sd = NULL;
+
+	if (resp->body.len > 0 && is_json(resp) &&
+	    approve_error_from_json(resp->body.data, resp->body.len, &e, &d) == 0) {
+		se = shown(e, SHOW_NAME_MAX);
+		sd = d ? shown(d, SHOW_ERR_MAX) : NULL;
+	}
+	pam_syslog(s->pamh, prio, "%s: HTTP %d%s%s%s%s", what, resp->status,
+		   se ? " " : "", se ? se : "", sd ? ": " : "", sd ? sd : "");
+	free(e);
+	free(d);
+	free(se);
+	free(sd);
+}
+
+/* Check an answer (create, wait) and parse it: JSON, a uuid id (ours once
+ * we have one), a valid state, and our digest. 0 or -EPROTO (logged). */
+static int
+parse_answer(struct session *s, const char *what,
+	     const struct approve_http_response *resp,
+	     struct approve_status **out)
+{
+	struct approve_status *st = NULL;
+	char err[256], *e = NULL;
+	int r = -EPROTO;
+
+	*out = NULL;
+	if (!is_json(resp) || resp->body.len == 0 || !resp->body.data) {
+		pam_syslog(s->pamh, LOG_WARNING, "%s: answer is not JSON", what);
+		goto out;
+	}
+	if (approve_status_from_json(resp->body.data, resp->body.len, &st, err,
+				     sizeof(err)) != 0) {
+		e = shown(err, SHOW_ERR_MAX);
+		pam_syslog(s->pamh, LOG_WARNING, "%s: malformed answer: %s",
+			   what, e);
+		goto out;
+	}
+	if (!approve_uuid_valid(st->id)) {
+		pam_syslog(s->pamh, LOG_WARNING, "%s: answer without a valid id",
+			   what);
+		goto out;
+	}
+	if (s->id[0] && strcasecmp(st->id, s->id) != 0) {
+		pam_syslog(s->pamh, LOG_WARNING,
+			   "%s: answer is for request %s, not %s", what, st->id,
+			   s->id);
+		goto out;
+	}
+	if (!approve_state_name(st->state)) {
+		pam_syslog(s->pamh, LOG_WARNING, "%s: answer without a valid status",
+			   what);
+		goto out;
+	}
+	if (strcmp(st->digest, s->digest) != 0) {
+		pam_syslog(s->pamh, LOG_WARNING,
+			   "%s: digest mismatch: the answer is not for this "
+			   "elevation", what);
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	r = 0;
+out:
+	free(e);
+	approve_status_free(st);
+	return r;
+}
+
+/* The answer of a create or wait exchange (r, err from the HTTP client):
+ * a failed exchange or a status other than want is logged and refused
+ * (a rejected host token is an operator problem: ERR); else parse_answer. */
+static int
+take_answer(struct session *s, const char *what, int r, const char *err,
+	    const struct approve_http_response *resp, int want,
+	    struct approve_status **out)
+{
+	*out = NULL;
+	if (r != 0) {
+		pam_syslog(s->pamh, LOG_WARNING, "%s at %s failed: %s", what,
+			   s->a->url, err);
+		return r;
+	}
+	if (resp->status != want) {
+		log_status(s, resp->status == 401 || resp->status == 403 ?
+			   LOG_ERR : LOG_WARNING, what, resp);
+		return -EPROTO;
+	}
+	return parse_answer(s, what, resp, out);
+}
+
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* ---- the exchange ---------------------------------------------------- */
+
+/* POST /v1/requests. 0 with *out a verified answer, APPROVE_HTTP_UNREACHABLE,
+ * or another negative errno (logged; a denial whatever the failmode). */
+static int
+create(struct session *s, const char *json, struct approve_status **out)
+{
+	struct approve_http_response *resp = NULL;
+	uint64_t deadline = min_u64(s->deadline, approve_now_ms() + CREATE_BOUND_MS);
+	char err[256];
+	int r;
+
+	*out = NULL;
+	r = approve_http_request(&s->http, "POST", "/v1/requests", json,
+				 strlen(json), deadline, &resp, err, sizeof(err));
+	if (r == APPROVE_HTTP_UNREACHABLE) {
+		pam_syslog(s->pamh, LOG_ERR, "approvald unreachable at %s: %s",
+			   s->a->url, err);
+		goto out;
+	}
+	r = take_answer(s, "create request", r, err, resp, 201, out);
+out:
+	approve_http_response_free(resp);
+	return r;
+}
+
+static void
+cancel_request(struct session *s)
+{
+	struct approve_http_response *resp = NULL;
+	char path[64 + APPROVE_UUID_LEN], err[256];
+	int r;
+
+	if (snprintf(path, sizeof(path), "/v1/requests/%s/cancel", s->id) >=
+	    (int)sizeof(path))
+		return;
+	r = approve_http_request(&s->http, "POST", path, "{}", 2,
+				 approve_now_ms() + CANCEL_BOUND_MS, &resp, err,
+				 sizeof(err));
+	if (r != 0)
+		pam_syslog(s->pamh, LOG_WARNING, "request %s: cancel failed: %s",
+			   s->id, err);
+	else if (resp->status == 200)
+		pam_syslog(s->pamh, LOG_NOTICE, "request %s cancelled", s->id);
+	else if (resp->status == 409)
+		pam_syslog(s->pamh, LOG_NOTICE,
+			   "request %s was already final when cancelling", s->id);
+	else
+		log_status(s, LOG_WARNING, "cancel request", resp);
+	approve_http_response_free(resp);
+}
+
+static void
+show_pending(struct session *s, const struct approve_status *st)
+{
+	char *url = st->url ? shown(st->url, APPROVE_LEN_URL) : NULL;
+	unsigned long t = s->a->timeout;
+	char wait[64];
+
+	if (t >= 60 && t % 60 == 0)
+		snprintf(wait, sizeof(wait), "%lu min", t / 60);
+	else
+		snprintf(wait, sizeof(wait), "%lu s", t);
+	/* PAM_ERROR_MSG: sudo/su write it to unbuffered stderr, so callers
+	 * without a terminal see it while they wait (DESIGN.md §8) */
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		     "Approval required: request %s%s%s\n"
+		     "Waiting up to %s (Ctrl-C cancels)...",
+		     s->code, url ? "\nApprove at: " : "", url ? url : "", wait);
+	pam_syslog(s->pamh, LOG_NOTICE, "request %s (%s) for %s as %s (%s): pending",
+		   s->id, s->code, s->ctx->user, s->ctx->target_user,
+		   s->ctx->service);
+	free(url);
+}
+
+/* Show and log a final state. PA_APPROVED only for "approved". */
+static enum pa_verdict
+outcome(struct session *s, const struct approve_status *st)
+{
+	char *by = st->decided_by ? shown(st->decided_by, SHOW_NAME_MAX) : NULL;
+	char *comment = st->comment && *st->comment ?
+			shown(st->comment, SHOW_COMMENT_MAX) : NULL;
+	enum pa_verdict v = PA_DENY;
+	pam_handle_t *pamh = s->pamh;
+	int dbg = s->a->debug;
+
+	switch (st->state) {
+	case APPROVE_APPROVED:
+		if (by)
+			pa_conv_sayf(pamh, PAM_TEXT_INFO, dbg, "Approved by %s.", by);
+		else
+			pa_conv_say(pamh, PAM_TEXT_INFO, dbg, "Approved.");
+		v = PA_APPROVED;
+		break;
+	case APPROVE_DENIED:
+		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg, "Denied%s%s%s%s",
+			     by ? " by " : "", by ? by : "",
+			     comment ? ": " : ".", comment ? comment : "");
+		break;
+	case APPROVE_EXPIRED:
+		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg, "Request %s expired.",
+			     s->code);
+		break;
+	case APPROVE_CANCELLED:
+		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg,
+			     "Request %s was cancelled.", s->code);
+		break;
+	default:	/* pending cannot reach here; refuse anyway */
+		pa_conv_say(pamh, PAM_ERROR_MSG, dbg, MSG_SERVER_ERROR);
+		break;
+	}
+	pam_syslog(pamh, LOG_NOTICE, "request %s (%s) for %s as %s (%s): %s%s%s",
+		   s->id, s->code, s->ctx->user, s->ctx->target_user,
+		   s->ctx->service, approve_state_name(st->state) ?
+		   approve_state_name(st->state) : "invalid",
+		   by ? " by " : "", by ? by : "");
+	free(by);
+	free(comment);
+	return v;
+}
+
+/* Errors worth retrying while waiting: approvald restarting, a proxy in
+ * front of it answering 5xx, a connection cut. Everything else (garbage,
+ * TLS failure, 4xx, a wrong answer) ends the wait as a denial. */
+static int
+transient(int r, const struct approve_http_response *resp)
+{
+	if (r == 0)
+		return resp->status >= 500 && resp->status <= 599;
+	switch (r) {
+	case APPROVE_HTTP_UNREACHABLE:
+	case -ECONNRESET:
+	case -ECONNREFUSED:
+	case -ECONNABORTED:
+	case -ETIMEDOUT:
+	case -EPIPE:
+	case -ENETUNREACH:
+	case -ENETDOWN:
+	case -EAGAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Sleep up to ms, not past the deadline; a signal ends it early. */
+static void
+backoff(struct session *s)
+{
+	uint64_t now = approve_now_ms(), ms;
+	struct timespec ts;
+
+	if (now >= s->deadline)
+		return;
+	ms = min_u64(BACKOFF_MS, s->deadline - now);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+enum wait_end { END_FINAL, END_TIMEOUT, END_SIGNAL, END_ERROR };
+
+/* One long-poll round. 0: *st replaced (maybe still pending); 1: transient,
+ * retry; -EINTR: a signal; other negative: a denial (logged). */
+static int
+poll_once(struct session *s, struct approve_status **st, int *warned)
+{
+	struct approve_http_response *resp = NULL;
+	struct approve_status *next = NULL;
+	uint64_t now = approve_now_ms();
+	unsigned long poll_s = (unsigned long)((s->deadline - now + 999) / 1000);
+	char path[96 + APPROVE_UUID_LEN], err[256];
+	int r;
+
+	if (poll_s > POLL_MAX_S)
+		poll_s = POLL_MAX_S;
+	if (snprintf(path, sizeof(path), "/v1/requests/%s/wait?timeout=%lu",
+		     s->id, poll_s) >= (int)sizeof(path))
+		return -EINVAL;
+	r = approve_http_request(&s->http, "GET", path, NULL, 0,
+				 min_u64(s->deadline,
+					 now + poll_s * 1000ULL + POLL_SLACK_MS),
+				 &resp, err, sizeof(err));
+	if (r == -EINTR)
+		goto out;
+	if (transient(r, resp)) {
+		int prio = *warned ? LOG_DEBUG : LOG_WARNING;
+
+		if (prio == LOG_WARNING || s->a->debug) {
+			if (r != 0)
+				pam_syslog(s->pamh, prio,
+					   "request %s: wait failed, retrying: %s",
+					   s->id, err);
+			else
+				log_status(s, prio, "wait (retrying)", resp);
+		}
+		*warned = 1;
+		r = 1;
+		goto out;
+	}
+	r = take_answer(s, "wait", r, err, resp, 200, &next);
+	if (r != 0)
+		goto out;
+	*warned = 0;
+	approve_status_free(*st);
+	*st = next;
+out:
+	approve_http_response_free(resp);
+	return r;
+}
+
+/* Long-poll until *st is final. 0 when final; else the request has been
+ * cancelled on the server, the requester told why, and a negative value
+ * is returned. */
+static int
+wait_final(struct session *s, struct approve_status **st)
+{
+	struct sigsave ss = { 0 };
+	enum wait_end end = END_ERROR;
+	int r, warned = 0;
+
+	r = signals_install(&ss);
+	if (r != 0) {
+		pam_syslog(s->pamh, LOG_ERR, "cannot install signal handlers: %s",
+			   strerror(-r));
+		goto out;
+	}
+	for (;;) {
+		if (pa_signalled) {
+			end = END_SIGNAL;
+			break;
+		}
+		if (approve_now_ms() >= s->deadline) {
+			end = END_TIMEOUT;
+			break;
+		}
+		r = poll_once(s, st, &warned);
+		if (r == -EINTR)
+			continue;	/* the flag is checked above */
+		if (r == 1) {
+			backoff(s);
+			continue;
+		}
+		if (r != 0)
+			break;	/* END_ERROR */
+		if ((*st)->state != APPROVE_PENDING) {
+			end = END_FINAL;
+			break;
+		}
+	}
+out:
+	signals_restore(&ss);
+	if (end == END_FINAL)
+		return 0;
+	/* restored first: the cancel itself is not cut short by a second
+	 * Ctrl-C; it has its own short deadline */
+	cancel_request(s);
+	switch (end) {
+	case END_SIGNAL:
+		pam_syslog(s->pamh, LOG_NOTICE,
+			   "request %s (%s) for %s: cancelled by signal %d",
+			   s->id, s->code, s->ctx->user, (int)pa_signalled);
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, "Cancelled.");
+		return -ECANCELED;
+	case END_TIMEOUT:
+		pam_syslog(s->pamh, LOG_NOTICE,
+			   "request %s (%s) for %s: timed out after %lu s",
+			   s->id, s->code, s->ctx->user, s->a->timeout);
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
+			    "Approval timed out; request cancelled.");
+		return -ETIMEDOUT;
+	default:
+		pam_syslog(s->pamh, LOG_NOTICE,
+			   "request %s (%s) for %s: denied after a server error",
+			   s->id, s->code, s->ctx->user);
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, MSG_SERVER_ERROR);
+		return -EPROTO;
+	}
+}
+
+static enum pa_verdict
+unreachable(struct session *s)
+{
+	char why[160] = "";
+	int r;
+
+	if (s->a->failmode != PA_FAIL_OPEN) {
+		pam_syslog(s->pamh, LOG_NOTICE,
+			   "%s as %s (%s): denied, approvald unreachable "
+			   "(failmode=closed)", s->ctx->user, s->ctx->target_user,
+			   s->ctx->service);
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
+			    "Approval service unreachable; access denied.");
+		return PA_DENY;
+	}
+	r = pa_failopen_check(s->a->url, FAILOPEN_PROBE_MS, why, sizeof(why));
+	if (r != 0) {
+		pam_syslog(s->pamh, LOG_WARNING,
+			   "%s as %s (%s): approvald unreachable but not "
+			   "provably (%s); failmode=open not honoured, denied",
+			   s->ctx->user, s->ctx->target_user, s->ctx->service,
+			   why);
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
+			    "Approval service unreachable; access denied.");
+		return PA_DENY;
+	}
+	pam_syslog(s->pamh, LOG_ALERT,
+		   "%s as %s (%s): ALLOWED WITHOUT APPROVAL, approvald "
+		   "unreachable and failmode=open", s->ctx->user,
+		   s->ctx->target_user, s->ctx->service);
+	pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		    "WARNING: approval service unreachable; allowed without "
+		    "approval (failmode=open).");
+	return PA_FAILED_OPEN;
+}
+
+enum pa_verdict
+pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
+		    const struct approve_ctx *ctx, const char *digest)
+{
+	struct session s = { .pamh = pamh, .a = a, .ctx = ctx, .digest = digest };
+	struct approve_secret *token = NULL;
+	struct approve_status *st = NULL;
+	enum pa_verdict v = PA_DENY;
+	char err[256], *json = NULL;
+	int r;
+
+	s.deadline = approve_now_ms() + (uint64_t)a->timeout * 1000ULL;
+	r = approve_secret_read_file(a->token_file, &token, err, sizeof(err));
+	if (r != 0) {
+		pam_syslog(pamh, LOG_ERR, "host token refused, denying: %s", err);
+		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
+		goto out;
+	}
+	s.http.url = a->url;
+	s.http.ca_file = a->ca;
+	s.http.token = token->data;
+	r = approve_ctx_to_json(ctx, &json, err, sizeof(err));
+	if (r != 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot encode the request: %s", err);
+		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
+		goto out;
+	}
+	r = create(&s, json, &st);
+	if (r == APPROVE_HTTP_UNREACHABLE) {
+		v = unreachable(&s);
+		goto out;
+	}
+	if (r != 0) {
+		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_SERVER_ERROR);
+		goto out;
+	}
+	memcpy(s.id, st->id, sizeof(s.id));
+	s.id[APPROVE_UUID_LEN] = '\0';
+	s.code = shown(st->code[0] ? st->code : st->id, APPROVE_UUID_LEN + 4);
+	if (!s.code)
+		goto out;
+	if (a->debug)
+		pam_syslog(pamh, LOG_DEBUG, "request %s created: %s", s.id,
+			   approve_state_name(st->state));
+	if (st->state == APPROVE_PENDING) {
+		show_pending(&s, st);
+		if (wait_final(&s, &st) != 0)
+			goto out;
+	}
+	v = outcome(&s, st) == PA_APPROVED ? PA_APPROVED : PA_DENY;
+out:
+	free(json);
+	free(s.code);
+	approve_status_free(st);
+	approve_secret_free(token);
+	return v;
+}

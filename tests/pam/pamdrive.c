@@ -1,0 +1,213 @@
+/* pamdrive.c: drives one PAM transaction through libpamtest, for the
+ * integration and end-to-end tests (run it under pam_wrapper).
+ *
+ *   pamdrive --service NAME --user USER --op auth|account|both
+ *            [--answer TEXT]...
+ *
+ * Environment (set by the caller): LD_PRELOAD=libpam_wrapper.so
+ * PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=DIR (a directory holding a service
+ * file named NAME); under ASan also PAM_WRAPPER_DISABLE_DEEPBIND=1.
+ *
+ * Output on stdout, line-buffered so a test can read the request code
+ * while the call still waits:
+ *   INFO: <text>     each PAM_TEXT_INFO line
+ *   ERROR: <text>    each PAM_ERROR_MSG line
+ *   PROMPT: <text>   each prompt, answered with the next --answer value
+ *                    (no value left: the conversation fails)
+ *   RESULT: <name>   last line: PAM_SUCCESS, PAM_AUTH_ERR, PAM_PERM_DENIED...
+ * "both" runs pam_authenticate, then (only when it succeeded)
+ * pam_acct_mgmt; RESULT is the last return value.
+ * Exit: 0 for PAM_SUCCESS, 1 for any other PAM result (or a libpamtest
+ * failure, then RESULT: PAMTEST_ERR_...), 2 for usage errors. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_appl.h>
+#include <libpamtest.h>
+
+#define MAX_ANSWERS 32
+
+struct answers {
+	const char *v[MAX_ANSWERS];
+	int n, next;
+};
+
+static const char *
+pam_name(int rc)
+{
+	static const struct {
+		int rc;
+		const char *name;
+	} names[] = {
+#define N(x) { x, #x }
+		N(PAM_SUCCESS), N(PAM_OPEN_ERR), N(PAM_SYMBOL_ERR),
+		N(PAM_SERVICE_ERR), N(PAM_SYSTEM_ERR), N(PAM_BUF_ERR),
+		N(PAM_PERM_DENIED), N(PAM_AUTH_ERR), N(PAM_CRED_INSUFFICIENT),
+		N(PAM_AUTHINFO_UNAVAIL), N(PAM_USER_UNKNOWN), N(PAM_MAXTRIES),
+		N(PAM_NEW_AUTHTOK_REQD), N(PAM_ACCT_EXPIRED),
+		N(PAM_SESSION_ERR), N(PAM_CRED_UNAVAIL), N(PAM_CRED_EXPIRED),
+		N(PAM_CRED_ERR), N(PAM_NO_MODULE_DATA), N(PAM_CONV_ERR),
+		N(PAM_AUTHTOK_ERR), N(PAM_AUTHTOK_RECOVERY_ERR),
+		N(PAM_AUTHTOK_LOCK_BUSY), N(PAM_AUTHTOK_DISABLE_AGING),
+		N(PAM_TRY_AGAIN), N(PAM_IGNORE), N(PAM_ABORT),
+		N(PAM_AUTHTOK_EXPIRED), N(PAM_MODULE_UNKNOWN),
+		N(PAM_BAD_ITEM), N(PAM_CONV_AGAIN), N(PAM_INCOMPLETE),
+#undef N
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].rc == rc)
+			return names[i].name;
+	return "PAM_UNKNOWN_RESULT";
+}
+
+/* Print text with prefix, one output line per line of text. */
+static void
+print_lines(const char *prefix, const char *text)
+{
+	const char *p = text ? text : "", *nl;
+
+	do {
+		nl = strchr(p, '\n');
+		printf("%s: %.*s\n", prefix, nl ? (int)(nl - p) : (int)strlen(p), p);
+		p = nl ? nl + 1 : NULL;
+	} while (p && *p);
+}
+
+static int
+conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
+     void *appdata)
+{
+	struct answers *ans = appdata;
+	struct pam_response *r;
+	int i;
+
+	if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	r = calloc((size_t)num_msg, sizeof(*r));
+	if (!r)
+		return PAM_BUF_ERR;
+	for (i = 0; i < num_msg; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_TEXT_INFO:
+			print_lines("INFO", msg[i]->msg);
+			break;
+		case PAM_ERROR_MSG:
+			print_lines("ERROR", msg[i]->msg);
+			break;
+		case PAM_PROMPT_ECHO_ON:
+		case PAM_PROMPT_ECHO_OFF:
+			print_lines("PROMPT", msg[i]->msg);
+			if (ans->next >= ans->n)
+				goto fail;
+			r[i].resp = strdup(ans->v[ans->next++]);
+			if (!r[i].resp)
+				goto fail;
+			break;
+		default:
+			goto fail;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < num_msg; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pamdrive --service NAME --user USER "
+		"--op auth|account|both [--answer TEXT]...\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "service", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "op", required_argument, NULL, 'o' },
+		{ "answer", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pam_testcase tests[2] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+	};
+	struct answers ans = { .n = 0 };
+	const char *service = NULL, *user = NULL, *op = NULL;
+	struct pam_testcase *first = tests;
+	const struct pam_testcase *last;
+	enum pamtest_err perr;
+	size_t ntests = 2;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			service = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'o':
+			op = optarg;
+			break;
+		case 'a':
+			if (ans.n >= MAX_ANSWERS) {
+				fprintf(stderr, "pamdrive: at most %d --answer\n",
+					MAX_ANSWERS);
+				return 2;
+			}
+			ans.v[ans.n++] = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !service || !user || !op) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(op, "auth") == 0) {
+		ntests = 1;
+	} else if (strcmp(op, "account") == 0) {
+		first = tests + 1;
+		ntests = 1;
+	} else if (strcmp(op, "both") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* run_pamtest_conv is broken in libpamtest 1.1.4: call it directly.
+	 * It stops at the first case whose result is not PAM_SUCCESS. */
+	perr = _pamtest_conv(service, user, conv, &ans, first, ntests, NULL);
+	if (perr == PAMTEST_ERR_OK) {
+		last = first + ntests - 1;
+	} else if (perr == PAMTEST_ERR_CASE) {
+		last = _pamtest_failed_case(first, ntests);
+	} else {
+		printf("RESULT: PAMTEST_ERR_%d (%s)\n", (int)perr,
+		       pamtest_strerror(perr));
+		return 1;
+	}
+	if (!last) {
+		printf("RESULT: PAMTEST_ERR_INTERNAL (no failed case)\n");
+		return 1;
+	}
+	printf("RESULT: %s\n", pam_name(last->op_rv));
+	return last->op_rv == PAM_SUCCESS ? 0 : 1;
+}
