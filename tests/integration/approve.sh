@@ -11,7 +11,7 @@ mk_host web1
 mk_approver carol carol
 
 pam_service sudo-test --stack account
-actl carol watch --count 1 >"$T/watch.out" 2>&1 &
+actl carol watch --count 1 --timeout 60 >"$T/watch.out" 2>&1 &
 watch_pid=$!
 _H_PIDS+=("$watch_pid")
 sleep 0.5	# let watch subscribe before the request exists

@@ -27,6 +27,8 @@ PAM_MODULE=${PAM_MODULE:-$BUILDDIR/pam_approve/pam_approve.so}
 SANITIZE=${SANITIZE:-none}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 export SRCDIR BUILDDIR APPROVALD APPROVALCTL PAMDRIVE PAM_MODULE SANITIZE
+# approvalctl must see only what a test passes on its command line
+unset APPROVALCTL_DATABASE APPROVALCTL_URL APPROVALCTL_TOKEN
 
 # shellcheck source=tests/lib/pg.sh
 . "$SRCDIR/tests/lib/pg.sh"
@@ -61,11 +63,14 @@ _h_dump() {
 		printf '%s\n' "--- ${f#"$T"/} (last 40 lines) ---" >&2
 		tail -n 40 "$f" >&2
 	done
-	[ -f "$T/pg/postgres.log" ] && grep -E 'ERROR|FATAL|PANIC' "$T/pg/postgres.log" | tail -n 10 >&2
+	if [ -f "$T/pg/postgres.log" ]; then
+		grep -E 'ERROR|FATAL|PANIC' "$T/pg/postgres.log" | tail -n 10 >&2 || true
+	fi
 	return 0
 }
 
 fail() {
+	trap - ERR
 	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
 	local i
 	for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do
@@ -294,7 +299,7 @@ _h_token_file() {
 # (root-owned, 0600, as the module requires).
 mk_host() {
 	local tok
-	tok=$(actl_admin host add "$1") || fail "approvalctl host add $1 failed"
+	tok=$(actl_admin host add "$1" 2>>"$T/admin.log") || fail "approvalctl host add $1 failed"
 	[[ "$tok" =~ ^aph_[A-Za-z0-9_-]+$ ]] || fail "host add printed '$tok', not a host token"
 	_h_token_file "$T/host-$1.token" "$tok"
 }
@@ -307,7 +312,7 @@ mk_approver() {
 	local args=()
 	shift
 	for u in "$@"; do args+=(--unix-login "$u"); done
-	tok=$(actl_admin approver add "$login" "${args[@]}") || fail "approvalctl approver add $login failed"
+	tok=$(actl_admin approver add "$login" "${args[@]}" 2>>"$T/admin.log") || fail "approvalctl approver add $login failed"
 	[[ "$tok" =~ ^apa_[A-Za-z0-9_-]+$ ]] || fail "approver add printed '$tok', not an API token"
 	_h_token_file "$T/approver-$login.token" "$tok"
 }
