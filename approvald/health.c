@@ -1,0 +1,79 @@
+/* health.c: owns /healthz (the process serves), /readyz (a SELECT 1 on
+ * the pool answers) and /metrics (Prometheus text format 0.0.4). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "buf.h"
+#include "db.h"
+#include "httpd.h"
+#include "listener.h"
+
+#define READY_WAIT_MS 2000
+
+enum MHD_Result
+route_healthz(struct http_req *r)
+{
+	return http_reply_text(r, 200, "application/json; charset=utf-8",
+			       "{\"status\":\"ok\"}");
+}
+
+enum MHD_Result
+route_readyz(struct http_req *r)
+{
+	struct db_conn *db = db_get(r->app->db, READY_WAIT_MS);
+	PGresult *res = NULL;
+	int ok;
+
+	ok = db && db_exec(db, "SELECT 1", 0, NULL, &res) == 0;
+	PQclear(res);
+	db_put(r->app->db, db);
+	if (!ok)
+		return http_reply_db_down(r);
+	return http_reply_text(r, 200, "application/json; charset=utf-8",
+			       "{\"status\":\"ready\"}");
+}
+
+enum MHD_Result
+route_metrics(struct http_req *r)
+{
+	struct app *app = r->app;
+	struct approve_buf b;
+	unsigned nreq, nev, code;
+	unsigned long n;
+	enum MHD_Result ret;
+	char *text;
+	int rc = 0;
+
+	approve_buf_init(&b, 256 * 1024);
+	waiters_count(app->waiters, &nreq, &nev);
+	rc |= approve_buf_printf(&b,
+		"# HELP approvald_waiters Suspended long-polls waiting for a decision.\n"
+		"# TYPE approvald_waiters gauge\n"
+		"approvald_waiters %u\n"
+		"# HELP approvald_event_waiters Suspended long-polls on /v1/events.\n"
+		"# TYPE approvald_event_waiters gauge\n"
+		"approvald_event_waiters %u\n"
+		"# HELP approvald_requests_created_total Requests created.\n"
+		"# TYPE approvald_requests_created_total counter\n"
+		"approvald_requests_created_total %lu\n"
+		"# HELP approvald_listener_up 1 while the LISTEN connection works.\n"
+		"# TYPE approvald_listener_up gauge\n"
+		"approvald_listener_up %d\n"
+		"# HELP approvald_http_requests_total Responses sent, by status code.\n"
+		"# TYPE approvald_http_requests_total counter\n",
+		nreq, nev, atomic_load(&app->metrics.requests_created),
+		listener_ready(app->listener));
+	for (code = 100; code < HTTP_MAX_STATUS; code++) {
+		n = atomic_load(&app->metrics.responses[code]);
+		if (n)
+			rc |= approve_buf_printf(&b,
+				"approvald_http_requests_total{code=\"%u\"} %lu\n", code, n);
+	}
+	text = rc == 0 ? approve_buf_take(&b) : NULL;
+	approve_buf_release(&b);
+	if (!text)
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	ret = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,569 @@
+/* httpd.c: owns the libmicrohttpd daemon of approvald: options (thread
+ * pool, epoll, suspend/resume, limits, TLS), the routing table, the
+ * per-connection state (created on the first callback, freed in the
+ * completed callback), body accumulation with the size cap, the checks
+ * made from headers alone before any body byte is read (route, 405, 413,
+ * 415, authentication), and every response (security headers, metrics). */
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "settings.h"
+#include "conf.h"
+#include "httpd.h"
+#include "log.h"
+#include "wire.h"
+
+#define CONNECTION_TIMEOUT_S 15	/* headers and body must arrive within */
+#define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
+#define STOP_GRACE_MS 2000
+
+enum need { NEED_NONE, NEED_HOST, NEED_READER, NEED_DECIDER };
+
+struct route {
+	const char *method;
+	const char *pattern;	/* '*' stands for one non-empty segment */
+	enum need need;
+	int body;		/* reads a JSON body */
+	http_handler fn;
+};
+
+static const struct route routes[] = {
+	{ "POST", "/v1/requests", NEED_HOST, 1, route_create },
+	{ "GET", "/v1/requests", NEED_READER, 0, route_list },
+	{ "GET", "/v1/requests/*", NEED_READER, 0, route_show },
+	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, route_wait },
+	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, route_cancel },
+	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve },
+	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny },
+	{ "GET", "/v1/events", NEED_READER, 0, route_events },
+	{ "GET", "/r/*", NEED_NONE, 0, route_short_link },
+	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
+	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
+	{ "GET", "/metrics", NEED_NONE, 0, route_metrics },
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* ---- responses ---- */
+
+static enum MHD_Result
+reply(struct http_req *r, unsigned status, char *body, size_t len,
+      const char *ctype, const char *hname, const char *hvalue)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(resp, "Content-Security-Policy",
+				    "default-src 'none'; frame-ancestors 'none'") != MHD_YES ||
+	    (hname && MHD_add_response_header(resp, hname, hvalue) != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		r->answered = 1;
+		if (status < HTTP_MAX_STATUS)
+			atomic_fetch_add(&r->app->metrics.responses[status], 1);
+	}
+	return ret;
+}
+
+enum MHD_Result
+http_reply_json(struct http_req *r, unsigned status, char *json)
+{
+	if (!json)
+		return MHD_NO;
+	return reply(r, status, json, strlen(json),
+		     "application/json; charset=utf-8", NULL, NULL);
+}
+
+enum MHD_Result
+http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+{
+	const char *s;
+	char *copy = NULL;
+
+	if (obj) {
+		s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+		copy = s ? strdup(s) : NULL;
+		json_object_put(obj);
+	}
+	if (!copy)
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	return http_reply_json(r, status, copy);
+}
+
+static enum MHD_Result
+reply_error_hdr(struct http_req *r, unsigned status, const char *error,
+		const char *detail, const char *hname, const char *hvalue)
+{
+	char *json = NULL;
+
+	if (approve_error_to_json(error, detail, &json) < 0 || !json)
+		return MHD_NO;
+	return reply(r, status, json, strlen(json),
+		     "application/json; charset=utf-8", hname, hvalue);
+}
+
+enum MHD_Result
+http_reply_error(struct http_req *r, unsigned status, const char *error,
+		 const char *detail)
+{
+	return reply_error_hdr(r, status, error, detail, NULL, NULL);
+}
+
+enum MHD_Result
+http_reply_db_down(struct http_req *r)
+{
+	return http_reply_error(r, 503, "database_unavailable",
+				"the database cannot be reached; try again");
+}
+
+enum MHD_Result
+http_reply_text(struct http_req *r, unsigned status, const char *content_type,
+		const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy)
+		return MHD_NO;
+	return reply(r, status, copy, strlen(copy), content_type, NULL, NULL);
+}
+
+enum MHD_Result
+http_reply_redirect(struct http_req *r, const char *location)
+{
+	char *json = strdup("{}");	/* the Location header is what counts */
+
+	if (!json)
+		return MHD_NO;
+	return reply(r, 302, json, strlen(json), "application/json; charset=utf-8",
+		     MHD_HTTP_HEADER_LOCATION, location);
+}
+
+/* ---- query parameters ---- */
+
+const char *
+http_query(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int
+http_query_ulong(struct http_req *r, const char *name, unsigned long min,
+		 unsigned long max, unsigned long def, unsigned long *out)
+{
+	const char *v = http_query(r, name);
+
+	*out = def;
+	if (!v) {
+		/* "?timeout" without '=' is present but has no value */
+		if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name,
+						  strlen(name), NULL, NULL) == MHD_YES)
+			return -EINVAL;
+		return 0;
+	}
+	return approve_parse_ulong(v, min, max, out) < 0 ? -EINVAL : 0;
+}
+
+/* ---- routing ---- */
+
+/* 1 when path matches pattern; the '*' segment is copied to param. */
+static int
+path_match(const char *pattern, const char *path, char *param, int *param_bad)
+{
+	const char *p = pattern, *s = path;
+	size_t n;
+
+	while (*p && *s) {
+		if (*p == '*') {
+			n = strcspn(s, "/");
+			if (n == 0)
+				return 0;
+			if (param) {
+				*param_bad = n > HTTP_PARAM_MAX;
+				if (!*param_bad) {
+					memcpy(param, s, n);
+					param[n] = '\0';
+				} else {
+					param[0] = '\0';
+				}
+			}
+			s += n;
+			p++;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+static int
+content_type_json(const char *ct)
+{
+	size_t n;
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n != strlen("application/json") ||
+	    strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+static void
+client_ip(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	socklen_t slen;
+
+	snprintf(out, len, "?");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	slen = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						       : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, slen, out, (socklen_t)len, NULL, 0,
+			NI_NUMERICHOST) != 0)
+		snprintf(out, len, "?");
+}
+
+/* Everything decided from the request line and headers, before the body. */
+static enum MHD_Result
+on_headers(struct http_req *r, const char *url, const char *method)
+{
+	char allow[64] = "";
+	const char *cl, *te;
+	unsigned long long len = 0;
+	char *end;
+	size_t i;
+	int has_body, rc;
+
+	for (i = 0; i < NROUTES; i++) {
+		char param[HTTP_PARAM_MAX + 1];
+		int bad = 0;
+
+		if (!path_match(routes[i].pattern, url, param, &bad))
+			continue;
+		if (strcmp(routes[i].method, method) == 0) {
+			r->route = &routes[i];
+			memcpy(r->param, param, sizeof(param));
+			r->param_bad = bad;
+			break;
+		}
+		if (!strstr(allow, routes[i].method)) {
+			if (allow[0])
+				strcat(allow, ", ");	/* bounded: two short methods */
+			strcat(allow, routes[i].method);
+		}
+	}
+	if (!r->route) {
+		if (allow[0])
+			return reply_error_hdr(r, 405, "method_not_allowed",
+					       "method not allowed on this path",
+					       MHD_HTTP_HEADER_ALLOW, allow);
+		return http_reply_error(r, 404, "not_found", "no such path");
+	}
+
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl) {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end)
+			return http_reply_error(r, 400, "bad_request", "bad Content-Length");
+		if (len > APPROVE_BODY_MAX) {
+			approve_log(LOG_WARNING, "client %s: body of %llu bytes refused",
+				    r->ip, len);
+			return http_reply_error(r, 413, "too_large",
+						"request body over 64 KiB");
+		}
+	}
+	has_body = (cl && len > 0) || (!cl && te);
+	if (r->route->body && has_body) {
+		if (!content_type_json(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+								    MHD_HTTP_HEADER_CONTENT_TYPE)))
+			return http_reply_error(r, 415, "unsupported_media_type",
+						"Content-Type must be application/json");
+		r->body_expected = 1;
+	}
+
+	if (r->route->need == NEED_NONE)
+		return MHD_YES;
+	rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	if (rc == -EIO)
+		return http_reply_db_down(r);
+	if (rc < 0)
+		return reply_error_hdr(r, 401, "unauthorized",
+				       "a valid bearer token is required",
+				       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	switch (r->route->need) {
+	case NEED_HOST:
+		if (r->who.kind != IDENTITY_HOST)
+			return http_reply_error(r, 403, "forbidden",
+						"this endpoint is for host tokens");
+		break;
+	case NEED_READER:
+		if (r->who.kind != IDENTITY_APPROVER)
+			return http_reply_error(r, 403, "forbidden",
+						"this endpoint is for approvers");
+		if (!identity_may_read(&r->who))
+			return http_reply_error(r, 403, "forbidden", "no role");
+		break;
+	case NEED_DECIDER:
+		if (r->who.kind != IDENTITY_APPROVER)
+			return http_reply_error(r, 403, "forbidden",
+						"this endpoint is for approvers");
+		if (!identity_may_decide(&r->who))
+			return http_reply_error(r, 403, "forbidden",
+						"your role may not decide requests");
+		break;
+	default:
+		break;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+	   const char *method, const char *version, const char *upload_data,
+	   size_t *upload_data_size, void **con_cls)
+{
+	struct app *app = cls;
+	struct http_req *r = *con_cls;
+	int rc;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->app = app;
+		r->conn = conn;
+		approve_buf_init(&r->body, APPROVE_BODY_MAX);
+		client_ip(conn, r->ip, sizeof(r->ip));
+		*con_cls = r;
+		return on_headers(r, url, method);
+	}
+	if (r->answered) {		/* early answer: ignore the rest */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (r->body_expected && !r->body_too_big) {
+			rc = approve_buf_append(&r->body, upload_data, *upload_data_size);
+			if (rc < 0) {
+				/* chunked body past the cap: cut the connection */
+				approve_log(LOG_WARNING, "client %s: body over %d bytes, "
+					    "connection closed", r->ip, APPROVE_BODY_MAX);
+				r->body_too_big = 1;
+				return MHD_NO;
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->body.len > 0 && memchr(r->body.data, '\0', r->body.len))
+		return http_reply_error(r, 400, "bad_request", "NUL byte in body");
+	return r->route->fn(r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct app *app = cls;
+	struct http_req *r = *con_cls;
+
+	(void)conn;
+	if (!r)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		approve_log(LOG_DEBUG, "client %s: connection ended early (%d)",
+			    r->ip, (int)toe);
+	waiters_disarm(app->waiters, &r->w);
+	approve_buf_release(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	approve_log(LOG_WARNING, "libmicrohttpd: %s", msg);
+}
+
+/* ---- start / stop ---- */
+
+static int
+read_pem(const char *path, char **out)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t n;
+	int r = -EINVAL;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		approve_log(LOG_ERR, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	buf = calloc(1, 1024 * 1024 + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, 1024 * 1024 + 1, f);
+	if (ferror(f) || n == 0 || n > 1024 * 1024) {
+		approve_log(LOG_ERR, "%s: empty, unreadable or over 1 MiB", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+	r = 0;
+out:
+	if (buf)
+		free(buf);
+	fclose(f);
+	return r;
+}
+
+static void
+free_pem(char **pem)
+{
+	if (*pem) {
+		explicit_bzero(*pem, strlen(*pem));
+		free(*pem);
+		*pem = NULL;
+	}
+}
+
+static void
+free_pems(struct app *app)
+{
+	free_pem(&app->tls_cert_pem);
+	free_pem(&app->tls_key_pem);
+}
+
+int
+httpd_start(struct app *app)
+{
+	const struct approvald_config *cfg = app->cfg;
+	struct MHD_OptionItem tls[3];
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	int r = -EINVAL;
+
+	memset(tls, 0, sizeof(tls));
+	tls[0].option = MHD_OPTION_END;
+	if (cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			approve_log(LOG_ERR, "libmicrohttpd was built without TLS");
+			goto out;
+		}
+		/* kept until httpd_stop(): MHD may refer to them while serving */
+		if ((r = read_pem(cfg->tls_cert, &app->tls_cert_pem)) < 0 ||
+		    (r = read_pem(cfg->tls_key, &app->tls_key_pem)) < 0)
+			goto out;
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						  app->tls_cert_pem };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						  app->tls_key_pem };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
+	if (cfg->listen_addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	app->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, app,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->pool_size,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+		MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
+	if (!app->mhd) {
+		approve_log(LOG_ERR, "cannot listen on %s (address in use, "
+			    "no permission, or bad TLS files?)", cfg->listen);
+		r = -EADDRNOTAVAIL;
+		goto out;
+	}
+	info = MHD_get_daemon_info(app->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	app->port = info ? info->port : 0;
+	r = 0;
+out:
+	if (r < 0)
+		free_pems(app);
+	return r;
+}
+
+void
+httpd_stop(struct app *app)
+{
+	const union MHD_DaemonInfo *info;
+	MHD_socket fd;
+	unsigned waited = 0;
+
+	if (!app->mhd) {
+		free_pems(app);
+		return;
+	}
+	fd = MHD_quiesce_daemon(app->mhd);
+	/* MHD_stop_daemon must not find suspended connections: wake them
+	 * all (they answer with the current status) and refuse new ones. */
+	waiters_shutdown(app->waiters);
+	while (waited < STOP_GRACE_MS) {
+		info = MHD_get_daemon_info(app->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	MHD_stop_daemon(app->mhd);
+	app->mhd = NULL;
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	free_pems(app);
+}

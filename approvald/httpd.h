@@ -1,0 +1,108 @@
+/* httpd.h: approvald's HTTP layer on libmicrohttpd: the daemon-wide state
+ * handed to every handler, the per-connection request state, routing, and
+ * the response helpers that every answer goes through (JSON bodies, the
+ * error shape {"error","detail"}, security headers, metrics). */
+#ifndef APPROVALD_HTTPD_H
+#define APPROVALD_HTTPD_H
+#include <stdatomic.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "waiters.h"
+
+struct approvald_config;
+struct db_pool;
+struct listener;
+
+#define HTTP_MAX_STATUS 600
+
+struct metrics {
+	atomic_ulong requests_created;
+	atomic_ulong responses[HTTP_MAX_STATUS];
+};
+
+/* Everything a handler may use; set up by main.c, read-only while serving
+ * except the atomics and the objects with their own locking. */
+struct app {
+	const struct approvald_config *cfg;
+	struct db_pool *db;
+	struct waiters *waiters;
+	struct listener *listener;
+	struct MHD_Daemon *mhd;
+	char *public_url;	/* without trailing '/' */
+	unsigned port;		/* bound port */
+	char *tls_cert_pem;	/* PEM text while serving HTTPS */
+	char *tls_key_pem;
+	struct metrics metrics;
+};
+
+struct route;
+
+#define HTTP_PARAM_MAX 64
+
+/* Per-connection state for one HTTP request (MHD's con_cls). */
+struct http_req {
+	struct app *app;
+	struct MHD_Connection *conn;
+	const struct route *route;
+	char param[HTTP_PARAM_MAX + 1];	/* the path's variable segment */
+	int param_bad;		/* it was longer than HTTP_PARAM_MAX */
+	struct identity who;
+	struct approve_buf body;
+	int body_expected;	/* the route reads a body */
+	int body_too_big;
+	int answered;		/* a response was queued */
+	/* long-poll state (wait and events) */
+	int started;		/* the handler ran before (now resumed) */
+	struct waiter w;
+	uint64_t deadline_ms;
+	long long cursor;	/* /v1/events: last event id seen */
+	char id[APPROVE_UUID_LEN + 1];
+	char ip[48];		/* client address, for logs */
+};
+
+typedef enum MHD_Result (*http_handler)(struct http_req *r);
+
+/* Start serving (MHD_start_daemon), fill app->mhd and app->port. 0, or
+ * -errno after logging why. */
+int httpd_start(struct app *app);
+/* Stop accepting, answer every suspended waiter, stop the daemon. */
+void httpd_stop(struct app *app);
+
+/* Answers. Each queues exactly one response (the JSON text is freed). */
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, char *json);
+/* Takes ownership of obj. */
+enum MHD_Result http_reply_obj(struct http_req *r, unsigned status, json_object *obj);
+enum MHD_Result http_reply_error(struct http_req *r, unsigned status,
+				 const char *error, const char *detail);
+enum MHD_Result http_reply_text(struct http_req *r, unsigned status,
+				const char *content_type, const char *text);
+enum MHD_Result http_reply_redirect(struct http_req *r, const char *location);
+/* 503 database_unavailable. */
+enum MHD_Result http_reply_db_down(struct http_req *r);
+
+/* A query parameter, NULL when absent. */
+const char *http_query(struct http_req *r, const char *name);
+/* Parse an optional integer query parameter within [min, max]; absent
+ * gives def. 0 or -EINVAL. */
+int http_query_ulong(struct http_req *r, const char *name, unsigned long min,
+		     unsigned long max, unsigned long def, unsigned long *out);
+
+/* Route handlers (routes_host.c, routes_approver.c, events.c, health.c). */
+enum MHD_Result route_create(struct http_req *r);
+enum MHD_Result route_wait(struct http_req *r);
+enum MHD_Result route_cancel(struct http_req *r);
+enum MHD_Result route_list(struct http_req *r);
+enum MHD_Result route_show(struct http_req *r);
+enum MHD_Result route_approve(struct http_req *r);
+enum MHD_Result route_deny(struct http_req *r);
+enum MHD_Result route_events(struct http_req *r);
+enum MHD_Result route_short_link(struct http_req *r);
+enum MHD_Result route_healthz(struct http_req *r);
+enum MHD_Result route_readyz(struct http_req *r);
+enum MHD_Result route_metrics(struct http_req *r);
+
+#endif

@@ -1,0 +1,25 @@
+/* listener.h: the LISTEN thread. On its own PostgreSQL connection it
+ * LISTENs on "approval_events" (payload "<uuid> <status>", sent by the
+ * database trigger whoever made the change), wakes the waiters of that
+ * request and all event waiters, wakes waiters whose deadline passed
+ * (checked every LISTENER_TICK_MS), and once a second expires pending
+ * requests past their TTL (the trigger then notifies every instance).
+ * The connection is non-blocking throughout, so a database outage never
+ * delays deadlines; it reconnects with backoff and then wakes every
+ * waiter, because notifications sent meanwhile were lost. */
+#ifndef APPROVALD_LISTENER_H
+#define APPROVALD_LISTENER_H
+
+#define LISTENER_TICK_MS 200
+
+struct listener;
+struct waiters;
+
+/* Start the thread. 0 or -errno. */
+int listener_start(const char *conninfo, struct waiters *ws, struct listener **out);
+/* Stop and join; accepts NULL. */
+void listener_stop(struct listener *l);
+/* 1 while the LISTEN connection is established (for logs and metrics). */
+int listener_ready(struct listener *l);
+
+#endif

@@ -1,0 +1,660 @@
+/* requests.c: owns the SQL of requests and events (see requests.h) and the
+ * conversion of their rows to the JSON of docs/api.md. Statements are
+ * parameterised and schema-qualified; times leave the database already
+ * formatted as ISO 8601 UTC with microseconds. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "requests.h"
+
+#define ISO(x) "pg_catalog.to_char((" x ") AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define CODE_TRIES 8
+
+/* ---- helpers ---- */
+
+static const char *
+col(const PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
+}
+
+static int
+add(json_object *o, const char *key, json_object *v)
+{
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* NULL column -> JSON null. */
+static int
+add_str(json_object *o, const char *key, const char *s)
+{
+	json_object *v = NULL;
+
+	if (s && !(v = json_object_new_string(s)))
+		return -ENOMEM;
+	return add(o, key, v);
+}
+
+static int
+add_int(json_object *o, const char *key, const char *s)
+{
+	json_object *v = NULL;
+
+	if (s && !(v = json_object_new_int64(strtoll(s, NULL, 10))))
+		return -ENOMEM;
+	return add(o, key, v);
+}
+
+static int
+add_bool(json_object *o, const char *key, const char *s)
+{
+	return add(o, key, json_object_new_boolean(s && strcmp(s, "t") == 0));
+}
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* Run sql and map a failure to -EIO, logging unexpected errors. */
+static int
+run(struct db_conn *db, const char *what, const char *sql, int n,
+    const char *const *params, PGresult **res)
+{
+	if (db_exec(db, sql, n, params, res) == 0)
+		return 0;
+	db_log_error(what, *res);
+	return -EIO;
+}
+
+/* ---- host side ---- */
+
+static const char insert_sql[] =
+	"INSERT INTO approval.requests (code, host_id, hostname, service,"
+	" requester, requester_uid, target_user, command, sudo_command, tty,"
+	" rhost, cwd, reason, ticket, digest, expires_at)"
+	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
+	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second')"
+	" RETURNING id, code, status, digest, " ISO("expires_at");
+
+int
+req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+	   unsigned long ttl, const char *public_url, struct approve_status **out)
+{
+	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
+	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
+	const char *params[16];
+	struct approve_status *st = NULL;
+	PGresult *res = NULL;
+	int r = -EIO, tries, oom = 0;
+
+	*out = NULL;
+	if (approve_ctx_digest(ctx, digest) < 0)
+		return -EIO;
+	snprintf(host, sizeof(host), "%lld", host_id);
+	snprintf(uid, sizeof(uid), "%lld", ctx->uid);
+	snprintf(ttls, sizeof(ttls), "%lu", ttl);
+	params[0] = code;
+	params[1] = host;
+	params[2] = ctx->hostname;
+	params[3] = ctx->service;
+	params[4] = ctx->user;
+	params[5] = uid;
+	params[6] = ctx->target_user;
+	params[7] = ctx->command;
+	params[8] = ctx->sudo_command;
+	params[9] = ctx->tty;
+	params[10] = ctx->rhost;
+	params[11] = ctx->cwd;
+	params[12] = ctx->reason;
+	params[13] = ctx->ticket;
+	params[14] = digest;
+	params[15] = ttls;
+	for (tries = 0; tries < CODE_TRIES; tries++) {
+		if (approve_code_generate(code) < 0)
+			return -EIO;
+		PQclear(res);
+		res = NULL;
+		if (db_exec(db, insert_sql, 16, params, &res) == 0)
+			break;
+		if (!db_error_is(res, "23505", NULL)) {
+			db_log_error("create request", res);
+			goto out;
+		}
+		/* code collision (the only unique column we choose): again */
+	}
+	if (tries == CODE_TRIES) {
+		approve_log(LOG_ERR, "create request: no free code after %d tries",
+			    CODE_TRIES);
+		goto out;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(res, 0, 1));
+	st->state = approve_state_parse(PQgetvalue(res, 0, 2));
+	snprintf(st->digest, sizeof(st->digest), "%s", PQgetvalue(res, 0, 3));
+	st->expires_at = dup_or_null(PQgetvalue(res, 0, 4), &oom);
+	if (snprintf(url, sizeof(url), "%s/r/%s", public_url, st->code) < (int)sizeof(url))
+		st->url = dup_or_null(url, &oom);
+	if (oom) {
+		r = -ENOMEM;
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	r = 0;
+out:
+	approve_status_free(st);
+	PQclear(res);
+	return r;
+}
+
+int
+req_expire_overdue(struct db_conn *db, const char *id)
+{
+	static const char sql[] =
+		"UPDATE approval.requests SET status = 'expired'"
+		" WHERE id = $1::uuid AND status = 'pending'"
+		" AND expires_at <= pg_catalog.now()";
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int r = run(db, "expire request", sql, 1, params, &res);
+
+	PQclear(res);
+	return r;
+}
+
+static const char host_status_sql[] =
+	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
+	" r.decision_comment, a.login,"
+	" r.status = 'pending' AND r.expires_at <= pg_catalog.now()"
+	" FROM approval.requests r"
+	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+	" WHERE r.id = $1::uuid AND r.host_id = $2::bigint";
+
+int
+req_host_status(struct db_conn *db, const char *id, long long host_id,
+		struct approve_status **out)
+{
+	char host[24];
+	const char *params[2] = { id, host };
+	struct approve_status *st = NULL;
+	PGresult *res = NULL;
+	int r, oom = 0, pass;
+
+	*out = NULL;
+	snprintf(host, sizeof(host), "%lld", host_id);
+	for (pass = 0; pass < 2; pass++) {
+		PQclear(res);
+		res = NULL;
+		r = run(db, "request status", host_status_sql, 2, params, &res);
+		if (r < 0)
+			goto out;
+		r = -ENOENT;
+		if (PQntuples(res) != 1)
+			goto out;
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, 7), "t") != 0)
+			break;
+		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
+		if (r < 0)
+			goto out;
+	}
+	r = -ENOMEM;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto out;
+	snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(res, 0, 1));
+	st->state = approve_state_parse(PQgetvalue(res, 0, 2));
+	snprintf(st->digest, sizeof(st->digest), "%s", PQgetvalue(res, 0, 3));
+	st->expires_at = dup_or_null(col(res, 0, 4), &oom);
+	st->comment = dup_or_null(col(res, 0, 5), &oom);
+	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
+	if (oom)
+		goto out;
+	*out = st;
+	st = NULL;
+	r = 0;
+out:
+	approve_status_free(st);
+	PQclear(res);
+	return r;
+}
+
+int
+req_host_cancel(struct db_conn *db, const char *id, long long host_id)
+{
+	static const char sql[] =
+		"UPDATE approval.requests SET status = 'cancelled'"
+		" WHERE id = $1::uuid AND host_id = $2::bigint AND status = 'pending'"
+		" RETURNING id";
+	static const char exists_sql[] =
+		"SELECT 1 FROM approval.requests WHERE id = $1::uuid AND host_id = $2::bigint";
+	char host[24];
+	const char *params[2] = { id, host };
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(host, sizeof(host), "%lld", host_id);
+	r = req_expire_overdue(db, id);
+	if (r < 0)
+		return r;
+	if (db_exec(db, sql, 2, params, &res) < 0) {
+		r = -EALREADY;
+		if (!db_error_is(res, "P0002", NULL)) {
+			db_log_error("cancel request", res);
+			r = -EIO;
+		}
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		r = 0;
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	r = run(db, "cancel request", exists_sql, 2, params, &res);
+	if (r == 0)
+		r = PQntuples(res) == 1 ? -EALREADY : -ENOENT;
+out:
+	PQclear(res);
+	return r;
+}
+
+/* ---- approver side ---- */
+
+int
+req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
+	    char code[APPROVE_CODE_LEN + 1])
+{
+	static const char by_id[] =
+		"SELECT id, code FROM approval.requests WHERE id = $1::uuid";
+	static const char by_code[] =
+		"SELECT id, code FROM approval.requests WHERE code = $1";
+	char key[APPROVE_UUID_LEN + 1];
+	const char *params[1] = { key };
+	const char *sql;
+	PGresult *res = NULL;
+	size_t i;
+	int r;
+
+	if (approve_uuid_valid(s)) {
+		for (i = 0; i < APPROVE_UUID_LEN; i++)
+			key[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
+		key[APPROVE_UUID_LEN] = '\0';
+		sql = by_id;
+	} else if (approve_code_normalize(s, key) == 0) {
+		sql = by_code;
+	} else {
+		return -EINVAL;
+	}
+	r = run(db, "find request", sql, 1, params, &res);
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	if (PQntuples(res) != 1)
+		goto out;
+	snprintf(id, APPROVE_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	if (code)
+		snprintf(code, APPROVE_CODE_LEN + 1, "%s", PQgetvalue(res, 0, 1));
+	r = 0;
+out:
+	PQclear(res);
+	return r;
+}
+
+static void
+record_self_approval(struct db_conn *db, const char *id, const char *login,
+		     const char *what)
+{
+	/* The event row is evidence (report_self_approval_attempts); the
+	 * notification lets event watchers see it at once. */
+	static const char sql[] =
+		"SELECT approval.record_self_approval_attempt($1::uuid, $2, $3),"
+		" pg_catalog.pg_notify('approval_events', $4)";
+	char payload[APPROVE_UUID_LEN + 16];
+	const char *params[4] = { id, login, what, payload };
+	PGresult *res = NULL;
+
+	snprintf(payload, sizeof(payload), "%s pending", id);
+	if (run(db, "record self-approval attempt", sql, 4, params, &res) < 0)
+		approve_log(LOG_ERR, "request %s: self-approval attempt by %s "
+			    "not recorded", id, login);
+	PQclear(res);
+}
+
+int
+req_decide(struct db_conn *db, const char *id, enum approve_state decision,
+	   long long approver_id, const char *login, const char *comment)
+{
+	static const char sql[] =
+		"UPDATE approval.requests SET status = $2, decided_by = $3::bigint,"
+		" decision_comment = $4"
+		" WHERE id = $1::uuid AND status = 'pending' RETURNING id";
+	const char *word = approve_state_name(decision);
+	char who[24];
+	const char *params[4] = { id, word, who, comment };
+	PGresult *res = NULL;
+	int r;
+
+	if (decision != APPROVE_APPROVED && decision != APPROVE_DENIED)
+		return -EINVAL;
+	snprintf(who, sizeof(who), "%lld", approver_id);
+	r = req_expire_overdue(db, id);
+	if (r < 0)
+		return r;
+	if (db_exec(db, sql, 4, params, &res) < 0) {
+		if (db_error_is(res, "P0001", "self_approval")) {
+			PQclear(res);
+			res = NULL;
+			approve_log(LOG_WARNING, "request %s: %s may not decide their "
+				    "own request (%s refused)", id, login,
+				    decision == APPROVE_APPROVED ? "approve" : "deny");
+			record_self_approval(db, id, login,
+					     decision == APPROVE_APPROVED ? "approve" : "deny");
+			r = -EPERM;
+		} else if (db_error_is(res, "P0002", NULL)) {
+			r = -EALREADY;
+		} else {
+			db_log_error("decide request", res);
+			r = -EIO;
+		}
+		goto out;
+	}
+	r = PQntuples(res) == 1 ? 0 : -EALREADY;
+	if (r == 0)
+		approve_log(LOG_NOTICE, "request %s %s by %s", id, word, login);
+out:
+	PQclear(res);
+	return r;
+}
+
+/* Columns of the detail object, in the order of detail_cols below. */
+enum dtype { D_STR, D_INT, D_BOOL };
+static const struct {
+	const char *name;
+	enum dtype type;
+} detail_fields[] = {
+	{ "id", D_STR }, { "code", D_STR }, { "status", D_STR }, { "host", D_STR },
+	{ "hostname", D_STR }, { "service", D_STR }, { "user", D_STR },
+	{ "uid", D_INT }, { "target_user", D_STR }, { "command", D_STR },
+	{ "sudo_command", D_STR }, { "tty", D_STR }, { "rhost", D_STR },
+	{ "cwd", D_STR }, { "reason", D_STR }, { "ticket", D_STR },
+	{ "digest", D_STR }, { "created_at", D_STR }, { "expires_at", D_STR },
+	{ "decided_at", D_STR }, { "decided_by", D_STR }, { "comment", D_STR },
+	{ "self", D_BOOL },
+};
+#define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
+
+/* $1 is always the calling approver's id (for "self"). */
+#define DETAIL_SELECT \
+	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
+	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
+	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
+	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
+	" a.login, r.decision_comment," \
+	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
+	" AND (s.login = r.requester OR r.requester = ANY (s.unix_logins)))" \
+	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
+	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+
+static json_object *
+row_to_detail(const PGresult *res, int row, const char *public_url)
+{
+	json_object *o = json_object_new_object();
+	char url[APPROVE_LEN_URL + 1];
+	int i, rc = 0;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < NDETAIL && rc == 0; i++) {
+		const char *v = col(res, row, i);
+
+		switch (detail_fields[i].type) {
+		case D_STR: rc = add_str(o, detail_fields[i].name, v); break;
+		case D_INT: rc = add_int(o, detail_fields[i].name, v); break;
+		case D_BOOL: rc = add_bool(o, detail_fields[i].name, v); break;
+		}
+	}
+	if (rc == 0) {
+		if (snprintf(url, sizeof(url), "%s/r/%s", public_url,
+			     PQgetvalue(res, row, 1)) < (int)sizeof(url))
+			rc = add_str(o, "url", url);
+		else
+			rc = add_str(o, "url", NULL);
+	}
+	if (rc < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+request_events(struct db_conn *db, const char *id, json_object **out)
+{
+	static const char sql[] =
+		"SELECT e.id, " ISO("e.at") ", e.kind, e.actor, e.detail"
+		" FROM approval.request_events e WHERE e.request_id = $1::uuid"
+		" ORDER BY e.id";
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	json_object *arr = NULL, *e;
+	int r, i, n;
+
+	*out = NULL;
+	r = run(db, "request events", sql, 1, params, &res);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
+	arr = json_object_new_array();
+	if (!arr)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		e = json_object_new_object();
+		if (!e || json_object_array_add(arr, e) != 0) {
+			json_object_put(e);
+			goto out;
+		}
+		if (add_int(e, "id", col(res, i, 0)) < 0 ||
+		    add_str(e, "at", col(res, i, 1)) < 0 ||
+		    add_str(e, "kind", col(res, i, 2)) < 0 ||
+		    add_str(e, "actor", col(res, i, 3)) < 0 ||
+		    add_str(e, "detail", col(res, i, 4)) < 0)
+			goto out;
+	}
+	*out = arr;
+	arr = NULL;
+	r = 0;
+out:
+	json_object_put(arr);
+	PQclear(res);
+	return r;
+}
+
+int
+req_detail(struct db_conn *db, const char *id, long long approver_id,
+	   const char *public_url, json_object **out)
+{
+	static const char sql[] = DETAIL_SELECT " WHERE r.id = $2::uuid";
+	char who[24];
+	const char *params[2] = { who, id };
+	PGresult *res = NULL;
+	json_object *o = NULL, *events = NULL;
+	int r;
+
+	*out = NULL;
+	snprintf(who, sizeof(who), "%lld", approver_id);
+	r = req_expire_overdue(db, id);
+	if (r < 0)
+		return r;
+	r = run(db, "request detail", sql, 2, params, &res);
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	if (PQntuples(res) != 1)
+		goto out;
+	r = request_events(db, id, &events);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
+	o = row_to_detail(res, 0, public_url);
+	if (!o || add(o, "events", events) < 0)
+		goto out;
+	events = NULL;
+	*out = o;
+	o = NULL;
+	r = 0;
+out:
+	json_object_put(events);
+	json_object_put(o);
+	PQclear(res);
+	return r;
+}
+
+int
+req_list(struct db_conn *db, long long approver_id, const char *status,
+	 unsigned long limit, const char *before, const char *public_url,
+	 json_object **out)
+{
+	static const char sql[] = DETAIL_SELECT
+		" WHERE ($2::text IS NULL OR r.status = $2::text)"
+		" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)"
+		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
+	char who[24], lim[24];
+	const char *params[4] = { who, status, before, lim };
+	PGresult *res = NULL;
+	json_object *o = NULL, *arr = NULL, *d;
+	const char *state;
+	int r, i, n;
+
+	*out = NULL;
+	snprintf(who, sizeof(who), "%lld", approver_id);
+	snprintf(lim, sizeof(lim), "%lu", limit);
+	if (db_exec(db, sql, 4, params, &res) < 0) {
+		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (state && strncmp(state, "22", 2) == 0) {
+			r = -EINVAL;	/* "before" is not a time */
+		} else {
+			db_log_error("list requests", res);
+			r = -EIO;
+		}
+		goto out;
+	}
+	r = -ENOMEM;
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	if (!o || !arr)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		d = row_to_detail(res, i, public_url);
+		if (!d || json_object_array_add(arr, d) != 0) {
+			json_object_put(d);
+			goto out;
+		}
+	}
+	if (add(o, "requests", arr) < 0) {
+		arr = NULL;
+		goto out;
+	}
+	arr = NULL;
+	*out = o;
+	o = NULL;
+	r = 0;
+out:
+	json_object_put(arr);
+	json_object_put(o);
+	PQclear(res);
+	return r;
+}
+
+/* ---- events ---- */
+
+int
+events_max(struct db_conn *db, long long *max)
+{
+	static const char sql[] =
+		"SELECT pg_catalog.coalesce(pg_catalog.max(id), 0) FROM approval.request_events";
+	PGresult *res = NULL;
+	int r = run(db, "events max", sql, 0, NULL, &res);
+
+	if (r == 0)
+		*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return r;
+}
+
+int
+events_after(struct db_conn *db, long long after, unsigned limit,
+	     json_object **events, long long *last)
+{
+	static const char sql[] =
+		"SELECT e.id, e.request_id, r.code, " ISO("e.at") ", e.kind, e.actor,"
+		" r.status FROM approval.request_events e"
+		" JOIN approval.requests r ON r.id = e.request_id"
+		" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::integer";
+	char a[24], l[24];
+	const char *params[2] = { a, l };
+	static const char *const names[] = {
+		"id", "request_id", "code", "at", "kind", "actor", "status",
+	};
+	PGresult *res = NULL;
+	json_object *arr = NULL, *e;
+	int r, i, j, n;
+
+	*events = NULL;
+	*last = after;
+	snprintf(a, sizeof(a), "%lld", after);
+	snprintf(l, sizeof(l), "%u", limit);
+	r = run(db, "events", sql, 2, params, &res);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
+	arr = json_object_new_array();
+	if (!arr)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		e = json_object_new_object();
+		if (!e || json_object_array_add(arr, e) != 0) {
+			json_object_put(e);
+			goto out;
+		}
+		if (add_int(e, names[0], col(res, i, 0)) < 0)
+			goto out;
+		for (j = 1; j < 7; j++)
+			if (add_str(e, names[j], col(res, i, j)) < 0)
+				goto out;
+		*last = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	}
+	*events = arr;
+	arr = NULL;
+	r = 0;
+out:
+	json_object_put(arr);
+	PQclear(res);
+	return r;
+}

@@ -1,0 +1,53 @@
+/* requests.h: the SQL behind the request endpoints, and rows -> JSON.
+ * Every function takes a checked-out connection and returns 0 or:
+ *   -ENOENT    no such request (or not this host's);
+ *   -EALREADY  the request is final already (nothing changed);
+ *   -EPERM     self-approval refused by the database (recorded);
+ *   -EINVAL    a parameter the database refused as malformed;
+ *   -EIO       database failure (the handler answers 503).
+ * Ids passed in are canonical lower-case uuids (req_resolve gives one). */
+#ifndef APPROVALD_REQUESTS_H
+#define APPROVALD_REQUESTS_H
+#include <json-c/json.h>
+
+#include "code.h"
+#include "wire.h"
+
+struct db_conn;
+
+/* Insert a pending request for host_id (code generated here, retried on
+ * a collision); *out is the answer to the host, with url. */
+int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+	       unsigned long ttl, const char *public_url, struct approve_status **out);
+/* Status of one of host_id's requests (expiring it first when its TTL
+ * passed), as the wait and cancel answers show it. */
+int req_host_status(struct db_conn *db, const char *id, long long host_id,
+		    struct approve_status **out);
+int req_host_cancel(struct db_conn *db, const char *id, long long host_id);
+
+/* A uuid or a code (any case) -> canonical id. -EINVAL when s is neither
+ * form, -ENOENT when unknown. */
+int req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
+		char code[APPROVE_CODE_LEN + 1]);
+/* Approve or deny as approver_id (login for the log and the refusal
+ * record); comment may be NULL. */
+int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
+	       long long approver_id, const char *login, const char *comment);
+/* The detail object of docs/api.md, "self" judged for approver_id. */
+int req_detail(struct db_conn *db, const char *id, long long approver_id,
+	       const char *public_url, json_object **out);
+/* {"requests":[...]}; status NULL = any; before NULL = no bound. */
+int req_list(struct db_conn *db, long long approver_id, const char *status,
+	     unsigned long limit, const char *before, const char *public_url,
+	     json_object **out);
+/* Expire id if it is pending past its TTL (the sweep does this for all
+ * once a second; handlers call it so they never show a stale pending). */
+int req_expire_overdue(struct db_conn *db, const char *id);
+
+/* /v1/events: the current maximum event id, and up to limit events after
+ * "after" as a JSON array (*last = id of the last one, or after). */
+int events_max(struct db_conn *db, long long *max);
+int events_after(struct db_conn *db, long long after, unsigned limit,
+		 json_object **events, long long *last);
+
+#endif

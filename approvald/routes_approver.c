@@ -1,0 +1,179 @@
+/* routes_approver.c: owns the approver endpoints of docs/api.md (list,
+ * show, approve, deny) and the short link /r/CODE. Roles were checked
+ * from the token before the body was read (httpd.c); the rules that must
+ * hold whoever writes (final is final, no self-approval) are enforced by
+ * the database and mapped to 409 / 403 here. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "httpd.h"
+#include "log.h"
+#include "requests.h"
+#include "wire.h"
+
+#define DB_WAIT_MS 5000
+#define LIST_DEFAULT 50
+#define LIST_MAX 500
+#define BEFORE_MAX 64
+
+static enum MHD_Result
+reply_rc(struct http_req *r, int rc)
+{
+	switch (rc) {
+	case -EINVAL:
+		return http_reply_error(r, 400, "bad_request",
+					"expected a request id (uuid) or code (XXX-XXX)");
+	case -ENOENT:
+		return http_reply_error(r, 404, "not_found", "no such request");
+	case -EALREADY:
+		return http_reply_error(r, 409, "final", "the request is already decided, "
+					"expired or cancelled");
+	case -EPERM:
+		return http_reply_error(r, 403, "self_approval",
+					"you may not decide your own request");
+	case -EIO:
+		return http_reply_db_down(r);
+	default:
+		return http_reply_error(r, 500, "internal_error", "unexpected failure");
+	}
+}
+
+enum MHD_Result
+route_list(struct http_req *r)
+{
+	struct app *app = r->app;
+	const char *status = http_query(r, "status");
+	const char *before = http_query(r, "before");
+	struct db_conn *db;
+	json_object *o = NULL;
+	unsigned long limit;
+	size_t i;
+	int rc;
+
+	if (status && approve_state_parse(status) == APPROVE_STATE_INVALID)
+		return http_reply_error(r, 400, "bad_request", "unknown status");
+	if (http_query_ulong(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit) < 0)
+		return http_reply_error(r, 400, "bad_request", "limit must be 1..500");
+	if (before) {
+		/* ISO 8601 text only; the database parses it */
+		if (!*before || strlen(before) > BEFORE_MAX)
+			return http_reply_error(r, 400, "bad_request", "before: not a time");
+		for (i = 0; before[i]; i++)
+			if (!strchr("0123456789-:.TZ+ ", before[i]))
+				return http_reply_error(r, 400, "bad_request",
+							"before: not a time");
+	}
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return http_reply_db_down(r);
+	rc = req_list(db, r->who.id, status, limit, before, app->public_url, &o);
+	db_put(app->db, db);
+	if (rc == -EINVAL)
+		return http_reply_error(r, 400, "bad_request", "before: not a time");
+	if (rc < 0)
+		return reply_rc(r, rc);
+	return http_reply_obj(r, 200, o);
+}
+
+static enum MHD_Result
+show(struct http_req *r, struct db_conn *db, const char *id)
+{
+	json_object *o = NULL;
+	int rc = req_detail(db, id, r->who.id, r->app->public_url, &o);
+
+	if (rc < 0)
+		return reply_rc(r, rc);
+	return http_reply_obj(r, 200, o);
+}
+
+enum MHD_Result
+route_show(struct http_req *r)
+{
+	struct app *app = r->app;
+	char id[APPROVE_UUID_LEN + 1];
+	struct db_conn *db;
+	enum MHD_Result ret;
+	int rc;
+
+	if (r->param_bad)
+		return reply_rc(r, -EINVAL);
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return http_reply_db_down(r);
+	rc = req_resolve(db, r->param, id, NULL);
+	ret = rc < 0 ? reply_rc(r, rc) : show(r, db, id);
+	db_put(app->db, db);
+	return ret;
+}
+
+static enum MHD_Result
+decide(struct http_req *r, enum approve_state decision)
+{
+	struct app *app = r->app;
+	char id[APPROVE_UUID_LEN + 1], err[256];
+	char *comment = NULL;
+	struct db_conn *db = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	if (r->param_bad)
+		return reply_rc(r, -EINVAL);
+	if (approve_decision_from_json(r->body.data ? r->body.data : "", r->body.len,
+				       &comment, err, sizeof(err)) < 0)
+		return http_reply_error(r, 400, "bad_request", err);
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db) {
+		ret = http_reply_db_down(r);
+		goto out;
+	}
+	rc = req_resolve(db, r->param, id, NULL);
+	if (rc == 0)
+		rc = req_decide(db, id, decision, r->who.id, r->who.name, comment);
+	ret = rc < 0 ? reply_rc(r, rc) : show(r, db, id);
+out:
+	db_put(app->db, db);
+	free(comment);
+	return ret;
+}
+
+enum MHD_Result
+route_approve(struct http_req *r)
+{
+	return decide(r, APPROVE_APPROVED);
+}
+
+enum MHD_Result
+route_deny(struct http_req *r)
+{
+	return decide(r, APPROVE_DENIED);
+}
+
+/* /r/CODE -> the web UI's page of that request. No authentication here:
+ * the page itself asks for it. */
+enum MHD_Result
+route_short_link(struct http_req *r)
+{
+	struct app *app = r->app;
+	char id[APPROVE_UUID_LEN + 1], loc[64];
+	struct db_conn *db;
+	int rc = -EINVAL;
+
+	if (!r->param_bad && approve_code_valid(r->param)) {
+		db = db_get(app->db, DB_WAIT_MS);
+		if (!db)
+			return http_reply_db_down(r);
+		rc = req_resolve(db, r->param, id, NULL);
+		db_put(app->db, db);
+	}
+	if (rc == -EIO)
+		return http_reply_db_down(r);
+	if (rc < 0)
+		return http_reply_error(r, 404, "not_found", "no such request code");
+	snprintf(loc, sizeof(loc), "/ui/requests/%s", id);
+	return http_reply_redirect(r, loc);
+}

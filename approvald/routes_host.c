@@ -1,0 +1,200 @@
+/* routes_host.c: owns the host endpoints of docs/api.md: create a
+ * request, long-poll for its decision, cancel it. A host sees only its own
+ * requests: anything else, existing or not, is 404. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "http.h"	/* approve_now_ms() */
+#include "httpd.h"
+#include "log.h"
+#include "requests.h"
+#include "settings.h"
+#include "wire.h"
+
+#define DB_WAIT_MS 5000
+#define WAIT_DEFAULT_S 25
+#define WAIT_MAX_S 60
+#define REARM_TRIES 4	/* wake-ups in a row before answering "pending" */
+
+static enum MHD_Result
+reply_status(struct http_req *r, unsigned code, const struct approve_status *st)
+{
+	char *json = NULL;
+
+	if (approve_status_to_json(st, &json) < 0)
+		return http_reply_error(r, 500, "internal_error", "cannot encode status");
+	return http_reply_json(r, code, json);
+}
+
+/* The path's id, lower-cased into r->id; 0 or -EINVAL. */
+static int
+path_uuid(struct http_req *r)
+{
+	size_t i;
+
+	if (r->param_bad || !approve_uuid_valid(r->param))
+		return -EINVAL;
+	for (i = 0; i < APPROVE_UUID_LEN; i++) {
+		char c = r->param[i];
+
+		r->id[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+	}
+	r->id[APPROVE_UUID_LEN] = '\0';
+	return 0;
+}
+
+enum MHD_Result
+route_create(struct http_req *r)
+{
+	struct app *app = r->app;
+	struct approve_ctx *ctx = NULL;
+	struct approve_status *st = NULL;
+	struct db_conn *db = NULL;
+	enum MHD_Result ret;
+	char err[256];
+	int rc;
+
+	if (approve_ctx_from_json(r->body.data ? r->body.data : "", r->body.len,
+				  &ctx, err, sizeof(err)) < 0) {
+		ret = http_reply_error(r, 400, "bad_request", err);
+		goto out;
+	}
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db) {
+		ret = http_reply_db_down(r);
+		goto out;
+	}
+	rc = req_create(db, r->who.id, ctx, app->cfg->request_ttl, app->public_url, &st);
+	if (rc < 0) {
+		ret = rc == -EIO ? http_reply_db_down(r)
+				 : http_reply_error(r, 500, "internal_error", "cannot create");
+		goto out;
+	}
+	atomic_fetch_add(&app->metrics.requests_created, 1);
+	approve_log(LOG_INFO, "request %s (%s) created by host %s: %s as %s via %s",
+		    st->id, st->code, r->who.name, ctx->user, ctx->target_user,
+		    ctx->service);
+	ret = reply_status(r, 201, st);
+out:
+	db_put(app->db, db);
+	approve_status_free(st);
+	approve_ctx_free(ctx);
+	return ret;
+}
+
+/* Read the status (armed first, see waiters.h); answer or suspend.
+ * Called on the first call and again after every resume. */
+enum MHD_Result
+route_wait(struct http_req *r)
+{
+	struct app *app = r->app;
+	struct approve_status *st = NULL;
+	struct db_conn *db;
+	enum MHD_Result ret;
+	unsigned long timeout;
+	int tries, armed, rc;
+
+	if (!r->started) {
+		r->started = 1;
+		if (http_query_ulong(r, "timeout", 0, WAIT_MAX_S, WAIT_DEFAULT_S, &timeout) < 0)
+			return http_reply_error(r, 400, "bad_request",
+						"timeout must be an integer 0..60");
+		if (path_uuid(r) < 0)
+			return http_reply_error(r, 400, "bad_request", "malformed request id");
+		r->deadline_ms = approve_now_ms() + timeout * 1000;
+	}
+	for (tries = 0;; tries++) {
+		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&
+			waiters_arm(app->waiters, &r->w, r->conn, r->id, r->deadline_ms) == 0;
+		db = db_get(app->db, DB_WAIT_MS);
+		rc = db ? req_host_status(db, r->id, r->who.id, &st) : -EIO;
+		db_put(app->db, db);
+		if (rc < 0 || st->state != APPROVE_PENDING || !armed)
+			break;
+		approve_status_free(st);
+		st = NULL;
+		if (waiters_suspend(app->waiters, &r->w) == 0)
+			return MHD_YES;	/* resumed by a notification or the deadline */
+	}
+	waiters_disarm(app->waiters, &r->w);
+	if (rc == -ENOENT)
+		ret = http_reply_error(r, 404, "not_found", "no such request");
+	else if (rc < 0)
+		ret = http_reply_db_down(r);
+	else
+		ret = reply_status(r, 200, st);
+	approve_status_free(st);
+	return ret;
+}
+
+/* The body of a cancel must be empty or exactly {}. */
+static int
+empty_object(const struct approve_buf *b)
+{
+	struct json_tokener *tok;
+	json_object *o;
+	int ok;
+
+	if (b->len == 0)
+		return 1;
+	tok = json_tokener_new();
+	if (!tok)
+		return 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, b->data, (int)b->len);
+	ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+	     json_tokener_get_parse_end(tok) == b->len &&
+	     json_object_is_type(o, json_type_object) &&
+	     json_object_object_length(o) == 0;
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
+}
+
+enum MHD_Result
+route_cancel(struct http_req *r)
+{
+	struct app *app = r->app;
+	struct approve_status *st = NULL;
+	struct db_conn *db = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	if (path_uuid(r) < 0)
+		return http_reply_error(r, 400, "bad_request", "malformed request id");
+	if (!empty_object(&r->body))
+		return http_reply_error(r, 400, "bad_request",
+					"the body of a cancel is empty or {}");
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return http_reply_db_down(r);
+	rc = req_host_cancel(db, r->id, r->who.id);
+	if (rc == 0 || rc == -EALREADY) {
+		int rs = req_host_status(db, r->id, r->who.id, &st);
+
+		if (rs < 0)
+			rc = rs;
+	}
+	if (rc == 0) {
+		approve_log(LOG_INFO, "request %s cancelled by host %s", r->id, r->who.name);
+		ret = reply_status(r, 200, st);
+	} else if (rc == -EALREADY) {
+		char detail[64];
+
+		snprintf(detail, sizeof(detail), "the request is already %s",
+			 approve_state_name(st->state));
+		ret = http_reply_error(r, 409, "final", detail);
+	} else if (rc == -ENOENT) {
+		ret = http_reply_error(r, 404, "not_found", "no such request");
+	} else {
+		ret = http_reply_db_down(r);
+	}
+	db_put(app->db, db);
+	approve_status_free(st);
+	return ret;
+}

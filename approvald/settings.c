@@ -1,0 +1,285 @@
+/* settings.c: owns reading and checking approvald.conf (see settings.h).
+ * Defaults live here and nowhere else. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "conf.h"
+#include "http.h"
+#include "settings.h"
+#include "wire.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define PUBLIC_URL_MAX 512	/* leaves room for "/r/CODE" and /ui paths */
+
+static const char *const allowed_keys[] = {
+	"listen", "database", "public_url", "request_ttl", "pool_size",
+	"max_connections", "tls_cert", "tls_key", "log", "debug", NULL,
+};
+
+static int
+fail(char *err, size_t errlen, const char *path, unsigned line,
+     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+fail(char *err, size_t errlen, const char *path, unsigned line,
+     const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (line)
+		snprintf(err, errlen, "%s:%u: %s", path, line, what);
+	else
+		snprintf(err, errlen, "%s: %s", path, what);
+	return -EINVAL;
+}
+
+static int
+parse_listen(struct approvald_config *c, const char *v)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&c->listen_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&c->listen_addr;
+	const char *colon, *host, *port;
+	size_t hlen;
+	unsigned long p;
+	char buf[64];
+
+	if (v[0] == '[') {
+		colon = strstr(v, "]:");
+		if (!colon)
+			return -EINVAL;
+		host = v + 1;
+		hlen = (size_t)(colon - host);
+		port = colon + 2;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon)
+			return -EINVAL;
+		host = v;
+		hlen = (size_t)(colon - v);
+		port = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(buf) ||
+	    approve_parse_ulong(port, 0, 65535, &p) < 0)
+		return -EINVAL;
+	memcpy(buf, host, hlen);
+	buf[hlen] = '\0';
+	memset(&c->listen_addr, 0, sizeof(c->listen_addr));
+	if (v[0] == '[') {
+		if (inet_pton(AF_INET6, buf, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+	} else {
+		if (inet_pton(AF_INET, buf, &in4->sin_addr) != 1)
+			return -EINVAL;
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)p);
+	}
+	c->listen_host = strdup(buf);
+	return c->listen_host ? 0 : -ENOMEM;
+}
+
+static int
+check_public_url(const char *v, char **out)
+{
+	struct approve_url u;
+	char err[128];
+	size_t n = strlen(v);
+	int r;
+
+	*out = NULL;
+	while (n > 0 && v[n - 1] == '/')
+		n--;
+	if (n == 0 || n > PUBLIC_URL_MAX)
+		return -EINVAL;
+	*out = strndup(v, n);
+	if (!*out)
+		return -ENOMEM;
+	memset(&u, 0, sizeof(u));
+	r = approve_url_parse(*out, &u, err, sizeof(err));
+	approve_url_release(&u);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+dup_value(const char *v, char **out)
+{
+	*out = strdup(v);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int
+check_values(struct approvald_config *c, const struct approve_conf *f,
+	     const char *path, char *err, size_t errlen)
+{
+	const char *v;
+	char *perr = NULL;
+	PQconninfoOption *opts;
+	int b;
+
+#define LINE(k) approve_conf_line(f, k)
+	v = approve_conf_get(f, "listen");
+	if (!v)
+		v = DEFAULT_LISTEN;
+	if (dup_value(v, &c->listen) < 0)
+		return -ENOMEM;
+	if (parse_listen(c, v) < 0)
+		return fail(err, errlen, path, LINE("listen"),
+			    "listen: expected ADDR:PORT with a numeric IPv4 address "
+			    "or [IPv6]:PORT, port 0..65535");
+
+	v = approve_conf_get(f, "database");
+	if (!v || !*v)
+		return fail(err, errlen, path, LINE("database"),
+			    "database: a libpq conninfo is required");
+	opts = PQconninfoParse(v, &perr);
+	if (!opts) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s", perr ? perr : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		PQfreemem(perr);
+		return fail(err, errlen, path, LINE("database"), "database: %s", msg);
+	}
+	PQconninfoFree(opts);
+	if (dup_value(v, &c->database) < 0)
+		return -ENOMEM;
+
+	v = approve_conf_get(f, "public_url");
+	if (v && check_public_url(v, &c->public_url) < 0)
+		return fail(err, errlen, path, LINE("public_url"),
+			    "public_url: expected an http:// or https:// URL "
+			    "without query (at most %d bytes)", PUBLIC_URL_MAX);
+
+	v = approve_conf_get(f, "request_ttl");
+	if (v && approve_parse_ulong(v, 10, 86400, &c->request_ttl) < 0)
+		return fail(err, errlen, path, LINE("request_ttl"),
+			    "request_ttl: expected seconds 10..86400");
+	v = approve_conf_get(f, "pool_size");
+	if (v && approve_parse_ulong(v, 1, 64, &c->pool_size) < 0)
+		return fail(err, errlen, path, LINE("pool_size"),
+			    "pool_size: expected 1..64");
+	v = approve_conf_get(f, "max_connections");
+	if (v && approve_parse_ulong(v, 16, 1000000, &c->max_connections) < 0)
+		return fail(err, errlen, path, LINE("max_connections"),
+			    "max_connections: expected 16..1000000");
+
+	v = approve_conf_get(f, "tls_cert");
+	if (v && (!*v || dup_value(v, &c->tls_cert) < 0))
+		return fail(err, errlen, path, LINE("tls_cert"), "tls_cert: empty");
+	v = approve_conf_get(f, "tls_key");
+	if (v && (!*v || dup_value(v, &c->tls_key) < 0))
+		return fail(err, errlen, path, LINE("tls_key"), "tls_key: empty");
+	if (!c->tls_cert != !c->tls_key)
+		return fail(err, errlen, path,
+			    LINE(c->tls_cert ? "tls_cert" : "tls_key"),
+			    "tls_cert and tls_key go together (both or neither)");
+	if (c->tls_cert && access(c->tls_cert, R_OK) != 0)
+		return fail(err, errlen, path, LINE("tls_cert"), "tls_cert: %s: %s",
+			    c->tls_cert, strerror(errno));
+	if (c->tls_key && access(c->tls_key, R_OK) != 0)
+		return fail(err, errlen, path, LINE("tls_key"), "tls_key: %s: %s",
+			    c->tls_key, strerror(errno));
+
+	v = approve_conf_get(f, "log");
+	if (v && strcmp(v, "stderr") == 0)
+		c->use_syslog = 0;
+	else if (v && strcmp(v, "syslog") == 0)
+		c->use_syslog = 1;
+	else if (v)
+		return fail(err, errlen, path, LINE("log"),
+			    "log: expected stderr or syslog");
+	v = approve_conf_get(f, "debug");
+	if (v) {
+		if (approve_parse_bool(v, &b) < 0)
+			return fail(err, errlen, path, LINE("debug"),
+				    "debug: expected yes or no");
+		c->debug = b;
+	}
+#undef LINE
+	return 0;
+}
+
+int
+settings_load(const char *path, struct approvald_config **out, char *err,
+	      size_t errlen)
+{
+	struct approve_conf *f = NULL;
+	struct approvald_config *c = NULL;
+	int r;
+
+	*out = NULL;
+	r = approve_conf_load(path, APPROVE_CONF_NONE, allowed_keys, &f, err, errlen);
+	if (r < 0)
+		goto out;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	c->request_ttl = 600;
+	c->pool_size = 4;
+	c->max_connections = 20000;
+	r = check_values(c, f, path, err, errlen);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	if (r < 0)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	settings_free(c);
+	approve_conf_free(f);
+	return r;
+}
+
+void
+settings_free(struct approvald_config *c)
+{
+	if (!c)
+		return;
+	free(c->listen);
+	free(c->listen_host);
+	free(c->database);
+	free(c->public_url);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c);
+}
+
+char *
+settings_public_url(const struct approvald_config *c, unsigned port)
+{
+	char buf[PUBLIC_URL_MAX + 128];
+	int n;
+
+	if (c->public_url)
+		return strdup(c->public_url);
+	if (c->listen_addr.ss_family == AF_INET6)
+		n = snprintf(buf, sizeof(buf), "%s://[%s]:%u", c->tls_cert ? "https" : "http",
+			     c->listen_host, port);
+	else
+		n = snprintf(buf, sizeof(buf), "%s://%s:%u", c->tls_cert ? "https" : "http",
+			     c->listen_host, port);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return strdup(buf);
+}

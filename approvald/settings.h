@@ -1,0 +1,35 @@
+/* settings.h: approvald.conf (docs/api.md, "approvald configuration"):
+ * parsed with common/conf.h against the list of known keys, every value
+ * checked, every error reported once as "FILE:LINE: what". */
+#ifndef APPROVALD_SETTINGS_H
+#define APPROVALD_SETTINGS_H
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define APPROVALD_DEFAULT_CONFIG "/etc/approvald.conf"
+
+struct approvald_config {
+	char *listen;		/* as written, for messages */
+	struct sockaddr_storage listen_addr;	/* numeric address and port */
+	char *listen_host;	/* address text; IPv6 without brackets */
+	char *database;		/* libpq conninfo */
+	char *public_url;	/* NULL: derived from listen once bound */
+	unsigned long request_ttl;
+	unsigned long pool_size;
+	unsigned long max_connections;
+	char *tls_cert;		/* both or neither */
+	char *tls_key;
+	int use_syslog;
+	int debug;
+};
+
+/* 0, or -EINVAL / -ENOENT / -ENOMEM with the message in err. */
+int settings_load(const char *path, struct approvald_config **out,
+		  char *err, size_t errlen);
+void settings_free(struct approvald_config *c);
+
+/* The base of the links given to requesters: public_url, or
+ * "http[s]://" + listen address + the bound port. malloc'd, NULL on ENOMEM. */
+char *settings_public_url(const struct approvald_config *c, unsigned port);
+
+#endif
