@@ -1,0 +1,56 @@
+/* commands.h: the command table entries, one per file (main.c lists them),
+ * and small helpers the admin commands share. */
+#ifndef APPROVALCTL_COMMANDS_H
+#define APPROVALCTL_COMMANDS_H
+#include "ctx.h"
+
+extern const struct ctl_command ctl_cmd_migrate;	/* migrate.c */
+extern const struct ctl_command ctl_cmd_host;		/* host.c */
+extern const struct ctl_command ctl_cmd_approver;	/* approver.c */
+extern const struct ctl_command ctl_cmd_list;		/* requests.c */
+extern const struct ctl_command ctl_cmd_show;
+extern const struct ctl_command ctl_cmd_approve;
+extern const struct ctl_command ctl_cmd_deny;
+extern const struct ctl_command ctl_cmd_watch;		/* watch.c */
+
+/* SQL: a timestamptz column as the API's time format (ISO 8601 UTC, µs). */
+#define CTL_SQL_UTC(col) \
+	"pg_catalog.to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* Admin listings ("host list [--json]"): parse the options, run sql (one
+ * row, one column: a JSON array) and print it as JSON or through print (a
+ * ctl_print_* table). Returns an exit code. */
+int ctl_admin_list(struct ctl_ctx *c, int argc, char **argv, const char *sql,
+		   void (*print)(struct json_object *rows));
+
+/* Parse the options of a command taking exactly one argument (label names
+ * it in messages): CTL_OK with *arg set, or with *done set when --help was
+ * printed; else CTL_USAGE (message printed). */
+int ctl_one_arg(struct ctl_ctx *c, int argc, char **argv, const char *label,
+		const char **arg, int *done);
+
+/* The option set { --json ('j') }. */
+extern const struct option ctl_json_opts[];
+/* Options of a command whose only option is --json (no operands checked). */
+int ctl_json_flag(struct ctl_ctx *c, int argc, char **argv, int *json, int *done);
+
+/* Issue a token (host or approver API token): a random token with prefix
+ * whose sha256 goes into the database through sql (params[hash_param] is
+ * replaced by the hash; sql returns exactly one row when it stored it).
+ * The token is printed alone on stdout, once, and the hint on stderr.
+ * A unique violation on exists_constraint prints exists_msg, no row
+ * prints none_msg (both exit 1). Returns an exit code. */
+#define CTL_ISSUE_MAX_PARAMS 8
+struct ctl_token_issue {
+	const char *what;		/* "host add web1" for messages */
+	const char *prefix;		/* "aph_" or "apa_" */
+	const char *sql;
+	const char *const *params;
+	int nparams, hash_param;
+	const char *exists_constraint, *exists_msg;
+	const char *none_msg;
+	const char *hint;
+};
+int ctl_issue_token(struct ctl_ctx *c, const struct ctl_token_issue *t);
+
+#endif
