@@ -83,63 +83,54 @@ approve_utf8_valid(const char *s, size_t n)
 
 /* ---- parsing helpers ---- */
 
-/* Parse json/len into a top-level object. Rejects: raw NUL, \u0000 escapes
- * anywhere (json-c would silently cut keys at them), invalid UTF-8, depth >
- * JSON_DEPTH, trailing non-blank bytes, non-objects, duplicate top-level
- * keys (json-c keeps only the last one, which would let a body say two
- * things). */
+/* One pass over the raw text before json-c sees it, for what json-c lets
+ * through: \u0000 escapes anywhere (json-c would silently cut keys at
+ * them), raw control bytes inside strings (JSON forbids them; json-c's
+ * strict mode does not), and the number of top-level keys, to detect
+ * duplicates (json-c keeps only the last one, which would let a body say
+ * two things). Only meaningful for text json-c then accepts. */
+enum { SCAN_OK = 0, SCAN_NUL_ESCAPE, SCAN_CONTROL };
+
 static int
-json_scan_top_keys(const char *s, size_t n)
+json_prescan(const char *s, size_t n, size_t *top_keys)
 {
-	size_t i, keys = 0;
-	int depth = 0, in_str = 0, esc = 0, str_depth = 0;
+	size_t i, j, keys = 0;
+	int depth = 0, in_str = 0, str_depth = 0;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"') {
-				size_t j = i + 1;
-
-				in_str = 0;
-				while (j < n && (s[j] == ' ' || s[j] == '\t' ||
-						 s[j] == '\n' || s[j] == '\r'))
-					j++;
-				if (str_depth == 1 && j < n && s[j] == ':')
-					keys++;
+		if (!in_str) {
+			if (c == '"') {
+				in_str = 1;
+				str_depth = depth;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if (c == '}' || c == ']') {
+				depth--;
 			}
 			continue;
 		}
-		if (c == '"') {
-			in_str = 1;
-			str_depth = depth;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	return (int)(keys > INT32_MAX ? INT32_MAX : keys);
-}
-
-static int
-has_nul_escape(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i++) {
-		if (s[i] != '\\')
+		if ((unsigned char)c < 0x20)
+			return SCAN_CONTROL;
+		if (c == '\\') {
+			if (i + 5 < n && s[i + 1] == 'u' && s[i + 2] == '0' &&
+			    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+				return SCAN_NUL_ESCAPE;
+			i++;	/* skip the escaped character ("\\\\" included) */
 			continue;
-		if (s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' &&
-		    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
-			return 1;
-		i++;	/* skip the escaped character ("\\\\" included) */
+		}
+		if (c != '"')
+			continue;
+		in_str = 0;
+		for (j = i + 1; j < n && (s[j] == ' ' || s[j] == '\t' ||
+					  s[j] == '\n' || s[j] == '\r'); j++)
+			;
+		if (str_depth == 1 && j < n && s[j] == ':')
+			keys++;
 	}
-	return 0;
+	*top_keys = keys;
+	return SCAN_OK;
 }
 
 static int
@@ -149,7 +140,7 @@ json_parse_object(const char *json, size_t len, size_t max,
 	struct json_tokener *tok = NULL;
 	struct json_object *o = NULL;
 	enum json_tokener_error je;
-	size_t end;
+	size_t end, keys = 0;
 	int r = -EINVAL;
 
 	*out = NULL;
@@ -165,8 +156,12 @@ json_parse_object(const char *json, size_t len, size_t max,
 		approve_errf(err, errlen, "NUL byte in body");
 		goto out;
 	}
-	if (has_nul_escape(json, len)) {
+	switch (json_prescan(json, len, &keys)) {
+	case SCAN_NUL_ESCAPE:
 		approve_errf(err, errlen, "\\u0000 in a string");
+		goto out;
+	case SCAN_CONTROL:
+		approve_errf(err, errlen, "control character in a string");
 		goto out;
 	}
 	if (!approve_utf8_valid(json, len)) {
@@ -202,7 +197,7 @@ json_parse_object(const char *json, size_t len, size_t max,
 		approve_errf(err, errlen, "body is not a JSON object");
 		goto out;
 	}
-	if (json_scan_top_keys(json, len) != json_object_object_length(o)) {
+	if (keys != (size_t)json_object_object_length(o)) {
 		approve_errf(err, errlen, "duplicate field");
 		goto out;
 	}

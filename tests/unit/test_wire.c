@@ -1,0 +1,631 @@
+/* test_wire.c: check suite for common/wire.c: encode/decode round trips of
+ * every wire type (context, status, decision, error), the context digest
+ * against vectors computed independently (Python hashlib), malformed and
+ * hostile JSON (not an object, truncation, trailing data, wrong types,
+ * unknown and duplicate fields, missing required fields, \u0000, invalid
+ * UTF-8, overlong fields, uid negative/float/huge, deep nesting), state
+ * words, and approve_sanitize_display. */
+#include <errno.h>
+
+#include "buf.h"
+#include "wire.h"
+#include "unit.h"
+
+#define FULL_CTX \
+	"{\"service\":\"sudo\",\"user\":\"alice\",\"uid\":1000,\"target_user\":\"root\"," \
+	"\"command\":\"sudo systemctl restart nginx\"," \
+	"\"sudo_command\":\"/usr/bin/systemctl restart nginx\"," \
+	"\"tty\":\"/dev/pts/3\",\"rhost\":\"10.0.0.5\",\"cwd\":\"/home/alice\"," \
+	"\"hostname\":\"web1\",\"reason\":\"deploy\",\"ticket\":\"OPS-12\"}"
+
+static struct approve_ctx *
+ctx_ok(const char *json)
+{
+	struct approve_ctx *c = NULL;
+	char err[256] = "";
+
+	ck_assert_msg(approve_ctx_from_json(json, strlen(json), &c, err, sizeof(err)) == 0,
+		      "refused %s: %s", json, err);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+START_TEST(ctx_round_trip)
+{
+	struct approve_ctx *c = ctx_ok(FULL_CTX), *c2;
+	char err[256], *js = NULL;
+
+	ck_assert_str_eq(c->service, "sudo");
+	ck_assert_str_eq(c->user, "alice");
+	ck_assert_int_eq(c->uid, 1000);
+	ck_assert_str_eq(c->target_user, "root");
+	ck_assert_str_eq(c->command, "sudo systemctl restart nginx");
+	ck_assert_str_eq(c->sudo_command, "/usr/bin/systemctl restart nginx");
+	ck_assert_str_eq(c->tty, "/dev/pts/3");
+	ck_assert_str_eq(c->rhost, "10.0.0.5");
+	ck_assert_str_eq(c->cwd, "/home/alice");
+	ck_assert_str_eq(c->hostname, "web1");
+	ck_assert_str_eq(c->reason, "deploy");
+	ck_assert_str_eq(c->ticket, "OPS-12");
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_str_eq(c2->command, c->command);
+	ck_assert_str_eq(c2->ticket, c->ticket);
+	ck_assert_int_eq(c2->uid, 1000);
+	free(js);
+	approve_ctx_free(c2);
+	approve_ctx_free(c);
+	approve_ctx_free(NULL);
+
+	/* minimal, null optionals, unicode, escapes, uid bounds */
+	c = ctx_ok("{\"service\":\"su\",\"user\":\"b\\u00e9a\",\"uid\":4294967295,"
+		   "\"target_user\":\"root\",\"command\":\"su -c \\\"echo \\\\n\\\"\","
+		   "\"hostname\":\"h\",\"tty\":null,\"reason\":\"\xe2\x82\xac \xf0\x9f\x94\x91\"}");
+	ck_assert_str_eq(c->user, "b\xc3\xa9" "a");
+	ck_assert_int_eq(c->uid, 4294967295LL);
+	ck_assert_str_eq(c->command, "su -c \"echo \\n\"");
+	ck_assert_ptr_null(c->tty);
+	ck_assert_ptr_null(c->cwd);
+	ck_assert_str_eq(c->reason, "\xe2\x82\xac \xf0\x9f\x94\x91");
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	ck_assert_ptr_null(strstr(js, "tty"));	/* absent stays absent */
+	c2 = ctx_ok(js);
+	ck_assert_str_eq(c2->user, c->user);
+	ck_assert_str_eq(c2->command, c->command);
+	ck_assert_str_eq(c2->reason, c->reason);
+	free(js);
+	approve_ctx_free(c2);
+	approve_ctx_free(c);
+	c = ctx_ok(" \n{\"service\":\"s\",\"user\":\"u\",\"uid\":0,\"target_user\":\"t\","
+		   "\"command\":\"c\",\"hostname\":\"h\"}\r\n\t ");
+	ck_assert_int_eq(c->uid, 0);
+	approve_ctx_free(c);
+}
+END_TEST
+
+START_TEST(ctx_digest)
+{
+	struct approve_ctx *c = ctx_ok(FULL_CTX);
+	char d[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	char *save;
+
+	ck_assert_int_eq(approve_ctx_digest(c, d), 0);
+	ck_assert_str_eq(d, "4f32eda5845a4467a6b757d4ee09751dd49f108168b990ae272eedb9abbbfdb5");
+	/* reason, ticket and rhost are not bound */
+	free(c->reason);
+	c->reason = NULL;
+	free(c->rhost);
+	c->rhost = strdup("other");
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_eq(d, d2);
+	/* every bound field changes it */
+	c->uid = 1001;
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->uid = 1000;
+	save = c->cwd;
+	c->cwd = NULL;	/* absent ("-") differs from any value */
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->cwd = save;
+	save = c->command;
+	c->command = strdup("sudo systemctl restart nginx ");
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	free(c->command);
+	c->command = save;
+	approve_ctx_free(c);
+
+	c = ctx_ok("{\"service\":\"su\",\"user\":\"alice\",\"uid\":0,\"target_user\":\"root\","
+		   "\"command\":\"su -\",\"hostname\":\"web1\"}");
+	ck_assert_int_eq(approve_ctx_digest(c, d), 0);
+	ck_assert_str_eq(d, "4ef883312781b10ef5f0fcca1f740ef250efe25f12433eefe724442094c31f90");
+	approve_ctx_free(c);
+}
+END_TEST
+
+#define BASE "\"service\":\"sudo\",\"user\":\"alice\",\"target_user\":\"root\"," \
+	"\"command\":\"ls\",\"hostname\":\"web1\""
+static const char *const bad_ctx[] = {
+	"", " ", "[]", "\"x\"", "1", "null", "true", "{", "{\"service\":",
+	"{" BASE ",\"uid\":1000",
+	"{" BASE ",\"uid\":1000}x", "{" BASE ",\"uid\":1000}{}",
+	"{" BASE ",\"uid\":1000,}",			/* trailing comma */
+	"{" BASE ",'uid':1000}",
+	"{" BASE ",\"uid\":1000 /* c */}",
+	"{" BASE "}",					/* missing uid */
+	"{" BASE ",\"uid\":null}",
+	"{" BASE ",\"uid\":\"1000\"}",
+	"{" BASE ",\"uid\":1000.0}",
+	"{" BASE ",\"uid\":1e3}",
+	"{" BASE ",\"uid\":-1}",
+	"{" BASE ",\"uid\":-0.5}",
+	"{" BASE ",\"uid\":4294967296}",
+	"{" BASE ",\"uid\":9223372036854775807}",
+	"{" BASE ",\"uid\":18446744073709551615}",
+	"{" BASE ",\"uid\":99999999999999999999999999}",
+	"{" BASE ",\"uid\":true}",
+	"{" BASE ",\"uid\":[1000]}",
+	"{" BASE ",\"uid\":0x10}",
+	"{" BASE ",\"uid\":01}",
+	"{" BASE ",\"uid\":NaN}",
+	"{" BASE ",\"uid\":1000,\"extra\":1}",		/* unknown field */
+	"{" BASE ",\"uid\":1000,\"Service\":\"x\"}",
+	"{" BASE ",\"uid\":1000,\"uid\":0}",		/* duplicate */
+	"{" BASE ",\"uid\":1000,\"user\":\"root\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":1}",		/* wrong types */
+	"{" BASE ",\"uid\":1000,\"tty\":[\"a\"]}",
+	"{" BASE ",\"uid\":1000,\"tty\":{\"a\":1}}",
+	"{" BASE ",\"uid\":1000,\"tty\":false}",
+	"{\"service\":1,\"user\":\"alice\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{\"service\":null,\"user\":\"alice\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{\"user\":\"alice\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{\"service\":\"s\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{\"service\":\"s\",\"user\":\"a\",\"uid\":1,\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{\"service\":\"s\",\"user\":\"a\",\"uid\":1,\"target_user\":\"root\",\"hostname\":\"w\"}",
+	"{\"service\":\"s\",\"user\":\"a\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\"}",
+	"{\"service\":\"\",\"user\":\"a\",\"uid\":1,\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"w\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"a\\u0000b\"}",	/* NUL escapes */
+	"{" BASE ",\"uid\":1000,\"tty\":\"\\u0000\"}",
+	"{" BASE ",\"uid\":1000,\"tty\\u0000x\":\"a\"}",
+	"{" BASE ",\"uid\":1000,\"t\\u0000\":\"a\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"\xff\"}",		/* invalid UTF-8 */
+	"{" BASE ",\"uid\":1000,\"tty\":\"\xc0\xaf\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"\xed\xa0\x80\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"\xf4\x90\x80\x80\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"\xe2\x82\"}",
+	"{" BASE ",\"uid\":1000,\"t\xfft\":\"a\"}",
+	"{" BASE ",\"uid\":1000,\"tty\":\"a\nb\"}",		/* raw control in string */
+	"{" BASE ",\"uid\":1000,\"tty\":\"\\x41\"}",		/* bad escape */
+	"{" BASE ",\"uid\":1000,\"tty\":\"a}",
+	"{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":1}}}}}}}}}",
+	"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+};
+
+START_TEST(ctx_bad)
+{
+	struct approve_ctx *c = (struct approve_ctx *)1;
+	const char *j = bad_ctx[_i];
+	char err[256] = "";
+	int r = approve_ctx_from_json(j, strlen(j), &c, err, sizeof(err));
+
+	ck_assert_msg(r == -EINVAL, "case %d accepted (%d): %s", _i, r, j);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(err[0] != '\0', "case %d: no message", _i);
+	ck_assert_ptr_null(strchr(err, '\n'));
+}
+END_TEST
+
+/* Field limits: exactly the limit is accepted, one more byte is not. */
+START_TEST(ctx_lengths)
+{
+	static const struct { const char *name; size_t max; } f[] = {
+		{ "service", APPROVE_LEN_NAME }, { "user", APPROVE_LEN_NAME },
+		{ "target_user", APPROVE_LEN_NAME }, { "command", APPROVE_LEN_COMMAND },
+		{ "sudo_command", APPROVE_LEN_COMMAND }, { "tty", APPROVE_LEN_NAME },
+		{ "rhost", APPROVE_LEN_NAME }, { "cwd", APPROVE_LEN_CWD },
+		{ "hostname", APPROVE_LEN_NAME }, { "reason", APPROVE_LEN_REASON },
+		{ "ticket", APPROVE_LEN_TICKET },
+	};
+	const char *name = f[_i].name;
+	size_t max = f[_i].max, k;
+	struct approve_buf b;
+	struct approve_ctx *c = NULL;
+	char err[256], *js;
+
+	for (k = max; k <= max + 1; k++) {
+		static const char *const all[] = { "service", "user", "target_user",
+			"command", "hostname", NULL };
+		char *v = malloc(k + 1);
+		size_t i;
+
+		ck_assert_ptr_nonnull(v);
+		memset(v, 'a', k);
+		v[k] = '\0';
+		approve_buf_init(&b, 1 << 20);
+		approve_buf_printf(&b, "{\"uid\":1,\"%s\":\"%s\"", name, v);
+		for (i = 0; all[i]; i++)
+			if (strcmp(all[i], name) != 0)
+				approve_buf_printf(&b, ",\"%s\":\"x\"", all[i]);
+		approve_buf_append_str(&b, "}");
+		c = NULL;
+		if (k == max) {
+			ck_assert_int_eq(approve_ctx_from_json(b.data, b.len, &c, err, sizeof(err)), 0);
+			/* the encoder accepts what the parser accepts */
+			ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+			free(js);
+			approve_ctx_free(c);
+		} else {
+			ck_assert_int_eq(approve_ctx_from_json(b.data, b.len, &c, err, sizeof(err)), -EINVAL);
+			ck_assert_ptr_nonnull(strstr(err, name));
+			ck_assert_ptr_nonnull(strstr(err, "over"));
+		}
+		approve_buf_release(&b);
+		free(v);
+	}
+}
+END_TEST
+
+START_TEST(ctx_body_limits)
+{
+	struct approve_ctx *c = NULL;
+	size_t n = APPROVE_BODY_MAX + 1;
+	char *big = malloc(n + 1), err[256];
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', n);
+	memcpy(big, "{}", 2);
+	ck_assert_int_eq(approve_ctx_from_json(big, n, &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "over"));
+	/* raw NUL in the buffer, and len shorter than the text */
+	ck_assert_int_eq(approve_ctx_from_json("{\"a\0\":1}", 8, &c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_ctx_from_json(FULL_CTX, strlen(FULL_CTX) - 1, &c, err,
+					       sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_ctx_from_json(NULL, 0, &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(c);
+	free(big);
+}
+END_TEST
+
+START_TEST(ctx_encode_checks)
+{
+	struct approve_ctx c = { 0 };
+	char err[256], *js = (char *)1;
+
+	c.service = "sudo";
+	c.user = "alice";
+	c.target_user = "root";
+	c.command = "ls";
+	c.hostname = "web1";
+	c.uid = 5;
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), 0);
+	ck_assert_str_eq(js, "{\"service\":\"sudo\",\"user\":\"alice\",\"uid\":5,"
+			 "\"target_user\":\"root\",\"command\":\"ls\",\"hostname\":\"web1\"}");
+	free(js);
+	c.command = "a/b \"q\" \x01";
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), 0);
+	ck_assert_str_eq(strstr(js, "\"command\""), "\"command\":\"a/b \\\"q\\\" \\u0001\","
+			 "\"hostname\":\"web1\"}");
+	free(js);
+	c.command = "ls";
+	c.uid = -1;
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(js);
+	c.uid = 4294967296LL;
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), -EINVAL);
+	c.uid = 1;
+	c.hostname = NULL;
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "hostname"));
+	c.hostname = "web1";
+	c.tty = "\xff";
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "UTF-8"));
+	c.tty = NULL;
+	c.user = "";
+	ck_assert_int_eq(approve_ctx_to_json(&c, &js, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
+#define UUID "123e4567-e89b-12d3-a456-426614174000"
+#define DIG "4f32eda5845a4467a6b757d4ee09751dd49f108168b990ae272eedb9abbbfdb5"
+
+static struct approve_status *
+status_ok(const char *json)
+{
+	struct approve_status *s = NULL;
+	char err[256] = "";
+
+	ck_assert_msg(approve_status_from_json(json, strlen(json), &s, err, sizeof(err)) == 0,
+		      "refused %s: %s", json, err);
+	return s;
+}
+
+START_TEST(status_round_trip)
+{
+	struct approve_status *s, *s2;
+	char *js;
+
+	s = status_ok("{\"id\":\"" UUID "\",\"code\":\"k7q-4mx\",\"status\":\"denied\","
+		      "\"url\":\"https://a.example/r/K7Q-4MX\",\"expires_at\":\"2026-11-26T11:22:39.123456Z\","
+		      "\"digest\":\"" DIG "\",\"comment\":\"not now\",\"decided_by\":\"bob\","
+		      "\"future_field\":{\"x\":[1,2]},\"self\":true}");
+	ck_assert_str_eq(s->id, UUID);
+	ck_assert_str_eq(s->code, "K7Q-4MX");	/* normalised */
+	ck_assert_int_eq(s->state, APPROVE_DENIED);
+	ck_assert_str_eq(s->digest, DIG);
+	ck_assert_str_eq(s->url, "https://a.example/r/K7Q-4MX");
+	ck_assert_str_eq(s->comment, "not now");
+	ck_assert_str_eq(s->decided_by, "bob");
+	ck_assert_str_eq(s->expires_at, "2026-11-26T11:22:39.123456Z");
+	ck_assert_int_eq(approve_status_to_json(s, &js), 0);
+	s2 = status_ok(js);
+	ck_assert_str_eq(s2->id, s->id);
+	ck_assert_str_eq(s2->code, s->code);
+	ck_assert_int_eq(s2->state, s->state);
+	ck_assert_str_eq(s2->digest, s->digest);
+	ck_assert_str_eq(s2->url, s->url);
+	ck_assert_str_eq(s2->comment, s->comment);
+	ck_assert_str_eq(s2->decided_by, s->decided_by);
+	ck_assert_str_eq(s2->expires_at, s->expires_at);
+	free(js);
+	approve_status_free(s2);
+	approve_status_free(s);
+	approve_status_free(NULL);
+
+	s = status_ok("{\"status\":\"pending\",\"id\":\"" UUID "\",\"comment\":null}");
+	ck_assert_int_eq(s->state, APPROVE_PENDING);
+	ck_assert_str_eq(s->code, "");
+	ck_assert_str_eq(s->digest, "");
+	ck_assert_ptr_null(s->url);
+	ck_assert_ptr_null(s->comment);
+	ck_assert_int_eq(approve_status_to_json(s, &js), 0);
+	ck_assert_str_eq(js, "{\"id\":\"" UUID "\",\"status\":\"pending\"}");
+	free(js);
+	s->state = APPROVE_STATE_INVALID;
+	ck_assert_int_eq(approve_status_to_json(s, &js), -EINVAL);
+	strcpy(s->id, "nope");
+	s->state = APPROVE_APPROVED;
+	ck_assert_int_eq(approve_status_to_json(s, &js), -EINVAL);
+	approve_status_free(s);
+}
+END_TEST
+
+static const char *const bad_status[] = {
+	"[]", "{}", "{\"id\":\"" UUID "\"}", "{\"status\":\"pending\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"PENDING\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"granted\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending \"}",
+	"{\"id\":\"" UUID "\",\"status\":1}",
+	"{\"id\":\"" UUID "x\",\"status\":\"pending\"}",
+	"{\"id\":\"not-a-uuid\",\"status\":\"pending\"}",
+	"{\"id\":1,\"status\":\"pending\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"code\":\"K7Q4MX\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"code\":\"I7Q-4MX\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"code\":7}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"digest\":\"abc\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"digest\":\"4F32EDA5845A4467A6B757D4EE09751DD49F108168B990AE272EEDB9ABBBFDB5\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"digest\":\"" DIG "0\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"url\":5}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"comment\":[]}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"comment\":\"a\\u0000b\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"decided_by\":\"\xc3\x28\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"expires_at\":\"" 
+		"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"status\":\"approved\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\"} trailing",
+};
+
+START_TEST(status_bad)
+{
+	struct approve_status *s = (struct approve_status *)1;
+	const char *j = bad_status[_i];
+	char err[256] = "";
+
+	ck_assert_msg(approve_status_from_json(j, strlen(j), &s, err, sizeof(err)) == -EINVAL,
+		      "case %d accepted: %s", _i, j);
+	ck_assert_ptr_null(s);
+	ck_assert(err[0] != '\0');
+}
+END_TEST
+
+START_TEST(status_long_fields)
+{
+	struct approve_buf b;
+	struct approve_status *s = NULL;
+	char err[256], *v = malloc(APPROVE_LEN_COMMENT + 2);
+
+	ck_assert_ptr_nonnull(v);
+	memset(v, 'c', APPROVE_LEN_COMMENT + 1);
+	v[APPROVE_LEN_COMMENT] = '\0';
+	approve_buf_init(&b, 1 << 16);
+	approve_buf_printf(&b, "{\"id\":\"" UUID "\",\"status\":\"denied\",\"comment\":\"%s\"}", v);
+	ck_assert_int_eq(approve_status_from_json(b.data, b.len, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(s->comment), APPROVE_LEN_COMMENT);
+	approve_status_free(s);
+	approve_buf_release(&b);
+	v[APPROVE_LEN_COMMENT] = 'c';
+	v[APPROVE_LEN_COMMENT + 1] = '\0';
+	approve_buf_printf(&b, "{\"id\":\"" UUID "\",\"status\":\"denied\",\"comment\":\"%s\"}", v);
+	ck_assert_int_eq(approve_status_from_json(b.data, b.len, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "comment"));
+	approve_buf_release(&b);
+	free(v);
+}
+END_TEST
+
+START_TEST(decision)
+{
+	char err[256], *c = (char *)1, *js, big[APPROVE_LEN_COMMENT + 2];
+
+	ck_assert_int_eq(approve_decision_from_json("", 0, &c, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(approve_decision_from_json("{}", 2, &c, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(approve_decision_from_json("{\"comment\":null}", 16, &c, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(approve_decision_to_json("looks fine \xe2\x9c\x93", &js), 0);
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c, "looks fine \xe2\x9c\x93");
+	free(c);
+	free(js);
+	/* json-c turns a lone surrogate escape into U+FFFD: still valid UTF-8 */
+	js = "{\"comment\":\"\\ud800x\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c, "\xef\xbf\xbdx");
+	free(c);
+	ck_assert_int_eq(approve_decision_to_json(NULL, &js), 0);
+	ck_assert_str_eq(js, "{}");
+	free(js);
+
+#define BAD_DECISION(j) do { \
+		c = (char *)1; \
+		ck_assert_int_eq(approve_decision_from_json(j, strlen(j), &c, err, sizeof(err)), -EINVAL); \
+		ck_assert_ptr_null(c); \
+	} while (0)
+	BAD_DECISION("{\"comment\":\"x\",\"approve\":true}");
+	BAD_DECISION("{\"comment\":1}");
+	BAD_DECISION("{\"comment\":\"a\\u0000\"}");
+	BAD_DECISION("{\"comment\":\"\x80\"}");
+	BAD_DECISION("{\"comment\":\"a\",\"comment\":\"b\"}");
+	BAD_DECISION("\"comment\"");
+	BAD_DECISION("null");
+	BAD_DECISION(" ");
+	BAD_DECISION("{\"comment\":\"x\"");
+	memset(big, 'x', sizeof(big));
+	big[APPROVE_LEN_COMMENT + 1] = '\0';
+	ck_assert_int_eq(approve_decision_to_json(big, &js), -EINVAL);
+	ck_assert_ptr_null(js);
+	ck_assert_int_eq(approve_decision_to_json("\xff", &js), -EINVAL);
+	{
+		char body[APPROVE_LEN_COMMENT + 32];
+
+		snprintf(body, sizeof(body), "{\"comment\":\"%s\"}", big);
+		BAD_DECISION(body);
+	}
+}
+END_TEST
+
+START_TEST(error_body)
+{
+	char *js, *e = NULL, *d = NULL;
+
+	ck_assert_int_eq(approve_error_to_json("final", "request is already approved", &js), 0);
+	ck_assert_str_eq(js, "{\"error\":\"final\",\"detail\":\"request is already approved\"}");
+	ck_assert_int_eq(approve_error_from_json(js, strlen(js), &e, &d), 0);
+	ck_assert_str_eq(e, "final");
+	ck_assert_str_eq(d, "request is already approved");
+	free(e);
+	free(d);
+	free(js);
+	ck_assert_int_eq(approve_error_to_json("unauthorized", NULL, &js), 0);
+	ck_assert_str_eq(js, "{\"error\":\"unauthorized\"}");
+	ck_assert_int_eq(approve_error_from_json(js, strlen(js), &e, &d), 0);
+	ck_assert_str_eq(e, "unauthorized");
+	ck_assert_ptr_null(d);
+	free(e);
+	free(js);
+	ck_assert_int_eq(approve_error_to_json(NULL, "x", &js), -EINVAL);
+	ck_assert_int_eq(approve_error_from_json("{}", 2, &e, &d), -EINVAL);
+	ck_assert_int_eq(approve_error_from_json("{\"error\":5}", 11, &e, &d), -EINVAL);
+	ck_assert_int_eq(approve_error_from_json("<html>", 6, &e, &d), -EINVAL);
+	ck_assert_ptr_null(e);
+	ck_assert_ptr_null(d);
+}
+END_TEST
+
+START_TEST(states)
+{
+	static const char *const w[] = { "pending", "approved", "denied", "expired", "cancelled" };
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		ck_assert_str_eq(approve_state_name((enum approve_state)i), w[i]);
+		ck_assert_int_eq(approve_state_parse(w[i]), i);
+	}
+	ck_assert_ptr_null(approve_state_name(APPROVE_STATE_INVALID));
+	ck_assert_ptr_null(approve_state_name((enum approve_state)5));
+	ck_assert_int_eq(approve_state_parse("Pending"), APPROVE_STATE_INVALID);
+	ck_assert_int_eq(approve_state_parse("pending "), APPROVE_STATE_INVALID);
+	ck_assert_int_eq(approve_state_parse(""), APPROVE_STATE_INVALID);
+	ck_assert_int_eq(approve_state_parse(NULL), APPROVE_STATE_INVALID);
+}
+END_TEST
+
+START_TEST(utf8)
+{
+	ck_assert_int_eq(approve_utf8_valid("", 0), 1);
+	ck_assert_int_eq(approve_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", 10), 1);
+	ck_assert_int_eq(approve_utf8_valid("\xc3", 1), 0);
+	ck_assert_int_eq(approve_utf8_valid("\xc0\x80", 2), 0);	/* overlong NUL */
+	ck_assert_int_eq(approve_utf8_valid("\xe0\x80\xaf", 3), 0);
+	ck_assert_int_eq(approve_utf8_valid("\xed\xbf\xbf", 3), 0);	/* surrogate */
+	ck_assert_int_eq(approve_utf8_valid("\xf4\x90\x80\x80", 4), 0);
+	ck_assert_int_eq(approve_utf8_valid("\xf5\x80\x80\x80", 4), 0);
+	ck_assert_int_eq(approve_utf8_valid("\x80", 1), 0);
+}
+END_TEST
+
+struct san_case {
+	const char *in;
+	size_t len;
+	size_t max;
+	const char *out;
+};
+#define S(in, max, out) { in, sizeof(in) - 1, max, out }
+static const struct san_case san[] = {
+	S("plain text", 100, "plain text"),
+	S("", 100, ""),
+	S("tab\there\nnew\rline", 100, "tab?here?new?line"),
+	S("a\0b", 100, "a?b"),
+	S("red \x1b[31mALERT\x1b[0m", 100, "red ?ALERT?"),
+	S("title \x1b]0;pwned\x07 x", 100, "title ? x"),
+	S("osc \x1b]8;;http://e\x1b\\link", 100, "osc ?link"),
+	S("esc \x1b" "c reset", 100, "esc ? reset"),
+	S("lone esc\x1b", 100, "lone esc?"),
+	S("c1 \xc2\x9b" "31m csi", 100, "c1 ? csi"),
+	S("c1 \xc2\x85 nel", 100, "c1 ? nel"),
+	S("del\x7f", 100, "del?"),
+	S("bad \xff\xfe utf8", 100, "bad ?? utf8"),
+	S("trunc \xe2\x82", 100, "trunc ??"),
+	S("overlong \xc0\xaf", 100, "overlong ??"),
+	S("bidi \xe2\x80\xae" "evil", 100, "bidi ?evil"),
+	S("caf\xc3\xa9 \xe2\x82\xac", 100, "caf\xc3\xa9 \xe2\x82\xac"),
+	S("0123456789", 10, "0123456789"),
+	S("0123456789a", 10, "0123456..."),
+	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, "\xc3\xa9\xc3\xa9..."),
+	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6, "\xc3\xa9..."),	/* never half a char */
+	S("\xf0\x9f\x94\x91\xf0\x9f\x94\x91", 6, "..."),
+	S("abcdef", 3, "..."),
+	S("abcdef", 2, ".."),
+	S("abcdef", 0, ""),
+	S("\x1b[31m\x1b[31m\x1b[31m\x1b[31m\x1b[31m", 4, "?..."),
+};
+
+START_TEST(sanitize)
+{
+	const struct san_case *c = &san[_i];
+	char *o = approve_sanitize_display(c->in, c->len, c->max);
+	size_t i;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(strcmp(o, c->out) == 0, "case %d: got \"%s\" want \"%s\"", _i, o, c->out);
+	ck_assert_uint_le(strlen(o), c->max);
+	ck_assert_int_eq(approve_utf8_valid(o, strlen(o)), 1);
+	for (i = 0; o[i]; i++)
+		ck_assert((unsigned char)o[i] >= 0x20 && o[i] != 0x7f);
+	free(o);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+wire_suite(void)
+{
+	Suite *s = suite_create("wire");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, ctx_round_trip);
+	tcase_add_test(tc, ctx_digest);
+	tcase_add_loop_test(tc, ctx_bad, 0, N(bad_ctx));
+	tcase_add_loop_test(tc, ctx_lengths, 0, 11);
+	tcase_add_test(tc, ctx_body_limits);
+	tcase_add_test(tc, ctx_encode_checks);
+	tcase_add_test(tc, status_round_trip);
+	tcase_add_loop_test(tc, status_bad, 0, N(bad_status));
+	tcase_add_test(tc, status_long_fields);
+	tcase_add_test(tc, decision);
+	tcase_add_test(tc, error_body);
+	tcase_add_test(tc, states);
+	tcase_add_test(tc, utf8);
+	tcase_add_loop_test(tc, sanitize, 0, N(san));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return unit_run(wire_suite());
+}
