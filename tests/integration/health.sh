@@ -6,9 +6,9 @@
 db_start
 approvald_start
 
-n=$(sql "SELECT count(*) FROM approval.schema_migrations")
+n=$(sql "SELECT count(*) FROM public.schema_migrations")
 assert_rc 0 actl_admin migrate
-assert_eq "$n" "$(sql "SELECT count(*) FROM approval.schema_migrations")" "migrations recorded after a second migrate"
+assert_eq "$n" "$(sql "SELECT count(*) FROM public.schema_migrations")" "migrations recorded after a second migrate"
 ok "migrate twice is a no-op"
 
 http GET /healthz

@@ -85,9 +85,20 @@ skip() {
 	exit 77
 }
 
+# An unhandled failing command. Reported by the main shell only (a failed
+# background job is reported by whoever waits for it); the first report
+# names the command, the next ones (the calling functions, as errexit
+# unwinds) are the stack.
+_H_ERR_SEEN=0
 _h_err() {
 	local rc=$1 line=$2 cmd=$3
-	printf 'FAIL: %s: line %s: command exited %s: %s\n' "$TEST_NAME" "$line" "$rc" "$cmd" >&2
+	[ "$BASHPID" = "$$" ] || return 0
+	if [ "$_H_ERR_SEEN" = 0 ]; then
+		_H_ERR_SEEN=1
+		printf 'FAIL: %s: line %s: command exited %s: %s\n' "$TEST_NAME" "$line" "$rc" "$cmd" >&2
+	else
+		printf '  from line %s: %s\n' "$line" "$cmd" >&2
+	fi
 	_h_dump
 }
 trap '_h_err $? $LINENO "$BASH_COMMAND"' ERR
