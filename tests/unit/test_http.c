@@ -663,37 +663,37 @@ START_TEST(client_sigalrm)
 }
 END_TEST
 
+/* Arguments that would inject into the request head, or are malformed:
+ * -EINVAL before any connection (the URL's port has no listener, so a
+ * connection attempt would show as unreachable instead). */
+static const struct { const char *url, *token, *method, *path; } bad_args[] = {
+	{ "http://127.0.0.1:9", "tok\r\nX-Evil: 1", "GET", "/" },
+	{ "http://127.0.0.1:9", "tok\n", "GET", "/" },
+	{ "http://127.0.0.1:9", "to k", "GET", "/" },
+	{ "http://127.0.0.1:9", "", "GET", "/" },
+	{ "http://127.0.0.1:9", "t\xc3\xa9", "GET", "/" },
+	{ "http://127.0.0.1:9", NULL, "GET", "/a\r\nHost: x" },
+	{ "http://127.0.0.1:9", NULL, "GET", "/a b" },
+	{ "http://127.0.0.1:9", NULL, "GET", "/\x7f" },
+	{ "http://127.0.0.1:9", NULL, "GET", "noslash" },
+	{ "http://127.0.0.1:9", NULL, "GET", "" },
+	{ "http://127.0.0.1:9", NULL, "G T", "/" },
+	{ "http://127.0.0.1:9", NULL, "get", "/" },
+	{ "http://127.0.0.1:9", NULL, "", "/" },
+	{ "ftp://x", NULL, "GET", "/" },
+	{ "http://u@127.0.0.1:9", NULL, "GET", "/" },
+};
+
 START_TEST(client_bad_args)
 {
-	struct approve_http_response *r = NULL;
+	struct approve_http_response *r = (struct approve_http_response *)1;
 	char err[256] = "";
-	const char *url = "http://127.0.0.1:9";
 
-	ck_assert_int_eq(do_request(url, NULL, "tok\r\nX-Evil: 1", "GET", "/", NULL, 1000,
-				    &r, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, "tok\n", "GET", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, "to k", "GET", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, "", "GET", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "/a\r\nHost: x", NULL, 1000, &r,
+	ck_assert_int_eq(do_request(bad_args[_i].url, NULL, bad_args[_i].token,
+				    bad_args[_i].method, bad_args[_i].path, NULL, 1000, &r,
 				    err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "/a b", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "/\x7f", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "noslash", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "G T", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request(url, NULL, NULL, "get", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
-	ck_assert_int_eq(do_request("ftp://x", NULL, NULL, "GET", "/", NULL, 1000, &r, err,
-				    sizeof(err)), -EINVAL);
 	ck_assert_ptr_null(r);
+	ck_assert(err[0] != '\0');
 }
 END_TEST
 
@@ -877,7 +877,7 @@ http_suite(void)
 	tcase_add_test(tc, client_truncated);
 	tcase_add_test(tc, client_oversize);
 	tcase_add_test(tc, client_sigalrm);
-	tcase_add_test(tc, client_bad_args);
+	tcase_add_loop_test(tc, client_bad_args, 0, N(bad_args));
 	tcase_add_loop_test(tc, client_tls, 0, N(tls_cases));
 	tcase_add_test(tc, client_tls_bad_ca_file);
 	tcase_add_test(tc, client_tls_plain_server);

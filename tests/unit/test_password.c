@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "password.h"
+#include "unit.h"
 
 /* A known vector: PBKDF2-HMAC-SHA256("password", 16 x 'A', 600000), made
  * with Python's hashlib.pbkdf2_hmac, so the format is checked against an
@@ -146,12 +147,5 @@ password_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(password_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(password_suite());
 }
