@@ -296,13 +296,11 @@ static const struct ctl_command *const approver_cmds[] = {
 	&approver_token_cmd,
 	&approver_revoke_cmd,
 	&approver_list_cmd,
-	/* issue 3: &approver_passwd_cmd ("passwd LOGIN": set the web sign-in
-	 * password; reads it twice from the terminal, stores the hash in
-	 * approval.approvers.password_hash) goes here. */
+	&ctl_cmd_approver_passwd,	/* passwd.c */
 	NULL,
 };
 const struct ctl_command ctl_cmd_approver = {
-	.name = "approver", .synopsis = "add|token|revoke|list",
+	.name = "approver", .synopsis = "add|token|revoke|list|passwd",
 	.summary = "manage approvers and their API tokens (admin, database)",
 	.sub = approver_cmds,
 };

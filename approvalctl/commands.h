@@ -7,6 +7,7 @@
 extern const struct ctl_command ctl_cmd_migrate;	/* migrate.c */
 extern const struct ctl_command ctl_cmd_host;		/* host.c */
 extern const struct ctl_command ctl_cmd_approver;	/* approver.c */
+extern const struct ctl_command ctl_cmd_approver_passwd;	/* passwd.c */
 extern const struct ctl_command ctl_cmd_list;		/* requests.c */
 extern const struct ctl_command ctl_cmd_show;
 extern const struct ctl_command ctl_cmd_approve;

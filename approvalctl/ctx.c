@@ -118,8 +118,8 @@ ctl_print_help(const struct ctl_command *cmd, const char *path, FILE *f)
 	}
 	if (cmd->details)
 		fprintf(f, "\n%s", cmd->details);
-	fputc('\n', f);
-	ctl_print_global_options(f);
+	fputs("\nGlobal options (--config, --database, --url, --token-file, --ca) and\n"
+	      "exit codes: 'approvalctl --help'.\n", f);
 }
 
 /* One getopt_long step over local + global options; global options are
@@ -159,10 +159,11 @@ getopt_step(struct ctl_ctx *c, int argc, char **argv, const char *mode,
 		case OPT_TOKEN_FILE: c->token_file = optarg; continue;
 		case OPT_CA: c->ca = optarg; continue;
 		case '?':
-			if (optopt && optopt < 0x100)
-				ctl_usage_error(c, "invalid option '-%c'", optopt);
+			if (!strncmp(argv[optind - 1], "--", 2))
+				ctl_usage_error(c, optopt ? "option '%s' takes no argument" :
+						"unrecognized option '%s'", argv[optind - 1]);
 			else
-				ctl_usage_error(c, "unrecognized option '%s'", argv[optind - 1]);
+				ctl_usage_error(c, "invalid option '-%c'", optopt);
 			return '?';
 		case ':':
 			ctl_usage_error(c, "option '%s' requires an argument", argv[optind - 1]);
