@@ -542,23 +542,28 @@ struct conn {
 	SSL *ssl;
 };
 
-/* Wait for events on fd until deadline. 0, -ETIMEDOUT, -EINTR, -errno. */
+/* Wait for events on fd until deadline. 0 when poll reported the fd
+ * ready, -ETIMEDOUT, -EINTR (a signal: returned at once, never retried),
+ * or -errno. */
 static int
 wait_fd(int fd, short events, uint64_t deadline_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	uint64_t now = approve_now_ms();
+	uint64_t now;
 	int n;
 
-	if (now >= deadline_ms)
-		return -ETIMEDOUT;
-	n = poll(&pfd, 1, deadline_ms - now > INT32_MAX ? INT32_MAX :
-		 (int)(deadline_ms - now));
-	if (n < 0)
-		return -errno;	/* EINTR included: the caller's signal wins */
-	if (n == 0)
-		return approve_now_ms() >= deadline_ms ? -ETIMEDOUT : 0;
-	return 0;
+	for (;;) {
+		now = approve_now_ms();
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, deadline_ms - now > INT32_MAX ? INT32_MAX :
+			 (int)(deadline_ms - now));
+		if (n < 0)
+			return -errno;
+		if (n > 0)
+			return 0;
+		/* n == 0: timed out, maybe early by rounding: check again */
+	}
 }
 
 /* Non-blocking connect to each resolved address in turn. The fd, or
@@ -900,6 +905,7 @@ head_safe(const char *s, int allow_empty)
 	return 1;
 }
 
+/* The request head and body. 0, -E2BIG (over the request cap) or -ENOMEM. */
 static int
 build_request(struct approve_buf *req, const struct approve_url *u,
 	      const struct approve_http_opts *o, const char *method,
@@ -907,23 +913,27 @@ build_request(struct approve_buf *req, const struct approve_url *u,
 {
 	int def_port = strcmp(u->port, u->tls ? "443" : "80") == 0;
 	int v6 = strchr(u->host, ':') != NULL;
-	int r = 0;
+	int r;
 
-	r |= approve_buf_printf(req, "%s %s%s HTTP/1.1\r\n", method, u->path, path);
-	r |= approve_buf_printf(req, "Host: %s%s%s%s%s\r\n", v6 ? "[" : "", u->host,
-				v6 ? "]" : "", def_port ? "" : ":", def_port ? "" : u->port);
-	r |= approve_buf_append_str(req, "User-Agent: pam_approve/" APPROVE_VERSION "\r\n"
-				    "Accept: application/json\r\n"
-				    "Connection: close\r\n");
-	if (o->token)
-		r |= approve_buf_printf(req, "Authorization: Bearer %s\r\n", o->token);
-	if (body)
-		r |= approve_buf_printf(req, "Content-Type: application/json\r\n"
-					"Content-Length: %zu\r\n", body_len);
-	r |= approve_buf_append_str(req, "\r\n");
-	if (body && body_len)
-		r |= approve_buf_append(req, body, body_len);
-	return r ? -ENOMEM : 0;
+	r = approve_buf_printf(req, "%s %s%s HTTP/1.1\r\n", method, u->path, path);
+	if (!r)
+		r = approve_buf_printf(req, "Host: %s%s%s%s%s\r\n", v6 ? "[" : "", u->host,
+				       v6 ? "]" : "", def_port ? "" : ":",
+				       def_port ? "" : u->port);
+	if (!r)
+		r = approve_buf_append_str(req, "User-Agent: pam_approve/" APPROVE_VERSION "\r\n"
+					   "Accept: application/json\r\n"
+					   "Connection: close\r\n");
+	if (!r && o->token)
+		r = approve_buf_printf(req, "Authorization: Bearer %s\r\n", o->token);
+	if (!r && body)
+		r = approve_buf_printf(req, "Content-Type: application/json\r\n"
+				       "Content-Length: %zu\r\n", body_len);
+	if (!r)
+		r = approve_buf_append_str(req, "\r\n");
+	if (!r && body && body_len)
+		r = approve_buf_append(req, body, body_len);
+	return r;
 }
 
 int
@@ -970,7 +980,9 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 		goto out;
 	r = build_request(&req, &u, o, method, path, body, body_len);
 	if (r < 0) {
-		approve_errf(err, errlen, "request too large");
+		approve_errf(err, errlen, r == -E2BIG ? "request too large" : "out of memory");
+		if (r == -E2BIG)
+			r = -EINVAL;
 		goto out;
 	}
 
