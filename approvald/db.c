@@ -53,6 +53,27 @@ db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 }
 
 static void
+notice_to_log(void *arg, const char *msg)
+{
+	char buf[256];
+	size_t n = strcspn(msg, "\n");
+
+	(void)arg;
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+	approve_log(LOG_DEBUG, "database says: %s", buf);
+}
+
+void
+db_quiet_notices(PGconn *pg)
+{
+	if (pg)
+		PQsetNoticeProcessor(pg, notice_to_log, NULL);
+}
+
+static void
 pool_mark_down(struct db_pool *p, const char *why)
 {
 	if (atomic_exchange(&p->down, 1) == 0)
@@ -161,6 +182,7 @@ conn_open(struct db_conn *c)
 		c->pg = NULL;
 	}
 	c->pg = PQconnectdbParams(p->kw, p->val, 1);
+	db_quiet_notices(c->pg);
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
 		pool_mark_down(p, c->pg ? one_line(PQerrorMessage(c->pg), buf, sizeof(buf))
 					: "out of memory");

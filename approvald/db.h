@@ -20,6 +20,9 @@ void db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 		    const char *val[DB_NPARAMS]);
 /* The statement run on every new connection (pool and listener). */
 extern const char db_session_setup[];
+/* Route libpq's notices (which go to stderr by default) to the log at
+ * DEBUG level; call on every new connection. */
+void db_quiet_notices(PGconn *pg);
 
 /* 0 or -ENOMEM. No connection is made here: the pool connects lazily, so
  * approvald starts (and answers /healthz, and /readyz 503) while the

@@ -21,7 +21,7 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 2000
 #define SWEEP_EVERY_MS 1000
 
 static const char listen_sql[] = "LISTEN approval_events";
@@ -109,6 +109,7 @@ static void
 start_connect(struct listener *l, uint64_t now)
 {
 	l->pg = PQconnectStartParams(l->kw, l->val, 1);
+	db_quiet_notices(l->pg);
 	if (!l->pg || PQstatus(l->pg) == CONNECTION_BAD) {
 		conn_failed(l, now, NULL);
 		return;

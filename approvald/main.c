@@ -71,7 +71,7 @@ raise_nofile(unsigned long want)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + 64)
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
 		approve_log(LOG_WARNING, "open files limit %lu is below max_connections "
 			    "%lu: connections beyond it will be refused",
 			    (unsigned long)rl.rlim_cur, want);
