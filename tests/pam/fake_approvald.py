@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""fake_approvald.py MODEFILE PORTFILE LOGFILE TOKEN: a scripted stand-in
+for approvald's host endpoints (docs/api.md), for tests/pam/test_pam_fake.sh.
+It checks what the module sends (token, content type, body fields) and
+answers per mode: the word in MODEFILE, read at each create. Every request
+is logged as one line "METHOD PATH" to LOGFILE, anything it refuses as
+"BAD reason"; the last context received goes to LOGFILE.ctx. The digest is
+computed like common/wire.c approve_ctx_digest, independently of the
+module."""
+import hashlib
+import json
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
+FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
+          "tty", "rhost", "cwd", "hostname", "reason", "ticket"}
+HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
+lock = threading.Lock()
+state = {"id": None, "digest": None, "waits": 0, "code": "K7Q-4MX",
+         "cancelled": False, "mode": None}
+
+
+def log(line):
+    with lock, open(LOGFILE, "a") as f:
+        f.write(line + "\n")
+
+
+def digest(ctx):
+    h = hashlib.sha256(b"approve-v1")
+    uid = str(ctx["uid"])
+    for k in ("hostname", None, "user", "target_user", "service", "command",
+              "sudo_command", "cwd", "tty"):
+        v = uid if k is None else ctx.get(k)
+        if v is None:
+            h.update(b"-")
+        else:
+            b = v.encode()
+            h.update(b"%d:" % len(b) + b)
+    return h.hexdigest()
+
+
+def status(st, **extra):
+    body = {"id": state["id"], "code": state["code"], "status": st,
+            "digest": state["digest"],
+            "expires_at": "2030-01-01T00:00:00.000000Z"}
+    body.update(extra)
+    return body
+
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body, ctype="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorized(self):
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            log("BAD token")
+            self.send(401, {"error": "unauthorized"})
+            return False
+        return True
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_POST(self):
+        log("POST " + self.path)
+        if not self.authorized():
+            return
+        raw = self.body()
+        if self.path == "/v1/requests":
+            return self.create(raw)
+        if self.path == "/v1/requests/%s/cancel" % state["id"]:
+            state["cancelled"] = True
+            return self.send(200, status("cancelled"))
+        self.send(404, {"error": "not_found"})
+
+    def create(self, raw):
+        ctype = self.headers.get("Content-Type", "")
+        if not ctype.startswith("application/json"):
+            log("BAD content type " + ctype)
+        ctx = json.loads(raw)
+        unknown = set(ctx) - FIELDS
+        missing = {"service", "user", "uid", "target_user", "command",
+                   "hostname"} - set(ctx)
+        if unknown or missing:
+            log("BAD fields %s %s" % (sorted(unknown), sorted(missing)))
+            return self.send(400, {"error": "bad_request"})
+        with open(LOGFILE + ".ctx", "w") as f:
+            json.dump(ctx, f)
+        with open(MODEFILE) as f:
+            mode = f.read().strip()
+        state.update(id=str(uuid.uuid4()), digest=digest(ctx), waits=0,
+                     cancelled=False, mode=mode)
+        if mode == "create_500":
+            return self.send(500, {"error": "internal", "detail": HOSTILE})
+        if mode == "create_garbage_json":
+            return self.send(201, b"{\"id\": 5}")
+        if mode == "create_html":
+            return self.send(201, b"<html>ok</html>", "text/html")
+        if mode == "create_baddigest":
+            return self.send(201, status("pending", digest="0" * 64))
+        if mode == "create_approved":
+            return self.send(201, status("approved"))
+        if mode == "create_denied":
+            return self.send(201, status("denied", decided_by="policy"))
+        url = "http://approvald.test/r/" + state["code"]
+        if mode == "hostile":
+            url += HOSTILE
+        self.send(201, status("pending", url=url))
+
+    def do_GET(self):
+        log("GET " + self.path)
+        if not self.authorized():
+            return
+        prefix = "/v1/requests/%s/wait?timeout=" % state["id"]
+        if not self.path.startswith(prefix):
+            return self.send(404, {"error": "not_found"})
+        t = int(self.path[len(prefix):])
+        if not 0 <= t <= 60:
+            return self.send(400, {"error": "bad_request"})
+        state["waits"] += 1
+        w = state["waits"]
+        mode = state["mode"]
+        if mode in ("hang", "sigint"):
+            end = time.time() + t
+            while time.time() < end and not state["cancelled"]:
+                time.sleep(0.05)
+            return self.send(200, status("pending"))
+        if mode == "approve":
+            if w == 1:
+                time.sleep(0.3)
+                return self.send(200, status("pending"))
+            return self.send(200, status("approved", decided_by="bob"))
+        if mode == "deny":
+            return self.send(200, status("denied", decided_by="bob",
+                                         comment="not now"))
+        if mode == "hostile":
+            return self.send(200, status("denied", decided_by="b\x1bob",
+                                         comment=HOSTILE))
+        if mode == "expire":
+            return self.send(200, status("expired"))
+        if mode == "cancelled":
+            return self.send(200, status("cancelled"))
+        if mode == "flaky":
+            if w <= 2:
+                return self.send(503, {"error": "database_unavailable"})
+            return self.send(200, status("approved", decided_by="bob"))
+        if mode == "wait_baddigest":
+            return self.send(200, status("approved", digest="f" * 64))
+        if mode == "wait_wrongid":
+            b = status("approved")
+            b["id"] = str(uuid.uuid4())
+            return self.send(200, b)
+        if mode == "wait_404":
+            return self.send(404, {"error": "not_found"})
+        self.send(500, {"error": "unknown mode"})
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+srv.daemon_threads = True
+with open(PORTFILE + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os  # noqa: E402
+os.rename(PORTFILE + ".tmp", PORTFILE)
+srv.serve_forever()

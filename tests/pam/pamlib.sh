@@ -1,0 +1,87 @@
+# pamlib.sh: shared by the tests/pam shell tests (POSIX sh). Sourced with
+# PAMDRIVE and MODULE set (absolute paths made here). Provides a temp dir $T
+# with a root-owned 0600 token file $TOKEN, pam_wrapper service files
+# (service), pamdrive runs (drive, drive_bg), TAP-style checks and finish.
+# Needs root (the module refuses a token file not owned by root): exits 77
+# (skipped) otherwise.
+set -u
+PAMDRIVE=$(readlink -f "$PAMDRIVE")
+MODULE=$(readlink -f "$MODULE")
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+
+T=$(mktemp -d /tmp/pam_test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+mkdir "$T/svc"
+TOKEN_VALUE=aph_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG
+TOKEN=$T/token
+printf '%s\n' "$TOKEN_VALUE" > "$TOKEN"
+chmod 600 "$TOKEN"
+failed=0
+n=0
+
+# service NAME LINE...: write a pam_wrapper service file
+service() {
+	name=$1
+	shift
+	: > "$T/svc/$name"
+	for line in "$@"; do
+		printf '%s\n' "$line" >> "$T/svc/$name"
+	done
+}
+
+# drive NAME OP [ARGS...]: run pamdrive; output in $T/out, exit in $rc.
+# EXTRA_ENV="VAR=value ..." adds to its environment.
+drive() {
+	drive_bg "$@"
+	wait "$pid"
+	rc=$?
+}
+
+# drive_bg NAME OP [ARGS...]: the same in the background; its pid in $pid
+drive_bg() {
+	name=$1
+	op=$2
+	shift 2
+	: > "$T/out"
+	# shellcheck disable=SC2086  # EXTRA_ENV is a list of assignments
+	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" ${EXTRA_ENV:-} \
+		"$PAMDRIVE" --service "$name" --user root --op "$op" "$@" \
+		> "$T/out" 2> "$T/err" < /dev/null &
+	pid=$!
+}
+
+# wait_out PATTERN SECONDS: until $T/out has a line matching PATTERN
+wait_out() {
+	i=0
+	while ! grep -q -- "$1" "$T/out" && [ $i -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q -- "$1" "$T/out"
+}
+
+# check DESCRIPTION COMMAND...: one TAP line; the output when it fails
+check() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		sed 's/^/    | /' "$T/out" "$T/err"
+		failed=$((failed + 1))
+	fi
+}
+
+result() { [ "$(sed -n 's/^RESULT: //p' "$T/out" | tail -n 1)" = "$1" ]; }
+has() { grep -q -- "$1" "$T/out"; }
+count() { [ "$(grep -c -- "$1" "$T/out")" = "$2" ]; }
+
+finish() {
+	echo "1..$n"
+	[ "$failed" = 0 ] || { echo "$failed of $n failed"; exit 1; }
+	exit 0
+}

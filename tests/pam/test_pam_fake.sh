@@ -1,0 +1,160 @@
+#!/bin/sh
+# test_pam_fake.sh PAMDRIVE MODULE: the real pam_approve.so against a
+# scripted fake approvald (fake_approvald.py): approve after a long-poll,
+# deny with comment, expiry, cancel, approval at create, hostile server
+# text, wrong digest or id (denied), 5xx while waiting (retried), the hard
+# deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled), and one
+# request only for repeated auth calls on one handle. Root only.
+PAMDRIVE=$1
+MODULE=$2
+. "$(dirname "$0")/pamlib.sh"
+FAKE=$(dirname "$(readlink -f "$0")")/fake_approvald.py
+
+# One fake server for the whole script; "fake MODE" sets the mode of the
+# next request and empties the log. $URL, $LOG.
+LOG=$T/fake.log
+python3 "$FAKE" "$T/mode" "$T/port" "$LOG" "$TOKEN_VALUE" 2>> "$T/err.fake" &
+FPID=$!
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/port" ] || { echo "Bail out! fake server did not start"; exit 1; }
+URL=http://127.0.0.1:$(cat "$T/port")
+fake() {
+	printf '%s\n' "$1" > "$T/mode"
+	: > "$LOG"
+}
+trap 'kill "$FPID" 2>/dev/null; rm -rf "$T"' EXIT
+logged() { grep -q -- "$1" "$LOG"; }
+logcount() { [ "$(grep -c -- "$1" "$LOG")" = "$2" ]; }
+clean_log() { ! grep -q '^BAD' "$LOG"; }
+
+# run MODE OP [MODULE ARGS]: fake in MODE, a one-line stack, drive it
+run() {
+	fake "$1"
+	svc="$2 required $MODULE url=$URL token_file=$TOKEN $3"
+	service fk "$svc"
+	drive fk "$2"
+}
+
+run approve account "timeout=20"
+check "approve: PAM_SUCCESS" result PAM_SUCCESS
+check "approve: exit 0" [ "$rc" = 0 ]
+check "approve: code shown" has '^ERROR: Approval required: request K7Q-4MX$'
+check "approve: url shown" has '^ERROR: Approve at: http://approvald.test/r/K7Q-4MX$'
+check "approve: wait announced" has '^ERROR: Waiting up to 20 s (Ctrl-C cancels)...$'
+check "approve: outcome" has '^INFO: Approved by bob.$'
+check "approve: long-polled twice" logcount '^GET /v1/requests/.*/wait?timeout=' 2
+check "approve: the body was accepted" clean_log
+check "approve: context uid is the real uid" \
+	grep -q "\"uid\": $(id -u)," "$LOG.ctx"
+check "approve: command is our cmdline" grep -q '"command": "[^"]*pamdrive --service fk --user root --op account"' "$LOG.ctx"
+check "approve: target is PAM_USER outside sudo" grep -q '"target_user": "root"' "$LOG.ctx"
+
+run deny auth ""
+check "deny: PAM_AUTH_ERR" result PAM_AUTH_ERR
+check "deny: comment shown" has '^ERROR: Denied by bob: not now$'
+check "deny: default wait" has '^ERROR: Waiting up to 5 min (Ctrl-C cancels)...$'
+fake deny
+service fk "account required $MODULE url=$URL token_file=$TOKEN"
+drive fk account
+check "deny in account: PAM_PERM_DENIED" result PAM_PERM_DENIED
+
+run expire auth ""
+check "expired: denied" result PAM_AUTH_ERR
+check "expired: told" has '^ERROR: Request K7Q-4MX expired.$'
+run cancelled auth ""
+check "cancelled elsewhere: denied" result PAM_AUTH_ERR
+check "cancelled elsewhere: told" has '^ERROR: Request K7Q-4MX was cancelled.$'
+
+run create_approved auth ""
+check "approved at create (policy/grace): success" result PAM_SUCCESS
+check "approved at create: no wait" logcount '^GET' 0
+run create_denied auth "failmode=open"
+check "denied at create: denied" result PAM_AUTH_ERR
+check "denied at create: by policy" has '^ERROR: Denied by policy.$'
+
+for m in create_500 create_garbage_json create_html create_baddigest; do
+	run "$m" auth "failmode=open"
+	check "$m: denied even with failmode=open" result PAM_AUTH_ERR
+	check "$m: service error shown" has '^ERROR: Approval service error; access denied.$'
+done
+check "create_baddigest: never waits" logcount '^GET' 0
+
+for m in wait_baddigest wait_wrongid wait_404; do
+	run "$m" auth "failmode=open"
+	check "$m: denied" result PAM_AUTH_ERR
+	check "$m: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
+done
+
+run flaky auth "timeout=20"
+check "503 while waiting: retried, then approved" result PAM_SUCCESS
+check "503 while waiting: three waits" logcount '^GET' 3
+
+run hostile auth ""
+check "hostile: denied" result PAM_AUTH_ERR
+check "hostile: no control characters reach the conversation" \
+	sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$T/out'"
+check "hostile: no bidi override reaches the conversation" \
+	sh -c "! grep -q \"\$(printf '\\342\\200\\256')\" '$T/out'"
+check "hostile: comment shown, cleaned" has '^ERROR: Denied by b?b: ?red? ?gnp.exe?? second line$'
+
+# the hard deadline: the server holds the long-poll; the module gives up
+start=$(date +%s)
+run hang auth "timeout=3"
+end=$(date +%s)
+check "timeout: denied" result PAM_AUTH_ERR
+check "timeout: told" has '^ERROR: Approval timed out; request cancelled.$'
+check "timeout: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
+check "timeout: asked the server for at most the time left" \
+	logged '^GET /v1/requests/.*/wait?timeout=3$'
+check "timeout: within 10 s" [ $((end - start)) -le 10 ]
+
+# Ctrl-C while waiting
+fake sigint
+service fk "auth required $MODULE url=$URL token_file=$TOKEN"
+drive_bg fk auth
+wait_out '^ERROR: Waiting up to' 10
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "SIGINT: denied (the process survived to report)" result PAM_AUTH_ERR
+check "SIGINT: told" has '^ERROR: Cancelled.$'
+check "SIGINT: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
+
+# SIGTERM and SIGHUP too
+for sig in TERM HUP; do
+	fake sigint
+	drive_bg fk auth
+	wait_out '^ERROR: Waiting up to' 10
+	sleep 0.3
+	kill -$sig "$pid"
+	wait "$pid"
+	check "SIG$sig: cancelled" sh -c "grep -q '^ERROR: Cancelled.$' '$T/out' && grep -q '^RESULT: PAM_AUTH_ERR$' '$T/out'"
+done
+
+# sudo retries pam_authenticate on one handle: one request, one answer
+fake deny
+service fk "auth required $MODULE url=$URL token_file=$TOKEN" \
+	"auth required $MODULE url=$URL token_file=$TOKEN"
+drive fk auth
+check "retry on one handle: denied" result PAM_AUTH_ERR
+check "retry on one handle: one request filed" logcount '^POST /v1/requests$' 1
+
+# auth and account stacks in one transaction: asked once
+fake approve
+service fk "auth required $MODULE url=$URL token_file=$TOKEN" \
+	"account required $MODULE url=$URL token_file=$TOKEN"
+drive fk both
+check "auth+account: success" result PAM_SUCCESS
+check "auth+account: one request filed" logcount '^POST /v1/requests$' 1
+
+# a wrong token is refused by the server: denied, never open
+printf 'aph_wrong\n' > "$T/token2"
+chmod 600 "$T/token2"
+fake approve
+service fk "auth required $MODULE url=$URL token_file=$T/token2 failmode=open"
+drive fk auth
+check "rejected token: denied" result PAM_AUTH_ERR
+
+finish
