@@ -219,14 +219,13 @@ ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 		rc = CTL_UNREACHABLE;
 		goto out;
 	}
-	if (r == -EPROTO || r == -EMSGSIZE || r == -EBADMSG) {
-		ctl_err("%s: invalid answer from %s: %s", what, o.url, err);
-		rc = CTL_FAILURE;
-		goto out;
-	}
 	if (r < 0) {
-		ctl_err("%s: exchange with %s failed: %s", what, o.url, err);
-		rc = CTL_UNREACHABLE;
+		/* Garbage, oversize, TLS verification or a bad CA file: a
+		 * configuration or server fault (4); a timeout or reset
+		 * after connecting: the server is not really there (3). */
+		ctl_err("%s: %s: %s", what, o.url, err);
+		rc = (r == -EPROTO || r == -EMSGSIZE || r == -EBADMSG || r == -EACCES ||
+		      r == -EINVAL || r == -ENOMEM) ? CTL_FAILURE : CTL_UNREACHABLE;
 		goto out;
 	}
 	if (resp->status < 200 || resp->status > 299) {
