@@ -123,7 +123,7 @@ out:
 
 int
 ctl_admin_list(struct ctl_ctx *c, int argc, char **argv, const char *sql,
-	       void (*print)(struct json_object *rows))
+	       const struct ctl_column *cols, size_t ncols, const char *empty)
 {
 	struct json_object *rows = NULL;
 	const char *what = c->path;
@@ -149,7 +149,7 @@ ctl_admin_list(struct ctl_ctx *c, int argc, char **argv, const char *sql,
 	if (json)
 		ctl_print_json(rows);
 	else
-		print(rows);
+		ctl_print_rows(rows, cols, ncols, empty);
 	rc = CTL_OK;
 out:
 	json_object_put(rows);

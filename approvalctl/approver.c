@@ -242,6 +242,16 @@ approver_revoke(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+static const struct ctl_column approver_cols[] = {
+	{ "LOGIN", "login", 0, 0 },
+	{ "DISPLAY NAME", "display_name", 0, 0 },
+	{ "UNIX LOGINS", "unix_logins", 0, 0 },
+	{ "ROLES", "roles", 64, 0 },
+	{ "STATUS", "status", 16, 0 },
+	{ "TOKENS", "active_tokens", 16, 0 },
+	{ "CREATED (UTC)", "created_at", 0, 1 },
+};
+
 static int
 approver_list(struct ctl_ctx *c, int argc, char **argv)
 {
@@ -258,7 +268,7 @@ approver_list(struct ctl_ctx *c, int argc, char **argv)
 		"  'created_at', " CTL_SQL_UTC("a.created_at") ","
 		"  'revoked_at', " CTL_SQL_UTC("a.revoked_at")
 		"  ) ORDER BY a.login), '[]')"
-		"  FROM approval.approvers a", ctl_print_approvers);
+		"  FROM approval.approvers a", approver_cols, 7, "no approvers");
 }
 
 static const struct ctl_command approver_add_cmd = {

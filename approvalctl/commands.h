@@ -3,6 +3,7 @@
 #ifndef APPROVALCTL_COMMANDS_H
 #define APPROVALCTL_COMMANDS_H
 #include "ctx.h"
+#include "print.h"
 
 extern const struct ctl_command ctl_cmd_migrate;	/* migrate.c */
 extern const struct ctl_command ctl_cmd_host;		/* host.c */
@@ -19,10 +20,10 @@ extern const struct ctl_command ctl_cmd_watch;		/* watch.c */
 	"pg_catalog.to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* Admin listings ("host list [--json]"): parse the options, run sql (one
- * row, one column: a JSON array) and print it as JSON or through print (a
- * ctl_print_* table). Returns an exit code. */
+ * row, one column: a JSON array) and print it as JSON or as a table of
+ * cols. Returns an exit code. */
 int ctl_admin_list(struct ctl_ctx *c, int argc, char **argv, const char *sql,
-		   void (*print)(struct json_object *rows));
+		   const struct ctl_column *cols, size_t ncols, const char *empty);
 
 /* Parse the options of a command taking exactly one argument (label names
  * it in messages): CTL_OK with *arg set, or with *done set when --help was

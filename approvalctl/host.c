@@ -87,6 +87,14 @@ host_revoke(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+static const struct ctl_column host_cols[] = {
+	{ "NAME", "name", 0, 0 },
+	{ "STATUS", "status", 16, 0 },
+	{ "CREATED (UTC)", "created_at", 0, 1 },
+	{ "REVOKED (UTC)", "revoked_at", 0, 1 },
+	{ "LAST REQUEST (UTC)", "last_request_at", 0, 1 },
+};
+
 static int
 host_list(struct ctl_ctx *c, int argc, char **argv)
 {
@@ -101,7 +109,7 @@ host_list(struct ctl_ctx *c, int argc, char **argv)
 		"  'last_request_at', " CTL_SQL_UTC("(SELECT pg_catalog.max(r.created_at)"
 		"       FROM approval.requests r WHERE r.host_id = h.id)")
 		"  ) ORDER BY h.name), '[]')"
-		"  FROM approval.hosts h", ctl_print_hosts);
+		"  FROM approval.hosts h", host_cols, 5, "no hosts");
 }
 
 static const struct ctl_command host_add_cmd = {

@@ -450,57 +450,34 @@ ctl_print_event(struct json_object *ev, struct json_object *d)
 	free(cmd);
 }
 
-void
-ctl_print_hosts(struct json_object *rows)
+int
+ctl_print_rows(struct json_object *rows, const struct ctl_column *cols, size_t ncols,
+	       const char *empty)
 {
-	static const char *const headers[] = { "NAME", "STATUS", "CREATED (UTC)",
-					       "REVOKED (UTC)", "LAST REQUEST (UTC)" };
+	const char *headers[TABLE_COLS];
 	struct table t;
-	size_t n = json_object_array_length(rows);
+	size_t n;
 
+	if (!json_object_is_type(rows, json_type_array) || ncols == 0 || ncols > TABLE_COLS)
+		return -EINVAL;
+	n = json_object_array_length(rows);
 	if (n == 0) {
-		fputs("no hosts\n", stdout);
-		return;
+		printf("%s\n", empty);
+		return 0;
 	}
-	table_init(&t, 5, headers);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *r = json_object_array_get_idx(rows, i);
-		char *row[5] = {
-			ctl_field(r, "name", CELL_MAX), ctl_field(r, "status", 16),
-			time_field(r, "created_at"), time_field(r, "revoked_at"),
-			time_field(r, "last_request_at"),
-		};
+	for (size_t i = 0; i < ncols; i++)
+		headers[i] = cols[i].header;
+	table_init(&t, ncols, headers);
+	for (size_t r = 0; r < n; r++) {
+		struct json_object *row = json_object_array_get_idx(rows, r);
+		char *cells[TABLE_COLS];
 
-		table_add(&t, row);
+		for (size_t i = 0; i < ncols; i++)
+			cells[i] = cols[i].time ? time_field(row, cols[i].key) :
+				   ctl_field(row, cols[i].key, cols[i].max ? cols[i].max : CELL_MAX);
+		table_add(&t, cells);
 	}
 	table_print(&t);
 	table_free(&t);
-}
-
-void
-ctl_print_approvers(struct json_object *rows)
-{
-	static const char *const headers[] = { "LOGIN", "DISPLAY NAME", "UNIX LOGINS",
-					       "ROLES", "STATUS", "TOKENS", "CREATED (UTC)" };
-	struct table t;
-	size_t n = json_object_array_length(rows);
-
-	if (n == 0) {
-		fputs("no approvers\n", stdout);
-		return;
-	}
-	table_init(&t, 7, headers);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *r = json_object_array_get_idx(rows, i);
-		char *row[7] = {
-			ctl_field(r, "login", CELL_MAX), ctl_field(r, "display_name", CELL_MAX),
-			ctl_field(r, "unix_logins", CELL_MAX), ctl_field(r, "roles", 64),
-			ctl_field(r, "status", 16), ctl_field(r, "active_tokens", 16),
-			time_field(r, "created_at"),
-		};
-
-		table_add(&t, row);
-	}
-	table_print(&t);
-	table_free(&t);
+	return 0;
 }

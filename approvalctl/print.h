@@ -27,9 +27,17 @@ int ctl_print_decision(struct json_object *detail);
  * detail (the request) may be NULL when it could not be fetched. */
 void ctl_print_event(struct json_object *event, struct json_object *detail);
 
-/* Admin listings: a JSON array of row objects produced by the database. */
-void ctl_print_hosts(struct json_object *rows);
-void ctl_print_approvers(struct json_object *rows);
+/* A JSON array of row objects as a table: one column per entry of cols
+ * (at most 8), cells sanitised; empty is printed when there are no rows.
+ * 0 or -EINVAL when rows is not an array. */
+struct ctl_column {
+	const char *header;
+	const char *key;
+	size_t max;	/* bytes of a cell, 0: 256 */
+	int time;	/* ISO 8601 UTC shown as "YYYY-MM-DD HH:MM:SS" */
+};
+int ctl_print_rows(struct json_object *rows, const struct ctl_column *cols, size_t ncols,
+		   const char *empty);
 
 /* Sanitised text of a field for display, malloc'd, never NULL ("-" when
  * absent or null; exits on ENOMEM). Strings are cut to max bytes; numbers
