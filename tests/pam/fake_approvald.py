@@ -64,7 +64,10 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass    # the module gave up on this long-poll (deadline, signal)
 
     def authorized(self):
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
