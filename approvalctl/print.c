@@ -375,8 +375,9 @@ ctl_print_request(struct json_object *d)
 	kv_opt(d, "Cwd", "cwd");
 	kv_opt(d, "Tty", "tty");
 	kv_opt(d, "Remote host", "rhost");
-	kv_opt(d, "Reason", "reason");
-	kv_opt(d, "Ticket", "ticket");
+	/* typed by the requester: labelled so nobody mistakes it for a fact */
+	kv_opt(d, "Reason (req.)", "reason");
+	kv_opt(d, "Ticket (req.)", "ticket");
 	kv("Created", time_field(d, "created_at"));
 	kv("Expires", time_field(d, "expires_at"));
 	if (get(d, "decided_at")) {
