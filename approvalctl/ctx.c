@@ -105,14 +105,14 @@ ctl_print_help(const struct ctl_command *cmd, const char *path, FILE *f)
 	if (cmd->sub) {
 		fputs("\nCommands:\n", f);
 		for (const struct ctl_command *const *s = cmd->sub; *s; s++) {
-			char left[64];
-			int n = snprintf(left, sizeof(left), "%s %s", (*s)->name,
-					 (*s)->synopsis ? (*s)->synopsis : "");
+			const char *syn = (*s)->synopsis ? (*s)->synopsis : "";
+			size_t w = strlen((*s)->name) + 1 + strlen(syn);
 
-			if (n < 0 || (size_t)n >= sizeof(left) || n > 30)
-				fprintf(f, "  %s\n  %-30s  %s\n", left, "", (*s)->summary);
+			fprintf(f, "  %s %s", (*s)->name, syn);
+			if (w > 30)
+				fprintf(f, "\n  %-30s  %s\n", "", (*s)->summary);
 			else
-				fprintf(f, "  %-30s  %s\n", left, (*s)->summary);
+				fprintf(f, "%*s  %s\n", (int)(30 - w), "", (*s)->summary);
 		}
 		fprintf(f, "\n'approvalctl %s COMMAND --help' describes a command.\n", path);
 	}
