@@ -6,6 +6,8 @@
  * 415, authentication), and every response (security headers, metrics). */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "settings.h"
 #include "conf.h"
+#include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
 #include "wire.h"
@@ -370,6 +373,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->conn = conn;
 		approve_buf_init(&r->body, APPROVE_BODY_MAX);
 		client_ip(conn, r->ip, sizeof(r->ip));
+		r->headers_ms = approve_now_ms();
 		*con_cls = r;
 		return on_headers(r, url, method);
 	}
@@ -378,10 +382,18 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		/* MHD's timeout is per idle period: a body trickling in byte
+		 * by byte gets a total deadline here */
+		if (approve_now_ms() - r->headers_ms > CONNECTION_TIMEOUT_S * 1000) {
+			approve_log(LOG_WARNING, "client %s: body not complete within %d s, "
+				    "connection closed", r->ip, CONNECTION_TIMEOUT_S);
+			return MHD_NO;
+		}
 		if (r->body_expected && !r->body_too_big) {
 			rc = approve_buf_append(&r->body, upload_data, *upload_data_size);
 			if (rc < 0) {
-				/* chunked body past the cap: cut the connection */
+				/* chunked body past the cap: libmicrohttpd cannot
+				 * queue a response mid-body, so cut the connection */
 				approve_log(LOG_WARNING, "client %s: body over %d bytes, "
 					    "connection closed", r->ip, APPROVE_BODY_MAX);
 				r->body_too_big = 1;
@@ -426,7 +438,10 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	approve_log(LOG_WARNING, "libmicrohttpd: %s", msg);
+	/* our own handler refused the connection and said why already */
+	approve_log(strstr(msg, "Application reported internal error") ? LOG_DEBUG
+									: LOG_WARNING,
+		    "libmicrohttpd: %s", msg);
 }
 
 /* ---- start / stop ---- */
@@ -484,6 +499,14 @@ free_pems(struct app *app)
 	free_pem(&app->tls_key_pem);
 }
 
+static uint16_t
+listen_port(const struct approvald_config *cfg)
+{
+	if (cfg->listen_addr.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&cfg->listen_addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&cfg->listen_addr)->sin_port);
+}
+
 int
 httpd_start(struct app *app)
 {
@@ -514,14 +537,16 @@ httpd_start(struct app *app)
 	}
 	if (cfg->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	app->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, app,
+	/* the port argument only shows in libmicrohttpd's messages: the
+	 * address comes from MHD_OPTION_SOCK_ADDR */
+	app->mhd = MHD_start_daemon(flags, listen_port(cfg), NULL, NULL, on_request, app,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,	/* first, to catch all */
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->pool_size,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!app->mhd) {

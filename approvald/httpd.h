@@ -55,6 +55,7 @@ struct http_req {
 	int body_expected;	/* the route reads a body */
 	int body_too_big;
 	int answered;		/* a response was queued */
+	uint64_t headers_ms;	/* when the headers were complete */
 	/* long-poll state (wait and events) */
 	int started;		/* the handler ran before (now resumed) */
 	struct waiter w;

@@ -597,7 +597,7 @@ int
 events_max(struct db_conn *db, long long *max)
 {
 	static const char sql[] =
-		"SELECT pg_catalog.coalesce(pg_catalog.max(id), 0) FROM approval.request_events";
+		"SELECT COALESCE(pg_catalog.max(id), 0) FROM approval.request_events";
 	PGresult *res = NULL;
 	int r = run(db, "events max", sql, 0, NULL, &res);
 
