@@ -3,7 +3,8 @@
 # pick another PAM service, so /etc/pam.d/su gets the module's account line
 # for the length of the test and is restored from a backup in the trap
 # (verified by checksum). A test user su's to a second test user (known
-# password, typed into a pty) to run a command that writes a marker.
+# password, typed into a pty) to run a command that writes a marker; the
+# module line is guarded so that only su to that user is affected.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/e2e.sh"
 e2e_begin
@@ -20,7 +21,13 @@ install -d -o "$U2" -g "$U2" -m 0755 "$T/su"
 cp -p /etc/pam.d/su "$T/pam-su.orig"
 sum=$(sha256sum </etc/pam.d/su)
 on_exit "cp -p '$T/pam-su.orig' /etc/pam.d/su && [ \"\$(sha256sum </etc/pam.d/su)\" = '$sum' ]"
-e2e_module_line >>/etc/pam.d/su
+# Only su to the target test user goes through the module: other su users
+# on this machine (PostgreSQL helpers run `su postgres`, other tests) must not
+# wait for an approval nobody will give while the test runs.
+{
+	echo "account [success=ignore default=1] pam_succeed_if.so quiet user = $U2"
+	e2e_module_line
+} >>/etc/pam.d/su
 
 run_su() {	# NAME: U1 runs su U2 -c 'touch MARKER' in a pty, types the password
 	e2e_tmux "$1" "$(e2e_as_cmd "$U1") su $U2 -c 'touch $T/su/$1.marker'"

@@ -24,7 +24,12 @@ create 201 "" "application/json; charset=utf-8" "$good" --type "application/json
 
 big=$(head -c 70000 /dev/zero | tr '\0' a)
 create 413 "" "body over 64 KiB" "$(ctx_json ".reason = \"$big\"")"
-create 413 "" "chunked body over 64 KiB" "$(ctx_json ".reason = \"$big\"")" --header "Transfer-Encoding: chunked"
+# A chunked body has no length to refuse up front: the server answers 413 or
+# cuts the connection once the limit is passed (docs/api.md).
+http POST /v1/requests --host web1 --json "$(ctx_json ".reason = \"$big\"")" --header "Transfer-Encoding: chunked"
+[ "$HTTP_STATUS" = 413 ] || [ "$HTTP_STATUS" = 000 ] ||
+	fail "chunked body over 64 KiB: HTTP $HTTP_STATUS, expected 413 or a closed connection"
+ok "chunked body over 64 KiB -> $HTTP_STATUS (curl exit $HTTP_CURL_RC)"
 
 create 400 "" "malformed JSON" '{"service": "sudo", "user":'
 create 400 "" "not an object" '["sudo"]'

@@ -12,7 +12,7 @@
 need_cmd sudo su visudo useradd userdel chpasswd setpriv tmux sha256sum
 need_built "$PAM_MODULE"
 
-E2E_RAND=$(tr -dc a-z0-9 </dev/urandom | head -c 6)
+E2E_RAND=$(printf '%04x%04x' $RANDOM $RANDOM)
 E2E_TMUX=approve-e2e-$E2E_RAND
 E2E_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 

@@ -183,8 +183,44 @@ need_built "$APPROVALD" "$APPROVALCTL"
 
 # --- PostgreSQL -------------------------------------------------------------
 
+# initdb is the slowest part of a test (seconds on a busy machine), so the
+# first test makes a pristine cluster once, under a private cache directory
+# keyed by the PostgreSQL version, and every test starts from a copy of it.
+# Only initdb's output is shared; each test migrates its own copy.
+_h_pg_template() {
+	local cache="${TMPDIR:-/tmp}/approve-test-cache-$(id -u)" ver tpl tmp
+	ver=$("$PG_BINDIR/initdb" --version | tr -c 'A-Za-z0-9.\n' _)
+	tpl="$cache/pg-$ver-$PG_DBNAME"
+	if [ ! -d "$cache" ]; then
+		mkdir -m 0711 "$cache" 2>/dev/null || true
+	fi
+	[ -d "$cache" ] && [ ! -L "$cache" ] && [ -O "$cache" ] || return 1
+	if [ ! -d "$tpl/data" ]; then
+		(
+			flock 9
+			[ -d "$tpl/data" ] && exit 0
+			rm -rf "$tpl"
+			tmp=$(mktemp -d "$cache/tmp.XXXXXX")
+			chmod 0711 "$tmp"
+			[ "$(id -u)" = 0 ] && chown postgres "$tmp"
+			# initdb, start, create the (empty) database, stop cleanly
+			pg_start "$tmp" >/dev/null || { rm -rf "$tmp"; exit 1; }
+			_pg_as_owner "'$PG_BINDIR/pg_ctl' -D '$tmp/data' -m fast -w -t 60 stop >/dev/null" ||
+				{ rm -rf "$tmp"; exit 1; }
+			mv "$tmp" "$tpl"
+		) 9>"$cache/lock" || return 1
+	fi
+	echo "$tpl"
+}
+
 # Start a throwaway cluster under $T/pg and apply the migrations.
 db_start() {
+	local tpl
+	if tpl=$(_h_pg_template); then
+		mkdir -p "$T/pg"
+		cp -a "$tpl/data" "$T/pg/data"
+		rm -f "$T/pg/data/postmaster.pid"
+	fi
 	pg_start "$T/pg" >/dev/null || fail "pg_start failed"
 	actl_admin migrate >"$T/migrate.out" 2>&1 || { cat "$T/migrate.out" >&2; fail "approvalctl migrate failed"; }
 }
@@ -510,7 +546,8 @@ assert_rc() {
 # http METHOD PATH [--host NAME | --approver LOGIN | --bearer TOKEN]
 #      [--json BODY | --body-file FILE] [--type CONTENT-TYPE | --no-type]
 #      [--header H]...
-# Sets HTTP_STATUS, HTTP_BODY and HTTP_HEADERS; asserts nothing.
+# Sets HTTP_STATUS (000: no answer), HTTP_BODY, HTTP_HEADERS and
+# HTTP_CURL_RC (curl's exit status); asserts nothing.
 http() {
 	local method=$1 path=$2 type=application/json body_set=0
 	local args=(-sS -o "$T/http.body" -D "$T/http.headers" -w '%{http_code}' --max-time 90 -X "$method")
@@ -532,7 +569,10 @@ http() {
 		args+=(--data-binary "@$T/http.req")
 		if [ -n "$type" ]; then args+=(-H "Content-Type: $type"); else args+=(-H "Content-Type:"); fi
 	fi
-	HTTP_STATUS=$(curl "${args[@]}" "$APPROVALD_URL$path") || HTTP_STATUS=000
+	rm -f "$T/http.body" "$T/http.headers"
+	HTTP_CURL_RC=0
+	HTTP_STATUS=$(curl "${args[@]}" "$APPROVALD_URL$path" 2>"$T/http.err") || HTTP_CURL_RC=$?
+	[ -n "$HTTP_STATUS" ] || HTTP_STATUS=000
 	HTTP_BODY=$(cat "$T/http.body" 2>/dev/null || true)
 	HTTP_HEADERS=$(cat "$T/http.headers" 2>/dev/null || true)
 	_H_HTTP_WHAT="$method $path"
