@@ -295,9 +295,9 @@ db_log_error(const char *what, const PGresult *res)
 {
 	const char *s, *m;
 
-	if (!res)
-		return;	/* connection failure: already logged by db_exec */
-	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!s)
+		return;	/* client-side connection failure: db_exec logged it */
 	m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	approve_log(LOG_ERR, "%s: database error %s: %s", what, s ? s : "?",
 		    m ? m : "(no message)");
