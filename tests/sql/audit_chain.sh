@@ -1,0 +1,120 @@
+#!/bin/bash
+# Every event lands in audit_log once, in a valid chain with dense ids and
+# times that never go backwards; a rolled-back writer leaves no trace; a
+# writer whose snapshot predates the head fails instead of forking.
+. "$SRCDIR/tests/sql/lib.sh"
+
+fixture_people
+{
+	req_sql CHA-001 web1 dev1 '2025-03-03 09:00:00+01'
+	req_sql CHA-002 web1 dev2 '2025-03-03 09:10:00+01'
+	req_sql CHA-003 db1 dev3 '2025-03-03 09:20:00+01'
+	req_sql CHA-004 db1 alice '2025-03-03 09:30:00+01'
+	cat <<-'SQL'
+	UPDATE approval.requests SET status = 'approved', decided_by = (SELECT id FROM approval.approvers WHERE login = 'alice'),
+	    decision_comment = 'ok' WHERE code = 'CHA-001';
+	UPDATE approval.requests SET status = 'denied', decided_by = (SELECT id FROM approval.approvers WHERE login = 'bob'),
+	    decision_comment = 'no ticket' WHERE code = 'CHA-002';
+	UPDATE approval.requests SET status = 'expired' WHERE code = 'CHA-003';
+	SELECT approval.record_self_approval_attempt((SELECT id FROM approval.requests WHERE code = 'CHA-004'), 'alice', 'approve');
+	UPDATE approval.requests SET status = 'cancelled' WHERE code = 'CHA-004';
+	SELECT approval.audit_event('auth.sign_in', 'alice', 'web', '{"via": "password"}');
+	SELECT approval.audit_event('auth.sign_in_failed', 'mallory', 'web', '{"via": "password"}');
+	SQL
+} | app_psql >/dev/null
+
+# The self-approval the database refuses leaves the request pending and
+# records nothing itself; the daemon records the attempt (above).
+expect_refused "self-approval" app_psql "UPDATE approval.requests SET status = 'approved',
+	decided_by = (SELECT id FROM approval.approvers WHERE login = 'alice') WHERE code = 'CHA-004'" ""
+
+pg_psql >/dev/null <<-'SQL'
+BEGIN;
+SET LOCAL approval.actor = 'bob';
+UPDATE approval.approvers SET roles = '{approver,admin}', unix_logins = '{alice,al}' WHERE login = 'alice';
+INSERT INTO approval.api_tokens (approver_id, token_hash) SELECT id, repeat('e', 64) FROM approval.approvers WHERE login = 'bob';
+COMMIT;
+UPDATE approval.api_tokens SET revoked_at = now();
+UPDATE approval.approvers SET revoked_at = now(), enabled = false WHERE login = 'carol';
+UPDATE approval.hosts SET revoked_at = now(), enabled = false WHERE name = 'db1';
+UPDATE approval.hosts SET token_hash = repeat('3', 64) WHERE name = 'web1';
+SQL
+
+got=$(pg_psql -c "SELECT string_agg(kind || ' ' || coalesce(actor, '-') || ' ' || coalesce(subject, '-'), E'\n' ORDER BY id)
+	FROM approval.audit_log")
+expect_eq "one row per event, in order" "$got" "host.added postgres web1
+host.added postgres db1
+approver.added postgres alice
+approver.added postgres bob
+approver.added postgres carol
+request.created web1 CHA-001
+request.created web1 CHA-002
+request.created db1 CHA-003
+request.created db1 CHA-004
+request.approved alice CHA-001
+request.denied bob CHA-002
+request.expired system CHA-003
+request.self_approval_refused alice CHA-004
+request.cancelled db1 CHA-004
+auth.sign_in alice web
+auth.sign_in_failed mallory web
+approver.changed bob alice
+api_token.issued bob bob
+api_token.revoked postgres bob
+approver.revoked postgres carol
+approver.changed postgres carol
+host.revoked postgres db1
+host.changed postgres db1
+host.token_rotated postgres web1"
+
+got=$(pg_psql -c "SELECT detail->>'command', detail->>'reason', detail->>'ticket', detail->>'requester_uid',
+	detail->>'created_at', detail->>'host', detail->>'digest' = repeat('d', 64)
+	FROM approval.audit_log WHERE kind = 'request.created' AND subject = 'CHA-001'")
+expect_eq "request.created carries the full context" "$got" \
+	"sudo systemctl restart nginx|deploy|OPS-1|1000|2025-03-03T08:00:00.000000Z|web1|t"
+got=$(pg_psql -c "SELECT detail->>'decided_by', detail->>'comment', detail->>'status', request_id IS NOT NULL
+	FROM approval.audit_log WHERE kind = 'request.denied'")
+expect_eq "request.denied carries approver and comment" "$got" "bob|no ticket|denied|t"
+got=$(pg_psql -c "SELECT detail->'changes'->'roles'->>'new', detail->'changes'->'unix_logins'->>'old', detail->>'db_user'
+	FROM approval.audit_log WHERE kind = 'approver.changed' AND subject = 'alice'")
+expect_eq "approver.changed carries old and new values" "$got" '["approver", "admin"]|["alice"]|postgres'
+
+# Dense ids, monotonic times, head view = last row = chain state.
+got=$(pg_psql -c "SELECT count(*) = max(id) AND min(id) = 1 FROM approval.audit_log")
+expect_eq "ids dense from 1" "$got" "t"
+got=$(pg_psql -c "SELECT count(*) FROM (SELECT at < lag(at) OVER (ORDER BY id) AS back FROM approval.audit_log) x WHERE back")
+expect_eq "times never go backwards" "$got" "0"
+got=$(pg_psql -c "SELECT h.id = c.last_id AND h.hash = c.last_hash FROM approval.audit_head h, approval.audit_chain c")
+expect_eq "audit_head is the chain head" "$got" "t"
+[ "$(auditor_psql -c "SELECT hash FROM approval.audit_head")" = "$(pg_psql -c "SELECT last_hash FROM approval.audit_chain")" ] ||
+	fail "auditor reads a different head"
+
+# A rolled-back writer leaves no gap and no trace.
+last=$(pg_psql -c "SELECT max(id) FROM approval.audit_log")
+app_psql -c "BEGIN; SELECT approval.audit_event('auth.sign_in', 'ghost', 'web', '{}'); ROLLBACK;" >/dev/null
+id=$(app_psql -c "SELECT approval.audit_event('auth.sign_in', 'bob', 'web', '{}')")
+expect_eq "next id after a rollback" "$id" "$((last + 1))"
+
+# A REPEATABLE READ writer that took its snapshot before another writer
+# committed must fail (40001) rather than link to a stale head.
+mkfifo "$tmp/rr.in"
+app_psql -v ON_ERROR_STOP=1 <"$tmp/rr.in" >"$tmp/rr.out" 2>&1 &
+rr_pid=$!
+exec 3>"$tmp/rr.in"
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM approval.audit_log;
+\\! touch $tmp/rr.ready" >&3
+for _ in $(seq 1 100); do [ -e "$tmp/rr.ready" ] && break; sleep 0.1; done
+[ -e "$tmp/rr.ready" ] || fail "repeatable-read session did not start"
+app_psql -c "SELECT approval.audit_event('auth.sign_in', 'bob', 'web', '{}')" >/dev/null
+echo "SELECT approval.audit_event('auth.sign_in', 'stale', 'web', '{}'); COMMIT;" >&3
+exec 3>&-
+wait "$rr_pid" || true
+grep -q "could not serialize access" "$tmp/rr.out" || fail "stale writer was not refused: $(cat "$tmp/rr.out")"
+echo "ok: stale REPEATABLE READ writer refused"
+expect_eq "stale writer left nothing" "$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE actor = 'stale'")" "0"
+
+# SERIALIZABLE writers in sequence are fine.
+app_psql -c "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT approval.audit_event('auth.sign_out', 'bob', 'web', '{}'); COMMIT;" >/dev/null
+
+expect_eq "chain intact (inline recomputation)" "$(pg_psql -c "$CHAIN_CHECK_SQL")" ""
+expect_eq "chain intact (audit_verify)" "$(auditor_psql -c "SELECT * FROM approval.audit_verify()")" ""
