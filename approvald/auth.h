@@ -21,13 +21,16 @@ struct identity {
 	long long id;		/* hosts.id or approvers.id */
 	unsigned roles;		/* approvers only */
 	char name[256];		/* host name or approver login */
+	int session;		/* by session cookie (session.c): writes need CSRF */
+	char csrf[44];		/* that session's CSRF token */
 };
 
 /* May decide requests / may read them (approver endpoints). */
 int identity_may_decide(const struct identity *who);
 int identity_may_read(const struct identity *who);
 
-/* Authenticate the connection's Authorization header.
+/* Authenticate the connection's Authorization header or, without one,
+ * its approver session cookie (session.c).
  * 0: *who filled; -EACCES: no, malformed, unknown, revoked token (401;
  * logged here as a WARNING with the client address, never the token);
  * -EIO: database unavailable (503). */

@@ -20,6 +20,7 @@
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
+#include "session.h"
 #include "wire.h"
 
 #define CONNECTION_TIMEOUT_S 15	/* headers and body must arrive within */
@@ -49,6 +50,17 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
 	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
 	{ "GET", "/metrics", NEED_NONE, 0, route_metrics },
+	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_web.c */
+	{ "GET", "/ui", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
+	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },
+	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login },
+	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout },
+	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -328,6 +340,9 @@ on_headers(struct http_req *r, const char *url, const char *method)
 		return reply_error_hdr(r, 401, "unauthorized",
 				       "a valid bearer token is required",
 				       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	/* a browser's cookie rides along on any request: writes need the token */
+	if (r->who.session && strcmp(method, "GET") != 0 && !session_csrf_ok(r->conn, &r->who))
+		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
 	switch (r->route->need) {
 	case NEED_HOST:
 		if (r->who.kind != IDENTITY_HOST)

@@ -105,5 +105,12 @@ enum MHD_Result route_short_link(struct http_req *r);
 enum MHD_Result route_healthz(struct http_req *r);
 enum MHD_Result route_readyz(struct http_req *r);
 enum MHD_Result route_metrics(struct http_req *r);
+/* routes_web.c */
+enum MHD_Result route_ui_root(struct http_req *r);
+enum MHD_Result route_ui_page(struct http_req *r);
+enum MHD_Result route_ui_static(struct http_req *r);
+enum MHD_Result route_session_get(struct http_req *r);
+enum MHD_Result route_session_login(struct http_req *r);
+enum MHD_Result route_session_logout(struct http_req *r);
 
 #endif

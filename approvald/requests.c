@@ -535,16 +535,22 @@ out:
 }
 
 int
-req_list(struct db_conn *db, long long approver_id, const char *status,
-	 unsigned long limit, const char *before, const char *public_url,
-	 json_object **out)
+req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
+	 unsigned long limit, const char *public_url, json_object **out)
 {
 	static const char sql[] = DETAIL_SELECT
-		" WHERE ($2::text IS NULL OR r.status = $2::text)"
+		" WHERE ($2::text IS NULL OR r.status = $2::text"
+		"  OR ($2::text = 'final' AND r.status <> 'pending'))"
 		" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)"
+		" AND ($5::timestamptz IS NULL OR r.created_at >= $5::timestamptz)"
+		" AND ($6::timestamptz IS NULL OR r.created_at < $6::timestamptz)"
+		" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)"
+		" AND ($8::text IS NULL OR r.requester = $8::text)"
+		" AND ($9::text IS NULL OR a.login = $9::text)"
 		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
 	char who[24], lim[24];
-	const char *params[4] = { who, status, before, lim };
+	const char *params[9] = { who, f->status, f->before, lim, f->from, f->to,
+				  f->host, f->requester, f->approver };
 	PGresult *res = NULL;
 	json_object *o = NULL, *arr = NULL, *d;
 	const char *state;
@@ -553,10 +559,10 @@ req_list(struct db_conn *db, long long approver_id, const char *status,
 	*out = NULL;
 	snprintf(who, sizeof(who), "%lld", approver_id);
 	snprintf(lim, sizeof(lim), "%lu", limit);
-	if (db_exec(db, sql, 4, params, &res) < 0) {
+	if (db_exec(db, sql, 9, params, &res) < 0) {
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (state && strncmp(state, "22", 2) == 0) {
-			r = -EINVAL;	/* "before" is not a time */
+			r = -EINVAL;	/* before/from/to is not a time */
 		} else {
 			db_log_error("list requests", res);
 			r = -EIO;

@@ -36,10 +36,18 @@ int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 /* The detail object of docs/api.md, "self" judged for approver_id. */
 int req_detail(struct db_conn *db, const char *id, long long approver_id,
 	       const char *public_url, json_object **out);
-/* {"requests":[...]}; status NULL = any; before NULL = no bound. */
-int req_list(struct db_conn *db, long long approver_id, const char *status,
-	     unsigned long limit, const char *before, const char *public_url,
-	     json_object **out);
+/* Filters of GET /v1/requests (docs/api.md); NULL = no bound. */
+struct req_filter {
+	const char *status;	/* a state word, or "final": any but pending */
+	const char *before;	/* created_at < before (paging) */
+	const char *from, *to;	/* from <= created_at < to */
+	const char *host;	/* enrolled host name or reported hostname */
+	const char *requester;	/* requester's unix login */
+	const char *approver;	/* login of who decided */
+};
+/* {"requests":[...]}, newest first. */
+int req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
+	     unsigned long limit, const char *public_url, json_object **out);
 /* Expire id if it is pending past its TTL (the sweep does this for all
  * once a second; handlers call it so they never show a stale pending). */
 int req_expire_overdue(struct db_conn *db, const char *id);

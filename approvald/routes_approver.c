@@ -47,34 +47,47 @@ enum MHD_Result
 route_list(struct http_req *r)
 {
 	struct app *app = r->app;
-	const char *status = http_query(r, "status");
-	const char *before = http_query(r, "before");
+	struct req_filter f = {
+		.status = http_query(r, "status"), .before = http_query(r, "before"),
+		.from = http_query(r, "from"), .to = http_query(r, "to"),
+		.host = http_query(r, "host"), .requester = http_query(r, "requester"),
+		.approver = http_query(r, "approver"),
+	};
+	const char *const times[] = { f.before, f.from, f.to };
+	const char *const names[] = { f.host, f.requester, f.approver };
 	struct db_conn *db;
 	json_object *o = NULL;
 	unsigned long limit;
-	size_t i;
+	size_t i, t;
 	int rc;
 
-	if (status && approve_state_parse(status) == APPROVE_STATE_INVALID)
+	if (f.status && strcmp(f.status, "final") != 0 &&
+	    approve_state_parse(f.status) == APPROVE_STATE_INVALID)
 		return http_reply_error(r, 400, "bad_request", "unknown status");
 	if (http_query_ulong(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit) < 0)
 		return http_reply_error(r, 400, "bad_request", "limit must be 1..500");
-	if (before) {
+	for (t = 0; t < 3; t++) {
 		/* ISO 8601 text only; the database parses it */
-		if (!*before || strlen(before) > BEFORE_MAX)
-			return http_reply_error(r, 400, "bad_request", "before: not a time");
-		for (i = 0; before[i]; i++)
-			if (!strchr("0123456789-:.TZ+ ", before[i]))
+		if (!times[t])
+			continue;
+		if (!*times[t] || strlen(times[t]) > BEFORE_MAX)
+			return http_reply_error(r, 400, "bad_request", "before/from/to: not a time");
+		for (i = 0; times[t][i]; i++)
+			if (!strchr("0123456789-:.TZ+ ", times[t][i]))
 				return http_reply_error(r, 400, "bad_request",
-							"before: not a time");
+							"before/from/to: not a time");
 	}
+	for (t = 0; t < 3; t++)
+		if (names[t] && (!*names[t] || strlen(names[t]) > APPROVE_LEN_NAME))
+			return http_reply_error(r, 400, "bad_request",
+						"host/requester/approver: 1..256 bytes");
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return http_reply_db_down(r);
-	rc = req_list(db, r->who.id, status, limit, before, app->public_url, &o);
+	rc = req_list(db, r->who.id, &f, limit, app->public_url, &o);
 	db_put(app->db, db);
 	if (rc == -EINVAL)
-		return http_reply_error(r, 400, "bad_request", "before: not a time");
+		return http_reply_error(r, 400, "bad_request", "before/from/to: not a time");
 	if (rc < 0)
 		return reply_rc(r, rc);
 	return http_reply_obj(r, 200, o);

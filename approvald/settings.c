@@ -21,7 +21,8 @@
 
 static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
-	"max_connections", "tls_cert", "tls_key", "log", "debug", NULL,
+	"max_connections", "tls_cert", "tls_key", "log", "debug",
+	"sso_header", "sso_proxies", NULL,
 };
 
 static int
@@ -125,6 +126,36 @@ dup_value(const char *v, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* sso_header: [A-Za-z0-9-]{1,64}; sso_proxies: numeric addresses separated
+ * by commas or blanks; both or neither. 0, -EINVAL or -ENOMEM. */
+static int
+check_sso(struct approvald_config *c, const struct approve_conf *f)
+{
+	const char *h = approve_conf_get(f, "sso_header");
+	const char *p = approve_conf_get(f, "sso_proxies");
+	unsigned char a[16];
+	char one[64];
+	size_t n;
+
+	if (!h && !p)
+		return 0;
+	if (!h || !p || !*h || strlen(h) > 64 || strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(h) || !*p)
+		return -EINVAL;
+	for (const char *s = p; *(s += strspn(s, ", \t")); s += n) {
+		n = strcspn(s, ", \t");
+		if (n >= sizeof(one))
+			return -EINVAL;
+		memcpy(one, s, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET, one, a) != 1 && inet_pton(AF_INET6, one, a) != 1)
+			return -EINVAL;
+	}
+	if (dup_value(h, &c->sso_header) < 0 || dup_value(p, &c->sso_proxies) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static int
 check_values(struct approvald_config *c, const struct approve_conf *f,
 	     const char *path, char *err, size_t errlen)
@@ -213,6 +244,13 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 				    "debug: expected yes or no");
 		c->debug = b;
 	}
+	if ((b = check_sso(c, f)) == -ENOMEM)
+		return b;
+	if (b < 0)
+		return fail(err, errlen, path,
+			    LINE(approve_conf_get(f, "sso_header") ? "sso_header" : "sso_proxies"),
+			    "sso_header (an HTTP header name) and sso_proxies (numeric "
+			    "IP addresses, separated by commas) go together");
 #undef LINE
 	return 0;
 }
@@ -262,6 +300,8 @@ settings_free(struct approvald_config *c)
 	free(c->public_url);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->sso_header);
+	free(c->sso_proxies);
 	free(c);
 }
 

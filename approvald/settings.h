@@ -21,6 +21,8 @@ struct approvald_config {
 	char *tls_key;
 	int use_syslog;
 	int debug;
+	char *sso_header;	/* trusted sign-in header (routes_web.c), or NULL */
+	char *sso_proxies;	/* addresses it is accepted from (both or neither) */
 };
 
 /* 0, or -EINVAL / -ENOENT / -ENOMEM with the message in err. */

@@ -1,0 +1,665 @@
+/* routes_web.c: owns the browser side of approvald: the UI's pages and
+ * assets (compiled in, web_assets.h) with their security and cache
+ * headers, and the session endpoints: sign-in by password (with the
+ * per-login and per-address delay of sql/004_web.sql) or by a trusted SSO
+ * proxy header, who-am-I, and sign-out.
+ * Every answer about credentials is the same for an unknown login, a
+ * wrong password and a login without a password, and costs the same time
+ * (password.c does the work either way). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "settings.h"
+#include "db.h"
+#include "httpd.h"
+#include "log.h"
+#include "password.h"
+#include "session.h"
+#include "web_assets.h"
+
+#define DB_WAIT_MS 5000
+#define LOGIN_MAX 128
+
+/* Pages may load only our own scripts and styles; no inline code, no
+ * framing, no foreign form targets. */
+static const char ui_csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
+	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+	" form-action 'self'";
+static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
+
+/* ---- answers ---- */
+
+/* Queue resp with the headers every answer of this file carries. */
+static enum MHD_Result
+queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
+      const char *ctype, const char *cache, const char *csp)
+{
+	enum MHD_Result ret = MHD_NO;
+
+	if (!resp)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
+	    MHD_add_response_header(resp, "Content-Security-Policy", csp) != MHD_YES)
+		goto out;
+	ret = MHD_queue_response(r->conn, status, resp);
+	if (ret == MHD_YES) {
+		r->answered = 1;
+		if (status < HTTP_MAX_STATUS)
+			atomic_fetch_add(&r->app->metrics.responses[status], 1);
+	}
+out:
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const struct approve_asset *
+asset_find(const char *name)
+{
+	size_t lo = 0, hi = approve_assets_count, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(name, approve_assets[mid].name);
+		if (c == 0)
+			return &approve_assets[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* 1 when If-None-Match lists etag (or is "*"). */
+static int
+etag_matches(struct MHD_Connection *conn, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_IF_NONE_MATCH);
+	size_t n = strlen(etag);
+	const char *p;
+
+	if (!inm)
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	for (p = inm; (p = strstr(p, etag)) != NULL; p += n) {
+		/* whole list item only, W/ prefix allowed (weak comparison) */
+		if ((p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* Assets are revalidated on every use (no-cache + ETag): there is no
+ * fingerprint in their names, so an upgrade shows at the next load. */
+static enum MHD_Result
+serve_asset(struct http_req *r, const struct approve_asset *a)
+{
+	struct MHD_Response *resp;
+	int html = strncmp(a->type, "text/html", 9) == 0;
+	unsigned status = 200;
+
+	if (etag_matches(r->conn, a->etag)) {
+		status = 304;
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(a->len, (void *)a->data,
+						       MHD_RESPMEM_PERSISTENT);
+	}
+	if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return queue(r, status, resp, a->type, "no-cache", html ? ui_csp : api_csp);
+}
+
+/* JSON answer with an optional Set-Cookie; takes obj. */
+static enum MHD_Result
+reply_cookie(struct http_req *r, unsigned status, json_object *obj,
+	     const char *cookie)
+{
+	struct MHD_Response *resp = NULL;
+	const char *s;
+	char *copy;
+
+	s = obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	copy = s ? strdup(s) : NULL;
+	json_object_put(obj);
+	if (!copy)
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	resp = MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(copy);
+		return MHD_NO;
+	}
+	if (cookie && MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+					      cookie) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return queue(r, status, resp, "application/json; charset=utf-8",
+		     "no-store", api_csp);
+}
+
+/* Secure when approvald speaks TLS itself or is published as https
+ * (plain HTTP on loopback behind a TLS proxy). */
+static int
+cookie_secure(const struct app *app)
+{
+	return app->cfg->tls_cert != NULL ||
+	       (app->public_url && strncasecmp(app->public_url, "https://", 8) == 0);
+}
+
+/* "approvald_session=VALUE; ..." or, with value NULL, the clearing form.
+ * NULL on ENOMEM. */
+static char *
+cookie_header(const struct app *app, const char *value)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+		     value ? value : "", value ? SESSION_LIFETIME_S : 0,
+		     cookie_secure(app) ? "; Secure" : "") < 0)
+		return NULL;
+	return s;
+}
+
+static json_object *
+info_json(const struct session_info *in, unsigned roles)
+{
+	json_object *o = json_object_new_object(), *ra = json_object_new_array();
+
+	if (!o || !ra)
+		goto fail;
+	if (roles & ROLE_APPROVER)
+		json_object_array_add(ra, json_object_new_string("approver"));
+	if (roles & ROLE_AUDITOR)
+		json_object_array_add(ra, json_object_new_string("auditor"));
+	if (roles & ROLE_ADMIN)
+		json_object_array_add(ra, json_object_new_string("admin"));
+	json_object_object_add(o, "login", json_object_new_string(in->login));
+	json_object_object_add(o, "display_name", json_object_new_string(in->display_name));
+	json_object_object_add(o, "roles", ra);
+	json_object_object_add(o, "via", json_object_new_string(in->via));
+	json_object_object_add(o, "expires_at", json_object_new_string(in->expires_at));
+	json_object_object_add(o, "csrf_token", json_object_new_string(in->csrf));
+	return o;
+fail:
+	json_object_put(o);
+	json_object_put(ra);
+	return NULL;
+}
+
+/* ---- pages ---- */
+
+enum MHD_Result
+route_ui_root(struct http_req *r)
+{
+	return http_reply_redirect(r, "/ui/");
+}
+
+/* Every UI path answers the same shell; the page's script routes. */
+enum MHD_Result
+route_ui_page(struct http_req *r)
+{
+	const struct approve_asset *a = asset_find("index.html");
+
+	if (!a)
+		return http_reply_error(r, 404, "not_found", "no such path");
+	return serve_asset(r, a);
+}
+
+enum MHD_Result
+route_ui_static(struct http_req *r)
+{
+	const struct approve_asset *a = r->param_bad ? NULL : asset_find(r->param);
+
+	if (!a)
+		return http_reply_error(r, 404, "not_found", "no such path");
+	return serve_asset(r, a);
+}
+
+/* ---- SSO through a trusted proxy ---- */
+
+struct addr {
+	int family;
+	unsigned char b[16];
+};
+
+static int
+addr_parse(const char *s, size_t n, struct addr *a)
+{
+	char buf[64];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, a->b) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a->b) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		a->family = AF_INET6;
+		if (memcmp(a->b, mapped, 12) == 0) {	/* ::ffff:a.b.c.d is IPv4 */
+			memmove(a->b, a->b + 12, 4);
+			memset(a->b + 4, 0, 12);
+			a->family = AF_INET;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* 1 when the TCP peer is one of sso_proxies (addresses separated by
+ * commas or blanks; the config parser checked them). */
+static int
+peer_is_sso_proxy(const struct http_req *r)
+{
+	const char *list = r->app->cfg->sso_proxies, *p;
+	struct addr peer, x;
+	size_t n;
+
+	if (!list || addr_parse(r->ip, strlen(r->ip), &peer) < 0)
+		return 0;
+	for (p = list; *p; p += n) {
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n && addr_parse(p, n, &x) == 0 && x.family == peer.family &&
+		    memcmp(x.b, peer.b, 16) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+login_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > LOGIN_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' ||
+		      (i > 0 && (c == '.' || c == '@' || c == '-'))))
+			return 0;
+	}
+	return 1;
+}
+
+/* The SSO login named by the trusted header: NULL when SSO is off, the
+ * header is absent, or the peer is not a configured proxy (then the header
+ * is ignored, and logged, because someone tried to forge it). */
+static const char *
+sso_login(const struct http_req *r)
+{
+	const char *hdr = r->app->cfg->sso_header, *v;
+
+	if (!hdr)
+		return NULL;
+	v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, hdr);
+	if (!v)
+		return NULL;
+	if (!peer_is_sso_proxy(r)) {
+		approve_log(LOG_WARNING, "client %s: %s header from an address not in "
+			    "sso_proxies, ignored", r->ip, hdr);
+		return NULL;
+	}
+	if (!login_ok(v)) {
+		approve_log(LOG_WARNING, "client %s: malformed %s header, ignored", r->ip, hdr);
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- session endpoints ---- */
+
+enum MHD_Result
+route_session_get(struct http_req *r)
+{
+	struct session_info info;
+	json_object *o;
+	int rc;
+
+	rc = session_identify(r->app->db, r->conn, r->ip, &r->who, &info);
+	if (rc == -EIO)
+		return http_reply_db_down(r);
+	if (rc < 0) {
+		o = json_object_new_object();
+		if (!o)
+			return MHD_NO;
+		json_object_object_add(o, "error", json_object_new_string("unauthorized"));
+		json_object_object_add(o, "detail", json_object_new_string("not signed in"));
+		json_object_object_add(o, "sso", json_object_new_boolean(sso_login(r) != NULL));
+		return reply_cookie(r, 401, o, NULL);
+	}
+	o = info_json(&info, r->who.roles);
+	OPENSSL_cleanse(&info, sizeof(info));
+	return reply_cookie(r, 200, o, NULL);
+}
+
+/* {"login": "...", "password": "..."} or {"sso": true}; strict. */
+struct login_body {
+	char login[LOGIN_MAX + 1];
+	char *password;		/* malloc'd, wiped by the caller */
+	size_t password_len;
+	int sso;
+};
+
+static int
+parse_login(const struct http_req *r, struct login_body *b)
+{
+	struct json_tokener *tok = NULL;
+	json_object *o = NULL, *v;
+	const char *s;
+	int rc = -EINVAL, n;
+
+	memset(b, 0, sizeof(*b));
+	if (r->body.len == 0 || r->body.len > 4096)
+		return -EINVAL;
+	if (!(tok = json_tokener_new_ex(4)))
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != r->body.len ||
+	    !json_object_is_type(o, json_type_object))
+		goto out;
+	n = 0;
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (strcmp(key, "login") && strcmp(key, "password") && strcmp(key, "sso"))
+			goto out;
+		n++;
+	}
+	if (json_object_object_get_ex(o, "sso", &v)) {
+		if (!json_object_is_type(v, json_type_boolean) || !json_object_get_boolean(v) ||
+		    n != 1)
+			goto out;
+		b->sso = 1;
+		rc = 0;
+		goto out;
+	}
+	if (n != 2 || !json_object_object_get_ex(o, "login", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		goto out;
+	s = json_object_get_string(v);
+	if ((size_t)json_object_get_string_len(v) != strlen(s) || strlen(s) > LOGIN_MAX ||
+	    !*s)
+		goto out;
+	memcpy(b->login, s, strlen(s) + 1);
+	if (!json_object_object_get_ex(o, "password", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		goto out;
+	s = json_object_get_string(v);
+	b->password_len = (size_t)json_object_get_string_len(v);
+	if (b->password_len == 0 || b->password_len > APPROVE_PASSWORD_MAX ||
+	    memchr(s, '\0', b->password_len))
+		goto out;
+	if (!(b->password = malloc(b->password_len + 1))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(b->password, s, b->password_len + 1);
+	rc = 0;
+out:
+	if (o && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "password", &v) &&
+	    json_object_is_type(v, json_type_string))
+		OPENSSL_cleanse((void *)json_object_get_string(v),
+				(size_t)json_object_get_string_len(v));
+	json_object_put(o);
+	json_tokener_free(tok);
+	return rc;
+}
+
+static const char wait_sql[] = "SELECT approval.login_wait($1, $2)";
+static const char approver_sql[] =
+	"SELECT id, password_hash FROM approval.approvers"
+	" WHERE login = $1 AND enabled AND revoked_at IS NULL";
+static const char fail_sql[] =
+	"WITH gone AS (DELETE FROM approval.login_failures"
+	"  WHERE at < now() - interval '1 day')"
+	" INSERT INTO approval.login_failures (login, remote_addr) VALUES ($1, $2)";
+static const char clear_sql[] = "DELETE FROM approval.login_failures WHERE login = $1";
+static const char rehash_sql[] =
+	"UPDATE approval.approvers SET password_hash = $2 WHERE id = $1";
+
+/* The decision of a password sign-in. */
+enum verdict { V_DB = -1, V_NO = 0, V_YES, V_WAIT };
+
+/* Check login/password; *approver_id on V_YES, *wait seconds on V_WAIT. */
+static enum verdict
+check_password(struct http_req *r, struct db_conn *c, const struct login_body *b,
+	       long long *approver_id, int *wait)
+{
+	const char *params[2] = { b->login, r->ip };
+	const char *stored = NULL;
+	PGresult *res = NULL;
+	char *fresh = NULL;
+	enum verdict v = V_DB;
+
+	if (db_exec(c, wait_sql, 2, params, &res) < 0) {
+		db_log_error("login wait", res);
+		goto out;
+	}
+	*wait = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+	if (*wait > 0) {
+		v = V_WAIT;
+		goto out;
+	}
+	if (db_exec(c, approver_sql, 1, params, &res) < 0) {
+		db_log_error("login lookup", res);
+		goto out;
+	}
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1))
+		stored = PQgetvalue(res, 0, 1);
+	/* stored NULL (unknown, disabled, no password) costs the same work */
+	if (approve_password_verify(b->password, b->password_len, stored) != 1) {
+		PQclear(res);
+		res = NULL;
+		if (db_exec(c, fail_sql, 2, params, &res) < 0)
+			db_log_error("login failure record", res);
+		v = V_NO;
+		goto out;
+	}
+	*approver_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (approve_password_needs_rehash(stored) &&
+	    approve_password_hash(b->password, b->password_len, &fresh) == 0) {
+		char idbuf[24];
+		const char *rp[2] = { idbuf, fresh };
+		PGresult *rr = NULL;
+
+		snprintf(idbuf, sizeof(idbuf), "%lld", *approver_id);
+		if (db_exec(c, rehash_sql, 2, rp, &rr) < 0)
+			db_log_error("password rehash", rr);
+		PQclear(rr);
+	}
+	PQclear(res);
+	res = NULL;
+	if (db_exec(c, clear_sql, 1, params, &res) < 0)
+		db_log_error("login failures clear", res);
+	v = V_YES;
+out:
+	PQclear(res);
+	free(fresh);
+	return v;
+}
+
+static const char sso_sql[] =
+	"SELECT id FROM approval.approvers"
+	" WHERE login = $1 AND enabled AND revoked_at IS NULL";
+
+static enum verdict
+check_sso(struct http_req *r, struct db_conn *c, long long *approver_id)
+{
+	const char *login = sso_login(r);
+	const char *params[1] = { login };
+	PGresult *res = NULL;
+	enum verdict v = V_NO;
+
+	if (!login)
+		return V_NO;
+	if (db_exec(c, sso_sql, 1, params, &res) < 0) {
+		db_log_error("sso lookup", res);
+		v = V_DB;
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		*approver_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		v = V_YES;
+	} else {
+		approve_log(LOG_NOTICE, "client %s: SSO login %s is not an enabled approver",
+			    r->ip, login);
+	}
+out:
+	PQclear(res);
+	return v;
+}
+
+enum MHD_Result
+route_session_login(struct http_req *r)
+{
+	struct login_body b;
+	struct session_info info;
+	struct db_conn *c = NULL;
+	long long approver_id = 0;
+	char *cookie = NULL, *hdr = NULL, retry[16];
+	enum verdict v;
+	enum MHD_Result ret;
+	json_object *o;
+	int wait = 0, rc;
+
+	rc = parse_login(r, &b);
+	if (rc == -ENOMEM)
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	if (rc < 0) {
+		ret = http_reply_error(r, 400, "bad_request",
+				       "expected {\"login\": ..., \"password\": ...}");
+		goto out;
+	}
+	if (!(c = db_get(r->app->db, DB_WAIT_MS))) {
+		ret = http_reply_db_down(r);
+		goto out;
+	}
+	v = b.sso ? check_sso(r, c, &approver_id)
+		  : check_password(r, c, &b, &approver_id, &wait);
+	db_put(r->app->db, c);
+	c = NULL;
+	switch (v) {
+	case V_DB:
+		ret = http_reply_db_down(r);
+		goto out;
+	case V_WAIT:
+		approve_log(LOG_NOTICE, "client %s: sign-in delayed %d s after repeated failures",
+			    r->ip, wait);
+		snprintf(retry, sizeof(retry), "%d", wait);
+		o = json_object_new_object();
+		if (!o) {
+			ret = MHD_NO;
+			goto out;
+		}
+		json_object_object_add(o, "error", json_object_new_string("too_many_attempts"));
+		json_object_object_add(o, "detail", json_object_new_string(
+			"Too many failed sign-ins. Wait a little and try again."));
+		json_object_object_add(o, "retry_after", json_object_new_int(wait));
+		ret = reply_cookie(r, 429, o, NULL);
+		goto out;
+	case V_NO:
+		approve_log(LOG_NOTICE, "client %s: sign-in failed (%s)", r->ip,
+			    b.sso ? "sso" : "password");
+		ret = http_reply_error(r, 401, "unauthorized",
+				       b.sso ? "single sign-on is not available"
+					     : "wrong login or password");
+		goto out;
+	case V_YES:
+		break;
+	}
+	rc = session_create(r->app->db, approver_id, b.sso ? "sso" : "password",
+			    r->ip, &cookie, &info);
+	if (rc == -EACCES) {
+		ret = http_reply_error(r, 401, "unauthorized", "wrong login or password");
+		goto out;
+	}
+	if (rc < 0 || !(hdr = cookie_header(r->app, cookie))) {
+		ret = rc == -EIO ? http_reply_db_down(r)
+				 : http_reply_error(r, 500, "internal_error", "out of memory");
+		goto out;
+	}
+	approve_log(LOG_NOTICE, "client %s: approver %s signed in (%s)", r->ip,
+		    info.login, info.via);
+	ret = reply_cookie(r, 200, info_json(&info, ROLE_APPROVER), hdr);
+out:
+	if (c)
+		db_put(r->app->db, c);
+	if (b.password) {
+		OPENSSL_cleanse(b.password, b.password_len);
+		free(b.password);
+	}
+	if (cookie) {
+		OPENSSL_cleanse(cookie, strlen(cookie));
+		free(cookie);
+	}
+	if (hdr) {
+		OPENSSL_cleanse(hdr, strlen(hdr));
+		free(hdr);
+	}
+	OPENSSL_cleanse(&info, sizeof(info));
+	return ret;
+}
+
+/* POST /v1/session/logout and DELETE /v1/session: needs the session's
+ * CSRF token (a foreign page must not sign people out either). */
+enum MHD_Result
+route_session_logout(struct http_req *r)
+{
+	enum MHD_Result ret;
+	char *hdr;
+	json_object *o;
+	int rc;
+
+	rc = session_identify(r->app->db, r->conn, r->ip, &r->who, NULL);
+	if (rc == -EIO)
+		return http_reply_db_down(r);
+	if (rc < 0)
+		return http_reply_error(r, 401, "unauthorized", "not signed in");
+	if (!session_csrf_ok(r->conn, &r->who))
+		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
+	if (session_revoke(r->app->db, r->conn) < 0)
+		return http_reply_db_down(r);
+	approve_log(LOG_NOTICE, "client %s: approver %s signed out", r->ip, r->who.name);
+	if (!(hdr = cookie_header(r->app, NULL)) ||
+	    !(o = json_object_new_object())) {
+		free(hdr);
+		return MHD_NO;
+	}
+	json_object_object_add(o, "status", json_object_new_string("signed_out"));
+	ret = reply_cookie(r, 200, o, hdr);
+	free(hdr);
+	return ret;
+}
