@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib/e2e.sh: end-to-end helpers on top of harness.sh (source it after
 # harness.sh). The e2e tests run the real setuid sudo and su as an
 # unprivileged test user through PAM stacks that include pam_approve, so they

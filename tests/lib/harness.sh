@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib/harness.sh: the shared harness of the integration and e2e tests.
 # Source it first thing in a test script (bash). It owns:
 #   - strict mode, a per-test temp dir $T and one EXIT trap that stops every
@@ -188,7 +189,8 @@ need_built "$APPROVALD" "$APPROVALCTL"
 # keyed by the PostgreSQL version, and every test starts from a copy of it.
 # Only initdb's output is shared; each test migrates its own copy.
 _h_pg_template() {
-	local cache="${TMPDIR:-/tmp}/approve-test-cache-$(id -u)" ver tpl tmp
+	local cache ver tpl tmp
+	cache="${TMPDIR:-/tmp}/approve-test-cache-$(id -u)"
 	ver=$("$PG_BINDIR/initdb" --version | tr -c 'A-Za-z0-9.\n' _)
 	tpl="$cache/pg-$ver-$PG_DBNAME"
 	if [ ! -d "$cache" ]; then
