@@ -14,6 +14,7 @@
 #define ISO(x) "pg_catalog.to_char((" x ") AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 #define CODE_TRIES 8
+#define EVENTS_GAP_WAIT "2 seconds"
 
 /* ---- helpers ---- */
 
@@ -615,11 +616,13 @@ events_max(struct db_conn *db, long long *max)
 
 int
 events_after(struct db_conn *db, long long after, unsigned limit,
-	     json_object **events, long long *last)
+	     json_object **events, long long *last, int *held)
 {
 	static const char sql[] =
 		"SELECT e.id, e.request_id, r.code, " ISO("e.at") ", e.kind, e.actor,"
-		" r.status FROM approval.request_events e"
+		" r.status, pg_catalog.clock_timestamp() - e.at < interval '"
+		EVENTS_GAP_WAIT "'"
+		" FROM approval.request_events e"
 		" JOIN approval.requests r ON r.id = e.request_id"
 		" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::integer";
 	char a[24], l[24];
@@ -633,6 +636,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 
 	*events = NULL;
 	*last = after;
+	*held = 0;
 	snprintf(a, sizeof(a), "%lld", after);
 	snprintf(l, sizeof(l), "%u", limit);
 	r = run(db, "events", sql, 2, params, &res);
@@ -644,6 +648,16 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 		goto out;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
+		long long id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+
+		/* Ids come from a sequence: a lower id may still be in a
+		 * transaction that has not committed. A client that moved
+		 * past it would never see it, so stop at a fresh gap and let
+		 * the caller look again shortly; an old gap is a rollback. */
+		if (id != *last + 1 && strcmp(PQgetvalue(res, i, 7), "t") == 0) {
+			*held = 1;
+			break;
+		}
 		e = json_object_new_object();
 		if (!e || json_object_array_add(arr, e) != 0) {
 			json_object_put(e);
@@ -654,7 +668,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 		for (j = 1; j < 7; j++)
 			if (add_str(e, names[j], col(res, i, j)) < 0)
 				goto out;
-		*last = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		*last = id;
 	}
 	*events = arr;
 	arr = NULL;
