@@ -19,6 +19,15 @@ printf '%s\n' "$TOKEN_VALUE" > "$TOKEN"
 chmod 600 "$TOKEN"
 failed=0
 n=0
+# Under ASan/UBSan (SANITIZE from meson's b_sanitize): pam_wrapper must not
+# use RTLD_DEEPBIND, and ASan must tolerate being preloaded second. Debian's
+# pam_wrapper 1.1.4 reads the switch as UID_WRAPPER_DISABLE_DEEPBIND (a
+# copy-paste slip upstream); later versions read PAM_WRAPPER_DISABLE_DEEPBIND.
+SAN_ENV=
+if [ "${SANITIZE:-none}" != none ]; then
+	SAN_ENV="PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1"
+	SAN_ENV="$SAN_ENV ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fi
 
 # service NAME LINE...: write a pam_wrapper service file
 service() {
@@ -46,7 +55,7 @@ drive_bg() {
 	: > "$T/out"
 	# shellcheck disable=SC2086  # EXTRA_ENV is a list of assignments
 	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/svc" ${EXTRA_ENV:-} \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" $SAN_ENV ${EXTRA_ENV:-} \
 		"$PAMDRIVE" --service "$name" --user root --op "$op" "$@" \
 		> "$T/out" 2> "$T/err" < /dev/null &
 	pid=$!
