@@ -44,8 +44,8 @@ export function requestRow(r, {mode}) {
     const d = parseTime(r.decided_at);
     times = h('div', {class: 'times'},
       h('div', {}, h('span', {class: 'k'}, 'asked '), timeEl(r.created_at, 'rel')),
-      d ? h('div', {}, h('span', {class: 'k'}, `${r.status} `), timeEl(r.decided_at, 'rel'),
-        c ? h('span', {class: 'latency', title: 'time to decision'}, ` after ${span((d - c) / 1000)}`) : null) : null);
+      d ? h('div', {}, h('span', {class: 'k'}, `${r.status} `), timeEl(r.decided_at, 'rel')) : null,
+      d && c ? h('div', {class: 'latency', title: 'time to decision'}, `after ${span((d - c) / 1000)}`) : null);
   }
   const decided = mode !== 'pending' && (r.decided_by || r.comment)
     ? h('div', {class: 'decision'},

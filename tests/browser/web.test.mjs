@@ -173,6 +173,7 @@ test('a wrong password is refused with a generic message, then delayed', async (
   await page.locator('#password').fill('not-the-password');
   await page.getByRole('button', {name: 'Sign in'}).click();
   await page.locator('.error', {hasText: 'wrong login or password'}).waitFor({timeout: 10000});
+  await shot('signin');
   assert.equal((await ctx.cookies(URL0)).length, 0, 'no session cookie after a failure');
   // an unknown login gets exactly the same answer
   const a = await api('POST', '/v1/session', {body: {login: 'carol', password: 'nope'}});
@@ -231,7 +232,6 @@ test('approving from the page releases the waiting PAM call', async () => {
   await page.locator('#approve').waitFor();
   assert.match(page.url(), /\/ui\/requests\/[0-9a-f-]{36}$/);
   await page.locator('#comment').fill('looks fine');
-  await shot('detail');
   await page.locator('#approve').click();
   await page.locator('.flash', {hasText: 'You approved this request.'}).waitFor({timeout: 10000});
   const res = await withTimeout(reqA.done, 20000, 'pamdrive after approval');
@@ -340,6 +340,13 @@ test('pending page with several requests (screenshots)', async () => {
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
   await shot('pending-phone', {fullPage: false});
   await page.setViewportSize({width: 1200, height: 900});
+  // the detail page of a typical sudo request, a comment typed
+  await page.goto(`${URL0}/ui/`);
+  await page.locator('#pending-list li', {hasText: 'db2.prod.example'}).locator('a').click();
+  await page.locator('#cmd-sudo').waitFor();
+  assert.ok((await page.locator('#cmd-sudo').textContent()).includes('VACUUM ANALYZE orders'));
+  await page.locator('#comment').fill('ok, the nightly job failed (DBA-311)');
+  await shot('detail');
 });
 
 test('history lists decided requests with filters and paging', async () => {
