@@ -74,6 +74,33 @@ dup_or_null(const char *s, int *oom)
 	return d;
 }
 
+/* Row 0 of a result with the columns id, code, status, digest,
+ * expires_at, comment, decided_by -> the status answer given to hosts.
+ * 0 or -ENOMEM. */
+static int
+status_from_row(const PGresult *res, struct approve_status **out)
+{
+	struct approve_status *st = calloc(1, sizeof(*st));
+	int oom = 0;
+
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(res, 0, 1));
+	st->state = approve_state_parse(PQgetvalue(res, 0, 2));
+	snprintf(st->digest, sizeof(st->digest), "%s", PQgetvalue(res, 0, 3));
+	st->expires_at = dup_or_null(col(res, 0, 4), &oom);
+	st->comment = dup_or_null(col(res, 0, 5), &oom);
+	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
+	if (oom) {
+		approve_status_free(st);
+		return -ENOMEM;
+	}
+	*out = st;
+	return 0;
+}
+
 /* Run sql and map a failure to -EIO, logging unexpected errors. */
 static int
 run(struct db_conn *db, const char *what, const char *sql, int n,
@@ -93,7 +120,8 @@ static const char insert_sql[] =
 	" rhost, cwd, reason, ticket, digest, expires_at)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second')"
-	" RETURNING id, code, status, digest, " ISO("expires_at");
+	" RETURNING id, code, status, digest, " ISO("expires_at") ","
+	" decision_comment, NULL::text";
 
 int
 req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
@@ -104,7 +132,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	const char *params[16];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
-	int r = -EIO, tries, oom = 0;
+	int r = -EIO, tries;
 
 	*out = NULL;
 	if (approve_ctx_digest(ctx, digest) < 0)
@@ -146,22 +174,13 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 			    CODE_TRIES);
 		goto out;
 	}
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		r = -ENOMEM;
+	r = status_from_row(res, &st);
+	if (r < 0)
 		goto out;
-	}
-	snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(res, 0, 1));
-	st->state = approve_state_parse(PQgetvalue(res, 0, 2));
-	snprintf(st->digest, sizeof(st->digest), "%s", PQgetvalue(res, 0, 3));
-	st->expires_at = dup_or_null(PQgetvalue(res, 0, 4), &oom);
-	if (snprintf(url, sizeof(url), "%s/r/%s", public_url, st->code) < (int)sizeof(url))
-		st->url = dup_or_null(url, &oom);
-	if (oom) {
-		r = -ENOMEM;
+	r = -ENOMEM;
+	if (snprintf(url, sizeof(url), "%s/r/%s", public_url, st->code) < (int)sizeof(url) &&
+	    !(st->url = strdup(url)))
 		goto out;
-	}
 	*out = st;
 	st = NULL;
 	r = 0;
@@ -202,7 +221,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 	const char *params[2] = { id, host };
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
-	int r, oom = 0, pass;
+	int r, pass;
 
 	*out = NULL;
 	snprintf(host, sizeof(host), "%lld", host_id);
@@ -221,18 +240,8 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		if (r < 0)
 			goto out;
 	}
-	r = -ENOMEM;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		goto out;
-	snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(res, 0, 1));
-	st->state = approve_state_parse(PQgetvalue(res, 0, 2));
-	snprintf(st->digest, sizeof(st->digest), "%s", PQgetvalue(res, 0, 3));
-	st->expires_at = dup_or_null(col(res, 0, 4), &oom);
-	st->comment = dup_or_null(col(res, 0, 5), &oom);
-	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
-	if (oom)
+	r = status_from_row(res, &st);
+	if (r < 0)
 		goto out;
 	*out = st;
 	st = NULL;
