@@ -52,6 +52,7 @@ drive_bg() {
 	name=$1
 	op=$2
 	shift 2
+	[ -f "$T/err" ] && cat "$T/err" >> "$T/err.all"
 	: > "$T/out"
 	# shellcheck disable=SC2086  # EXTRA_ENV is a list of assignments
 	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
@@ -90,6 +91,9 @@ has() { grep -q -- "$1" "$T/out"; }
 count() { [ "$(grep -c -- "$1" "$T/out")" = "$2" ]; }
 
 finish() {
+	[ -f "$T/err" ] && cat "$T/err" >> "$T/err.all"
+	check "no sanitizer reports from any run" \
+		sh -c "! grep -E 'Sanitizer|runtime error' '$T/err.all'"
 	echo "1..$n"
 	[ "$failed" = 0 ] || { echo "$failed of $n failed"; exit 1; }
 	exit 0
