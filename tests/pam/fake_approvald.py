@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""fake_approvald.py MODEFILE PORTFILE LOGFILE TOKEN: a scripted stand-in
+"""fake_approvald.py MODEFILE PORTFILE LOGFILE TOKEN [CERT KEY]: a scripted stand-in
 for approvald's host endpoints (docs/api.md), for tests/pam/test_pam_fake.sh.
 It checks what the module sends (token, content type, body fields) and
 answers per mode: the word in MODEFILE, read at each create. Every request
 is logged as one line "METHOD PATH" to LOGFILE, anything it refuses as
 "BAD reason"; the last context received goes to LOGFILE.ctx. The digest is
 computed like common/wire.c approve_ctx_digest, independently of the
-module."""
+module. With CERT and KEY (PEM) it serves HTTPS."""
 import hashlib
 import json
+import os
+import ssl
 import sys
 import threading
 import time
@@ -176,8 +178,11 @@ class H(BaseHTTPRequestHandler):
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 srv.daemon_threads = True
+if len(sys.argv) > 6:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[5], sys.argv[6])
+    srv.socket = tls.wrap_socket(srv.socket, server_side=True)
 with open(PORTFILE + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os  # noqa: E402
 os.rename(PORTFILE + ".tmp", PORTFILE)
 srv.serve_forever()

@@ -157,4 +157,45 @@ service fk "auth required $MODULE url=$URL token_file=$T/token2 failmode=open"
 drive fk auth
 check "rejected token: denied" result PAM_AUTH_ERR
 
+# --- HTTPS: the module's ca= is the only trust anchor ----------------------
+if command -v openssl >/dev/null 2>&1; then
+	(
+		cd "$T" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+			-keyout ca.key -out ca.pem
+		openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+			-keyout srv.key -out srv.csr
+		printf 'subjectAltName=IP:127.0.0.1\n' > srv.ext
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile srv.ext -out srv.pem
+	) > "$T/openssl.log" 2>&1
+	python3 "$FAKE" "$T/mode" "$T/tlsport" "$LOG" "$TOKEN_VALUE" \
+		"$T/srv.pem" "$T/srv.key" 2>> "$T/err.fake" &
+	TPID=$!
+	trap 'kill "$FPID" "$TPID" 2>/dev/null; rm -rf "$T"' EXIT
+	i=0
+	while [ ! -s "$T/tlsport" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	TPORT=$(cat "$T/tlsport")
+	tls() {	# tls MODE URL [MODULE ARGS]
+		fake "$1"
+		service fk "auth required $MODULE url=$2 token_file=$TOKEN $3"
+		drive fk auth
+	}
+	tls approve "https://127.0.0.1:$TPORT" "ca=$T/ca.pem"
+	check "https with ca=: approved" result PAM_SUCCESS
+	tls approve "https://localhost:$TPORT" "ca=$T/ca.pem failmode=open"
+	check "https, certificate for another name: denied, not failed open" \
+		result PAM_AUTH_ERR
+	check "https, wrong name: service error shown" \
+		has '^ERROR: Approval service error; access denied.$'
+	tls approve "https://127.0.0.1:$TPORT" "failmode=open"
+	check "https without ca= (system bundle only): denied" result PAM_AUTH_ERR
+	tls approve "https://127.0.0.1:$TPORT" "ca=$T/srv.key failmode=open"
+	check "https with a ca= that holds no certificate: denied" result PAM_AUTH_ERR
+	check "https with a bad ca=: no request reached the server" \
+		sh -c "! grep -q '^POST' '$LOG'"
+	tls approve "http://127.0.0.1:$TPORT" "failmode=open"
+	check "plain http to a TLS port: denied, not failed open" result PAM_AUTH_ERR
+fi
+
 finish
