@@ -25,7 +25,7 @@ static void
 restore_tty(void)
 {
 	if (tio_changed) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 		tio_changed = 0;
 	}
 }
@@ -81,7 +81,7 @@ ask(const char *prompt, char *buf, size_t size, size_t *len)
 	tio = saved_tio;
 	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	tio_changed = 1;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio) != 0) {
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) != 0) {
 		tio_changed = 0;
 		return -EIO;
 	}

@@ -448,6 +448,26 @@ static const char clear_sql[] = "DELETE FROM approval.login_failures WHERE login
 static const char rehash_sql[] =
 	"UPDATE approval.approvers SET password_hash = $2 WHERE id = $1";
 
+/* Sign-in and sign-out go into the audit trail (sql/002_audit.sql; the
+ * actor is the login as typed, so failures for unknown logins count too). */
+static const char audit_sql[] =
+	"SELECT approval.audit_event($1, $2, 'web', pg_catalog.jsonb_build_object("
+	"'addr', $3::text, 'via', $4::text, 'why', $5::text))";
+
+static int
+audit(struct http_req *r, struct db_conn *c, const char *kind, const char *login,
+      const char *via, const char *why)
+{
+	const char *params[5] = { kind, login, r->ip, via, why };
+	PGresult *res = NULL;
+	int rc = db_exec(c, audit_sql, 5, params, &res);
+
+	if (rc < 0)
+		db_log_error("audit of a sign-in", res);
+	PQclear(res);
+	return rc;
+}
+
 /* The decision of a password sign-in. */
 enum verdict { V_DB = -1, V_NO = 0, V_YES, V_WAIT };
 
@@ -511,21 +531,19 @@ out:
 	return v;
 }
 
-static const char sso_sql[] =
-	"SELECT id FROM approval.approvers"
-	" WHERE login = $1 AND enabled AND revoked_at IS NULL";
-
+/* b->login: the login named by the trusted header ("" when none). */
 static enum verdict
-check_sso(struct http_req *r, struct db_conn *c, long long *approver_id)
+check_sso(struct http_req *r, struct db_conn *c, const struct login_body *b,
+	  long long *approver_id)
 {
-	const char *login = sso_login(r);
+	const char *login = b->login;
 	const char *params[1] = { login };
 	PGresult *res = NULL;
 	enum verdict v = V_NO;
 
-	if (!login)
+	if (!*login)
 		return V_NO;
-	if (db_exec(c, sso_sql, 1, params, &res) < 0) {
+	if (db_exec(c, approver_sql, 1, params, &res) < 0) {
 		db_log_error("sso lookup", res);
 		v = V_DB;
 		goto out;
@@ -567,8 +585,18 @@ route_session_login(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
-	v = b.sso ? check_sso(r, c, &approver_id)
+	if (b.sso) {
+		const char *sl = sso_login(r);	/* login_ok() bounded it */
+
+		snprintf(b.login, sizeof(b.login), "%s", sl ? sl : "");
+	}
+	v = b.sso ? check_sso(r, c, &b, &approver_id)
 		  : check_password(r, c, &b, &approver_id, &wait);
+	/* a sign-in that cannot be recorded does not happen */
+	if (v != V_DB && audit(r, c, v == V_YES ? "auth.sign_in" : "auth.sign_in_failed",
+			       *b.login ? b.login : NULL, b.sso ? "sso" : "password",
+			       v == V_WAIT ? "delayed" : NULL) < 0 && v == V_YES)
+		v = V_DB;
 	db_put(r->app->db, c);
 	c = NULL;
 	switch (v) {
@@ -638,6 +666,7 @@ out:
 enum MHD_Result
 route_session_logout(struct http_req *r)
 {
+	struct db_conn *c;
 	enum MHD_Result ret;
 	char *hdr;
 	json_object *o;
@@ -652,6 +681,10 @@ route_session_logout(struct http_req *r)
 		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
 	if (session_revoke(r->app->db, r->conn) < 0)
 		return http_reply_db_down(r);
+	if ((c = db_get(r->app->db, DB_WAIT_MS))) {	/* best effort: already out */
+		audit(r, c, "auth.sign_out", r->who.name, "session", NULL);
+		db_put(r->app->db, c);
+	}
 	approve_log(LOG_NOTICE, "client %s: approver %s signed out", r->ip, r->who.name);
 	if (!(hdr = cookie_header(r->app, NULL)) ||
 	    !(o = json_object_new_object())) {

@@ -6,8 +6,9 @@
 # web.test.mjs with node's test runner: headless Debian chromium driven by
 # playwright-core (never a downloaded browser). The test itself starts the
 # module through pamdrive under pam_wrapper and clicks through the UI.
-# Output: node's TAP (machine-readable); screenshots of the pending, detail
-# and history pages go to docs/screenshots/ (SCREENSHOT_DIR overrides).
+# Output: node's TAP (machine-readable); screenshots of the sign-in,
+# pending (desktop and phone), detail and history pages go to
+# BUILDDIR/screenshots/, or with UPDATE_SCREENSHOTS=1 to docs/screenshots/.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root "the module refuses a token file that root does not own"
 need_cmd node
@@ -42,7 +43,12 @@ export HOST_TOKEN_WEB1 HOST_TOKEN_DB2
 HOST_TOKEN_WEB1=$(host_token web1)
 HOST_TOKEN_DB2=$(host_token db2)
 export CAROL_PASSWORD=carol-Secret-1 SAM_PASSWORD=sam-Secret-1
-export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$SRCDIR/docs/screenshots}
+# Screenshots go to the build dir; UPDATE_SCREENSHOTS=1 refreshes the ones
+# the README shows (docs/screenshots/), so a test run leaves the tree clean.
+if [ "${UPDATE_SCREENSHOTS:-0}" = 1 ]; then
+	SCREENSHOT_DIR=$SRCDIR/docs/screenshots
+fi
+export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$BUILDDIR/screenshots}
 mkdir -p "$SCREENSHOT_DIR"
 
 rc=0
