@@ -1,20 +1,19 @@
 /* waitloop.c: owns the exchange with approvald for one elevation: create,
- * show the code and URL, long-poll, cancel, and the signal handling around
- * the wait (DESIGN.md §8).
+ * show the code and URL, long-poll (with signals.c around it), cancel
+ * (DESIGN.md §8).
  *
  * Fail-closed rules implemented here:
  *  - Only an answer that names our request id and carries the digest of
  *    exactly the context we sent, with status "approved", is an approval.
  *  - failmode=open applies only when the create call could not reach
- *    approvald at all (APPROVE_HTTP_UNREACHABLE) and failopen.c confirms
- *    it is a network failure, not one the caller caused; any answer from a reachable
+ *    approvald at all (APPROVE_HTTP_UNREACHABLE) and failopen.c confirms a
+ *    network failure the caller did not cause; any answer from a reachable
  *    daemon that is not a well-formed 201 is a denial.
  *  - After the request was filed nothing fails open: transient errors are
  *    retried until the hard deadline, then the request is cancelled.
  *  - Every byte from the server goes through approve_sanitize_display
  *    before it reaches the conversation or syslog. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "failopen.h"
 #include "http.h"
 #include "secret.h"
+#include "signals.h"
 #include "waitloop.h"
 
 #define CREATE_BOUND_MS 15000ULL	/* create: at most this, within the deadline */
@@ -56,74 +56,6 @@ struct session {
 	char id[APPROVE_UUID_LEN + 1];	/* "" until created */
 	char *code;			/* display form; NULL until created */
 };
-
-/* ---- signals ------------------------------------------------------- */
-
-static volatile sig_atomic_t pa_signalled;
-static const int wait_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define NSIG_WAIT (sizeof(wait_signals) / sizeof(wait_signals[0]))
-
-struct sigsave {
-	struct sigaction old[NSIG_WAIT];
-	sigset_t oldmask;
-	size_t installed;	/* handlers installed so far */
-	int mask_changed;
-};
-
-static void
-on_signal(int sig)
-{
-	pa_signalled = sig;
-}
-
-/* Restore exactly what signals_install changed, in reverse order: the mask
- * first (so a signal arriving now stays pending for the application), then
- * the handlers. */
-static void
-signals_restore(struct sigsave *ss)
-{
-	if (ss->mask_changed)
-		sigprocmask(SIG_SETMASK, &ss->oldmask, NULL);
-	ss->mask_changed = 0;
-	while (ss->installed > 0) {
-		ss->installed--;
-		sigaction(wait_signals[ss->installed], &ss->old[ss->installed],
-			  NULL);
-	}
-}
-
-/* Our handlers without SA_RESTART, so a blocking call in the HTTP client
- * returns EINTR; then unblock the signals (sudo blocks SIGINT in auth). */
-static int
-signals_install(struct sigsave *ss)
-{
-	struct sigaction sa;
-	sigset_t set;
-	size_t i;
-	int r;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* sa_flags 0: no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&set);
-	for (i = 0; i < NSIG_WAIT; i++) {
-		sigaddset(&sa.sa_mask, wait_signals[i]);
-		sigaddset(&set, wait_signals[i]);
-	}
-	pa_signalled = 0;
-	for (ss->installed = 0; ss->installed < NSIG_WAIT; ss->installed++)
-		if (sigaction(wait_signals[ss->installed], &sa,
-			      &ss->old[ss->installed]) != 0)
-			goto fail;
-	if (sigprocmask(SIG_UNBLOCK, &set, &ss->oldmask) != 0)
-		goto fail;
-	ss->mask_changed = 1;
-	return 0;
-fail:
-	r = -errno;
-	signals_restore(ss);
-	return r;
-}
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -464,18 +396,18 @@ out:
 static int
 wait_final(struct session *s, struct approve_status **st)
 {
-	struct sigsave ss = { 0 };
+	struct pa_sigsave ss = { 0 };
 	enum wait_end end = END_ERROR;
 	int r, warned = 0;
 
-	r = signals_install(&ss);
+	r = pa_signals_install(&ss);
 	if (r != 0) {
 		pam_syslog(s->pamh, LOG_ERR, "cannot install signal handlers: %s",
 			   strerror(-r));
 		goto out;
 	}
 	for (;;) {
-		if (pa_signalled) {
+		if (pa_signal_caught()) {
 			end = END_SIGNAL;
 			break;
 		}
@@ -498,7 +430,7 @@ wait_final(struct session *s, struct approve_status **st)
 		}
 	}
 out:
-	signals_restore(&ss);
+	pa_signals_restore(&ss);
 	if (end == END_FINAL)
 		return 0;
 	/* restored first: the cancel itself is not cut short by a second
@@ -508,7 +440,7 @@ out:
 	case END_SIGNAL:
 		pam_syslog(s->pamh, LOG_NOTICE,
 			   "request %s (%s) for %s: cancelled by signal %d",
-			   s->id, s->code, s->ctx->user, (int)pa_signalled);
+			   s->id, s->code, s->ctx->user, pa_signal_caught());
 		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, "Cancelled.");
 		return -ECANCELED;
 	case END_TIMEOUT:

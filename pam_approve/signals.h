@@ -1,0 +1,29 @@
+/* signals.h: SIGINT/SIGTERM/SIGHUP handling for the length of the wait
+ * (DESIGN.md §8): sudo records these signals itself while PAM runs and
+ * blocks SIGINT during auth, so Ctrl-C would never reach the waiting
+ * module without this. */
+#ifndef PAM_APPROVE_SIGNALS_H
+#define PAM_APPROVE_SIGNALS_H
+#include <signal.h>
+#include <stddef.h>
+
+#define PA_NSIG_WAIT 3
+
+/* What pa_signals_install changed, to be put back exactly. */
+struct pa_sigsave {
+	struct sigaction old[PA_NSIG_WAIT];
+	sigset_t oldmask;
+	size_t installed;	/* handlers installed so far */
+	int mask_changed;
+};
+
+/* Install a flag-setting handler (no SA_RESTART: blocking calls return
+ * EINTR) for SIGINT, SIGTERM and SIGHUP, clear the flag, and unblock the
+ * three. 0, or -errno with everything already restored. */
+int pa_signals_install(struct pa_sigsave *ss);
+/* Restore the signal mask, then the previous handlers. Idempotent. */
+void pa_signals_restore(struct pa_sigsave *ss);
+/* The last signal caught since pa_signals_install, or 0. */
+int pa_signal_caught(void);
+
+#endif
