@@ -10,6 +10,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 count=${2:-10000}
 tmp=$(mktemp -d /tmp/approve-bench.XXXXXX)
+chmod 755 "$tmp"
 apid=
 cleanup() {
 	[ -n "$apid" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
@@ -18,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/lib/pg.sh"
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 cc -O2 -Wall -o "$tmp/waiters" "$src/bench/waiters.c"
 pg_start "$tmp/pg"
 "$build/approvalctl/approvalctl" --database "$PG_SUPER_CONNINFO" migrate >/dev/null

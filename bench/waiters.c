@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	char (*ids)[37];
 	struct conn *c;
 	FILE *f;
-	struct rlimit rl = { 65536, 65536 };
+	struct rlimit rl;
 	double t0, first = 0, last = 0;
 
 	if (argc != 6) {
@@ -98,7 +98,10 @@ int main(int argc, char **argv)
 	timeout = atoi(argv[4]);
 	if (port <= 0 || count <= 0 || count > 100000 || timeout < 1 || timeout > 60)
 		return 2;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	ids = calloc((size_t)count, sizeof(*ids));
 	c = calloc((size_t)count, sizeof(*c));
 	if (!ids || !c)
