@@ -190,6 +190,13 @@ if [ ! -s "$RUN/approver-demo.token" ] || ! approver_exists demo; then
 	fi
 	say "approver 'demo': API token in $RUN/approver-demo.token"
 fi
+# web sign-in (issue 3): a random password, kept in a 0600 file
+if [ ! -s "$RUN/approver-demo.password" ] ||
+   [ "$(db_count "SELECT count(*) FROM approval.approvers WHERE login = 'demo' AND password_hash IS NOT NULL")" = 0 ]; then
+	( umask 077; head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$RUN/approver-demo.password" )
+	"$APPROVALCTL" --database "$PG_SUPER_CONNINFO" approver passwd demo \
+		<"$RUN/approver-demo.password" >/dev/null || die "cannot set the demo approver's web password"
+fi
 
 # Short wrappers so the printed instructions stay short.
 mkdir -p "$RUN/bin" "$RUN/pam.d"
@@ -251,7 +258,10 @@ EOF
 fi
 cat <<EOF
 
-2. In another shell, see it and decide:
+2. Open $URL/ui/ in a browser, sign in as "demo" with the password
+   $(cat "$RUN/approver-demo.password") (kept in $RUN/approver-demo.password), open the
+   request (it appears by itself) and approve or deny it.
+   Or in another shell, see it and decide:
      sudo $RUN/bin/approvalctl list --status pending
      sudo $RUN/bin/approvalctl show CODE
      sudo $RUN/bin/approvalctl approve CODE        # or: deny CODE -m "why"
