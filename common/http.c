@@ -538,6 +538,7 @@ out:
 
 struct conn {
 	int fd;
+	const sigset_t *sigmask;	/* approve_http_opts.wait_sigmask */
 	SSL_CTX *ctx;
 	SSL *ssl;
 };
@@ -546,18 +547,23 @@ struct conn {
  * ready, -ETIMEDOUT, -EINTR (a signal: returned at once, never retried),
  * or -errno. */
 static int
-wait_fd(int fd, short events, uint64_t deadline_ms)
+wait_fd(int fd, short events, uint64_t deadline_ms, const sigset_t *sigmask)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	uint64_t now;
+	struct timespec ts;
+	uint64_t now, ms;
 	int n;
 
 	for (;;) {
 		now = approve_now_ms();
 		if (now >= deadline_ms)
 			return -ETIMEDOUT;
-		n = poll(&pfd, 1, deadline_ms - now > INT32_MAX ? INT32_MAX :
-			 (int)(deadline_ms - now));
+		ms = deadline_ms - now;
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		/* with a mask, signals blocked by the caller can arrive only
+		 * inside this wait: no window between its flag check and here */
+		n = ppoll(&pfd, 1, &ts, sigmask);
 		if (n < 0)
 			return -errno;
 		if (n > 0)
@@ -566,11 +572,21 @@ wait_fd(int fd, short events, uint64_t deadline_ms)
 	}
 }
 
+/* Local failures (descriptors, memory, ports) are the caller's own state,
+ * which a requester can arrange before running setuid sudo: they are
+ * errors, never "unreachable" (the pam_duo fail-open lesson). */
+static int
+local_errno(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS ||
+	       e == EADDRNOTAVAIL || e == EAGAIN || e == EPERM || e == EACCES;
+}
+
 /* Non-blocking connect to each resolved address in turn. The fd, or
  * APPROVE_HTTP_UNREACHABLE / -EINTR / -ENOMEM. */
 static int
-tcp_connect(const struct approve_url *u, uint64_t deadline_ms, char *err,
-	    size_t errlen)
+tcp_connect(const struct approve_url *u, uint64_t deadline_ms,
+	    const sigset_t *sigmask, char *err, size_t errlen)
 {
 	struct addrinfo hints = { 0 }, *res = NULL, *ai;
 	int fd = -1, r, soerr, last = 0;
@@ -584,13 +600,19 @@ tcp_connect(const struct approve_url *u, uint64_t deadline_ms, char *err,
 	if (r != 0) {
 		approve_errf(err, errlen, "%s: %s", u->host,
 			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return r == EAI_MEMORY ? -ENOMEM : APPROVE_HTTP_UNREACHABLE;
+		if (r == EAI_MEMORY)
+			return -ENOMEM;
+		if (r == EAI_SYSTEM)
+			return errno ? -errno : -EIO;
+		return APPROVE_HTTP_UNREACHABLE;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    ai->ai_protocol);
 		if (fd < 0) {
 			last = errno;
+			if (local_errno(last))
+				goto local;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -603,9 +625,11 @@ tcp_connect(const struct approve_url *u, uint64_t deadline_ms, char *err,
 			last = errno;
 			close(fd);
 			fd = -1;
+			if (local_errno(last))
+				goto local;
 			continue;
 		}
-		r = wait_fd(fd, POLLOUT, deadline_ms);
+		r = wait_fd(fd, POLLOUT, deadline_ms, sigmask);
 		if (r == -EINTR)
 			goto fail;
 		if (r == -ETIMEDOUT) {
@@ -629,11 +653,18 @@ tcp_connect(const struct approve_url *u, uint64_t deadline_ms, char *err,
 		last = soerr;
 		close(fd);
 		fd = -1;
+		if (local_errno(last))
+			goto local;
 	}
 	freeaddrinfo(res);
 	approve_errf(err, errlen, "%s port %s: %s", u->host, u->port,
 		 last ? strerror(last) : "no address");
 	return APPROVE_HTTP_UNREACHABLE;
+local:
+	freeaddrinfo(res);
+	approve_errf(err, errlen, "%s port %s: local failure: %s", u->host,
+		     u->port, strerror(last));
+	return -last;
 done:
 	freeaddrinfo(res);
 	return fd;
@@ -672,10 +703,10 @@ ssl_wait(struct conn *c, int ret, uint64_t deadline_ms, const char *what,
 
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
-		r = wait_fd(c->fd, POLLIN, deadline_ms);
+		r = wait_fd(c->fd, POLLIN, deadline_ms, c->sigmask);
 		break;
 	case SSL_ERROR_WANT_WRITE:
-		r = wait_fd(c->fd, POLLOUT, deadline_ms);
+		r = wait_fd(c->fd, POLLOUT, deadline_ms, c->sigmask);
 		break;
 	case SSL_ERROR_ZERO_RETURN:
 		return -ECONNRESET;
@@ -814,7 +845,7 @@ conn_write_all(struct conn *c, const char *p, size_t n, uint64_t deadline_ms,
 			continue;
 		}
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			r = wait_fd(c->fd, POLLOUT, deadline_ms);
+			r = wait_fd(c->fd, POLLOUT, deadline_ms, c->sigmask);
 			if (r < 0) {
 				approve_errf(err, errlen, "send: %s", strerror(-r));
 				break;
@@ -878,7 +909,7 @@ conn_read(struct conn *c, struct approve_buf *b, uint64_t deadline_ms,
 			approve_errf(err, errlen, "receive: %s", strerror(-r));
 			return r;
 		}
-		r = wait_fd(c->fd, POLLIN, deadline_ms);
+		r = wait_fd(c->fd, POLLIN, deadline_ms, c->sigmask);
 		if (r < 0) {
 			approve_errf(err, errlen, "receive: %s",
 				 r == -ETIMEDOUT ? "timed out" : strerror(-r));
@@ -986,7 +1017,8 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 		goto out;
 	}
 
-	r = tcp_connect(&u, deadline_ms, err, errlen);
+	c.sigmask = o->wait_sigmask;
+	r = tcp_connect(&u, deadline_ms, o->wait_sigmask, err, errlen);
 	if (r < 0)
 		goto out;
 	c.fd = r;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <signal.h>
 #include "buf.h"
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -32,6 +33,11 @@ struct approve_http_opts {
 				 * /etc/ssl/certs/ca-certificates.crt (never the
 				 * environment, never SSL_CERT_FILE) */
 	const char *token;	/* bearer token or NULL */
+	/* NULL: plain poll(). Else every wait is a ppoll() with this mask: a
+	 * caller that must react to signals keeps them blocked and lists them
+	 * unblocked here, so they are delivered only inside a wait (-EINTR),
+	 * never between its own flag check and the wait. */
+	const sigset_t *wait_sigmask;
 };
 
 struct approve_http_response {
@@ -43,8 +49,10 @@ void approve_http_response_free(struct approve_http_response *r);
 
 /* Result classes. A negative return is one of:
  *  APPROVE_HTTP_UNREACHABLE: no TCP connection could be established before
- *    the deadline (name did not resolve, refused, unreachable, connect
- *    timeout). Only this class may lead to failmode=open.
+ *    the deadline because the network said so (name did not resolve,
+ *    refused, unreachable, connect timeout). Only this class may lead to
+ *    failmode=open. Local failures (EMFILE, ENOMEM, EADDRNOTAVAIL, a
+ *    resolver system error...) are other codes: a requester can cause them.
  *  any other negative errno (-ETIMEDOUT, -EPROTO, -ECONNRESET, -EMSGSIZE, ...):
  *    the server was reached but the exchange failed (TLS verification,
  *    garbage, truncation, oversize, timeout after connect). Callers treat it

@@ -1,7 +1,9 @@
 /* signals.c: owns the module's signal handlers and mask during the wait
  * (see signals.h). The handler only sets a volatile sig_atomic_t; the wait
- * loop sees EINTR from the HTTP client (or the flag before its next call),
- * cancels the request and fails. Everything changed is put back exactly,
+ * signals stay blocked outside the waits and are unblocked only inside the
+ * HTTP client's ppoll() (pa_signals_waitmask), so the wait loop sees EINTR
+ * there or the flag before its next call, with no window in between; it
+ * then cancels the request and fails. Everything changed is put back exactly,
  * on every exit path of the wait. */
 #include <errno.h>
 #include <string.h>
@@ -60,12 +62,21 @@ pa_signals_install(struct pa_sigsave *ss)
 		if (sigaction(wait_signals[ss->installed], &sa,
 			      &ss->old[ss->installed]) != 0)
 			goto fail;
-	if (sigprocmask(SIG_UNBLOCK, &set, &ss->oldmask) != 0)
+	if (sigprocmask(SIG_BLOCK, &set, &ss->oldmask) != 0)
 		goto fail;
 	ss->mask_changed = 1;
+	ss->waitmask = ss->oldmask;
+	for (i = 0; i < PA_NSIG_WAIT; i++)
+		sigdelset(&ss->waitmask, wait_signals[i]);
 	return 0;
 fail:
 	r = -errno;
 	pa_signals_restore(ss);
 	return r;
+}
+
+const sigset_t *
+pa_signals_waitmask(const struct pa_sigsave *ss)
+{
+	return ss->mask_changed ? &ss->waitmask : NULL;
 }

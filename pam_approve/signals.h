@@ -13,14 +13,19 @@
 struct pa_sigsave {
 	struct sigaction old[PA_NSIG_WAIT];
 	sigset_t oldmask;
+	sigset_t waitmask;	/* oldmask without the three: for ppoll() */
 	size_t installed;	/* handlers installed so far */
 	int mask_changed;
 };
 
 /* Install a flag-setting handler (no SA_RESTART: blocking calls return
- * EINTR) for SIGINT, SIGTERM and SIGHUP, clear the flag, and unblock the
- * three. 0, or -errno with everything already restored. */
+ * EINTR) for SIGINT, SIGTERM and SIGHUP, clear the flag, and block the
+ * three; they are delivered only inside waits that use
+ * pa_signals_waitmask() (ppoll). 0, or -errno with everything restored. */
 int pa_signals_install(struct pa_sigsave *ss);
+/* The mask for ppoll() during the wait (the three unblocked), or NULL
+ * when nothing is installed. */
+const sigset_t *pa_signals_waitmask(const struct pa_sigsave *ss);
 /* Restore the signal mask, then the previous handlers. Idempotent. */
 void pa_signals_restore(struct pa_sigsave *ss);
 /* The last signal caught since pa_signals_install, or 0. */

@@ -14,6 +14,7 @@
  *  - Every byte from the server goes through approve_sanitize_display
  *    before it reaches the conversation or syslog. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,7 +337,8 @@ backoff(struct session *s)
 	ms = min_u64(BACKOFF_MS, s->deadline - now);
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	/* the wait signals are blocked outside waits: open them here too */
+	ppoll(NULL, 0, &ts, s->http.wait_sigmask);
 }
 
 enum wait_end { END_FINAL, END_TIMEOUT, END_SIGNAL, END_ERROR };
@@ -406,6 +408,7 @@ wait_final(struct session *s, struct approve_status **st)
 			   strerror(-r));
 		goto out;
 	}
+	s->http.wait_sigmask = pa_signals_waitmask(&ss);
 	for (;;) {
 		if (pa_signal_caught()) {
 			end = END_SIGNAL;
@@ -430,6 +433,7 @@ wait_final(struct session *s, struct approve_status **st)
 		}
 	}
 out:
+	s->http.wait_sigmask = NULL;
 	pa_signals_restore(&ss);
 	if (end == END_FINAL)
 		return 0;

@@ -1,8 +1,11 @@
 /* test_pam_signals.c: unit tests (check) for pam_approve/signals.c: the
- * handlers interrupt blocking calls (no SA_RESTART), unblock what the
- * application blocked, and put back the previous handlers and mask exactly. */
+ * handlers interrupt waits (no SA_RESTART), the three signals are blocked
+ * outside the waits and delivered inside a ppoll() with the wait mask (so a
+ * signal that lands before the wait is not lost), and restore puts back the previous handlers and mask exactly. */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,10 +55,21 @@ START_TEST(test_restores_exactly)
 
 	ck_assert_int_eq(pa_signals_install(&ss), 0);
 	ck_assert_int_eq(sigprocmask(SIG_BLOCK, NULL, &mask_now), 0);
-	ck_assert(!sigismember(&mask_now, SIGINT));	/* unblocked */
+	ck_assert(sigismember(&mask_now, SIGINT));	/* blocked outside waits */
+	ck_assert(sigismember(&mask_now, SIGTERM));
 	ck_assert(sigismember(&mask_now, SIGUSR1));	/* untouched */
+	ck_assert(!sigismember(pa_signals_waitmask(&ss), SIGINT));	/* open in waits */
+	ck_assert(!sigismember(pa_signals_waitmask(&ss), SIGHUP));
+	ck_assert(sigismember(pa_signals_waitmask(&ss), SIGUSR1));
 	ck_assert_int_eq(pa_signal_caught(), 0);
-	raise(SIGINT);
+	raise(SIGINT);		/* lands before the wait: kept pending */
+	ck_assert_int_eq(pa_signal_caught(), 0);
+	{
+		struct timespec ts = { 5, 0 };
+
+		ck_assert_int_eq(ppoll(NULL, 0, &ts, pa_signals_waitmask(&ss)), -1);
+		ck_assert_int_eq(errno, EINTR);
+	}
 	ck_assert_int_eq(pa_signal_caught(), SIGINT);
 	ck_assert_int_eq(app_got, 0);	/* ours, not the application's */
 
@@ -88,9 +102,15 @@ START_TEST(test_interrupts_blocking_call)
 		kill(getppid(), SIGTERM);
 		_exit(0);
 	}
-	n = read(fds[0], &c, 1);	/* nothing ever written */
+	{
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		struct timespec ts = { 10, 0 };
+
+		n = ppoll(&pfd, 1, &ts, pa_signals_waitmask(&ss)); /* nothing written */
+	}
 	ck_assert_int_eq(n, -1);
 	ck_assert_int_eq(errno, EINTR);
+	(void)c;
 	ck_assert_int_eq(pa_signal_caught(), SIGTERM);
 	pa_signals_restore(&ss);
 	/* a new install starts with a clear flag */

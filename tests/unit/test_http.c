@@ -9,6 +9,7 @@
  * wrong CA). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -665,6 +666,58 @@ START_TEST(client_sigalrm)
 }
 END_TEST
 
+/* Descriptors exhausted by the caller (a requester can do this before
+ * running setuid sudo): a local error, never "unreachable". */
+START_TEST(client_local_failure_not_unreachable)
+{
+	struct approve_http_response *r = NULL;
+	struct rlimit rl;
+	char err[256] = "";
+	int ret;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 0;	/* no descriptor at all: socket() fails EMFILE */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ret = do_request("http://127.0.0.1:9", NULL, NULL, "GET", "/", NULL, 2000,
+			 &r, err, sizeof(err));
+	ck_assert_int_ne(ret, APPROVE_HTTP_UNREACHABLE);
+	ck_assert_int_eq(ret, -EMFILE);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* A signal blocked by the caller and listed in wait_sigmask is delivered
+ * inside the wait: -EINTR, even when it was raised before the call. */
+START_TEST(client_wait_sigmask)
+{
+	static struct srv s;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct approve_http_response *r = NULL;
+	struct approve_http_opts o = { 0 };
+	sigset_t block, waitmask;
+	char url[128], err[256] = "";
+	uint64_t t0;
+
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &block, &waitmask), 0);
+	sigdelset(&waitmask, SIGUSR1);
+	srv_start(&s, SRV_SILENT, NULL);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
+	raise(SIGUSR1);		/* pending before the request even starts */
+	o.url = url;
+	o.wait_sigmask = &waitmask;
+	t0 = approve_now_ms();
+	ck_assert_int_eq(approve_http_request(&o, "GET", "/wait", NULL, 0,
+					      approve_now_ms() + 30000, &r, err,
+					      sizeof(err)), -EINTR);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_lt(approve_now_ms() - t0, 5000);
+}
+END_TEST
+
 /* Arguments that would inject into the request head, or are malformed:
  * -EINVAL before any connection (the URL's port has no listener, so a
  * connection attempt would show as unreachable instead). */
@@ -893,6 +946,8 @@ http_suite(void)
 	tcase_add_test(tc, client_truncated);
 	tcase_add_test(tc, client_oversize);
 	tcase_add_test(tc, client_sigalrm);
+	tcase_add_test(tc, client_local_failure_not_unreachable);
+	tcase_add_test(tc, client_wait_sigmask);
 	tcase_add_loop_test(tc, client_bad_args, 0, N(bad_args));
 	tcase_add_loop_test(tc, client_tls, 0, N(tls_cases));
 	tcase_add_test(tc, client_tls_bad_ca_file);
