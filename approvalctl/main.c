@@ -44,6 +44,7 @@ static const struct ctl_command *const commands[] = {
 	&ctl_cmd_watch,
 	/* issue 4: &ctl_cmd_audit, &ctl_cmd_report (declared in commands.h,
 	 * their files added to meson.build) */
+	&ctl_cmd_audit, &ctl_cmd_report,
 	&help_cmd,
 	NULL,
 };

@@ -18,9 +18,14 @@ trap _cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 pg_start "$tmp/pg" >/dev/null
-for f in "$SRCDIR"/sql/[0-9][0-9][0-9]_*.sql; do
-	pg_psql -f "$f" >/dev/null
-done
+# MIGRATE_WITH_APPROVALCTL=1: apply the schema the way deployments do.
+if [ -n "${MIGRATE_WITH_APPROVALCTL:-}" ]; then
+	"${APPROVALCTL:?}" --database "$PG_SUPER_CONNINFO" migrate --sql-dir "$SRCDIR/sql" >/dev/null
+else
+	for f in "$SRCDIR"/sql/[0-9][0-9][0-9]_*.sql; do
+		pg_psql -f "$f" >/dev/null
+	done
+fi
 
 app_psql() {
 	"$PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -qtA "$PG_APP_CONNINFO" "$@"

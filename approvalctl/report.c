@@ -1,0 +1,354 @@
+/* report.c: `approvalctl report NAME [--from DATE] [--to DATE]
+ * [--format csv|json|table]`: one compliance report view (sql/003_reports.sql)
+ * for a period of days in the report time zone, as RFC 4180 CSV, a JSON
+ * array of row objects, or a table for the terminal.
+ * The view name and its filter and order come from the table below, never
+ * from the command line; dates travel as parameters. CSV cells that a
+ * spreadsheet would run as a formula (leading =, +, -, @, tab, CR) get a
+ * leading single quote; table cells are sanitised for the terminal; JSON
+ * has every control character (C0, DEL, C1) escaped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "wire.h"
+
+/* "day" is every view's date column; the period is inclusive. */
+#define DAY_RANGE "r.day BETWEEN $1::date AND $2::date"
+
+static const struct report {
+	const char *name;	/* the view is approval.report_<name> */
+	const char *range;	/* WHERE, $1 = from, $2 = to */
+	const char *order;	/* ORDER BY */
+} reports[] = {
+	{ "elevations", DAY_RANGE, "r.created_at, r.request_id" },
+	{ "decision_latency", DAY_RANGE, "r.day, r.approver" },
+	{ "denied", DAY_RANGE, "r.created_at, r.request_id" },
+	{ "expired_unanswered", DAY_RANGE, "r.created_at, r.request_id" },
+	{ "self_approval_attempts", DAY_RANGE, "r.at, r.request_id" },
+	{ "approver_activity", DAY_RANGE, "r.day, r.approver" },
+	{ "after_hours", DAY_RANGE, "r.created_at, r.request_id" },
+	{ "auto_allowed", DAY_RANGE, "r.created_at, r.request_id" },
+	/* silences overlapping the period */
+	{ "host_silence", "r.day <= $2::date AND (r.ongoing OR (r.silent_until AT TIME ZONE"
+	  " (SELECT s.time_zone FROM approval.report_settings s))::date >= $1::date)",
+	  "r.host, r.silent_since" },
+};
+
+/* Type oids of columns whose text is a number, time or boolean: never
+ * neutralised in CSV ("-" cannot start a formula from a number column
+ * here, and a quote would corrupt the value). */
+static int
+plain_type(Oid t)
+{
+	switch (t) {
+	case 16:	/* bool */
+	case 20: case 21: case 23:	/* int8, int2, int4 */
+	case 700: case 701: case 1700:	/* float4, float8, numeric */
+	case 1082: case 1083: case 1114: case 1184:	/* date, time, timestamp(tz) */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or
+ * LF, quotes doubled; NULL is an empty field. */
+static int
+csv_cell(FILE *f, const char *v, int neutralise)
+{
+	int quote, lead;
+
+	if (!v)
+		return 0;
+	lead = neutralise && v[0] && strchr("=+-@\t\r", v[0]) != NULL;
+	quote = strpbrk(v, ",\"\r\n") != NULL;
+	if (quote && fputc('"', f) == EOF)
+		return -1;
+	if (lead && fputc('\'', f) == EOF)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' && fputc('"', f) == EOF)
+			return -1;
+		if (fputc(*p, f) == EOF)
+			return -1;
+	}
+	if (quote && fputc('"', f) == EOF)
+		return -1;
+	return 0;
+}
+
+static int
+print_csv(const PGresult *r)
+{
+	int nf = PQnfields(r), nt = PQntuples(r);
+
+	for (int c = 0; c < nf; c++)
+		if ((c && fputc(',', stdout) == EOF) || csv_cell(stdout, PQfname(r, c), 1) != 0)
+			return -1;
+	if (fputs("\r\n", stdout) == EOF)
+		return -1;
+	for (int i = 0; i < nt; i++) {
+		for (int c = 0; c < nf; c++) {
+			const char *v = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+
+			if ((c && fputc(',', stdout) == EOF) ||
+			    csv_cell(stdout, v, !plain_type(PQftype(r, c))) != 0)
+				return -1;
+		}
+		if (fputs("\r\n", stdout) == EOF)
+			return -1;
+	}
+	return 0;
+}
+
+/* JSON text from the server with DEL and C1 escaped too (the server
+ * already escapes C0 inside strings; outside strings JSON is ASCII). */
+static int
+json_escape_controls(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20) {
+			if (fprintf(f, "\\u%04x", *p) < 0)	/* only inside strings */
+				return -1;
+		} else if (*p == 0x7f) {
+			if (fputs("\\u007f", f) == EOF)
+				return -1;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			if (fprintf(f, "\\u00%02x", p[1]) < 0)
+				return -1;
+			p++;
+		} else if (fputc(*p, f) == EOF) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One row_to_json text per row: printed as a JSON array. */
+static int
+print_json(const PGresult *r)
+{
+	int nt = PQntuples(r);
+
+	if (fputs(nt ? "[\n" : "[", stdout) == EOF)
+		return -1;
+	for (int i = 0; i < nt; i++) {
+		if (json_escape_controls(stdout, PQgetvalue(r, i, 0)) != 0 ||
+		    fputs(i + 1 < nt ? ",\n" : "\n", stdout) == EOF)
+			return -1;
+	}
+	return fputs("]\n", stdout) == EOF ? -1 : 0;
+}
+
+#define TABLE_CELL_MAX 48
+
+/* Characters (not bytes) of sanitised UTF-8 text, for alignment. */
+static size_t
+width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static int
+print_table(const PGresult *r)
+{
+	int nf = PQnfields(r), nt = PQntuples(r), rc = -1;
+	char **cells = NULL;
+	size_t *w = NULL;
+
+	if (nt == 0) {
+		puts("no rows");
+		return 0;
+	}
+	cells = calloc((size_t)(nt + 1) * (size_t)nf, sizeof(*cells));
+	w = calloc((size_t)nf, sizeof(*w));
+	if (!cells || !w)
+		goto out;
+	for (int i = -1; i < nt; i++) {
+		for (int c = 0; c < nf; c++) {
+			const char *v = i < 0 ? PQfname(r, c) :
+				PQgetisnull(r, i, c) ? "-" : PQgetvalue(r, i, c);
+			char **cell = &cells[(size_t)(i + 1) * (size_t)nf + (size_t)c];
+
+			*cell = approve_sanitize_display(v, strlen(v), TABLE_CELL_MAX);
+			if (!*cell)
+				goto out;
+			if (width(*cell) > w[c])
+				w[c] = width(*cell);
+		}
+	}
+	for (int i = 0; i <= nt; i++) {
+		for (int c = 0; c < nf; c++) {
+			const char *v = cells[(size_t)i * (size_t)nf + (size_t)c];
+
+			if (c + 1 < nf)
+				printf("%s%*s  ", v, (int)(w[c] - width(v)), "");
+			else
+				printf("%s\n", v);
+		}
+	}
+	rc = ferror(stdout) ? -1 : 0;
+out:
+	if (cells)
+		for (size_t i = 0; i < (size_t)(nt + 1) * (size_t)nf; i++)
+			free(cells[i]);
+	free(cells);
+	free(w);
+	return rc;
+}
+
+/* YYYY-MM-DD with a plausible month and day (the server checks the rest). */
+static int
+date_valid(const char *s)
+{
+	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2)
+		return 0;
+	return atoi(s + 5) >= 1 && atoi(s + 5) <= 12 && atoi(s + 8) >= 1 && atoi(s + 8) <= 31;
+}
+
+static const struct report *
+find_report(const char *name)
+{
+	if (!strncmp(name, "report_", 7))
+		name += 7;
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+		if (!strcmp(reports[i].name, name))
+			return &reports[i];
+	return NULL;
+}
+
+enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+/* Run the report in a read-only transaction with fixed output settings
+ * (UTC, ISO dates), so the text of every value is the same for everyone. */
+static int
+run_query(struct ctl_ctx *c, const struct report *rep, enum fmt fmt,
+	  const char *from, const char *to)
+{
+	char sql[1024], what[96];
+	const char *params[2] = { from, to };
+	PGconn *db = NULL;
+	PGresult *r = NULL;
+	int rc, n;
+
+	n = snprintf(sql, sizeof(sql), fmt == FMT_JSON ?
+		"SELECT pg_catalog.row_to_json(r)::text FROM approval.report_%s r"
+		" WHERE %s ORDER BY %s" :
+		"SELECT r.* FROM approval.report_%s r WHERE %s ORDER BY %s",
+		rep->name, rep->range, rep->order);
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		ctl_err("internal error: report query too long");
+		return CTL_FAILURE;
+	}
+	snprintf(what, sizeof(what), "report %s", rep->name);
+	rc = ctl_db_connect(c, 0, &db);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQsetClientEncoding(db, "UTF8") != 0) {
+		ctl_err("%s: cannot set client_encoding to UTF8", what);
+		rc = CTL_FAILURE;
+		goto out;
+	}
+	rc = ctl_db_do(db, what, "START TRANSACTION READ ONLY", 0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, what, "SELECT pg_catalog.set_config('TimeZone', 'UTC', true),"
+			       " pg_catalog.set_config('DateStyle', 'ISO, YMD', true),"
+			       " pg_catalog.set_config('IntervalStyle', 'iso_8601', true),"
+			       " pg_catalog.set_config('extra_float_digits', '1', true)",
+			       0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, what, sql, 2, params, &r);
+	if (rc != CTL_OK)
+		goto out;
+	n = fmt == FMT_CSV ? print_csv(r) : fmt == FMT_JSON ? print_json(r) : print_table(r);
+	if (n != 0 || fflush(stdout) != 0) {
+		ctl_err("%s: could not write the report", what);
+		rc = CTL_FAILURE;
+	}
+out:
+	PQclear(r);
+	PQfinish(db);
+	return rc;
+}
+
+static const struct option report_opts[] = {
+	{ "from", required_argument, NULL, 'f' },
+	{ "to", required_argument, NULL, 't' },
+	{ "format", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+run_report(struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	const struct report *rep;
+	enum fmt fmt = FMT_TABLE;
+	int o;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1) {
+		switch (o) {
+		case CTL_OPT_HELP:
+			return CTL_OK;
+		case 'f':
+		case 't':
+			if (!date_valid(optarg))
+				return ctl_usage_error(c, "bad --%s '%s' (YYYY-MM-DD)",
+						       o == 'f' ? "from" : "to", optarg);
+			*(o == 'f' ? &from : &to) = optarg;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "csv"))
+				fmt = FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else if (!strcmp(optarg, "table"))
+				fmt = FMT_TABLE;
+			else
+				return ctl_usage_error(c, "bad --format '%s' (csv, json, table)",
+						       optarg);
+			break;
+		default:
+			return CTL_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return ctl_usage_error(c, "missing report NAME");
+	if (optind + 1 < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind + 1]);
+	rep = find_report(argv[optind]);
+	if (!rep)
+		return ctl_usage_error(c, "unknown report '%s' (see 'approvalctl report --help')",
+				       argv[optind]);
+	if (from && to && strcmp(from, to) > 0)
+		return ctl_usage_error(c, "--from %s is after --to %s", from, to);
+	return run_query(c, rep, fmt, from ? from : "-infinity", to ? to : "infinity");
+}
+
+const struct ctl_command ctl_cmd_report = {
+	.name = "report",
+	.synopsis = "NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json|table]",
+	.summary = "print a compliance report for a period (database, read-only)",
+	.details = "NAME: elevations, decision_latency, denied, expired_unanswered,\n"
+		   "self_approval_attempts, approver_activity, after_hours, auto_allowed,\n"
+		   "host_silence (the views approval.report_NAME; docs/compliance.md).\n"
+		   "Days are dates in the report time zone (approval.report_settings);\n"
+		   "the period is inclusive, open-ended when --from or --to is left out;\n"
+		   "host_silence lists the silences that overlap it. Times are UTC.\n"
+		   "Options:\n"
+		   "  --from DATE     first day\n"
+		   "  --to DATE       last day\n"
+		   "  --format FMT    table (default), csv (RFC 4180, CRLF; cells that\n"
+		   "                  start with = + - @ tab or CR get a leading ')\n"
+		   "                  or json (an array of row objects)\n",
+	.longopts = report_opts, .run = run_report,
+};
