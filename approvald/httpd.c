@@ -293,9 +293,12 @@ on_headers(struct http_req *r, const char *url, const char *method)
 			break;
 		}
 		if (!strstr(allow, routes[i].method)) {
-			if (allow[0])
-				strcat(allow, ", ");	/* bounded: two short methods */
-			strcat(allow, routes[i].method);
+			size_t used = strlen(allow);
+
+			/* a handful of short method names; truncation would
+			 * only shorten the Allow header */
+			snprintf(allow + used, sizeof(allow) - used, "%s%s",
+				 used ? ", " : "", routes[i].method);
 		}
 	}
 	if (!r->route) {
