@@ -335,6 +335,30 @@ sso_login(const struct http_req *r)
 	return v;
 }
 
+/* The client's address: the TCP peer, or behind a trusted proxy (one of
+ * sso_proxies) the last X-Forwarded-For entry that proxy added, so the
+ * per-address delay does not lock out everyone behind the proxy. */
+static void
+client_addr(const struct http_req *r, char *out, size_t len)
+{
+	const char *xff, *last;
+	struct addr a;
+	size_t n;
+
+	snprintf(out, len, "%s", r->ip);
+	if (!peer_is_sso_proxy(r))
+		return;
+	xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n < len && last[n] == '\0' && addr_parse(last, n, &a) == 0)
+		snprintf(out, len, "%.*s", (int)n, last);
+}
+
 /* ---- session endpoints ---- */
 
 enum MHD_Result
@@ -367,6 +391,7 @@ struct login_body {
 	char *password;		/* malloc'd, wiped by the caller */
 	size_t password_len;
 	int sso;
+	char addr[48];		/* the client, for the delay and the audit */
 };
 
 static int
@@ -455,10 +480,10 @@ static const char audit_sql[] =
 	"'addr', $3::text, 'via', $4::text, 'why', $5::text))";
 
 static int
-audit(struct http_req *r, struct db_conn *c, const char *kind, const char *login,
+audit(struct db_conn *c, const char *kind, const char *login, const char *addr,
       const char *via, const char *why)
 {
-	const char *params[5] = { kind, login, r->ip, via, why };
+	const char *params[5] = { kind, login, addr, via, why };
 	PGresult *res = NULL;
 	int rc = db_exec(c, audit_sql, 5, params, &res);
 
@@ -473,10 +498,10 @@ enum verdict { V_DB = -1, V_NO = 0, V_YES, V_WAIT };
 
 /* Check login/password; *approver_id on V_YES, *wait seconds on V_WAIT. */
 static enum verdict
-check_password(struct http_req *r, struct db_conn *c, const struct login_body *b,
+check_password(struct db_conn *c, const struct login_body *b,
 	       long long *approver_id, int *wait)
 {
-	const char *params[2] = { b->login, r->ip };
+	const char *params[2] = { b->login, b->addr };
 	const char *stored = NULL;
 	PGresult *res = NULL;
 	char *fresh = NULL;
@@ -585,16 +610,17 @@ route_session_login(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
+	client_addr(r, b.addr, sizeof(b.addr));
 	if (b.sso) {
 		const char *sl = sso_login(r);	/* login_ok() bounded it */
 
 		snprintf(b.login, sizeof(b.login), "%s", sl ? sl : "");
 	}
 	v = b.sso ? check_sso(r, c, &b, &approver_id)
-		  : check_password(r, c, &b, &approver_id, &wait);
+		  : check_password(c, &b, &approver_id, &wait);
 	/* a sign-in that cannot be recorded does not happen */
-	if (v != V_DB && audit(r, c, v == V_YES ? "auth.sign_in" : "auth.sign_in_failed",
-			       *b.login ? b.login : NULL, b.sso ? "sso" : "password",
+	if (v != V_DB && audit(c, v == V_YES ? "auth.sign_in" : "auth.sign_in_failed",
+			       *b.login ? b.login : NULL, b.addr, b.sso ? "sso" : "password",
 			       v == V_WAIT ? "delayed" : NULL) < 0 && v == V_YES)
 		v = V_DB;
 	db_put(r->app->db, c);
@@ -682,7 +708,7 @@ route_session_logout(struct http_req *r)
 	if (session_revoke(r->app->db, r->conn) < 0)
 		return http_reply_db_down(r);
 	if ((c = db_get(r->app->db, DB_WAIT_MS))) {	/* best effort: already out */
-		audit(r, c, "auth.sign_out", r->who.name, "session", NULL);
+		audit(c, "auth.sign_out", r->who.name, r->ip, "session", NULL);
 		db_put(r->app->db, c);
 	}
 	approve_log(LOG_NOTICE, "client %s: approver %s signed out", r->ip, r->who.name);

@@ -3,8 +3,8 @@
 # attributes, sessions stored hashed, idle and absolute expiry, sign-out,
 # password change and approver revocation ending sessions, CSRF on cookie
 # writes, the audit rows of sign-ins, `approvalctl approver passwd` on a
-# terminal (no echo) and from a pipe, and the trusted SSO header accepted
-# only from sso_proxies.
+# terminal (no echo) and from a pipe, and the trusted SSO header (and
+# X-Forwarded-For for the sign-in delay) accepted only from sso_proxies.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_cmd python3 sha256sum
 db_start
@@ -154,6 +154,13 @@ http POST /v1/session --header "X-Remote-User: nobody" --json '{"sso":true}'
 assert_error 401 unauthorized "SSO for an unknown login"
 http POST /v1/session --header "X-Remote-User: car<ol" --json '{"sso":true}'
 assert_error 401 unauthorized "SSO with a malformed login"
+# behind the trusted proxy, the delay and the audit see the real client
+http POST /v1/session --header "X-Forwarded-For: 198.51.100.1, 203.0.113.9" \
+	--json '{"login":"xff","password":"nope"}'
+assert_error 401 unauthorized
+assert_eq 203.0.113.9 "$(sql "SELECT remote_addr FROM approval.login_failures WHERE login = 'xff'")" \
+	"X-Forwarded-For from a trusted proxy"
+assert_eq 203.0.113.9 "$(sql "SELECT detail->>'addr' FROM approval.audit_log WHERE kind = 'auth.sign_in_failed' AND actor = 'xff'")"
 # an SSO header does not authenticate an API call by itself
 http GET /v1/requests --header "X-Remote-User: carol"
 assert_error 401 unauthorized "the header is not a credential on the API"
@@ -165,6 +172,9 @@ assert_json .sso false "no SSO offered to an untrusted peer"
 http POST /v1/session --header "X-Remote-User: carol" --json '{"sso":true}'
 assert_error 401 unauthorized "SSO header from an address not in sso_proxies"
 assert_file_contains "$T/approvald.log" "X-Remote-User header from an address not in sso_proxies, ignored"
+http POST /v1/session --header "X-Forwarded-For: 203.0.113.10" --json '{"login":"xff2","password":"nope"}'
+assert_eq 127.0.0.1 "$(sql "SELECT remote_addr FROM approval.login_failures WHERE login = 'xff2'")" \
+	"X-Forwarded-For from anyone else is ignored"
 ok "the SSO header is accepted only from sso_proxies"
 
 # --- Secure cookie behind https ----------------------------------------------------

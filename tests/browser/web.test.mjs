@@ -339,6 +339,10 @@ test('pending page with several requests (screenshots)', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
   await shot('pending-phone', {fullPage: false});
+  await page.locator('#pending-list li', {hasText: 'db2.prod.example'}).locator('a').click();
+  await page.locator('#approve').waitFor();
+  const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow2 <= 0, `detail page: no sideways scrolling on a phone (${overflow2}px)`);
   await page.setViewportSize({width: 1200, height: 900});
   // the detail page of a typical sudo request, a comment typed
   await page.goto(`${URL0}/ui/`);
