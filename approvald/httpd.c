@@ -309,6 +309,9 @@ on_headers(struct http_req *r, const char *url, const char *method)
 		return http_reply_error(r, 404, "not_found", "no such path");
 	}
 
+	/* the bound port (and so public_url) is known only once listening */
+	if (!atomic_load(&r->app->serving))
+		return http_reply_error(r, 503, "starting", "approvald is starting");
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,

@@ -33,6 +33,7 @@ struct app {
 	struct listener *listener;
 	struct MHD_Daemon *mhd;
 	char *public_url;	/* without trailing '/' */
+	atomic_int serving;	/* set once public_url is known (503 before) */
 	unsigned port;		/* bound port */
 	char *tls_cert_pem;	/* PEM text while serving HTTPS */
 	char *tls_key_pem;

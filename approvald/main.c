@@ -147,6 +147,7 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: out of memory");
 		goto out;
 	}
+	atomic_store(&app.serving, 1);
 	if (port_file && (rc = write_port_file(port_file, app.port)) < 0) {
 		approve_log(LOG_ERR, "%s: %s", port_file, strerror(-rc));
 		goto out;
