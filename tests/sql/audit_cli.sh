@@ -48,11 +48,23 @@ tamper() {
 		ALTER TABLE approval.audit_log ENABLE TRIGGER USER; COMMIT;" >/dev/null
 }
 
+# A request changed behind the log's back (its triggers off): the chain is
+# intact, the reports would lie, verify says so.
+pg_psql -c "BEGIN; ALTER TABLE approval.requests DISABLE TRIGGER USER;
+	UPDATE approval.requests SET target_user = 'nobody' WHERE code = 'CMD-004';
+	ALTER TABLE approval.requests ENABLE TRIGGER USER; COMMIT;" >/dev/null
+expect_exit "request rewritten outside the log" 1 "BROKEN: request CMD-004: context differs from audit_log" ctl audit verify
+pg_psql -c "BEGIN; ALTER TABLE approval.requests DISABLE TRIGGER USER;
+	UPDATE approval.requests SET target_user = 'root' WHERE code = 'CMD-004';
+	ALTER TABLE approval.requests ENABLE TRIGGER USER; COMMIT;" >/dev/null
+expect_exit "request restored" 0 "$n rows verified" ctl audit verify
+
 # An edited row (the hostile one too).
 orig=$(pg_psql -c "SELECT detail::text FROM approval.audit_log WHERE id = 8")
 tamper "UPDATE approval.audit_log SET detail = detail || '{\"comment\": \"fine\"}' WHERE id = 8"
 expect_exit "edited row" 1 "BROKEN at row 8 (.*): altered" ctl audit verify
-expect_exit "edited row is before --from" 0 "rows verified" ctl audit verify --from 9
+expect_exit "edited row before --from: the chain from 9 holds, the request cross-check does not" 1 \
+	"BROKEN: request CMD-003: context differs from audit_log (1 requests" ctl audit verify --from 9
 tamper "UPDATE approval.audit_log SET detail = '$orig'::jsonb WHERE id = 8"
 expect_exit "restored" 0 "$n rows verified" ctl audit verify
 hostile=$(pg_psql -c "SELECT id FROM approval.audit_log WHERE kind = 'notification.sent'")
@@ -67,7 +79,8 @@ expect_exit "restored again" 0 "$n rows verified" ctl audit verify
 # A deleted row.
 tamper "DELETE FROM approval.audit_log WHERE id = 12"
 expect_exit "deleted row" 1 "BROKEN at row 13 (.*): missing rows 12..12: its prev_hash is not the hash of row 11" ctl audit verify
-expect_exit "verify after the hole" 0 "rows verified (14..$n)" ctl audit verify --from 14
+expect_exit "verify after the hole: chain holds, the lost approval is missed" 1 \
+	"BROKEN: request CMD-001: no outcome in audit_log" ctl audit verify --from 14
 expect_exit "verify from just after the hole" 1 "BROKEN before row 13: row 12 (the row it links to) is missing" ctl audit verify --from 13
 
 # A deleted row with every later row rewritten to link again: the chain
