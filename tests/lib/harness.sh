@@ -57,8 +57,9 @@ ok() { printf 'ok - %s\n' "$*" >&2; }
 # Print everything that helps to understand a failure, once.
 _h_dump() {
 	local f
-	[ "$_H_FAILED" = 1 ] && return 0
+	[ "$_H_FAILED" = 1 ] || [ -e "$T/.dumped" ] && return 0
 	_H_FAILED=1
+	: >"$T/.dumped"	# also seen by the parent when this runs in $(...)
 	for f in "$T"/*.out "$T/approvald.log" "$T/fake"*.log; do
 		[ -s "$f" ] || continue
 		printf '%s\n' "--- ${f#"$T"/} (last 40 lines) ---" >&2
@@ -403,8 +404,11 @@ run_pamdrive() {
 	shift
 	need_built "$PAMDRIVE" "$PAM_MODULE"
 	local env=(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$T/pam.d")
+	# Under sanitizers pam_wrapper must not dlopen with RTLD_DEEPBIND; Debian's
+	# pam_wrapper 1.1.4 reads that switch as UID_WRAPPER_DISABLE_DEEPBIND (an
+	# upstream slip), later versions as PAM_WRAPPER_DISABLE_DEEPBIND.
 	if [ "$SANITIZE" != none ]; then
-		env+=(PAM_WRAPPER_DISABLE_DEEPBIND=1
+		env+=(PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
 			"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
 	fi
 	perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec @ARGV or die "exec: $!"' \
