@@ -207,6 +207,11 @@ exec "$APPROVALCTL" --url "$URL" --token-file "$RUN/approver-demo.token" "\$@"
 EOF
 printf 'account required %s url=%s token_file=%s timeout=300\n' \
 	"$MODULE" "$URL" "$RUN/host.token" >"$RUN/pam.d/$DEMO_SVC"
+# libpam also reads "other" (pam_wrapper complains when it is missing)
+deny=$(ls /lib/*/security/pam_deny.so /usr/lib/*/security/pam_deny.so 2>/dev/null | head -n 1 || true)
+if [ -n "$deny" ]; then
+	printf '%s required %s\n' auth "$deny" account "$deny" password "$deny" session "$deny" >"$RUN/pam.d/other"
+fi
 cat >"$RUN/bin/request" <<EOF
 #!/bin/sh
 # An elevation request through the real module, driven by libpamtest under

@@ -385,6 +385,7 @@ pam_service() {
 			args+=("$1"); shift ;;
 		esac
 	done
+	[ -e "$T/pam.d/other" ] || _h_pam_other
 	[ $have_url = 1 ] || args=("url=${APPROVALD_URL:?no approvald: pass url=}" "${args[@]}")
 	[ $have_tok = 1 ] || args+=("token_file=$T/host-$host.token")
 	: >"$T/pam.d/$name"
@@ -394,6 +395,15 @@ pam_service() {
 		esac
 	done
 	[ -s "$T/pam.d/$name" ] || fail "pam_service: bad --stack $stack"
+}
+
+# libpam reads "other" too; without it pam_wrapper logs an error line.
+_h_pam_other() {
+	local deny
+	deny=$(ls /lib/*/security/pam_deny.so /usr/lib/*/security/pam_deny.so 2>/dev/null | head -n 1) || true
+	: >"$T/pam.d/other"
+	[ -n "$deny" ] || return 0
+	printf '%s\trequired\t%s\n' auth "$deny" account "$deny" password "$deny" session "$deny" >"$T/pam.d/other"
 }
 
 # run_pamdrive OUTNAME PAMDRIVE-ARGS...: start the libpamtest driver in the
