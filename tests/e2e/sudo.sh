@@ -56,8 +56,8 @@ assert_contains "$(json .command)" "/usr/bin/touch" "command line"
 [ ! -e "$T/approve.marker" ] || fail "the command ran before the approval"
 assert_file_contains "$T/approve.out" "$code" "sudo shows the request code on its output"
 assert_rc 0 actl approver1 approve "$code" -m "go ahead"
-e2e_wait_pid "$SUDO_PID" 30
-assert_eq 0 "$E2E_RC" "sudo exit status after approval ($(cat "$T/approve.out"))"
+wait_pid "$SUDO_PID" 30
+assert_eq 0 "$WAIT_RC" "sudo exit status after approval ($(cat "$T/approve.out"))"
 [ -e "$T/approve.marker" ] || fail "sudo exited 0 but the command did not run"
 ok "approvalctl approve released a waiting real sudo; the command ran"
 
@@ -65,8 +65,8 @@ ok "approvalctl approve released a waiting real sudo; the command ran"
 run_sudo deny
 code=$(e2e_pending_code 20)
 assert_rc 0 actl approver1 deny "$code" -m "change freeze"
-e2e_wait_pid "$SUDO_PID" 30
-assert_ne 0 "$E2E_RC" "sudo exit status after a denial"
+wait_pid "$SUDO_PID" 30
+assert_ne 0 "$WAIT_RC" "sudo exit status after a denial"
 [ ! -e "$T/deny.marker" ] || fail "denied, yet the command ran"
 assert_file_contains "$T/deny.out" "change freeze" "deny comment shown by sudo"
 ok "deny -> sudo fails, the command did not run"
@@ -80,7 +80,7 @@ assert_contains "$LAST_OUT" "/usr/bin/touch $T/spoof.marker" "approvalctl show"
 http GET "/v1/requests/$code" --approver approver1
 assert_json .sudo_command "/usr/bin/touch $T/spoof.marker"
 assert_rc 0 actl approver1 deny "$code"
-e2e_wait_pid "$SUDO_PID" 30
+wait_pid "$SUDO_PID" 30
 [ ! -e "$T/spoof.marker" ] || fail "denied, yet the command ran"
 ok "user-set SUDO_COMMAND=/bin/fake does not reach approvers"
 

@@ -3,10 +3,7 @@
 # JSON error (docs/api.md), never a crash or a 5xx; every answer carries the
 # security headers.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 good=$(ctx_json)
 
 create() {	# STATUS ERROR-CODE WHAT BODY [http options]

@@ -4,15 +4,11 @@
 # after the restart.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 pam_service sudo-test --stack account timeout=120
 
-run_pamdrive adr --service sudo-test --user alice --op account
-code=$(wait_for_code adr)
-wait_for_waiters 1 10
+start_waiter adr sudo-test
+code=$CODE
 approvald_restart
 sleep 1
 kill -0 "$PAMDRIVE_PID" 2>/dev/null || { pamdrive_wait "$PAMDRIVE_PID" 1; fail "the module gave up when approvald restarted ($(pam_result adr))"; }

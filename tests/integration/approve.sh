@@ -5,10 +5,7 @@
 # reach `approvalctl show`; `list` and `watch` see the request.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 
 pam_service sudo-test --stack account
 actl carol watch --count 1 --timeout 60 >"$T/watch.out" 2>&1 &
@@ -50,8 +47,8 @@ assert_json .service sudo-test
 assert_json .uid "$(id -u)"
 assert_json '[.events[].kind] | join(",")' created,approved
 
-pamdrive_wait "$watch_pid" 10
-[ "$PAMDRIVE_RC" = 0 ] || fail "approvalctl watch --count 1 exited $PAMDRIVE_RC"
+wait_pid "$watch_pid" 10
+[ "$WAIT_RC" = 0 ] || fail "approvalctl watch --count 1 exited $WAIT_RC"
 assert_file_contains "$T/watch.out" "$code" "approvalctl watch output"
 ok "list, show and watch see the request"
 

@@ -4,15 +4,11 @@
 # the module catches the signal for the length of the wait).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 pam_service sudo-test --stack account
 
-run_pamdrive int --service sudo-test --user alice --op account
-code=$(wait_for_code int)
-wait_for_waiters 1 10
+start_waiter int sudo-test
+code=$CODE
 kill -INT "$PAMDRIVE_PID"
 pamdrive_wait "$PAMDRIVE_PID" 15
 assert_pam_denied int

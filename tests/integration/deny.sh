@@ -3,15 +3,11 @@
 # the requester through the conversation.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 pam_service sudo-test --stack account
 
-run_pamdrive deny --service sudo-test --user alice --op account
-code=$(wait_for_code deny)
-wait_for_waiters 1 10
+start_waiter deny sudo-test
+code=$CODE
 assert_rc 0 actl carol deny "$code" -m "not during the freeze"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied deny
@@ -22,8 +18,8 @@ assert_eq "not during the freeze" "$(req_field "$code" decision_comment)"
 ok "deny -> failure with the comment shown"
 
 # A hostile comment is shown with its control characters neutralised.
-run_pamdrive deny2 --service sudo-test --user alice --op account
-code=$(wait_for_code deny2)
+start_waiter deny2 sudo-test
+code=$CODE
 assert_rc 0 actl carol deny "$code" -m "$(printf 'no\033[2J\033]0;pwned\007 way')"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied deny2

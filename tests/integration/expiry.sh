@@ -3,10 +3,7 @@
 # and the waiting module fails with a message saying so.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start request_ttl=10
-mk_host web1
-mk_approver carol carol
+standard_setup request_ttl=10
 pam_service sudo-test --stack account timeout=120
 
 t0=$(now_ms)

@@ -3,10 +3,7 @@
 # on a denied/cancelled request and a cancel of a final one are 409 through
 # the API (approvalctl exits 1) and errors in SQL; nothing changes.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 mk_approver dave dave
 
 snapshot() {	# everything that must not change

@@ -5,15 +5,11 @@
 # long-poll ends.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 pam_service sudo-test --stack account timeout=120
 
-run_pamdrive pgr --service sudo-test --user alice --op account
-code=$(wait_for_code pgr)
-wait_for_waiters 1 10
+start_waiter pgr sudo-test
+code=$CODE
 pg_restart "$T/pg" || fail "pg_restart failed"
 _h_ready() { curl -fsS -o /dev/null --max-time 2 "$APPROVALD_URL/readyz"; }
 wait_until 30 _h_ready || fail "approvald not ready after PostgreSQL restarted"

@@ -4,10 +4,7 @@
 # approvald; only a root-owned 0600 file works.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 good="$T/host-web1.token"
 
 bad_case() {	# NAME: prepare $T/bad-NAME.token before calling

@@ -6,10 +6,7 @@
 # statement returned) to the moment the waiter is released.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
-db_start
-approvald_start
-mk_host web1
-mk_approver carol carol
+standard_setup
 pam_service sudo-test --stack account
 BOUND_MS=${WAKE_BOUND_MS:-1000}
 
@@ -24,9 +21,8 @@ released_after() {
 }
 
 # 1. The module, woken by approvalctl.
-run_pamdrive w1 --service sudo-test --user alice --op account
-code=$(wait_for_code w1)
-wait_for_waiters 1 10
+start_waiter w1 sudo-test
+code=$CODE
 sleep 0.5	# well inside the long-poll now
 t_start=$(now_ms)
 assert_rc 0 actl carol approve "$code"

@@ -105,18 +105,6 @@ e2e_pending_code() {
 	fail "no pending request after $1 s"
 }
 
-# e2e_wait_pid PID TIMEOUT: wait for a background job; sets E2E_RC.
-e2e_wait_pid() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && fail "pid $1 still running after $2 s"
-	E2E_RC=0
-	wait "$1" || E2E_RC=$?
-}
-
 # tmux on a private socket: e2e_tmux NAME "shell command" runs the command
 # with bash in a pty (its exit status lands in $T/NAME.rc); e2e_pane NAME
 # prints the screen, e2e_keys NAME KEYS... types.

@@ -367,6 +367,15 @@ mk_approver() {
 	_h_token_file "$T/approver-$login.token" "$tok"
 }
 
+# standard_setup [approvald key=value...]: what most tests start from: the
+# database, approvald, host web1 and approver carol (unix login carol).
+standard_setup() {
+	db_start
+	approvald_start "$@"
+	mk_host web1
+	mk_approver carol carol
+}
+
 # --- the module under pam_wrapper -------------------------------------------
 
 # pam_service NAME [--stack auth|account|both] [--host H] [module args...]
@@ -427,16 +436,36 @@ run_pamdrive() {
 	_H_PIDS+=("$PAMDRIVE_PID")
 }
 
-# pamdrive_wait PID TIMEOUT: wait for it; sets PAMDRIVE_RC.
-pamdrive_wait() {
+# wait_pid PID TIMEOUT: wait for a background job of this shell; sets
+# WAIT_RC; fails the test if it is still running after TIMEOUT seconds.
+wait_pid() {
 	local pid=$1 timeout=$2 i
 	for ((i = 0; i < timeout * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -0 "$pid" 2>/dev/null && fail "pamdrive (pid $pid) still running after ${timeout}s"
-	PAMDRIVE_RC=0
-	wait "$pid" || PAMDRIVE_RC=$?
+	kill -0 "$pid" 2>/dev/null && fail "pid $pid still running after ${timeout}s"
+	WAIT_RC=0
+	wait "$pid" || WAIT_RC=$?
+}
+
+# pamdrive_wait PID TIMEOUT: the same for pamdrive; sets PAMDRIVE_RC.
+pamdrive_wait() {
+	wait_pid "$@"
+	PAMDRIVE_RC=$WAIT_RC
+}
+
+# start_waiter OUTNAME SERVICE [pamdrive args]: the module for user alice
+# (account stack unless --op is given), until its request is pending and
+# its long-poll is suspended in approvald; sets CODE and PAMDRIVE_PID.
+start_waiter() {
+	local out=$1 svc=$2
+	shift 2
+	local op=(--op account)
+	[[ " $* " == *" --op "* ]] && op=()
+	run_pamdrive "$out" --service "$svc" --user alice "${op[@]}" "$@"
+	CODE=$(wait_for_code "$out")
+	wait_for_waiters 1 20
 }
 
 # The PAM_xxx of a finished pamdrive's "RESULT:" line.
