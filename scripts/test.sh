@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/test.sh: install what the tests need, build and run everything.
-#   1. scripts/deps.sh (missing Debian packages only);
-#   2. build/ with -Dwerror=true: every suite (unit, pam, integration, e2e;
-#      e2e needs root and skips otherwise);
+#   1. scripts/deps.sh --browser (missing Debian packages only, including
+#      chromium/nodejs/npm for the browser suite);
+#   2. build/ with -Dwerror=true: every suite (unit, pam, integration, e2e,
+#      sql, browser; e2e needs root and skips otherwise);
 #   3. build-asan/ with -Db_sanitize=address,undefined: unit, pam and
 #      integration (not e2e: setuid sudo/su cannot load a sanitizer build);
 #   4. one summary line from both runs' meson-logs/testlog.json:
@@ -59,7 +60,7 @@ run_suites() {
 
 if [ "${SKIP_DEPS:-0}" != 1 ]; then
 	step "dependencies"
-	bash scripts/deps.sh || { echo "deps.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+	bash scripts/deps.sh --browser || { echo "deps.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 step "build: $BUILD_DIR (-Dwerror=true)"
