@@ -3,15 +3,19 @@
  * for a period of days in the report time zone, as RFC 4180 CSV, a JSON
  * array of row objects, or a table for the terminal.
  * The view name and its filter and order come from the table below, never
- * from the command line; dates travel as parameters. CSV cells that a
+ * from the command line; dates travel as parameters. CSV (common/csv.c,
+ * the same writer as GET /v1/reports/NAME.csv): cells that a
  * spreadsheet would run as a formula (leading =, +, -, @, tab, CR) get a
  * leading single quote; table cells are sanitised for the terminal; JSON
  * has every control character (C0, DEL, C1) escaped. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "csv.h"
 #include "wire.h"
 
 /* "day" is every view's date column; the period is inclusive. */
@@ -53,54 +57,33 @@ plain_type(Oid t)
 	}
 }
 
-/* One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or
- * LF, quotes doubled; NULL is an empty field. */
-static int
-csv_cell(FILE *f, const char *v, int neutralise)
-{
-	int quote, lead;
-
-	if (!v)
-		return 0;
-	lead = neutralise && v[0] && strchr("=+-@\t\r", v[0]) != NULL;
-	quote = strpbrk(v, ",\"\r\n") != NULL;
-	if (quote && fputc('"', f) == EOF)
-		return -1;
-	if (lead && fputc('\'', f) == EOF)
-		return -1;
-	for (const char *p = v; *p; p++) {
-		if (*p == '"' && fputc('"', f) == EOF)
-			return -1;
-		if (fputc(*p, f) == EOF)
-			return -1;
-	}
-	if (quote && fputc('"', f) == EOF)
-		return -1;
-	return 0;
-}
-
+/* One record per row, built in a buffer (common/csv.c writes the fields)
+ * and written whole. */
 static int
 print_csv(const PGresult *r)
 {
-	int nf = PQnfields(r), nt = PQntuples(r);
+	int nf = PQnfields(r), nt = PQntuples(r), rc = 0;
+	struct approve_buf b;
 
-	for (int c = 0; c < nf; c++)
-		if ((c && fputc(',', stdout) == EOF) || csv_cell(stdout, PQfname(r, c), 1) != 0)
-			return -1;
-	if (fputs("\r\n", stdout) == EOF)
-		return -1;
-	for (int i = 0; i < nt; i++) {
-		for (int c = 0; c < nf; c++) {
-			const char *v = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-
-			if ((c && fputc(',', stdout) == EOF) ||
-			    csv_cell(stdout, v, !plain_type(PQftype(r, c))) != 0)
-				return -1;
+	approve_buf_init(&b, SIZE_MAX - 1);
+	for (int i = -1; rc == 0 && i < nt; i++) {
+		b.len = 0;
+		for (int c = 0; rc == 0 && c < nf; c++) {
+			if (c)
+				rc = approve_buf_append(&b, ",", 1);
+			if (rc == 0 && i < 0)
+				rc = approve_csv_cell(&b, PQfname(r, c), 1);
+			else if (rc == 0)
+				rc = approve_csv_cell(&b, PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c),
+						      !plain_type(PQftype(r, c)));
 		}
-		if (fputs("\r\n", stdout) == EOF)
-			return -1;
+		if (rc == 0)
+			rc = approve_buf_append_str(&b, APPROVE_CSV_EOL);
+		if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
+			rc = -EIO;
 	}
-	return 0;
+	approve_buf_release(&b);
+	return rc;
 }
 
 /* JSON text from the server with DEL and C1 escaped too (the server
