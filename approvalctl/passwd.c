@@ -67,15 +67,14 @@ read_line(char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-/* Prompt on stderr and read with echo off. */
+/* Prompt on stderr and read with echo off (off before the prompt shows,
+ * so nothing typed after it can echo). */
 static int
 ask(const char *prompt, char *buf, size_t size, size_t *len)
 {
 	struct termios tio;
 	int r;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &saved_tio) != 0)
 		return -EIO;
 	tio = saved_tio;
@@ -85,6 +84,8 @@ ask(const char *prompt, char *buf, size_t size, size_t *len)
 		tio_changed = 0;
 		return -EIO;
 	}
+	fputs(prompt, stderr);
+	fflush(stderr);
 	r = read_line(buf, size, len);
 	restore_tty();
 	fputc('\n', stderr);
