@@ -2,7 +2,7 @@
  * [--format csv|json|table]`: one compliance report view (sql/003_reports.sql)
  * for a period of days in the report time zone, as RFC 4180 CSV, a JSON
  * array of row objects, or a table for the terminal.
- * The view name and its filter and order come from the table below, never
+ * The view name and its filter and order come from common/report.c, never
  * from the command line; dates travel as parameters. CSV (common/csv.c,
  * the same writer as GET /v1/reports/NAME.csv): cells that a
  * spreadsheet would run as a formula (leading =, +, -, @, tab, CR) get a
@@ -16,46 +16,8 @@
 
 #include "commands.h"
 #include "csv.h"
+#include "report.h"
 #include "wire.h"
-
-/* "day" is every view's date column; the period is inclusive. */
-#define DAY_RANGE "r.day BETWEEN $1::date AND $2::date"
-
-static const struct report {
-	const char *name;	/* the view is approval.report_<name> */
-	const char *range;	/* WHERE, $1 = from, $2 = to */
-	const char *order;	/* ORDER BY */
-} reports[] = {
-	{ "elevations", DAY_RANGE, "r.created_at, r.request_id" },
-	{ "decision_latency", DAY_RANGE, "r.day, r.approver" },
-	{ "denied", DAY_RANGE, "r.created_at, r.request_id" },
-	{ "expired_unanswered", DAY_RANGE, "r.created_at, r.request_id" },
-	{ "self_approval_attempts", DAY_RANGE, "r.at, r.request_id" },
-	{ "approver_activity", DAY_RANGE, "r.day, r.approver" },
-	{ "after_hours", DAY_RANGE, "r.created_at, r.request_id" },
-	{ "auto_allowed", DAY_RANGE, "r.created_at, r.request_id" },
-	/* silences overlapping the period */
-	{ "host_silence", "r.day <= $2::date AND (r.ongoing OR (r.silent_until AT TIME ZONE"
-	  " (SELECT s.time_zone FROM approval.report_settings s))::date >= $1::date)",
-	  "r.host, r.silent_since" },
-};
-
-/* Type oids of columns whose text is a number, time or boolean: never
- * neutralised in CSV ("-" cannot start a formula from a number column
- * here, and a quote would corrupt the value). */
-static int
-plain_type(Oid t)
-{
-	switch (t) {
-	case 16:	/* bool */
-	case 20: case 21: case 23:	/* int8, int2, int4 */
-	case 700: case 701: case 1700:	/* float4, float8, numeric */
-	case 1082: case 1083: case 1114: case 1184:	/* date, time, timestamp(tz) */
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* One record per row, built in a buffer (common/csv.c writes the fields)
  * and written whole. */
@@ -75,7 +37,7 @@ print_csv(const PGresult *r)
 				rc = approve_csv_cell(&b, PQfname(r, c), 1);
 			else if (rc == 0)
 				rc = approve_csv_cell(&b, PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c),
-						      !plain_type(PQftype(r, c)));
+						      !approve_report_plain_type(PQftype(r, c)));
 		}
 		if (rc == 0)
 			rc = approve_buf_append_str(&b, APPROVE_CSV_EOL);
@@ -188,25 +150,13 @@ out:
 	return rc;
 }
 
-/* YYYY-MM-DD with a plausible month and day (the server checks the rest). */
-static int
-date_valid(const char *s)
-{
-	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
-	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2)
-		return 0;
-	return atoi(s + 5) >= 1 && atoi(s + 5) <= 12 && atoi(s + 8) >= 1 && atoi(s + 8) <= 31;
-}
-
-static const struct report *
+/* The catalogue entry; the view's full name is accepted too. */
+static const struct approve_report *
 find_report(const char *name)
 {
 	if (!strncmp(name, "report_", 7))
 		name += 7;
-	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
-		if (!strcmp(reports[i].name, name))
-			return &reports[i];
-	return NULL;
+	return approve_report_find(name);
 }
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
@@ -214,7 +164,7 @@ enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 /* Run the report in a read-only transaction with fixed output settings
  * (UTC, ISO dates), so the text of every value is the same for everyone. */
 static int
-run_query(struct ctl_ctx *c, const struct report *rep, enum fmt fmt,
+run_query(struct ctl_ctx *c, const struct approve_report *rep, enum fmt fmt,
 	  const char *from, const char *to)
 {
 	char sql[1024], what[96];
@@ -223,12 +173,7 @@ run_query(struct ctl_ctx *c, const struct report *rep, enum fmt fmt,
 	PGresult *r = NULL;
 	int rc, n;
 
-	n = snprintf(sql, sizeof(sql), fmt == FMT_JSON ?
-		"SELECT pg_catalog.row_to_json(r)::text FROM approval.report_%s r"
-		" WHERE %s ORDER BY %s" :
-		"SELECT r.* FROM approval.report_%s r WHERE %s ORDER BY %s",
-		rep->name, rep->range, rep->order);
-	if (n < 0 || (size_t)n >= sizeof(sql)) {
+	if (approve_report_sql(rep, fmt == FMT_JSON, 0, sql, sizeof(sql)) != 0) {
 		ctl_err("internal error: report query too long");
 		return CTL_FAILURE;
 	}
@@ -243,11 +188,7 @@ run_query(struct ctl_ctx *c, const struct report *rep, enum fmt fmt,
 	}
 	rc = ctl_db_do(db, what, "START TRANSACTION READ ONLY", 0, NULL, NULL);
 	if (rc == CTL_OK)
-		rc = ctl_db_do(db, what, "SELECT pg_catalog.set_config('TimeZone', 'UTC', true),"
-			       " pg_catalog.set_config('DateStyle', 'ISO, YMD', true),"
-			       " pg_catalog.set_config('IntervalStyle', 'iso_8601', true),"
-			       " pg_catalog.set_config('extra_float_digits', '1', true)",
-			       0, NULL, NULL);
+		rc = ctl_db_do(db, what, approve_report_settings_sql, 0, NULL, NULL);
 	if (rc == CTL_OK)
 		rc = ctl_db_do(db, what, sql, 2, params, &r);
 	if (rc != CTL_OK)
@@ -274,7 +215,7 @@ static int
 run_report(struct ctl_ctx *c, int argc, char **argv)
 {
 	const char *from = NULL, *to = NULL;
-	const struct report *rep;
+	const struct approve_report *rep;
 	enum fmt fmt = FMT_TABLE;
 	int o;
 
@@ -284,7 +225,7 @@ run_report(struct ctl_ctx *c, int argc, char **argv)
 			return CTL_OK;
 		case 'f':
 		case 't':
-			if (!date_valid(optarg))
+			if (!approve_report_date_valid(optarg))
 				return ctl_usage_error(c, "bad --%s '%s' (YYYY-MM-DD)",
 						       o == 'f' ? "from" : "to", optarg);
 			*(o == 'f' ? &from : &to) = optarg;
@@ -314,7 +255,8 @@ run_report(struct ctl_ctx *c, int argc, char **argv)
 				       argv[optind]);
 	if (from && to && strcmp(from, to) > 0)
 		return ctl_usage_error(c, "--from %s is after --to %s", from, to);
-	return run_query(c, rep, fmt, from ? from : "-infinity", to ? to : "infinity");
+	return run_query(c, rep, fmt, from ? from : APPROVE_REPORT_FROM_ANY,
+			 to ? to : APPROVE_REPORT_TO_ANY);
 }
 
 const struct ctl_command ctl_cmd_report = {

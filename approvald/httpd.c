@@ -46,6 +46,8 @@ static const struct route routes[] = {
 	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve },
 	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny },
 	{ "GET", "/v1/events", NEED_READER, 0, route_events },
+	{ "GET", "/v1/reports", NEED_READER, 0, route_reports },		/* routes_reports.c */
+	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report },
 	{ "GET", "/r/*", NEED_NONE, 0, route_short_link },
 	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
 	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
@@ -160,6 +162,13 @@ http_reply_text(struct http_req *r, unsigned status, const char *content_type,
 	if (!copy)
 		return MHD_NO;
 	return reply(r, status, copy, strlen(copy), content_type, NULL, NULL);
+}
+
+enum MHD_Result
+http_reply_body(struct http_req *r, unsigned status, const char *ctype, char *body,
+		size_t len, const char *hname, const char *hvalue)
+{
+	return reply(r, status, body, len, ctype, hname, hvalue);
 }
 
 enum MHD_Result

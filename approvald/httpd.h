@@ -83,6 +83,10 @@ enum MHD_Result http_reply_error(struct http_req *r, unsigned status,
 enum MHD_Result http_reply_text(struct http_req *r, unsigned status,
 				const char *content_type, const char *text);
 enum MHD_Result http_reply_redirect(struct http_req *r, const char *location);
+/* A body the caller built (malloc'd, len bytes; taken, also on failure),
+ * with its Content-Type and one optional extra header (hname NULL: none). */
+enum MHD_Result http_reply_body(struct http_req *r, unsigned status, const char *ctype,
+				char *body, size_t len, const char *hname, const char *hvalue);
 /* 503 database_unavailable. */
 enum MHD_Result http_reply_db_down(struct http_req *r);
 
@@ -106,6 +110,9 @@ enum MHD_Result route_short_link(struct http_req *r);
 enum MHD_Result route_healthz(struct http_req *r);
 enum MHD_Result route_readyz(struct http_req *r);
 enum MHD_Result route_metrics(struct http_req *r);
+/* routes_reports.c */
+enum MHD_Result route_reports(struct http_req *r);
+enum MHD_Result route_report(struct http_req *r);
 /* routes_web.c */
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"	/* APPROVE_VERSION (generated) */
+#include "audit_head.h"
 #include "db.h"
 #include "httpd.h"
 #include "listener.h"
@@ -91,6 +92,7 @@ main(int argc, char **argv)
 	const char *config_path = APPROVALD_DEFAULT_CONFIG, *port_file = NULL;
 	struct approvald_config *cfg = NULL;
 	struct app app;
+	struct audit_head *head = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -155,6 +157,10 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on port %u (%s), links %s",
 		    APPROVE_VERSION, app.port, cfg->tls_cert ? "https" : "http",
 		    app.public_url);
+	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, &head)) < 0) {
+		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
+		goto out;
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -168,6 +174,7 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "signal %d: shutting down", sig);
 	status = 0;
 out:
+	audit_head_stop(head);
 	httpd_stop(&app);
 	listener_stop(app.listener);
 	db_pool_free(app.db);

@@ -22,7 +22,7 @@
 static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
-	"sso_header", "sso_proxies", NULL,
+	"sso_header", "sso_proxies", "audit_head_interval", NULL,
 };
 
 static int
@@ -212,6 +212,11 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path, LINE("max_connections"),
 			    "max_connections: expected 16..1000000");
 
+	v = approve_conf_get(f, "audit_head_interval");
+	if (v && approve_parse_ulong(v, 0, 86400, &c->audit_head_interval) < 0)
+		return fail(err, errlen, path, LINE("audit_head_interval"),
+			    "audit_head_interval: expected seconds 0..86400 (0: off)");
+
 	v = approve_conf_get(f, "tls_cert");
 	if (v && (!*v || dup_value(v, &c->tls_cert) < 0))
 		return fail(err, errlen, path, LINE("tls_cert"), "tls_cert: empty");
@@ -276,6 +281,7 @@ settings_load(const char *path, struct approvald_config **out, char *err,
 	c->request_ttl = 600;
 	c->pool_size = 4;
 	c->max_connections = 20000;
+	c->audit_head_interval = 300;
 	r = check_values(c, f, path, err, errlen);
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -1,0 +1,140 @@
+/* audit_head.c: owns the thread that logs the audit chain's head (see
+ * audit_head.h). It borrows a pool connection for one query per period.
+ * While the database is unreachable it retries every RETRY_S seconds (so
+ * the start-up line comes as soon as it can) and says so once. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit_head.h"
+#include "db.h"
+#include "log.h"
+
+#define DB_WAIT_MS 5000
+#define RETRY_S 10
+
+struct audit_head {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;		/* under mu */
+	struct db_pool *db;
+	unsigned long interval;
+	int down_logged;
+};
+
+/* approval.audit_head, or id 0 and 64 zeros for an empty log (as
+ * `approvalctl audit head` prints it). */
+static const char head_sql[] =
+	"SELECT COALESCE(h.id, 0), COALESCE(h.hash, pg_catalog.repeat('0', 64))"
+	"  FROM (SELECT 1) one LEFT JOIN approval.audit_head h ON true";
+
+/* 0 when logged; -EIO when the database did not answer. */
+static int
+log_head(struct audit_head *h)
+{
+	struct db_conn *c = db_get(h->db, DB_WAIT_MS);
+	PGresult *res = NULL;
+	const char *id, *hash;
+	int r = -EIO;
+
+	if (!c)
+		return -EIO;
+	if (db_exec(c, head_sql, 0, NULL, &res) < 0) {
+		if (!h->down_logged)	/* once per outage, like the warning */
+			db_log_error("audit head", res);
+		goto out;
+	}
+	r = 0;
+	id = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+	hash = PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "";
+	/* only digits and lowercase hex reach the log */
+	if (!*id || strlen(id) > 19 || strspn(id, "0123456789") != strlen(id) ||
+	    strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
+		approve_log(LOG_ERR, "audit head: unexpected answer from approval.audit_head");
+	else
+		approve_log(LOG_NOTICE, "audit head id=%s hash=%s", id, hash);
+out:
+	PQclear(res);
+	db_put(h->db, c);
+	return r;
+}
+
+static void *
+head_main(void *arg)
+{
+	struct audit_head *h = arg;
+	struct timespec due;
+	unsigned long wait_s;
+
+	pthread_mutex_lock(&h->mu);
+	while (!h->stop) {
+		pthread_mutex_unlock(&h->mu);
+		wait_s = h->interval;
+		if (log_head(h) < 0) {
+			if (!h->down_logged)
+				approve_log(LOG_WARNING, "audit head: database unavailable; "
+					    "retrying every %d s", RETRY_S);
+			h->down_logged = 1;
+			if (wait_s > RETRY_S)
+				wait_s = RETRY_S;
+		} else {
+			h->down_logged = 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &due);
+		due.tv_sec += (time_t)wait_s;
+		pthread_mutex_lock(&h->mu);
+		while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &due) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+int
+audit_head_start(struct db_pool *db, unsigned long interval_s, struct audit_head **out)
+{
+	struct audit_head *h;
+	pthread_condattr_t ca;
+	int r;
+
+	*out = NULL;
+	if (interval_s == 0)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->db = db;
+	h->interval = interval_s;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	r = pthread_create(&h->thread, NULL, head_main, h);
+	if (r != 0) {
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
+		free(h);
+		return -r;
+	}
+	*out = h;
+	return 0;
+}
+
+void
+audit_head_stop(struct audit_head *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->stop = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}

@@ -1,0 +1,387 @@
+/* routes_reports.c: owns the report exports of docs/api.md ("Reports"):
+ * GET /v1/reports (the catalogue with the views' descriptions),
+ * GET /v1/reports/NAME (JSON) and GET /v1/reports/NAME.csv (RFC 4180,
+ * formula-safe: common/csv.c). Readers only (auditor, approver, admin;
+ * httpd.c checked the role before this runs).
+ * NAME picks an entry of the fixed catalogue (common/report.c) by exact
+ * match; the SQL text comes from that entry alone, the dates travel as
+ * parameters after a strict check. A report runs in a read-only
+ * transaction with the same output settings as `approvalctl report`, so
+ * both exports of a period hold the same values. A period with more than
+ * REPORT_ROW_MAX rows is refused whole (evidence is never cut short). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "csv.h"
+#include "db.h"
+#include "httpd.h"
+#include "log.h"
+#include "report.h"
+
+#define DB_WAIT_MS 5000
+#define REPORT_ROW_MAX 100000UL
+#define REPORT_BODY_MAX (128UL << 20)	/* 128 MiB */
+#define REPORT_NAME_MAX 32
+#define VIEW_PREFIX "approval.report_"
+
+/* ---- the period: ?from=YYYY-MM-DD&to=YYYY-MM-DD, nothing else ---- */
+
+struct period {
+	const char *from, *to;	/* NULL: open end */
+	int n_from, n_to, bad;
+};
+
+/* Sizes too: a %00 in the query must not cut a value short unseen. */
+static enum MHD_Result
+period_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+	   const char *value, size_t value_size)
+{
+	struct period *p = cls;
+
+	(void)kind;
+	if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+		p->bad = 1;
+	} else if (strcmp(key, "from") == 0) {
+		p->n_from++;
+		p->from = value;
+	} else if (strcmp(key, "to") == 0) {
+		p->n_to++;
+		p->to = value;
+	} else {
+		p->bad = 1;
+	}
+	return MHD_YES;
+}
+
+/* 0, or -EINVAL with why (for the 400 detail). */
+static int
+period_parse(struct http_req *r, struct period *p, const char **why)
+{
+	memset(p, 0, sizeof(*p));
+	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, period_arg, p);
+	*why = "only the parameters from and to (YYYY-MM-DD) are allowed, once each";
+	if (p->bad || p->n_from > 1 || p->n_to > 1)
+		return -EINVAL;
+	*why = "from and to must be calendar dates YYYY-MM-DD";
+	if ((p->n_from && !approve_report_date_valid(p->from)) ||
+	    (p->n_to && !approve_report_date_valid(p->to)))
+		return -EINVAL;
+	*why = "from is after to";
+	if (p->from && p->to && strcmp(p->from, p->to) > 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- running a report ---- */
+
+/* What a failed statement means for the answer: -EIO when the database
+ * went away (no SQLSTATE: a client-side failure db_exec logged; class 08
+ * connection, 57P shutdown), -ETIMEDOUT for the statement timeout, else
+ * -EPROTO after logging it once here. */
+static int
+db_failure(const PGresult *res, const char *what)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!st || strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
+		return -EIO;
+	if (strcmp(st, "57014") == 0)
+		return -ETIMEDOUT;
+	db_log_error(what, res);
+	return -EPROTO;
+}
+
+/* Undo whatever the transaction did (nothing: it is read-only) and leave
+ * the pooled connection idle; a connection left otherwise is replaced at
+ * its next checkout (db.c). */
+static void
+end_transaction(struct db_conn *db)
+{
+	PGresult *res = NULL;
+
+	if (db_exec(db, "ROLLBACK", 0, NULL, &res) < 0)
+		db_log_error("report: ROLLBACK", res);
+	PQclear(res);
+}
+
+/* The rows (at most REPORT_ROW_MAX + 1) and, for JSON, the column names.
+ * 0, -EIO (database unreachable), -ETIMEDOUT (statement timeout) or
+ * -EPROTO (any other database error, logged). */
+static int
+run_report(struct db_conn *db, const struct approve_report *rep, int as_json,
+	   const struct period *p, PGresult **rows, PGresult **cols)
+{
+	char sql[1024], view[64];
+	const char *params[2] = {
+		p->from ? p->from : APPROVE_REPORT_FROM_ANY,
+		p->to ? p->to : APPROVE_REPORT_TO_ANY,
+	};
+	const char *vparam[1] = { view };
+	PGresult *res = NULL;
+	int rc = -EPROTO, n;
+
+	*rows = *cols = NULL;
+	n = snprintf(view, sizeof(view), VIEW_PREFIX "%s", rep->name);
+	if (n < 0 || (size_t)n >= sizeof(view) ||
+	    approve_report_sql(rep, as_json, REPORT_ROW_MAX + 1, sql, sizeof(sql)) != 0) {
+		approve_log(LOG_ERR, "report %s: query text too long", rep->name);
+		return -EPROTO;
+	}
+	if (db_exec(db, "START TRANSACTION READ ONLY", 0, NULL, &res) < 0)
+		goto fail;
+	PQclear(res);
+	if (db_exec(db, approve_report_settings_sql, 0, NULL, &res) < 0)
+		goto fail;
+	PQclear(res);
+	/* the view's columns in order, also when no row matches */
+	if (as_json && db_exec(db, "SELECT a.attname::text FROM pg_catalog.pg_attribute a"
+			       " WHERE a.attrelid = $1::regclass AND a.attnum > 0"
+			       " AND NOT a.attisdropped ORDER BY a.attnum", 1, vparam, cols) < 0) {
+		res = *cols;
+		*cols = NULL;
+		goto fail;
+	}
+	if (db_exec(db, sql, 2, params, rows) < 0) {
+		res = *rows;
+		*rows = NULL;
+		goto fail;
+	}
+	res = NULL;
+	rc = 0;
+	goto out;
+fail:
+	rc = db_failure(res, "report");
+	PQclear(res);
+	PQclear(*cols);
+	*cols = NULL;
+out:
+	end_transaction(db);
+	return rc;
+}
+
+/* ---- answers ---- */
+
+static int
+json_body(const char *name, const struct period *p, const PGresult *rows,
+	  const PGresult *cols, struct approve_buf *b)
+{
+	json_object *head = json_object_new_object(), *ca = json_object_new_array();
+	const char *s;
+	size_t len;
+	int rc = -ENOMEM, i, n = PQntuples(rows);
+
+	if (!head || !ca)
+		goto out;
+	for (i = 0; i < PQntuples(cols); i++)
+		if (json_object_array_add(ca, json_object_new_string(PQgetvalue(cols, i, 0))) != 0)
+			goto out;
+	json_object_object_add(head, "report", json_object_new_string(name));
+	json_object_object_add(head, "from", p->from ? json_object_new_string(p->from) : NULL);
+	json_object_object_add(head, "to", p->to ? json_object_new_string(p->to) : NULL);
+	json_object_object_add(head, "columns", ca);
+	ca = NULL;
+	s = json_object_to_json_string_ext(head, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		goto out;
+	/* {"report":...,"columns":[...]} + ,"rows":[ row, ... ]} where each
+	 * row is the database's own row_to_json text */
+	len = strlen(s);
+	if (len < 2 || s[len - 1] != '}')
+		goto out;
+	if ((rc = approve_buf_append(b, s, len - 1)) != 0 ||
+	    (rc = approve_buf_append_str(b, ",\"rows\":[")) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((i && (rc = approve_buf_append(b, ",", 1)) != 0) ||
+		    (rc = approve_buf_append_str(b, PQgetvalue(rows, i, 0))) != 0)
+			goto out;
+	rc = approve_buf_append_str(b, "]}");
+out:
+	json_object_put(head);
+	json_object_put(ca);
+	return rc;
+}
+
+static int
+csv_body(const PGresult *rows, struct approve_buf *b)
+{
+	int nf = PQnfields(rows), nt = PQntuples(rows), rc = 0, i, c;
+
+	for (i = -1; rc == 0 && i < nt; i++) {
+		for (c = 0; rc == 0 && c < nf; c++) {
+			if (c)
+				rc = approve_buf_append(b, ",", 1);
+			if (rc == 0 && i < 0)
+				rc = approve_csv_cell(b, PQfname(rows, c), 1);
+			else if (rc == 0)
+				rc = approve_csv_cell(b, PQgetisnull(rows, i, c) ? NULL :
+						      PQgetvalue(rows, i, c),
+						      !approve_report_plain_type(PQftype(rows, c)));
+		}
+		if (rc == 0)
+			rc = approve_buf_append_str(b, APPROVE_CSV_EOL);
+	}
+	return rc;
+}
+
+static enum MHD_Result
+too_many(struct http_req *r)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "more than %lu rows or %lu MiB: choose a shorter period",
+		 REPORT_ROW_MAX, REPORT_BODY_MAX >> 20);
+	return http_reply_error(r, 400, "too_many_rows", detail);
+}
+
+static enum MHD_Result
+answer(struct http_req *r, const struct approve_report *rep, int as_csv,
+       const struct period *p, const PGresult *rows, const PGresult *cols)
+{
+	struct approve_buf b;
+	char disp[128];
+	size_t len;
+	char *body;
+	int rc;
+
+	if ((unsigned long)PQntuples(rows) > REPORT_ROW_MAX)
+		return too_many(r);
+	approve_buf_init(&b, REPORT_BODY_MAX);
+	rc = as_csv ? csv_body(rows, &b) : json_body(rep->name, p, rows, cols, &b);
+	if (rc == -E2BIG) {
+		approve_buf_release(&b);
+		return too_many(r);
+	}
+	len = b.len;
+	body = rc == 0 ? approve_buf_take(&b) : NULL;
+	approve_buf_release(&b);
+	if (!body)
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	approve_log(LOG_INFO, "report %s%s %s..%s: %d rows for %s", rep->name,
+		    as_csv ? ".csv" : "", p->from ? p->from : "start", p->to ? p->to : "end",
+		    PQntuples(rows), r->who.name);
+	if (!as_csv)
+		return http_reply_body(r, 200, "application/json; charset=utf-8", body, len,
+				       NULL, NULL);
+	/* name and dates were checked: letters, digits, '_' and '-' only */
+	snprintf(disp, sizeof(disp), "attachment; filename=\"report_%s_%s_%s.csv\"",
+		 rep->name, p->from ? p->from : "start", p->to ? p->to : "end");
+	return http_reply_body(r, 200, "text/csv; charset=utf-8", body, len,
+			       "Content-Disposition", disp);
+}
+
+enum MHD_Result
+route_report(struct http_req *r)
+{
+	const struct approve_report *rep = NULL;
+	char name[REPORT_NAME_MAX + 1];
+	const char *why;
+	struct period p;
+	struct db_conn *db;
+	PGresult *rows = NULL, *cols = NULL;
+	enum MHD_Result ret;
+	size_t n = strlen(r->param);
+	int as_csv = 0, rc;
+
+	if (n > 4 && strcmp(r->param + n - 4, ".csv") == 0) {
+		as_csv = 1;
+		n -= 4;
+	}
+	if (!r->param_bad && n <= REPORT_NAME_MAX) {
+		memcpy(name, r->param, n);
+		name[n] = '\0';
+		rep = approve_report_find(name);
+	}
+	if (!rep)
+		return http_reply_error(r, 404, "not_found", "no such report");
+	if (period_parse(r, &p, &why) < 0)
+		return http_reply_error(r, 400, "bad_request", why);
+	db = db_get(r->app->db, DB_WAIT_MS);
+	if (!db)
+		return http_reply_db_down(r);
+	rc = run_report(db, rep, !as_csv, &p, &rows, &cols);
+	db_put(r->app->db, db);
+	if (rc == -EIO)
+		ret = http_reply_db_down(r);
+	else if (rc == -ETIMEDOUT)
+		ret = http_reply_error(r, 503, "timeout",
+				       "the report took too long; choose a shorter period");
+	else if (rc < 0)
+		ret = http_reply_error(r, 500, "internal_error", "the report failed");
+	else
+		ret = answer(r, rep, as_csv, &p, rows, cols);
+	PQclear(rows);
+	PQclear(cols);
+	return ret;
+}
+
+/* The catalogue, with each view's COMMENT (sql/003_reports.sql) as its
+ * description, in catalogue order. */
+enum MHD_Result
+route_reports(struct http_req *r)
+{
+	struct approve_buf names;
+	struct db_conn *db;
+	PGresult *res = NULL;
+	json_object *o = NULL, *a = NULL, *e;
+	const char *params[1];
+	size_t i;
+	int rc, k;
+
+	/* a text[] literal of the catalogue's names (identifiers only) */
+	approve_buf_init(&names, 4096);
+	rc = approve_buf_append(&names, "{", 1);
+	for (i = 0; rc == 0 && i < approve_reports_count; i++)
+		rc = approve_buf_printf(&names, "%s%s", i ? "," : "", approve_reports[i].name);
+	if (rc == 0)
+		rc = approve_buf_append(&names, "}", 1);
+	if (rc != 0) {
+		approve_buf_release(&names);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
+	params[0] = names.data;
+	db = db_get(r->app->db, DB_WAIT_MS);
+	if (!db) {
+		approve_buf_release(&names);
+		return http_reply_db_down(r);
+	}
+	rc = db_exec(db, "SELECT n.name, pg_catalog.obj_description(pg_catalog.to_regclass("
+		     "'" VIEW_PREFIX "' || n.name), 'pg_class')"
+		     " FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS n(name, i)"
+		     " ORDER BY n.i", 1, params, &res);
+	db_put(r->app->db, db);
+	approve_buf_release(&names);
+	if (rc < 0) {
+		rc = db_failure(res, "report list");
+		PQclear(res);
+		return rc == -EPROTO ? http_reply_error(r, 500, "internal_error", "the list failed")
+				     : http_reply_db_down(r);
+	}
+	o = json_object_new_object();
+	a = json_object_new_array();
+	for (k = 0; o && a && k < PQntuples(res); k++) {
+		e = json_object_new_object();
+		if (!e || json_object_array_add(a, e) != 0) {
+			json_object_put(e);
+			break;
+		}
+		json_object_object_add(e, "name", json_object_new_string(PQgetvalue(res, k, 0)));
+		json_object_object_add(e, "description", PQgetisnull(res, k, 1) ? NULL :
+				       json_object_new_string(PQgetvalue(res, k, 1)));
+	}
+	PQclear(res);
+	if (!o || !a || (size_t)json_object_array_length(a) != approve_reports_count) {
+		json_object_put(o);
+		json_object_put(a);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
+	json_object_object_add(o, "reports", a);
+	json_object_object_add(o, "row_limit", json_object_new_int64((int64_t)REPORT_ROW_MAX));
+	return http_reply_obj(r, 200, o);
+}
