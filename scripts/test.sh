@@ -51,11 +51,17 @@ count() {
 run_suites() {
 	local dir=$1
 	shift
+	local before=$failed
 	rm -f "$dir/meson-logs/testlog.json"
 	if ! meson test -C "$dir" --print-errorlogs "$@"; then
 		status=1
 	fi
 	count "$dir"
+	# meson itself failed (no test log, a rebuild error): count it too
+	if [ "$status" = 1 ] && [ "$failed" = "$before" ]; then
+		failed=$((failed + 1))
+		notes+=("$dir: meson test failed before or outside the tests")
+	fi
 }
 
 if [ "${SKIP_DEPS:-0}" != 1 ]; then

@@ -123,6 +123,8 @@ _h_kill() {
 _h_cleanup() {
 	local rc=$? i pid
 	trap - ERR
+	# Finish the cleanup whatever happens to our output or terminal now.
+	trap '' PIPE INT TERM HUP
 	set +e
 	for pid in "${_H_PIDS[@]}"; do _h_kill "$pid"; done
 	if [ -n "$APPROVALD_PID" ]; then
@@ -157,6 +159,8 @@ _h_cleanup() {
 trap _h_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # --- requirements -----------------------------------------------------------
 
