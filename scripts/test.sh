@@ -51,14 +51,13 @@ count() {
 run_suites() {
 	local dir=$1
 	shift
-	local before=$failed
+	local before=$failed rc=0
 	rm -f "$dir/meson-logs/testlog.json"
-	if ! meson test -C "$dir" --print-errorlogs "$@"; then
-		status=1
-	fi
+	meson test -C "$dir" --print-errorlogs "$@" || rc=$?
+	[ "$rc" = 0 ] || status=1
 	count "$dir"
 	# meson itself failed (no test log, a rebuild error): count it too
-	if [ "$status" = 1 ] && [ "$failed" = "$before" ]; then
+	if [ "$rc" != 0 ] && [ "$failed" = "$before" ]; then
 		failed=$((failed + 1))
 		notes+=("$dir: meson test failed before or outside the tests")
 	fi
