@@ -9,9 +9,11 @@ set -euo pipefail
 build=(meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libmicrohttpd-dev
 	libpq-dev libjson-c-dev libssl-dev)
 runtime=(postgresql-15 sudo)
-tests=(check libpamtest0-dev libpam-wrapper curl jq perl tmux util-linux bsdutils
-	passwd procps)
-browser=(chromium nodejs npm)
+tests=(check libpamtest0-dev libpam-wrapper curl jq perl python3 tmux util-linux
+	bsdutils passwd procps)
+# PACKAGE:COMMAND: present when the command is, however it was installed
+# (e.g. NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+browser=(chromium:chromium nodejs:node npm:npm)
 
 want=("${build[@]}" "${runtime[@]}" "${tests[@]}")
 for a in "$@"; do
@@ -23,7 +25,11 @@ for a in "$@"; do
 done
 
 missing=()
-for p in "${want[@]}"; do
+for w in "${want[@]}"; do
+	p=${w%%:*}
+	if [ "$p" != "$w" ] && command -v "${w#*:}" >/dev/null; then
+		continue
+	fi
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing+=("$p")
 done
