@@ -57,6 +57,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page },
+	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
 	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },

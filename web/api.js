@@ -72,6 +72,9 @@ export const api = {
   decide: (id, verdict, comment) => call('POST',
     `/v1/requests/${encodeURIComponent(id)}/${verdict === 'approve' ? 'approve' : 'deny'}`,
     comment ? {comment} : {}),
+  reports: (opts) => call('GET', '/v1/reports', null, opts),
+  report: (name, params, opts) => call('GET',
+    `/v1/reports/${encodeURIComponent(name)}?` + new URLSearchParams(params), null, opts),
   events: (after, timeout, signal) => {
     const q = new URLSearchParams({timeout: String(timeout)});
     if (after !== null && after !== undefined) q.set('after', String(after));

@@ -10,6 +10,7 @@ import * as login from './login.js';
 import * as pending from './pending.js';
 import * as detail from './detail.js';
 import * as historyPage from './history.js';
+import * as reports from './reports.js';
 
 const main = document.getElementById('main');
 let unmount = null;
@@ -17,6 +18,7 @@ let unmount = null;
 function route(path) {
   if (path === '/ui' || path === '/ui/' || path === '/') return {page: pending, name: 'pending'};
   if (path === '/ui/history') return {page: historyPage, name: 'history'};
+  if (path === '/ui/reports') return {page: reports, name: 'reports'};
   const m = /^\/ui\/requests\/([0-9A-Za-z-]{7,36})$/.exec(path);
   if (m) return {page: detail, name: 'detail', arg: m[1]};
   return null;

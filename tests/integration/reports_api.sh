@@ -102,6 +102,7 @@ assert_json "[.rows[] | .command] | join(\"|\")" \
 	"+cmd $tail_args|=1+2,3 $tail_args|@SUM $tail_args|-cmd $tail_args|'run \"x\",y' $tail_args"
 assert_json '[.rows[] | .requester] | unique | join(",")' root
 assert_json "[.rows[] | select(.outcome == \"approved\" or .outcome == \"denied\") | .decision_latency_seconds | type] | unique | join(\",\")" number
+# shellcheck disable=SC2016  # $c is jq's
 assert_json '.columns as $c | [.rows[] | keys_unsorted == $c] | all' true "row keys are .columns, in order"
 # the same rows as approvalctl report, value for value
 jq -S .rows <<<"$HTTP_BODY" >"$T/api-rows.json"
