@@ -235,3 +235,15 @@ head_line() {
 wait_until 15 head_line || fail "approvald did not log the current head ($("$APPROVALCTL" --database "$PG_AUDITOR_CONNINFO" audit head)); log: $(grep 'audit head' "$T/approvald.log" | tail -n 3)"
 assert_le 2 "$(grep -c 'audit head id=' "$T/approvald.log")"
 ok "audit verify passes; approvald logs the chain head"
+
+# audit_head_interval: seconds 0..86400 (0 = off), anything else refused.
+for v in 86401 -1 5s ''; do
+	printf 'database = %s\naudit_head_interval = %s\n' "$PG_APP_CONNINFO" "$v" >"$T/bad.conf"
+	assert_rc 1 "$APPROVALD" --check-config --config "$T/bad.conf"
+	assert_contains "$LAST_OUT" "audit_head_interval: expected seconds 0..86400"
+done
+for v in 0 86400; do
+	printf 'database = %s\naudit_head_interval = %s\n' "$PG_APP_CONNINFO" "$v" >"$T/good.conf"
+	assert_rc 0 "$APPROVALD" --check-config --config "$T/good.conf"
+done
+ok "audit_head_interval is checked"
