@@ -417,7 +417,8 @@ static const struct {
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
-/* $1 is always the calling approver's id (for "self"). */
+/* $1 is always the calling approver's id (for "self", ignoring case like
+ * the rule in sql/006_self_approval_nocase.sql). */
 #define DETAIL_SELECT \
 	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
@@ -425,7 +426,9 @@ static const struct {
 	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
 	" a.login, r.decision_comment," \
 	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
-	" AND (s.login = r.requester OR r.requester = ANY (s.unix_logins)))" \
+	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
+	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \
+	"  FROM pg_catalog.unnest(s.unix_logins) u)))" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -51,3 +51,16 @@ ok "SQL: the trigger refuses a self-decision"
 assert_rc 0 actl carol approve "$code"
 assert_eq approved "$(req_status "$code")"
 ok "another approver can decide it"
+
+# Letter case does not hide the requester (a directory may hand the module
+# "dave" for the approver the admin entered as "Dave", or unix login "Erin").
+mk_approver Dave Erin
+for who in dave erin; do
+	api_create web1 ".user = \"$who\""
+	http GET "/v1/requests/$REQ_ID" --approver Dave
+	assert_json .self true "requester $who shown as Dave's own"
+	http POST "/v1/requests/$REQ_ID/approve" --approver Dave
+	assert_error 403 self_approval "approve of requester $who by approver Dave (unix login Erin)"
+	assert_eq pending "$(req_status "$REQ_CODE")"
+done
+ok "API: a self-approval differing only in letter case -> 403"
