@@ -3,7 +3,9 @@
  * exactly well-formed is refused as a whole (the caller denies), so a typo
  * in /etc/pam.d never silently changes behaviour (e.g. "failmode=opne" does
  * not fall back to anything). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,6 +72,23 @@ parse_path(const char *v, const char **out)
 	return 0;
 }
 
+/* Loopback by its literal form only: 127.0.0.0/8, ::1 or "localhost" (a
+ * name other than that may resolve anywhere). */
+static int
+host_is_loopback(const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
 static int
 parse_url(const char *v, const char **out, char *err, size_t errlen)
 {
@@ -82,6 +101,15 @@ parse_url(const char *v, const char **out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	r = approve_url_parse(v, &u, why, sizeof(why));
+	if (r == 0 && !u.tls && !host_is_loopback(u.host)) {
+		/* anyone on the path could answer "approved" and would learn
+		 * the host token: plain http only to this machine (a local TLS
+		 * proxy, or approvald itself on a privileged port) */
+		approve_url_release(&u);
+		arg_err(err, errlen, "url= uses plain http to another machine; "
+			"use https://", v);
+		return -EINVAL;
+	}
 	approve_url_release(&u);
 	if (r != 0) {
 		arg_err(err, errlen, "url= is not a valid http(s) URL", v);

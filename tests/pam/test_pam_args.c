@@ -132,6 +132,12 @@ static const char *const bad_urls[] = {
 	"url=http://127.0.0.1/?q=1",
 	"url=http://127.0.0.1/#frag",
 	"url=file:///etc/passwd",
+	/* plain http leaves the machine: anyone on the path could approve */
+	"url=http://10.0.0.1",
+	"url=http://approvald.example.org",
+	"url=http://[2001:db8::1]:8080",
+	"url=http://127.0.0.1.example.org",
+	"url=http://localhost.example.org",
 };
 
 START_TEST(test_bad_url)
@@ -141,6 +147,22 @@ START_TEST(test_bad_url)
 
 	ck_assert_msg(parse(NARGS(v), v, &a) != 0, "accepted '%s'",
 		      bad_urls[_i]);
+}
+END_TEST
+
+/* plain http stays allowed to this machine (a local TLS proxy) */
+START_TEST(test_loopback_http)
+{
+	static const char *const ok[] = { "url=http://localhost:8080",
+		"url=http://127.5.5.5", "url=http://[::1]:8080/base" };
+	struct pa_args a;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *v[] = { ok[i] };
+
+		ck_assert_msg(parse(NARGS(v), v, &a) == 0, "refused '%s'", ok[i]);
+	}
 }
 END_TEST
 
@@ -163,7 +185,7 @@ static const char *const dups[][2] = {
 	{ "reason_min=1", "reason_min=2" },
 	{ "ca=/a", "ca=/b" },
 	{ "token_file=/a", "token_file=/a" },
-	{ URL, "url=http://10.0.0.1" },
+	{ URL, "url=http://127.0.0.2" },
 };
 
 START_TEST(test_duplicates)
@@ -327,6 +349,7 @@ pam_args_suite(void)
 	tcase_add_loop_test(tc, test_bad_url, 0,
 			    (int)(sizeof(bad_urls) / sizeof(bad_urls[0])));
 	tcase_add_test(tc, test_missing_url);
+	tcase_add_test(tc, test_loopback_http);
 	tcase_add_loop_test(tc, test_duplicates, 0,
 			    (int)(sizeof(dups) / sizeof(dups[0])));
 	tcase_add_test(tc, test_overlong);
