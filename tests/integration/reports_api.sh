@@ -10,6 +10,7 @@
 # roles (auditor reads but may not decide, a host token may not read, no
 # token 401); unknown report 404; bad periods 400; approvalctl audit verify
 # passes on that history; approvald logs the chain head (audit_head_interval).
+# Every view's rows, value for value: tests/integration/reports_views.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 need_cmd python3
