@@ -291,7 +291,7 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	int has_body, rc;
 
 	for (i = 0; i < NROUTES; i++) {
-		char param[HTTP_PARAM_MAX + 1];
+		char param[HTTP_PARAM_MAX + 1] = "";
 		int bad = 0;
 
 		if (!path_match(routes[i].pattern, url, param, &bad))
