@@ -534,6 +534,71 @@ out:
 	return r;
 }
 
+/* ---- name resolution within the deadline ---- */
+
+/* One lookup handed to glibc's resolver thread. It must outlive the
+ * thread: when a lookup cannot be cancelled at the deadline, it is left
+ * to that thread (a small, bounded leak) rather than freed under it. */
+struct lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char names[];		/* host NUL port NUL */
+};
+
+int
+approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
+		struct addrinfo **out)
+{
+	size_t hl = strlen(host), pl = strlen(port);
+	struct lookup *l;
+	struct gaicb *list[1];
+	struct timespec ts;
+	uint64_t now, ms;
+	int r;
+
+	*out = NULL;
+	if (hl > 1024 || pl > 16)
+		return EAI_NONAME;
+	l = calloc(1, sizeof(*l) + hl + pl + 2);
+	if (!l)
+		return EAI_MEMORY;
+	memcpy(l->names, host, hl + 1);
+	memcpy(l->names + hl + 1, port, pl + 1);
+	l->hints.ai_family = AF_UNSPEC;
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->hints.ai_protocol = IPPROTO_TCP;
+	l->hints.ai_flags = AI_NUMERICSERV;
+	l->cb.ar_name = l->names;
+	l->cb.ar_service = l->names + hl + 1;
+	l->cb.ar_request = &l->hints;
+	list[0] = &l->cb;
+	r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (r != 0) {
+		free(l);
+		return r;
+	}
+	for (;;) {
+		r = gai_error(&l->cb);
+		if (r != EAI_INPROGRESS)
+			break;
+		now = approve_now_ms();
+		if (now >= deadline_ms) {
+			if (gai_cancel(&l->cb) == EAI_CANCELED) {
+				free(l);
+			}	/* else: still the resolver thread's */
+			return EAI_AGAIN;
+		}
+		ms = deadline_ms - now;
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		(void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
+	}
+	if (r == 0)
+		*out = l->cb.ar_result;
+	free(l);
+	return r;
+}
+
 /* ---- connection ---- */
 
 struct conn {
@@ -588,15 +653,11 @@ static int
 tcp_connect(const struct approve_url *u, uint64_t deadline_ms,
 	    const sigset_t *sigmask, char *err, size_t errlen)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai;
 	int fd = -1, r, soerr, last = 0;
 	socklen_t sl;
 
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = AI_NUMERICSERV;
-	r = getaddrinfo(u->host, u->port, &hints, &res);
+	r = approve_resolve(u->host, u->port, deadline_ms, &res);
 	if (r != 0) {
 		approve_errf(err, errlen, "%s: %s", u->host,
 			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));

@@ -15,6 +15,14 @@
 /* Milliseconds on CLOCK_MONOTONIC. */
 uint64_t approve_now_ms(void);
 
+struct addrinfo;
+/* getaddrinfo() for TCP with a numeric port, bounded by deadline_ms
+ * (getaddrinfo_a + gai_suspend): a resolver that does not answer in time
+ * is EAI_AGAIN, like one that answered "try again". 0 and *out (free with
+ * freeaddrinfo), or an EAI_* code. */
+int approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
+		    struct addrinfo **out);
+
 struct approve_url {
 	int tls;		/* 1 for https */
 	char *host;		/* without brackets for IPv6 literals */

@@ -126,7 +126,7 @@ int
 pa_failopen_check(const char *url, unsigned probe_ms, char *why,
 		  size_t whylen)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai;
 	struct approve_url u = { 0 };
 	uint64_t deadline = approve_now_ms() + probe_ms;
 	char err[128];
@@ -140,12 +140,7 @@ pa_failopen_check(const char *url, unsigned probe_ms, char *why,
 		set_why(why, whylen, "bad url", 0);
 		goto out;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = AI_NUMERICSERV;
-	r = getaddrinfo(u.host, u.port, &hints, &res);
+	r = approve_resolve(u.host, u.port, deadline, &res);
 	if (r != 0) {
 		/* the name does not resolve: only answers from the resolver
 		 * count, not local failures (EAI_SYSTEM, EAI_MEMORY) */

@@ -9,6 +9,8 @@
  * wrong CA). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/mount.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -721,6 +723,53 @@ START_TEST(client_wait_sigmask)
 }
 END_TEST
 
+/* A resolver that never answers: the request still ends by its deadline
+ * (plain getaddrinfo would wait out the resolver's own timeout:5 x
+ * attempts:2). A private mount namespace points /etc/resolv.conf at a
+ * UDP socket here that reads nothing. Needs root, like the CI runs. */
+START_TEST(client_dns_deadline)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct approve_http_response *r = NULL;
+	char dir[] = "/tmp/approve-dns-XXXXXX", conf[64], err[256] = "";
+	uint64_t t0;
+	FILE *f;
+	int u, ret;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "client_dns_deadline: needs root, not run\n");
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/resolv.conf", dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("nameserver 127.0.0.77\noptions timeout:5 attempts:2\n", f);
+	fclose(f);
+	ck_assert_int_eq(mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL), 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(u, 0);
+	inet_pton(AF_INET, "127.0.0.77", &a.sin_addr);
+	ck_assert_int_eq(bind(u, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	t0 = approve_now_ms();
+	ret = do_request("http://approvald-hang.example:8080", NULL, NULL, "GET", "/",
+			 NULL, 1000, &r, err, sizeof(err));
+	ck_assert_int_eq(ret, APPROVE_HTTP_UNREACHABLE);
+	ck_assert_ptr_null(r);
+	/* it did wait for the silent resolver (not a fast refusal), and
+	 * stopped at the deadline, long before the resolver's own 10 s */
+	ck_assert_uint_ge(approve_now_ms() - t0, 900);
+	ck_assert_uint_lt(approve_now_ms() - t0, 3000);
+	umount("/etc/resolv.conf");
+	unlink(conf);
+	rmdir(dir);
+	close(u);
+}
+END_TEST
+
 /* Arguments that would inject into the request head, or are malformed:
  * -EINVAL before any connection (the URL's port has no listener, so a
  * connection attempt would show as unreachable instead). */
@@ -951,6 +1000,7 @@ http_suite(void)
 	tcase_add_test(tc, client_sigalrm);
 	tcase_add_test(tc, client_local_failure_not_unreachable);
 	tcase_add_test(tc, client_wait_sigmask);
+	tcase_add_test(tc, client_dns_deadline);
 	tcase_add_loop_test(tc, client_bad_args, 0, N(bad_args));
 	tcase_add_loop_test(tc, client_tls, 0, N(tls_cases));
 	tcase_add_test(tc, client_tls_bad_ca_file);
