@@ -6,6 +6,7 @@
 import {api, session, ApiError} from './api.js';
 import {h, clear, startTicker, errorBox} from './dom.js';
 import * as events from './events.js';
+import * as badge from './badge.js';
 import * as login from './login.js';
 import * as pending from './pending.js';
 import * as detail from './detail.js';
@@ -76,15 +77,26 @@ function render() {
   unmount = r.page.mount(main, {arg: r.arg, go});
 }
 
+// The app's one event loop and the nav count that follows it, for as long
+// as the session lasts (every page shares them; pages only subscribe).
+function startLive() {
+  badge.start(events.start(document.getElementById('live')));
+}
+
+function stopLive() {
+  events.stop();
+  badge.stop();
+}
+
 async function signedIn(next) {
   showChrome(true);
-  events.start(document.getElementById('live'));
+  startLive();
   go(next, {replace: true});
   main.focus({preventScroll: true});
 }
 
 function onSignedOut() {
-  events.stop();
+  stopLive();
   render();
 }
 
@@ -103,7 +115,7 @@ async function boot() {
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api.signOut(); } catch (e) { /* the cookie is cleared or already void */ }
     session.me = null;
-    events.stop();
+    stopLive();
     go('/ui/login');
   });
   try {
@@ -117,7 +129,7 @@ async function boot() {
       return;
     }
   }
-  if (session.me) events.start(document.getElementById('live'));
+  if (session.me) startLive();
   render();
 }
 

@@ -3,12 +3,15 @@
 // cancelled) within a second, without reloading. The loop first learns the
 // current event id, so a page that loads its data after start() and then
 // listens misses nothing; on errors it retries with a growing pause and
-// says so in the status line.
+// says so in the status line. Each start() gets a new epoch: a loop left
+// over from before a stop() (asleep or mid-request) ends instead of running
+// beside the new one.
 
 import {api, ApiError} from './api.js';
 
 const listeners = new Set();
 let running = false;
+let epoch = 0;
 let abort = null;
 let last = null;
 let statusEl = null;
@@ -33,14 +36,18 @@ export async function start(el) {
   statusEl = el;
   if (running) return;
   running = true;
+  const mine = ++epoch;
+  const live = () => running && mine === epoch;
   let pause = 1000;
   for (;;) {
-    if (!running) return;
+    if (!live()) return;
     try {
       const r = await api.events(null, 0);
+      if (!live()) return;
       last = typeof r.last === 'number' ? r.last : 0;
       break;
     } catch (e) {
+      if (!live()) return;
       if (e instanceof ApiError && e.status === 401) { running = false; return; }
       setStatus('Live updates unavailable; retrying…', 'bad');
       await sleep(pause);
@@ -48,22 +55,23 @@ export async function start(el) {
     }
   }
   setStatus('', '');
-  loop();
+  loop(live);
 }
 
-async function loop() {
+async function loop(live) {
   let pause = 1000;
-  while (running) {
+  while (live()) {
     abort = new AbortController();
     try {
       const r = await api.events(last, 25, abort.signal);
+      if (!live()) return;
       pause = 1000;
       setStatus('', '');
       if (typeof r.last === 'number') last = r.last;
       const evs = Array.isArray(r.events) ? r.events : [];
       if (evs.length) for (const fn of [...listeners]) fn(evs);
     } catch (e) {
-      if (!running || e.name === 'AbortError') return;
+      if (!live() || e.name === 'AbortError') return;
       if (e instanceof ApiError && e.status === 401) { running = false; return; }
       setStatus('Live updates interrupted; reconnecting…', 'bad');
       await sleep(pause);
@@ -74,6 +82,8 @@ async function loop() {
 
 export function stop() {
   running = false;
+  epoch++;
   if (abort) abort.abort();
+  abort = null;
   setStatus('', '');
 }

@@ -5,6 +5,7 @@
 import {api} from './api.js';
 import {h, clear, errorBox} from './dom.js';
 import {subscribe} from './events.js';
+import * as badge from './badge.js';
 import {requestRow} from './reqview.js';
 
 export function mount(main) {
@@ -58,9 +59,9 @@ export function mount(main) {
   };
 }
 
+// The nav count follows events on every page (badge.js); this page knows
+// the number first, so the count and the list never disagree here.
 function updateCount(n) {
-  const el = document.getElementById('pending-count');
-  el.hidden = n === 0;
-  el.textContent = String(n);
+  badge.set(n);
   document.title = n ? `(${n}) Pending · approvald` : 'Pending · approvald';
 }

@@ -8,8 +8,10 @@
 // approve from the page releases the PAM call; deny with comment fails it
 // and shows the comment; a command holding HTML shows as text; a POST
 // without (or with a wrong) CSRF token is 403; history with filters;
-// sign-out ends the session on the server; self-approval is disabled in the
-// UI and refused by the server. Screenshots: pending, detail, history.
+// the nav's pending count follows arrivals and decisions on the history and
+// request pages (one long-poll loop for the whole app); sign-out ends the
+// session on the server; self-approval is disabled in the UI and refused by
+// the server. Screenshots: pending, detail, history.
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
@@ -394,6 +396,67 @@ test('history lists decided requests with filters and paging', async () => {
   await page.goto(`${URL0}/ui/history`);
   await list.locator('li').first().waitFor();
   await shot('history');
+});
+
+// The nav count follows the app's one event loop on every page, not only
+// on the pending page; moving between pages starts no second loop.
+test('the pending count in the navigation stays current on history and request pages', async () => {
+  const count = () => page.evaluate(() => {
+    const el = document.getElementById('pending-count');
+    return el.hidden ? 0 : Number(el.textContent);
+  });
+  const countIs = (n) => page.waitForFunction((want) => {
+    const el = document.getElementById('pending-count');
+    return (el.hidden ? 0 : Number(el.textContent)) === want;
+  }, n, {timeout: LIVE_MS});
+  await page.goto(`${URL0}/ui/history`);
+  await page.locator('#history-list li').first().waitFor({timeout: 10000});
+  const before = (await api('GET', '/v1/requests?status=pending&limit=500', {cookie: await cookieHeader()})).json.requests.length;
+  await countIs(before);
+  assert.ok(before > 0, 'requests from earlier cases are still pending');
+  await page.evaluate(() => { window.__sameDocument = true; });
+  // long-polls in flight, counted from here on (in-app navigation only)
+  const polls = new Set();
+  let most = 0;
+  const onReq = (r) => { if (r.url().includes('/v1/events')) { polls.add(r); most = Math.max(most, polls.size); } };
+  const onEnd = (r) => polls.delete(r);
+  page.on('request', onReq);
+  page.on('requestfinished', onEnd);
+  page.on('requestfailed', onEnd);
+  try {
+    for (const name of ['Pending', 'Reports', 'History', 'Pending', 'History']) {
+      await page.locator('#nav a', {hasText: name}).click();
+      await page.locator('h1').first().waitFor();
+    }
+    await page.locator('#history-list li').first().waitFor({timeout: 10000});
+    // a request arrives through the module while History is open
+    const n = startPam('badge', {reason: 'count check'});
+    const code = await n.code;
+    await countIs(before + 1);
+    assert.match(page.url(), /\/ui\/history$/, 'still on the history page');
+    // open a decided request in the page, then someone decides the new one
+    await page.locator('#history-list li a').first().click();
+    await page.locator('.timeline').waitFor({timeout: 10000});
+    assert.match(page.url(), /\/ui\/requests\/[0-9a-f-]{36}$/);
+    const d = await requestByCode(code);
+    const st = await page.evaluate(async (id) => {
+      const me = await (await fetch('/v1/session')).json();
+      const r = await fetch(`/v1/requests/${id}/deny`, {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token}, body: '{"comment":"count check"}'});
+      return r.status;
+    }, d.id);
+    assert.equal(st, 200);
+    await countIs(before);
+    assert.equal(await count(), before);
+    const res = await withTimeout(n.done, 20000, 'pamdrive after denial');
+    assert.notEqual(res.rc, 0);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+    assert.ok(most <= 1, `one long-poll loop for the whole app (${most} polls were in flight at once)`);
+  } finally {
+    page.off('request', onReq);
+    page.off('requestfinished', onEnd);
+    page.off('requestfailed', onEnd);
+  }
 });
 
 test('self-approval: buttons disabled with the reason, and the server refuses', async () => {
