@@ -9,32 +9,11 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 count=${2:-10000}
-tmp=$(mktemp -d /tmp/approve-bench.XXXXXX)
-chmod 755 "$tmp"
-apid=
-cleanup() {
-	[ -n "$apid" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
-	pg_stop "$tmp/pg"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/lib/pg.sh"
+source "$src/bench/lib.sh"
 ulimit -n "$(ulimit -Hn)"
+bench_start bench "request_ttl = 600
+max_connections = $((count + 1000))"
 cc -O2 -Wall -o "$tmp/waiters" "$src/bench/waiters.c"
-pg_start "$tmp/pg"
-"$build/approvalctl/approvalctl" --database "$PG_SUPER_CONNINFO" migrate >/dev/null
-token=$("$build/approvalctl/approvalctl" --database "$PG_SUPER_CONNINFO" host add bench 2>/dev/null)
-"$build/approvalctl/approvalctl" --database "$PG_SUPER_CONNINFO" approver add boss --unix-login boss >/dev/null 2>&1
-cat >"$tmp/approvald.conf" <<CONF
-listen = 127.0.0.1:0
-database = $PG_APP_CONNINFO
-request_ttl = 600
-max_connections = $((count + 1000))
-CONF
-"$build/approvald/approvald" --config "$tmp/approvald.conf" --port-file "$tmp/port" 2>"$tmp/approvald.log" &
-apid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(cat "$tmp/port")
 rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$apid/status)
 "$tmp/waiters" "$port" "$token" "$count" 60 "$tmp/ids" >"$tmp/out" 2>&1 &
 wpid=$!

@@ -10,26 +10,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 rounds=${2:-50}
-tmp=$(mktemp -d /tmp/approve-lat.XXXXXX)
-chmod 755 "$tmp"
-apid=
-cleanup() {
-	[ -n "$apid" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null || true
-	pg_stop "$tmp/pg"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-source "$src/tests/lib/pg.sh"
-pg_start "$tmp/pg"
-ctl="$build/approvalctl/approvalctl"
-"$ctl" --database "$PG_SUPER_CONNINFO" migrate >/dev/null
-token=$("$ctl" --database "$PG_SUPER_CONNINFO" host add bench 2>/dev/null)
-"$ctl" --database "$PG_SUPER_CONNINFO" approver add boss --unix-login boss >/dev/null 2>&1
-printf 'listen = 127.0.0.1:0\ndatabase = %s\n' "$PG_APP_CONNINFO" >"$tmp/approvald.conf"
-"$build/approvald/approvald" --config "$tmp/approvald.conf" --port-file "$tmp/port" 2>"$tmp/approvald.log" &
-apid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$tmp/port")"
+source "$src/bench/lib.sh"
+bench_start lat
 body='{"service":"sudo","user":"alice","uid":1000,"target_user":"root","command":"sudo true","hostname":"bench"}'
 : >"$tmp/lat"
 for i in $(seq 1 "$rounds"); do
