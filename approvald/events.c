@@ -19,7 +19,6 @@
 #define EVENTS_MAX_S 60
 #define EVENTS_LIMIT 200
 #define REARM_TRIES 4
-#define GAP_RECHECK_MS 250
 
 static enum MHD_Result
 reply_events(struct http_req *r, json_object *events, long long last)
@@ -49,7 +48,7 @@ route_events(struct http_req *r)
 	struct db_conn *db;
 	unsigned long timeout, after;
 	long long last = 0;
-	int tries, armed, rc, held = 0;
+	int tries, armed, rc;
 
 	if (!r->started) {
 		r->started = 1;
@@ -73,14 +72,12 @@ route_events(struct http_req *r)
 		if (rc == 0 && r->cursor < 0)
 			rc = events_max(db, &r->cursor);
 		if (rc == 0)
-			rc = events_after(db, r->cursor, EVENTS_LIMIT, &events, &last, &held);
+			rc = events_after(db, r->cursor, EVENTS_LIMIT, &events, &last);
 		db_put(app->db, db);
 		if (rc < 0 || json_object_array_length(events) > 0 || !armed)
 			break;
 		json_object_put(events);
 		events = NULL;
-		if (held)	/* look again soon, whether or not a notification comes */
-			waiters_wake_by(app->waiters, &r->w, approve_now_ms() + GAP_RECHECK_MS);
 		if (waiters_suspend(app->waiters, &r->w) == 0)
 			return MHD_YES;
 	}

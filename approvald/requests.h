@@ -53,11 +53,12 @@ int req_list(struct db_conn *db, long long approver_id, const struct req_filter 
 int req_expire_overdue(struct db_conn *db, const char *id);
 
 /* /v1/events: the current maximum event id, and up to limit events after
- * "after" as a JSON array (*last = id of the last one, or after). Events
- * behind a gap in the ids younger than a moment are held back (*held = 1):
- * the missing id may belong to a transaction that has not committed yet. */
+ * "after" as a JSON array (*last = id of the last one, or after). Event
+ * ids are taken in commit order (sql/008_exact_feed_retry_keys.sql): once
+ * an id is visible no lower one can appear, so a hole is a rollback and
+ * the feed never waits for one. */
 int events_max(struct db_conn *db, long long *max);
 int events_after(struct db_conn *db, long long after, unsigned limit,
-		 json_object **events, long long *last, int *held);
+		 json_object **events, long long *last);
 
 #endif
