@@ -8,7 +8,7 @@
 --    and then waited for the audit chain lock (approval.audit_log_chain(),
 --    held until commit) while a later id committed: the feed had to guess
 --    whether the hole was a rollback, and guessed on a timer. Now the id
---    (and `at`) are taken under that same lock, before the audit row: the
+--    is taken under that same lock, before the audit row: the
 --    lock is held until commit, so whoever takes id N has seen every
 --    holder of a lower id finish. A hole below a visible id is a rollback,
 --    final, whatever the isolation level and however long anything took.
@@ -26,7 +26,6 @@ BEGIN
     -- the audit chain's lock (sql/002_audit.sql), taken first there too
     PERFORM pg_catalog.pg_advisory_xact_lock(1634758770, 1);
     NEW.id := pg_catalog.nextval('approval.request_events_id_seq');
-    NEW.at := pg_catalog.clock_timestamp();
     RETURN NEW;
 END $$;
 -- no default: a value taken before the lock would only leave a hole
