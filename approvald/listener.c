@@ -23,11 +23,21 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 2000
 #define SWEEP_EVERY_MS 1000
+#define SWEEP_BATCH "200"	/* rows per sweep statement (one transaction) */
 
 static const char listen_sql[] = "LISTEN approval_events";
+/* One short transaction per batch: each holds the audit chain lock (every
+ * expiry writes an audit row) only for its own rows, so creates and
+ * decisions queued behind it go next, and a backlog of any size is
+ * cleared batch after batch instead of timing out as one statement. SKIP
+ * LOCKED: rows another instance's sweep (or a decision) holds are left to
+ * it. */
 static const char sweep_sql[] =
-	"UPDATE approval.requests SET status = 'expired'"
-	" WHERE status = 'pending' AND expires_at <= pg_catalog.now()";
+	"UPDATE approval.requests r SET status = 'expired'"
+	" FROM (SELECT q.id FROM approval.requests q"
+	"  WHERE q.status = 'pending' AND q.expires_at <= pg_catalog.now()"
+	"  ORDER BY q.expires_at LIMIT " SWEEP_BATCH " FOR UPDATE SKIP LOCKED) due"
+	" WHERE r.id = due.id";
 
 enum lstate { L_DOWN, L_CONNECTING, L_SETUP, L_READY };
 
@@ -55,6 +65,8 @@ struct listener {
 	uint64_t last_sweep;
 	int outage_logged;
 	int sweep_error_logged;
+	int sweep_more;		/* the last batch was full: run the next at once */
+	unsigned long swept;	/* expired in this round of batches */
 };
 
 static void
@@ -177,6 +189,12 @@ query_done(struct listener *l, uint64_t now)
 		approve_log(LOG_NOTICE, "expiry sweep works again");
 		l->sweep_error_logged = 0;
 	}
+	if (l->query_failed)
+		l->sweep_more = 0;
+	if (!l->sweep_more && l->swept) {
+		approve_log(LOG_INFO, "expired %lu pending request(s)", l->swept);
+		l->swept = 0;
+	}
 }
 
 static void
@@ -201,10 +219,10 @@ read_results(struct listener *l, uint64_t now)
 				l->sweep_error_logged = 1;
 			}
 		} else if (l->state == L_READY) {
-			const char *n = PQcmdTuples(res);
+			unsigned long n = strtoul(PQcmdTuples(res), NULL, 10);
 
-			if (n && *n && strcmp(n, "0") != 0)
-				approve_log(LOG_INFO, "expired %s pending request(s)", n);
+			l->swept += n;
+			l->sweep_more = n == strtoul(SWEEP_BATCH, NULL, 10);
 		}
 		PQclear(res);
 	}
@@ -267,7 +285,8 @@ on_tick(struct listener *l, uint64_t now)
 	waiters_wake_due(l->ws, now);
 	if (l->state == L_DOWN && now >= l->next_try)
 		start_connect(l, now);
-	if (l->state == L_READY && !l->busy && now - l->last_sweep >= SWEEP_EVERY_MS) {
+	if (l->state == L_READY && !l->busy &&
+	    (l->sweep_more || now - l->last_sweep >= SWEEP_EVERY_MS)) {
 		l->last_sweep = now;
 		if (send_query(l, sweep_sql) < 0)
 			conn_failed(l, now, NULL);
@@ -287,7 +306,8 @@ listener_main(void *arg)
 	l->backoff = BACKOFF_MIN_MS;
 	while (!atomic_load(&l->stop)) {
 		now = approve_now_ms();
-		if (now - last_tick >= LISTENER_TICK_MS / 2) {
+		/* a backlog of overdue requests: the next batch at once */
+		if (now - last_tick >= LISTENER_TICK_MS / 2 || (l->sweep_more && !l->busy)) {
 			on_tick(l, now);
 			last_tick = now;
 		}

@@ -3,7 +3,9 @@
  * database trigger whoever made the change), wakes the waiters of that
  * request and all event waiters, wakes waiters whose deadline passed
  * (checked every LISTENER_TICK_MS), and once a second expires pending
- * requests past their TTL (the trigger then notifies every instance).
+ * requests past their TTL (the trigger then notifies every instance), in
+ * bounded batches that are each their own short transaction, back to back
+ * while a backlog lasts.
  * The connection is non-blocking throughout, so a database outage never
  * delays deadlines; it reconnects with backoff and then wakes every
  * waiter, because notifications sent meanwhile were lost. */
