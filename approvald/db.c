@@ -1,11 +1,15 @@
 /* db.c: owns the libpq connection pool of approvald (see db.h): checkout
  * with a bounded wait, liveness check and rate-limited reconnect, the one
- * place that runs SQL (PQexecParams), and the "database down / back"
- * log lines (logged once per transition, not once per request). */
+ * place that runs SQL (non-blocking: every wait polls the socket against
+ * a deadline), the per-connection prepared statements, and the "database
+ * down / back" log lines (logged once per transition, not once per
+ * request). */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,16 +19,25 @@
 #include "log.h"
 
 #define DB_RETRY_MS 1000	/* a broken slot reconnects at most this often */
+#define DB_SLICE_MS 100		/* a wait looks at the stop deadline this often */
+#define DB_PREPARED_MAX 64	/* statements prepared per connection */
 
 const char db_session_setup[] =
 	"SELECT pg_catalog.set_config('search_path', '', false),"
 	" pg_catalog.set_config('statement_timeout', '15s', false),"
 	" pg_catalog.set_config('TimeZone', 'UTC', false)";
 
+struct prepared {
+	uint32_t hash;
+	char *sql;		/* prepared as "s<index>" */
+};
+
 struct db_conn {
 	PGconn *pg;
 	uint64_t last_try;	/* when the last connect attempt failed, 0 if none */
 	struct db_pool *pool;
+	unsigned nprep;
+	struct prepared prep[DB_PREPARED_MAX];
 };
 
 struct db_pool {
@@ -35,21 +48,36 @@ struct db_pool {
 	char *conninfo;
 	unsigned size;
 	unsigned nfree;
+	unsigned nwaiting;	/* callers in db_get waiting for a slot */
 	struct db_conn *slots;
 	struct db_conn **free;	/* stack of free slots */
 	atomic_int down;	/* 1 after a failure was logged, until success */
+	_Atomic uint64_t stop_at;	/* 0, or when all work must have ended */
 };
+
+/* One PQcancel at a time, process-wide (see cancel_async). */
+static atomic_int cancelling;
+
+enum { RT_OK = 0, RT_TIMEOUT = -ETIMEDOUT, RT_LOST = -EPIPE };
 
 void
 db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 	       const char *val[DB_NPARAMS])
 {
 	/* Later entries win; the expanded "dbname" conninfo overrides the
-	 * defaults before it, so the operator's values take precedence. */
+	 * defaults before it, so the operator's values take precedence.
+	 * Keepalives and tcp_user_timeout: a peer that vanished (network,
+	 * failover) is noticed by the kernel within about 20 s even on the
+	 * idle LISTEN connection. They do nothing on Unix sockets. */
 	kw[0] = "fallback_application_name"; val[0] = "approvald";
 	kw[1] = "connect_timeout"; val[1] = "5";
 	kw[2] = "client_encoding"; val[2] = "UTF8";
-	kw[3] = "dbname"; val[3] = conninfo;
+	kw[3] = "keepalives"; val[3] = "1";
+	kw[4] = "keepalives_idle"; val[4] = "10";
+	kw[5] = "keepalives_interval"; val[5] = "3";
+	kw[6] = "keepalives_count"; val[6] = "3";
+	kw[7] = "tcp_user_timeout"; val[7] = "20000";
+	kw[8] = "dbname"; val[8] = conninfo;
 }
 
 static void
@@ -93,7 +121,7 @@ one_line(const char *msg, char *buf, size_t len)
 {
 	size_t n;
 
-	if (!msg)
+	if (!msg || !*msg)
 		return "(no message)";
 	n = strcspn(msg, "\n");
 	if (n >= len)
@@ -101,6 +129,15 @@ one_line(const char *msg, char *buf, size_t len)
 	memcpy(buf, msg, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+/* deadline, or earlier once shutdown began */
+static uint64_t
+capped(struct db_pool *p, uint64_t deadline)
+{
+	uint64_t s = atomic_load(&p->stop_at);
+
+	return s && s < deadline ? s : deadline;
 }
 
 int
@@ -141,6 +178,33 @@ db_pool_new(const char *conninfo, unsigned size, struct db_pool **out)
 }
 
 void
+db_pool_stop(struct db_pool *p)
+{
+	uint64_t zero = 0;
+
+	if (!p)
+		return;
+	atomic_compare_exchange_strong(&p->stop_at, &zero, approve_now_ms() + DB_STOP_MS);
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Close the connection and forget what was prepared on it. */
+static void
+conn_drop(struct db_conn *c)
+{
+	unsigned i;
+
+	if (c->pg)
+		PQfinish(c->pg);	/* non-blocking socket: never waits */
+	c->pg = NULL;
+	for (i = 0; i < c->nprep; i++)
+		free(c->prep[i].sql);
+	c->nprep = 0;
+}
+
+void
 db_pool_free(struct db_pool *p)
 {
 	unsigned i;
@@ -148,8 +212,7 @@ db_pool_free(struct db_pool *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->size; i++)
-		if (p->slots[i].pg)
-			PQfinish(p->slots[i].pg);
+		conn_drop(&p->slots[i]);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->slots);
@@ -158,50 +221,281 @@ db_pool_free(struct db_pool *p)
 	free(p);
 }
 
-/* Is this idle connection still usable? PQconsumeInput does not block
- * (libpq sockets are non-blocking) and reads a server's farewell message,
- * so a restarted server is noticed here rather than by the next query. */
+/* 1 when the socket is ready for events, 0 when the deadline passed (or
+ * shutdown moved it), -1 when there is no socket or poll failed. */
 static int
-conn_alive(PGconn *pg)
+wait_sock(struct db_pool *p, PGconn *pg, short events, uint64_t deadline)
 {
-	return pg && PQstatus(pg) == CONNECTION_OK && PQconsumeInput(pg) &&
-	       PQstatus(pg) == CONNECTION_OK &&
-	       PQtransactionStatus(pg) == PQTRANS_IDLE;
+	struct pollfd pfd;
+	uint64_t now, d;
+	int n;
+
+	for (;;) {
+		now = approve_now_ms();
+		d = capped(p, deadline);
+		if (now >= d)
+			return 0;
+		pfd.fd = PQsocket(pg);
+		pfd.events = events;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return -1;
+		n = poll(&pfd, 1, d - now > DB_SLICE_MS ? DB_SLICE_MS : (int)(d - now));
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static void *
+cancel_main(void *arg)
+{
+	PGcancel *cn = arg;
+	char buf[256];
+
+	/* PQcancel opens a connection and waits for the server to close it,
+	 * without a deadline: only this thread waits, never a worker */
+	if (!PQcancel(cn, buf, sizeof(buf)))
+		approve_log(LOG_DEBUG, "cancel request not delivered: %s", buf);
+	PQfreeCancel(cn);
+	atomic_store(&cancelling, 0);
+	return NULL;
+}
+
+/* Ask the server to cancel what pg runs, from a detached thread; skipped
+ * while an earlier cancel is still on its way (a hung server). The caller
+ * drops the connection either way. */
+static void
+cancel_async(PGconn *pg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	PGcancel *cn;
+
+	if (atomic_exchange(&cancelling, 1) == 1)
+		return;
+	cn = PQgetCancel(pg);
+	if (cn && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, cancel_main, cn) == 0)
+			cn = NULL;
+		pthread_attr_destroy(&attr);
+	}
+	if (cn) {
+		PQfreeCancel(cn);
+		atomic_store(&cancelling, 0);
+	}
+}
+
+/* After a successful PQsend*: flush, then read every result. RT_OK with
+ * *res the (first error or last) result; RT_TIMEOUT; RT_LOST when the
+ * connection failed (*res may hold the server's last word). */
+static int
+roundtrip(struct db_conn *c, uint64_t deadline, PGresult **res)
+{
+	PGconn *pg = c->pg;
+	PGresult *r, *keep = NULL;
+	int f, w, lost = 0;
+
+	*res = NULL;
+	while ((f = PQflush(pg)) == 1) {
+		w = wait_sock(c->pool, pg, POLLOUT | POLLIN, deadline);
+		if (w == 0)
+			return RT_TIMEOUT;
+		if (w < 0 || !PQconsumeInput(pg))
+			return RT_LOST;
+	}
+	if (f < 0)
+		return RT_LOST;
+	for (;;) {
+		while (!lost && PQisBusy(pg)) {
+			w = wait_sock(c->pool, pg, POLLIN, deadline);
+			if (w == 0) {
+				PQclear(keep);
+				return RT_TIMEOUT;
+			}
+			if (w < 0 || !PQconsumeInput(pg))
+				lost = 1;
+		}
+		/* a failed connection hands out its error without waiting */
+		if (lost && PQstatus(pg) != CONNECTION_BAD)
+			break;
+		r = PQgetResult(pg);
+		if (!r)
+			break;
+		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(keep);
+			keep = r;
+		}
+	}
+	*res = keep;
+	return lost || PQstatus(pg) != CONNECTION_OK ? RT_LOST : RT_OK;
+}
+
+static uint32_t
+sql_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Send sql (prepared on this connection the first time, when there is
+ * room and the transaction is not failed) and take its results. */
+static int
+run_statement(struct db_conn *c, const char *sql, int nparams,
+	      const char *const *params, uint64_t deadline, PGresult **res)
+{
+	uint32_t h = sql_hash(sql);
+	char name[16];
+	PGresult *r = NULL;
+	char *copy;
+	unsigned i;
+	int rc;
+
+	*res = NULL;
+	for (i = 0; i < c->nprep; i++)
+		if (c->prep[i].hash == h && strcmp(c->prep[i].sql, sql) == 0)
+			break;
+	if (i == c->nprep && c->nprep < DB_PREPARED_MAX &&
+	    PQtransactionStatus(c->pg) != PQTRANS_INERROR && (copy = strdup(sql))) {
+		snprintf(name, sizeof(name), "s%u", i);
+		if (!PQsendPrepare(c->pg, name, sql, nparams, NULL)) {
+			free(copy);
+			return RT_LOST;
+		}
+		rc = roundtrip(c, deadline, &r);
+		if (rc != RT_OK || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			free(copy);
+			*res = r;	/* e.g. a syntax error: the caller's to judge */
+			return rc;
+		}
+		PQclear(r);
+		c->prep[i].hash = h;
+		c->prep[i].sql = copy;
+		c->nprep++;
+	}
+	if (i < c->nprep) {
+		snprintf(name, sizeof(name), "s%u", i);
+		rc = PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+	} else {
+		rc = PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	}
+	if (!rc)
+		return RT_LOST;
+	return roundtrip(c, deadline, res);
 }
 
 static int
-conn_open(struct db_conn *c)
+conn_open(struct db_conn *c, uint64_t deadline)
 {
 	struct db_pool *p = c->pool;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGresult *res = NULL;
+	const char *why = NULL;
 	char buf[256];
-	int r = -EIO;
+	int r = -EIO, w;
 
-	if (c->pg) {
-		PQfinish(c->pg);
-		c->pg = NULL;
+	conn_drop(c);
+	c->pg = PQconnectStartParams(p->kw, p->val, 1);
+	if (!c->pg) {
+		why = "out of memory";
+		goto out;
 	}
-	c->pg = PQconnectdbParams(p->kw, p->val, 1);
 	db_quiet_notices(c->pg);
-	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-		pool_mark_down(p, c->pg ? one_line(PQerrorMessage(c->pg), buf, sizeof(buf))
-					: "out of memory");
+	if (PQstatus(c->pg) == CONNECTION_BAD)
+		goto out;
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED)
+			goto out;
+		w = wait_sock(p, c->pg, st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			      deadline);
+		if (w == 0) {
+			why = "connection attempt timed out";
+			goto out;
+		}
+		if (w < 0)
+			goto out;
+		st = PQconnectPoll(c->pg);
+	}
+	if (PQsetnonblocking(c->pg, 1) != 0)
+		goto out;
+	if (!PQsendQuery(c->pg, db_session_setup))
+		goto out;
+	w = roundtrip(c, deadline, &res);
+	if (w == RT_TIMEOUT) {
+		why = "session setup timed out";
 		goto out;
 	}
-	res = PQexec(c->pg, db_session_setup);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pool_mark_down(p, one_line(PQerrorMessage(c->pg), buf, sizeof(buf)));
+	if (w != RT_OK || PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto out;
-	}
 	pool_mark_up(p);
 	r = 0;
 out:
+	if (r < 0)
+		pool_mark_down(p, why ? why : one_line(c->pg ? PQerrorMessage(c->pg) : NULL,
+						       buf, sizeof(buf)));
 	PQclear(res);
-	if (r < 0 && c->pg) {
-		PQfinish(c->pg);
-		c->pg = NULL;
-	}
+	if (r < 0)
+		conn_drop(c);
 	return r;
+}
+
+/* Is this idle connection still usable? A server that ended the session
+ * (restart, pg_terminate_backend, a proxy's idle timeout) sent a FATAL
+ * message and closed: the first read takes the message (as a notice), a
+ * later one sees the end of the stream. So read for as long as there is
+ * something to read, without waiting. */
+static int
+conn_alive(PGconn *pg)
+{
+	struct pollfd pfd;
+	int i, n;
+
+	if (!pg || PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE)
+		return 0;
+	for (i = 0; i < 8; i++) {
+		pfd.fd = PQsocket(pg);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return 0;
+		n = poll(&pfd, 1, 0);
+		if (n == 0)
+			return 1;	/* nothing to read: alive */
+		if (n < 0 && errno != EINTR)
+			return 0;
+		if (n > 0 && (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK))
+			return 0;
+	}
+	return PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) == PQTRANS_IDLE;
+}
+
+/* Make c->pg usable: 0, or -EIO (503) when it is broken and may not or
+ * cannot be reconnected now. */
+static int
+conn_ready(struct db_conn *c)
+{
+	uint64_t now;
+
+	if (conn_alive(c->pg))
+		return 0;
+	now = approve_now_ms();
+	if (atomic_load(&c->pool->stop_at))
+		return -EIO;	/* shutting down: no new connections */
+	if (c->last_try && now - c->last_try < DB_RETRY_MS)
+		return -EIO;	/* failed a moment ago: answer 503 at once */
+	if (conn_open(c, capped(c->pool, now + DB_CONNECT_MS)) == 0) {
+		c->last_try = 0;
+		return 0;
+	}
+	c->last_try = now ? now : 1;
+	return -EIO;
 }
 
 struct db_conn *
@@ -209,38 +503,45 @@ db_get(struct db_pool *p, unsigned timeout_ms)
 {
 	struct db_conn *c = NULL;
 	struct timespec ts;
-	uint64_t now;
-	int rc = 0;
+	uint64_t now, d, deadline = approve_now_ms() + timeout_ms, slice;
+	int crowded = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->mu);
-	while (p->nfree == 0 && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	if (p->nfree == 0 && p->nwaiting >= DB_MAX_WAITING(p->size)) {
+		crowded = 1;
+	} else {
+		p->nwaiting++;
+		while (p->nfree == 0) {
+			now = approve_now_ms();
+			d = capped(p, deadline);
+			if (now >= d)
+				break;
+			slice = d - now > DB_SLICE_MS ? DB_SLICE_MS : d - now;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)slice * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		}
+		p->nwaiting--;
+	}
 	if (p->nfree > 0)
 		c = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
 	if (!c) {
-		approve_log(LOG_WARNING, "no database connection free within %u ms",
-			    timeout_ms);
+		if (crowded)
+			approve_log(LOG_WARNING, "all %u database connections busy and "
+				    "%u callers waiting: 503 at once", p->size,
+				    DB_MAX_WAITING(p->size));
+		else
+			approve_log(LOG_WARNING, "no database connection free within %u ms",
+				    timeout_ms);
 		return NULL;
 	}
-	if (conn_alive(c->pg))
+	if (conn_ready(c) == 0)
 		return c;
-	now = approve_now_ms();
-	if (c->last_try && now - c->last_try < DB_RETRY_MS)
-		goto fail;	/* failed a moment ago: answer 503 at once */
-	if (conn_open(c) == 0) {
-		c->last_try = 0;
-		return c;
-	}
-	c->last_try = now ? now : 1;
-fail:
 	db_put(p, c);
 	return NULL;
 }
@@ -260,18 +561,49 @@ int
 db_exec(struct db_conn *c, const char *sql, int nparams,
 	const char *const *params, PGresult **res)
 {
+	struct db_pool *p = c->pool;
 	ExecStatusType st;
 	char buf[256];
+	int attempt, idle, rc;
 
-	*res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
-	st = PQresultStatus(*res);
-	if (*res && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
-		return 0;
-	if (!*res || PQstatus(c->pg) != CONNECTION_OK) {
-		pool_mark_down(c->pool, one_line(PQerrorMessage(c->pg), buf, sizeof(buf)));
+	*res = NULL;
+	for (attempt = 0;; attempt++) {
+		if (!c->pg && conn_ready(c) < 0)
+			return -EIO;	/* dropped by an earlier failure */
+		idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+		rc = run_statement(c, sql, nparams, params,
+				   capped(p, approve_now_ms() + DB_STATEMENT_MS), res);
+		st = PQresultStatus(*res);
+		if (rc == RT_OK && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
+			return 0;
+		if (rc == RT_OK)
+			return -EIO;	/* the server refused it: the caller judges */
+		if (rc == RT_TIMEOUT) {
+			snprintf(buf, sizeof(buf), "no answer within %u ms%s",
+				 DB_STATEMENT_MS, atomic_load(&p->stop_at) ?
+				 " (or shutting down)" : "");
+			pool_mark_down(p, buf);
+			cancel_async(c->pg);
+			conn_drop(c);
+			c->last_try = approve_now_ms();	/* hung: no reconnect for a moment */
+			return -EIO;
+		}
+		/* connection lost: a statement outside a transaction block
+		 * runs again, once, on a new connection */
+		if (attempt == 0 && idle && !atomic_load(&p->stop_at)) {
+			approve_log(LOG_INFO, "database connection lost (%s); reconnecting",
+				    one_line(PQerrorMessage(c->pg), buf, sizeof(buf)));
+			PQclear(*res);
+			*res = NULL;
+			conn_drop(c);
+			c->last_try = 0;
+			continue;
+		}
+		pool_mark_down(p, one_line(PQerrorMessage(c->pg), buf, sizeof(buf)));
+		conn_drop(c);
 		c->last_try = 0;	/* reconnect at the next checkout */
+		return -EIO;
 	}
-	return -EIO;
 }
 
 int

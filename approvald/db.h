@@ -2,20 +2,36 @@
  * pool_size connections, handed out one per HTTP handler for the length of
  * one piece of work (never across a suspended long-poll). Every connection
  * runs with search_path = '' (all SQL is schema-qualified) and a statement
- * timeout; statements go through PQexecParams only. A connection found
- * broken at checkout is reconnected, at most once a second per slot, so a
- * database outage costs a request a fast 503, not a hang. */
+ * timeout. A connection found broken at checkout is reconnected, at most
+ * once a second per slot, so a database outage costs a request a fast
+ * 503, not a hang.
+ *
+ * Nothing here blocks without a deadline: connections are non-blocking
+ * (connect, send and receive all poll the socket), each statement must
+ * finish within DB_STATEMENT_MS, a checkout waits at most its timeout for
+ * a free slot, and at most DB_MAX_WAITING(size) callers wait for one at a
+ * time (more get NULL at once). So at most DB_MAX_BLOCKED(size) threads
+ * can be inside the pool; httpd runs more workers than that, and /healthz
+ * is always answered. A statement that runs out of time is cancelled and
+ * its connection dropped (it may still have committed: every write is
+ * idempotent or guarded by the request's state). */
 #ifndef APPROVALD_DB_H
 #define APPROVALD_DB_H
 #include <libpq-fe.h>
+
+#define DB_STATEMENT_MS 10000	/* one statement, send to last result */
+#define DB_CONNECT_MS 5000	/* one connection attempt, with its setup */
+#define DB_STOP_MS 1000		/* what statements still get once stopping */
+#define DB_MAX_WAITING(size) (size)
+#define DB_MAX_BLOCKED(size) ((size) + DB_MAX_WAITING(size))
 
 struct db_pool;
 struct db_conn;
 
 /* Connection parameters shared with the LISTEN connection: the operator's
- * conninfo, with defaults for connect_timeout and application_name that the
- * conninfo may override. */
-#define DB_NPARAMS 4
+ * conninfo, with defaults for connect_timeout, TCP keepalives,
+ * tcp_user_timeout and application_name that the conninfo may override. */
+#define DB_NPARAMS 9
 void db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 		    const char *val[DB_NPARAMS]);
 /* The statement run on every new connection (pool and listener). */
@@ -28,19 +44,27 @@ void db_quiet_notices(PGconn *pg);
  * approvald starts (and answers /healthz, and /readyz 503) while the
  * database is still down. */
 int db_pool_new(const char *conninfo, unsigned size, struct db_pool **out);
+/* Shutdown begins: from now on every statement and checkout ends within
+ * DB_STOP_MS (a hung database cannot hold up the exit), and no slot
+ * reconnects. Safe from any thread, idempotent. */
+void db_pool_stop(struct db_pool *p);
 void db_pool_free(struct db_pool *p);
 
-/* A working connection, or NULL when none became free within timeout_ms or
- * the database cannot be reached (the caller answers 503). */
+/* A working connection, or NULL when none became free within timeout_ms,
+ * too many callers wait already, or the database cannot be reached (the
+ * caller answers 503). */
 struct db_conn *db_get(struct db_pool *p, unsigned timeout_ms);
 void db_put(struct db_pool *p, struct db_conn *c);
 
-/* Run one parameterised statement (text parameters and results).
+/* Run one parameterised statement (text parameters and results), as a
+ * prepared statement on this connection (prepared on first use).
  * 0 when it succeeded (*res holds the result, caller PQclear()s it).
  * -EIO on any failure; *res then holds the error result (or NULL when
- * the connection failed), so the caller can look at its SQLSTATE with
- * db_error_is(); the caller PQclear()s it. Connection failures are logged
- * here; other errors are for the caller to judge and log. */
+ * the connection failed or the deadline passed), so the caller can look at
+ * its SQLSTATE with db_error_is(); the caller PQclear()s it. A connection
+ * found lost when the statement ran outside a transaction block is
+ * replaced and the statement run once more. Connection failures are
+ * logged here; other errors are for the caller to judge and log. */
 int db_exec(struct db_conn *c, const char *sql, int nparams,
 	    const char *const *params, PGresult **res);
 /* 1 when res carries exactly this SQLSTATE (and, when hint is not NULL,
