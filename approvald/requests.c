@@ -116,24 +116,36 @@ run(struct db_conn *db, const char *what, const char *sql, int n,
 static const char insert_sql[] =
 	"INSERT INTO approval.requests (code, host_id, hostname, service,"
 	" requester, requester_uid, target_user, command, sudo_command, tty,"
-	" rhost, cwd, reason, ticket, digest, expires_at)"
+	" rhost, cwd, reason, ticket, digest, expires_at, idempotency_key)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
-	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second')"
+	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second', $17)"
+	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
+	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment, NULL::text";
 
+/* The request an earlier create with this key made (its state now). */
+static const char by_key_sql[] =
+	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
+	" r.decision_comment, a.login"
+	" FROM approval.requests r"
+	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+	" WHERE r.host_id = $1::bigint AND r.idempotency_key = $2";
+
 int
 req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
-	   unsigned long ttl, const char *public_url, struct approve_status **out)
+	   unsigned long ttl, const char *public_url, struct approve_status **out,
+	   int *again)
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	const char *params[16];
+	const char *params[17];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
 	int r = -EIO, tries;
 
 	*out = NULL;
+	*again = 0;
 	if (approve_ctx_digest(ctx, digest) < 0)
 		return -EIO;
 	snprintf(host, sizeof(host), "%lld", host_id);
@@ -155,12 +167,13 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[13] = ctx->ticket;
 	params[14] = digest;
 	params[15] = ttls;
+	params[16] = ctx->idempotency_key;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			return -EIO;
 		PQclear(res);
 		res = NULL;
-		if (db_exec(db, insert_sql, 16, params, &res) == 0)
+		if (db_exec(db, insert_sql, 17, params, &res) == 0)
 			break;
 		if (!db_error_is(res, "23505", NULL)) {
 			db_log_error("create request", res);
@@ -172,6 +185,19 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 		approve_log(LOG_ERR, "create request: no free code after %d tries",
 			    CODE_TRIES);
 		goto out;
+	}
+	if (PQntuples(res) == 0) {	/* this key made a request before */
+		const char *kp[2] = { host, ctx->idempotency_key };
+
+		PQclear(res);
+		res = NULL;
+		r = run(db, "create request again", by_key_sql, 2, kp, &res);
+		if (r < 0)
+			goto out;
+		r = -EEXIST;
+		if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), digest) != 0)
+			goto out;	/* the same key for another elevation */
+		*again = 1;
 	}
 	r = status_from_row(res, &st);
 	if (r < 0)

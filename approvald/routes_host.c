@@ -57,7 +57,7 @@ route_create(struct http_req *r)
 	struct db_conn *db = NULL;
 	enum MHD_Result ret;
 	char err[256];
-	int rc;
+	int rc, again = 0;
 
 	if (approve_ctx_from_json(r->body.data ? r->body.data : "", r->body.len,
 				  &ctx, err, sizeof(err)) < 0) {
@@ -69,10 +69,24 @@ route_create(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
-	rc = req_create(db, r->who.id, ctx, app->cfg->request_ttl, app->public_url, &st);
+	rc = req_create(db, r->who.id, ctx, app->cfg->request_ttl, app->public_url, &st,
+			&again);
+	if (rc == -EEXIST) {
+		approve_log(LOG_WARNING, "host %s: idempotency key reused for another "
+			    "elevation", r->who.name);
+		ret = http_reply_error(r, 409, "idempotency_key_reused",
+				       "this idempotency_key belongs to another request");
+		goto out;
+	}
 	if (rc < 0) {
 		ret = rc == -EIO ? http_reply_db_down(r)
 				 : http_reply_error(r, 500, "internal_error", "cannot create");
+		goto out;
+	}
+	if (again) {
+		approve_log(LOG_INFO, "request %s (%s): create repeated by host %s, "
+			    "answered again", st->id, st->code, r->who.name);
+		ret = reply_status(r, 201, st);
 		goto out;
 	}
 	atomic_fetch_add(&app->metrics.requests_created, 1);

@@ -376,6 +376,7 @@ static const struct ctx_field ctx_fields[] = {
 	CTX_F(hostname, APPROVE_LEN_NAME, 1),
 	CTX_F(reason, APPROVE_LEN_REASON, 0),
 	CTX_F(ticket, APPROVE_LEN_TICKET, 0),
+	CTX_F(idempotency_key, APPROVE_IDEM_KEY_MAX, 0),
 };
 #define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
 #define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
@@ -392,6 +393,25 @@ approve_ctx_free(struct approve_ctx *c)
 	for (i = 0; i < N_CTX_FIELDS; i++)
 		free(*CTX_STR(c, i));
 	free(c);
+}
+
+/* NULL (absent) or 16..64 of [A-Za-z0-9_-]. 0 or -EINVAL. */
+static int
+idem_key_check(const char *k, char *err, size_t errlen)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+	size_t n;
+
+	if (!k)
+		return 0;
+	n = strlen(k);
+	if (n < APPROVE_IDEM_KEY_MIN || n > APPROVE_IDEM_KEY_MAX || strspn(k, ok) != n) {
+		approve_errf(err, errlen, "field \"idempotency_key\" must be %d..%d "
+			     "characters of A-Z a-z 0-9 _ -", APPROVE_IDEM_KEY_MIN,
+			     APPROVE_IDEM_KEY_MAX);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int
@@ -429,7 +449,7 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "field \"uid\" out of range");
 		return -EINVAL;
 	}
-	return 0;
+	return idem_key_check(c->idempotency_key, err, errlen);
 }
 
 int
@@ -483,7 +503,8 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 {
 	static const char *const known[] = {
 		"service", "user", "uid", "target_user", "command", "sudo_command",
-		"tty", "rhost", "cwd", "hostname", "reason", "ticket", NULL,
+		"tty", "rhost", "cwd", "hostname", "reason", "ticket",
+		"idempotency_key", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -531,6 +552,9 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		goto out;
 	}
 	c->uid = uid;
+	r = idem_key_check(c->idempotency_key, err, errlen);
+	if (r < 0)
+		goto out;
 	*out = c;
 	c = NULL;
 	r = 0;

@@ -25,6 +25,9 @@
 #define APPROVE_LEN_TICKET 256
 #define APPROVE_LEN_COMMENT 2048
 #define APPROVE_LEN_URL 2048
+/* idempotency_key: [A-Za-z0-9_-], this many bytes */
+#define APPROVE_IDEM_KEY_MIN 16
+#define APPROVE_IDEM_KEY_MAX 64
 
 enum approve_state {
 	APPROVE_STATE_INVALID = -1,
@@ -41,7 +44,10 @@ enum approve_state approve_state_parse(const char *s);
 
 /* What the module reports about an elevation (POST /v1/requests).
  * Required: service, user, uid (>= 0), target_user, command, hostname.
- * Optional (NULL when absent): sudo_command, tty, rhost, cwd, reason, ticket. */
+ * Optional (NULL when absent): sudo_command, tty, rhost, cwd, reason, ticket,
+ * idempotency_key (random per elevation, chosen by the module: a create
+ * repeated with the same key answers the request the first one made; not
+ * part of the digest). */
 struct approve_ctx {
 	char *service;
 	char *user;
@@ -55,6 +61,7 @@ struct approve_ctx {
 	char *hostname;
 	char *reason;
 	char *ticket;
+	char *idempotency_key;
 };
 void approve_ctx_free(struct approve_ctx *c);
 /* Validates like the parser (so the module never sends what the server

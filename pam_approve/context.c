@@ -28,6 +28,7 @@
 
 #include "cmdline.h"
 #include "context.h"
+#include "secret.h"	/* approve_token_generate() */
 #include "conv.h"
 
 extern char **environ;
@@ -275,6 +276,10 @@ pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 			   &c->reason)) != 0 ||
 	    (r = clean_dup(environ_get("APPROVAL_TICKET"), APPROVE_LEN_TICKET,
 			   &c->ticket)) != 0)
+		goto out;
+	/* one per elevation: a create repeated after a lost answer or a 503
+	 * finds the request the first one made */
+	if ((r = approve_token_generate(NULL, &c->idempotency_key)) != 0)
 		goto out;
 	/* the same validation the server applies: refuse here, not there */
 	r = approve_ctx_to_json(c, &json, err, sizeof(err));

@@ -183,22 +183,35 @@ min_u64(uint64_t a, uint64_t b)
 /* ---- the exchange ---------------------------------------------------- */
 
 /* POST /v1/requests. 0 with *out a verified answer, APPROVE_HTTP_UNREACHABLE,
- * or another negative errno (logged; a denial whatever the failmode). */
+ * or another negative errno (logged; a denial whatever the failmode).
+ * A 503 (database trouble, daemon starting) is asked again after a pause,
+ * until CREATE_BOUND_MS or the deadline: the JSON carries the elevation's
+ * idempotency key, so a create that did go through is answered, not
+ * repeated. */
 static int
 create(struct session *s, const char *json, struct approve_status **out)
 {
 	struct approve_http_response *resp = NULL;
-	uint64_t deadline = min_u64(s->deadline, approve_now_ms() + CREATE_BOUND_MS);
+	uint64_t deadline = min_u64(s->deadline, approve_now_ms() + CREATE_BOUND_MS), now;
 	char err[256];
 	int r;
 
 	*out = NULL;
-	r = approve_http_request(&s->http, "POST", "/v1/requests", json,
-				 strlen(json), deadline, &resp, err, sizeof(err));
-	if (r == APPROVE_HTTP_UNREACHABLE) {
-		pam_syslog(s->pamh, LOG_ERR, "approvald unreachable at %s: %s",
-			   s->a->url, err);
-		goto out;
+	for (;;) {
+		approve_http_response_free(resp);
+		resp = NULL;
+		r = approve_http_request(&s->http, "POST", "/v1/requests", json,
+					 strlen(json), deadline, &resp, err, sizeof(err));
+		if (r == APPROVE_HTTP_UNREACHABLE) {
+			pam_syslog(s->pamh, LOG_ERR, "approvald unreachable at %s: %s",
+				   s->a->url, err);
+			goto out;
+		}
+		now = approve_now_ms();
+		if (r != 0 || resp->status != 503 || now + BACKOFF_MS >= deadline)
+			break;
+		log_status(s, LOG_NOTICE, "create request (asking again)", resp);
+		poll(NULL, 0, (int)BACKOFF_MS);
 	}
 	r = take_answer(s, "create request", r, err, resp, 201, out);
 out:

@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
-          "tty", "rhost", "cwd", "hostname", "reason", "ticket"}
+          "tty", "rhost", "cwd", "hostname", "reason", "ticket",
+          "idempotency_key"}
 HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
 lock = threading.Lock()
 state = {"id": None, "digest": None, "waits": 0, "code": "K7Q-4MX",
@@ -109,6 +110,12 @@ class H(BaseHTTPRequestHandler):
             json.dump(ctx, f)
         with open(MODEFILE) as f:
             mode = f.read().strip()
+        log("KEY %s" % ctx.get("idempotency_key"))
+        if mode == "create_503":
+            # the database is away for the first two creates
+            state["c503"] = state.get("c503", 0) + 1
+            if state["c503"] <= 2:
+                return self.send(503, {"error": "database_unavailable"})
         state.update(id=str(uuid.uuid4()), digest=digest(ctx), waits=0,
                      cancelled=False, mode=mode)
         if mode == "create_500":
@@ -119,7 +126,7 @@ class H(BaseHTTPRequestHandler):
             return self.send(201, b"<html>ok</html>", "text/html")
         if mode == "create_baddigest":
             return self.send(201, status("pending", digest="0" * 64))
-        if mode == "create_approved":
+        if mode in ("create_approved", "create_503"):
             return self.send(201, status("approved"))
         if mode == "create_denied":
             return self.send(201, status("denied", decided_by="policy"))

@@ -2,7 +2,8 @@
 # test_pam_fake.sh PAMDRIVE MODULE: the real pam_approve.so against a
 # scripted fake approvald (fake_approvald.py): approve after a long-poll,
 # deny with comment, expiry, cancel, approval at create, hostile server
-# text, wrong digest or id (denied), 5xx while waiting (retried), the hard
+# text, wrong digest or id (denied), 5xx while waiting (retried), 503 on
+# create (asked again with the same idempotency key), the hard
 # deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled), and one
 # request only for repeated auth calls on one handle. Root only.
 PAMDRIVE=$1
@@ -85,6 +86,13 @@ for m in wait_baddigest wait_wrongid wait_404; do
 	check "$m: denied" result PAM_AUTH_ERR
 	check "$m: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
 done
+
+run create_503 auth "timeout=20"
+check "503 on create: asked again, then approved" result PAM_SUCCESS
+check "503 on create: three creates" logcount '^POST /v1/requests$' 3
+check "503 on create: one idempotency key, sent every time" \
+	sh -c "[ \"\$(grep '^KEY ' '$LOG' | sort -u | grep -cE '^KEY [A-Za-z0-9_-]{43}\$')\" = 1 ] &&
+		[ \"\$(grep -c '^KEY ' '$LOG')\" = 3 ]"
 
 run flaky auth "timeout=20"
 check "503 while waiting: retried, then approved" result PAM_SUCCESS

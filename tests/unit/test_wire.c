@@ -182,6 +182,47 @@ static const char *const bad_ctx[] = {
 	"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 };
 
+/* idempotency_key: kept through a round trip, not part of the digest,
+ * 16..64 characters of [A-Za-z0-9_-] and nothing else. */
+START_TEST(ctx_idempotency_key)
+{
+	static const char *const bad[] = {
+		"short_key_15chr", "has space in the key!", "semi;colon;in;the;key",
+		"0123456789012345678901234567890123456789012345678901234567890123x",
+	};
+	struct approve_ctx *c = ctx_ok(FULL_CTX), *c2;
+	char err[256], *js = NULL, *json, d1[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	size_t i;
+
+	ck_assert_ptr_null(c->idempotency_key);
+	ck_assert_int_eq(approve_ctx_digest(c, d1), 0);
+	c->idempotency_key = strdup("Ab0_-Ab0_-Ab0_-Z");
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_str_eq(c2->idempotency_key, "Ab0_-Ab0_-Ab0_-Z");
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_eq(d1, d2);
+	free(js);
+	approve_ctx_free(c2);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		free(c->idempotency_key);
+		c->idempotency_key = strdup(bad[i]);
+		js = NULL;
+		ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), -EINVAL);
+		ck_assert_ptr_null(js);
+		ck_assert_int_eq(asprintf(&json, "{\"service\":\"sudo\",\"user\":\"a\",\"uid\":1,"
+					  "\"target_user\":\"root\",\"command\":\"x\",\"hostname\":\"h\","
+					  "\"idempotency_key\":\"%s\"}", bad[i]) > 0, 1);
+		c2 = (struct approve_ctx *)1;
+		ck_assert_int_eq(approve_ctx_from_json(json, strlen(json), &c2, err, sizeof(err)),
+				 -EINVAL);
+		ck_assert_ptr_null(c2);
+		free(json);
+	}
+	approve_ctx_free(c);
+}
+END_TEST
+
 START_TEST(ctx_bad)
 {
 	struct approve_ctx *c = (struct approve_ctx *)1;
@@ -608,6 +649,7 @@ wire_suite(void)
 
 	tcase_add_test(tc, ctx_round_trip);
 	tcase_add_test(tc, ctx_digest);
+	tcase_add_test(tc, ctx_idempotency_key);
 	tcase_add_loop_test(tc, ctx_bad, 0, N(bad_ctx));
 	tcase_add_loop_test(tc, ctx_lengths, 0, 11);
 	tcase_add_test(tc, ctx_body_limits);
