@@ -17,6 +17,7 @@
 
 #include "settings.h"
 #include "conf.h"
+#include "db.h"		/* DB_MAX_BLOCKED */
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
@@ -573,7 +574,9 @@ httpd_start(struct app *app)
 	app->mhd = MHD_start_daemon(flags, listen_port(cfg), NULL, NULL, on_request, app,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,	/* first, to catch all */
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->pool_size,
+		/* more workers than can ever wait inside the pool (db.h): one
+		 * is always free for /healthz, whatever the database does */
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)DB_MAX_BLOCKED(cfg->pool_size) + 1,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,

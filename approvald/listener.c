@@ -23,6 +23,7 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 2000
 #define SWEEP_EVERY_MS 1000
+#define QUERY_DEADLINE_MS 20000	/* a query in flight this long: reconnect */
 #define SWEEP_BATCH "200"	/* rows per sweep statement (one transaction) */
 
 static const char listen_sql[] = "LISTEN approval_events";
@@ -46,6 +47,7 @@ struct listener {
 	int wakefd;
 	atomic_int stop;
 	atomic_int ready;
+	_Atomic uint64_t busy_since;	/* a query in flight since, 0 if none */
 	struct waiters *ws;
 	char *conninfo;
 	const char *kw[DB_NPARAMS + 1];
@@ -100,6 +102,7 @@ conn_failed(struct listener *l, uint64_t now, const char *why)
 	l->pg = NULL;
 	l->state = L_DOWN;
 	l->busy = 0;
+	atomic_store(&l->busy_since, 0);
 	l->need_flush = 0;
 	atomic_store(&l->ready, 0);
 	l->next_try = now + l->backoff;
@@ -112,6 +115,7 @@ send_query(struct listener *l, const char *sql)
 	if (!PQsendQuery(l->pg, sql))
 		return -EIO;
 	l->busy = 1;
+	atomic_store(&l->busy_since, approve_now_ms());
 	l->query_failed = 0;
 	l->need_flush = 1;
 	return 0;
@@ -171,6 +175,7 @@ static void
 query_done(struct listener *l, uint64_t now)
 {
 	l->busy = 0;
+	atomic_store(&l->busy_since, 0);
 	if (l->state == L_SETUP) {
 		if (l->query_failed) {
 			conn_failed(l, now, NULL);
@@ -282,7 +287,14 @@ on_io(struct listener *l, short revents, uint64_t now)
 static void
 on_tick(struct listener *l, uint64_t now)
 {
+	uint64_t since = atomic_load(&l->busy_since);
+
 	waiters_wake_due(l->ws, now);
+	if (l->state != L_DOWN && l->state != L_CONNECTING && since &&
+	    now - since > QUERY_DEADLINE_MS) {
+		conn_failed(l, now, "no answer from the database in 20 s");
+		return;
+	}
 	if (l->state == L_DOWN && now >= l->next_try)
 		start_connect(l, now);
 	if (l->state == L_READY && !l->busy &&
@@ -401,4 +413,15 @@ int
 listener_ready(struct listener *l)
 {
 	return l && atomic_load(&l->ready);
+}
+
+int
+listener_db_ok(struct listener *l)
+{
+	uint64_t since;
+
+	if (!listener_ready(l))
+		return 0;
+	since = atomic_load(&l->busy_since);
+	return !since || approve_now_ms() - since < LISTENER_STALL_MS;
 }

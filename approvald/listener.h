@@ -13,6 +13,7 @@
 #define APPROVALD_LISTENER_H
 
 #define LISTENER_TICK_MS 200
+#define LISTENER_STALL_MS 3000	/* a query unanswered this long: not ready */
 
 struct listener;
 struct waiters;
@@ -23,5 +24,10 @@ int listener_start(const char *conninfo, struct waiters *ws, struct listener **o
 void listener_stop(struct listener *l);
 /* 1 while the LISTEN connection is established (for logs and metrics). */
 int listener_ready(struct listener *l);
+/* 1 while it is established and its last query (the sweep, once a second)
+ * did not wait longer than LISTENER_STALL_MS for the database: /readyz,
+ * answered from memory. A query without an answer for 20 s drops the
+ * connection (and reconnects). */
+int listener_db_ok(struct listener *l);
 
 #endif

@@ -174,6 +174,9 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "signal %d: shutting down", sig);
 	status = 0;
 out:
+	/* a hung database gets DB_STOP_MS more, then every waiter is answered
+	 * (its status, or 503) and the process exits */
+	db_pool_stop(app.db);
 	audit_head_stop(head);
 	httpd_stop(&app);
 	listener_stop(app.listener);

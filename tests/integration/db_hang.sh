@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# db_hang.sh: a database that stops answering (the whole cluster stopped
+# with SIGSTOP for 20 s, creates piling up meanwhile) freezes nothing:
+# /healthz and /metrics answer within 100 ms every time, /readyz says 503
+# at once, creates end with a bounded 503 instead of hanging, and SIGTERM
+# ends approvald within 5 s while the database is still stopped, with an
+# HTTP answer (pending or 503) for every suspended waiter. The cluster is
+# continued (SIGCONT) whatever happens, before the harness stops it.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+standard_setup
+BOUND_MS=100
+HANG_S=20
+
+pg_pids() {	# the postmaster and its children
+	local pm
+	pm=$(head -n 1 "$T/pg/data/postmaster.pid")
+	echo "$pm" $(pgrep -P "$pm" || true)
+}
+STOPPED=
+pg_cont() { [ -z "$STOPPED" ] || kill -CONT $STOPPED 2>/dev/null || true; STOPPED=; }
+# Continue the cluster first thing on exit: the harness's cleanup stops it,
+# and a stopped postmaster would not stop.
+trap '_rc=$?; pg_cont; (exit $_rc); _h_cleanup' EXIT
+
+# Waiters suspended in approvald (raw long-polls, 60 s).
+tok=$(host_token web1)
+waiter_pids=()
+for i in 1 2 3 4 5; do
+	api_create web1
+	curl -sS -o "$T/w$i.body" -w '%{http_code}' --max-time 90 -H "Authorization: Bearer $tok" \
+		"$APPROVALD_URL/v1/requests/$REQ_ID/wait?timeout=60" >"$T/w$i.code" 2>/dev/null &
+	waiter_pids+=($!)
+done
+wait_for_waiters 5 10
+http GET /readyz
+assert_status 200 "readyz before the stop"
+
+STOPPED=$(pg_pids)
+kill -STOP $STOPPED
+t0=$(now_ms)
+note "stopped the cluster: $STOPPED"
+# Creates against the stopped database: every worker that may wait for
+# the database is taken, and more.
+ctx=$(ctx_json)
+create_pids=()
+for i in $(seq 1 8); do
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 40 -H "Authorization: Bearer $tok" \
+		-H 'Content-Type: application/json' --data-binary "$ctx" \
+		"$APPROVALD_URL/v1/requests" >"$T/c$i.code" 2>/dev/null &
+	create_pids+=($!)
+done
+
+probe() {	# PATH: ms for one answer, status into $T/probe.code
+	local s
+	s=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 "$APPROVALD_URL$1") || s="000 5"
+	echo "${s%% *}" >"$T/probe.code"
+	awk -v t="${s#* }" 'BEGIN { printf "%d\n", t * 1000 }'
+}
+n=0 max=0 ready_503=0
+while [ $(( $(now_ms) - t0 )) -lt $((HANG_S * 1000)) ]; do
+	for path in /healthz /metrics; do
+		ms=$(probe "$path")
+		assert_eq 200 "$(cat "$T/probe.code")" "$path while the database is stopped"
+		assert_le "$ms" "$BOUND_MS" "ms for $path after $(( ($(now_ms) - t0) / 1000 )) s of a stopped database"
+		[ "$ms" -gt "$max" ] && max=$ms
+		n=$((n + 1))
+	done
+	if [ $(( $(now_ms) - t0 )) -gt 5000 ]; then
+		ms=$(probe /readyz)
+		assert_eq 503 "$(cat "$T/probe.code")" "/readyz with the database stopped"
+		assert_le "$ms" "$BOUND_MS" "ms for /readyz with the database stopped"
+		ready_503=1
+	fi
+	sleep 0.3
+done
+[ "$ready_503" = 1 ] || fail "/readyz was never probed"
+ok "$n probes of /healthz and /metrics in ${HANG_S} s of a stopped database, slowest $max ms; /readyz 503"
+for i in "${!create_pids[@]}"; do
+	wait_pid "${create_pids[i]}" 5
+	c=$(cat "$T/c$((i + 1)).code")
+	assert_eq 503 "$c" "create $((i + 1)) against the stopped database"
+done
+ok "every create against the stopped database ended with 503"
+
+# SIGTERM while the database is still stopped.
+pid=$APPROVALD_PID
+t1=$(now_ms)
+kill -TERM "$pid"
+for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+ms=$(( $(now_ms) - t1 ))
+kill -0 "$pid" 2>/dev/null && fail "approvald still running ${ms} ms after SIGTERM"
+APPROVALD_PID=
+wait "$pid" || fail "approvald exited $? on SIGTERM"
+ok "approvald exited 0 ${ms} ms after SIGTERM, the database still stopped"
+for i in "${!waiter_pids[@]}"; do
+	wait_pid "${waiter_pids[i]}" 5
+	c=$(cat "$T/w$((i + 1)).code")
+	case $c in
+	200) HTTP_BODY=$(cat "$T/w$((i + 1)).body"); assert_json .status pending "waiter $((i + 1))" ;;
+	503) ;;
+	*) fail "waiter $((i + 1)) got no HTTP answer at shutdown (code '$c')" ;;
+	esac
+done
+ok "every suspended waiter was answered before exit"
+pg_cont
