@@ -17,6 +17,7 @@
 
 #include "settings.h"
 #include "conf.h"
+#include "connguard.h"
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
@@ -397,6 +398,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (!r) {
+		/* refused at accept or past its head deadline: run nothing */
+		if (connguard_head_done(conn) < 0)
+			return MHD_NO;
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
@@ -408,6 +412,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = r;
 		return on_headers(r, url, method);
 	}
+	if (*upload_data_size == 0)	/* the body is complete */
+		connguard_body_done(conn);
 	if (r->answered) {		/* early answer: ignore the rest */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -434,6 +440,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->w.gone)		/* a long-poll whose client has gone: just close */
+		return MHD_NO;
 	if (r->body.len > 0 && memchr(r->body.data, '\0', r->body.len))
 		return http_reply_error(r, 400, "bad_request", "NUL byte in body");
 	return r->route->fn(r);
@@ -446,7 +454,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct app *app = cls;
 	struct http_req *r = *con_cls;
 
-	(void)conn;
+	connguard_request_done(conn);	/* a kept-alive connection waits for a head */
 	if (!r)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -469,9 +477,12 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	/* our own handler refused the connection and said why already */
-	approve_log(strstr(msg, "Application reported internal error") ? LOG_DEBUG
-									: LOG_WARNING,
+	/* our own handler refused the connection and said why already; a
+	 * client gone mid-request (or closed by connguard.c, which counts and
+	 * summarises) is not worth a line each */
+	approve_log(strstr(msg, "Application reported internal error") ||
+		    strstr(msg, "closed by remote side with incomplete request") ? LOG_DEBUG
+										 : LOG_WARNING,
 		    "libmicrohttpd: %s", msg);
 }
 
@@ -568,9 +579,15 @@ httpd_start(struct app *app)
 	}
 	if (cfg->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if ((r = connguard_new((unsigned)cfg->header_timeout, CONNECTION_TIMEOUT_S,
+			       cfg->max_connections_per_peer, app->waiters, &app->guard)) < 0) {
+		approve_log(LOG_ERR, "start-up: connection guard: %s", strerror(-r));
+		goto out;
+	}
 	/* the port argument only shows in libmicrohttpd's messages: the
 	 * address comes from MHD_OPTION_SOCK_ADDR */
-	app->mhd = MHD_start_daemon(flags, listen_port(cfg), NULL, NULL, on_request, app,
+	app->mhd = MHD_start_daemon(flags, listen_port(cfg), connguard_accept, app->guard,
+		on_request, app,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,	/* first, to catch all */
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->pool_size,
@@ -578,6 +595,7 @@ httpd_start(struct app *app)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_NOTIFY_CONNECTION, connguard_notify, app->guard,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!app->mhd) {
@@ -590,8 +608,11 @@ httpd_start(struct app *app)
 	app->port = info ? info->port : 0;
 	r = 0;
 out:
-	if (r < 0)
+	if (r < 0) {
 		free_pems(app);
+		connguard_free(app->guard);
+		app->guard = NULL;
+	}
 	return r;
 }
 
@@ -604,6 +625,8 @@ httpd_stop(struct app *app)
 
 	if (!app->mhd) {
 		free_pems(app);
+		connguard_free(app->guard);
+		app->guard = NULL;
 		return;
 	}
 	fd = MHD_quiesce_daemon(app->mhd);
@@ -619,6 +642,8 @@ httpd_stop(struct app *app)
 	}
 	MHD_stop_daemon(app->mhd);
 	app->mhd = NULL;
+	connguard_free(app->guard);	/* after the daemon: its CLOSED callbacks use it */
+	app->guard = NULL;
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	free_pems(app);

@@ -14,6 +14,7 @@
 #include "waiters.h"
 
 struct approvald_config;
+struct connguard;
 struct db_pool;
 struct listener;
 
@@ -32,6 +33,7 @@ struct app {
 	struct waiters *waiters;
 	struct listener *listener;
 	struct MHD_Daemon *mhd;
+	struct connguard *guard;	/* connguard.h: deadlines, per-peer cap */
 	char *public_url;	/* without trailing '/' */
 	atomic_int serving;	/* set once public_url is known (503 before) */
 	unsigned port;		/* bound port */

@@ -22,7 +22,8 @@
 static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
-	"sso_header", "sso_proxies", "audit_head_interval", NULL,
+	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
+	"max_connections_per_peer", NULL,
 };
 
 static int
@@ -211,6 +212,15 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 	if (v && approve_parse_ulong(v, 16, 1000000, &c->max_connections) < 0)
 		return fail(err, errlen, path, LINE("max_connections"),
 			    "max_connections: expected 16..1000000");
+	c->max_connections_set = v != NULL;
+	v = approve_conf_get(f, "max_connections_per_peer");
+	if (v && approve_parse_ulong(v, 0, 1000000, &c->max_connections_per_peer) < 0)
+		return fail(err, errlen, path, LINE("max_connections_per_peer"),
+			    "max_connections_per_peer: expected 0..1000000 (0: no cap)");
+	v = approve_conf_get(f, "header_timeout");
+	if (v && approve_parse_ulong(v, 1, 3600, &c->header_timeout) < 0)
+		return fail(err, errlen, path, LINE("header_timeout"),
+			    "header_timeout: expected seconds 1..3600");
 
 	v = approve_conf_get(f, "audit_head_interval");
 	if (v && approve_parse_ulong(v, 0, 86400, &c->audit_head_interval) < 0)
@@ -281,6 +291,8 @@ settings_load(const char *path, struct approvald_config **out, char *err,
 	c->request_ttl = 600;
 	c->pool_size = 4;
 	c->max_connections = 20000;
+	c->max_connections_per_peer = 64;
+	c->header_timeout = 10;
 	c->audit_head_interval = 300;
 	r = check_values(c, f, path, err, errlen);
 	if (r == -ENOMEM)

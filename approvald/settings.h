@@ -17,6 +17,9 @@ struct approvald_config {
 	unsigned long request_ttl;
 	unsigned long pool_size;
 	unsigned long max_connections;
+	int max_connections_set;	/* written in the file (else the default) */
+	unsigned long max_connections_per_peer;	/* 0: no cap */
+	unsigned long header_timeout;	/* seconds for a complete request head */
 	char *tls_cert;		/* both or neither */
 	char *tls_key;
 	int use_syslog;

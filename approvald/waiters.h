@@ -36,6 +36,8 @@ struct waiter {
 	unsigned list;		/* index of the list it is on */
 	enum waiter_state state;
 	char id[APPROVE_UUID_LEN + 1];	/* "" for an event waiter */
+	int fd;			/* the connection's socket, set when suspended */
+	int gone;		/* released by waiters_release_gone(): close, do not answer */
 };
 
 struct waiters;
@@ -61,6 +63,13 @@ void waiters_wake_due(struct waiters *ws, uint64_t now_ms);
 /* Refuse new registrations and wake everyone (before MHD_stop_daemon,
  * which must not find suspended connections). */
 void waiters_shutdown(struct waiters *ws);
+
+/* Release every suspended waiter whose client has gone (the peer closed
+ * or reset its socket: one poll() over all of them, POLLRDHUP, POLLHUP or
+ * POLLERR): it is woken with gone set, and its handler must close the
+ * connection (MHD_NO) instead of reading or answering. From the sweep
+ * thread (connguard.c). Returns how many were released. */
+unsigned waiters_release_gone(struct waiters *ws);
 
 /* Suspended connections right now: request waiters and event waiters. */
 void waiters_count(struct waiters *ws, unsigned *requests, unsigned *events);
