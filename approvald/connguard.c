@@ -50,6 +50,7 @@ struct conn_rec {
 	uint64_t since_ms;	/* start of the current phase */
 	struct peer *peer;	/* NULL: not counted (no key) */
 	int closing;		/* refused or shut down by the guard */
+	unsigned long served;	/* requests completed on this connection */
 };
 
 struct connguard {
@@ -65,7 +66,7 @@ struct connguard {
 	unsigned long nrecs;
 	struct peer *peers[PEER_BUCKETS];
 	char last_refused[PEER_TEXT_MAX];	/* for the summary line */
-	unsigned long refused, closed_head, closed_body;	/* under mu */
+	unsigned long refused, closed_head, closed_idle, closed_body;	/* under mu */
 	atomic_ulong waiters_gone;
 };
 
@@ -349,6 +350,8 @@ set_phase(struct MHD_Connection *conn, enum phase ph)
 	if (!rec)
 		return -ECONNABORTED;
 	pthread_mutex_lock(&rec->g->mu);
+	if (ph == PHASE_HEAD && rec->phase != PHASE_HEAD)
+		rec->served++;
 	if (rec->closing) {
 		r = -ECONNABORTED;
 	} else {
@@ -387,6 +390,7 @@ connguard_stats(struct connguard *g, struct connguard_stats *out)
 	out->connections = g->nrecs;
 	out->refused_per_peer = g->refused;
 	out->closed_header_timeout = g->closed_head;
+	out->closed_keepalive_idle = g->closed_idle;
 	out->closed_body_timeout = g->closed_body;
 	pthread_mutex_unlock(&g->mu);
 	out->waiters_gone = atomic_load(&g->waiters_gone);
@@ -403,8 +407,14 @@ sweep_deadlines(struct connguard *g, uint64_t now)
 		if (rec->closing)
 			continue;
 		if (rec->phase == PHASE_HEAD && now - rec->since_ms >= g->header_ms) {
+			/* after a request, an idle keep-alive connection looks
+			 * the same as a trickled second head: both are closed,
+			 * counted apart */
 			shut_locked(rec);
-			g->closed_head++;
+			if (rec->served > 0)
+				g->closed_idle++;
+			else
+				g->closed_head++;
 		} else if (rec->phase == PHASE_BODY && now - rec->since_ms >= g->body_ms) {
 			shut_locked(rec);
 			g->closed_body++;

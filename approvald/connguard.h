@@ -2,7 +2,8 @@
  * the limits libmicrohttpd 0.9.75 does not keep by itself:
  *   - a total deadline for the request head (header_timeout, counted from
  *     accept, or from the end of the previous request on a kept-alive
- *     connection) and for the body (counted from the end of the head):
+ *     connection, so an idle keep-alive connection is closed after it too)
+ *     and for the body (counted from the end of the head):
  *     MHD's own timeout restarts on every byte, so a client trickling one
  *     byte every few seconds would otherwise keep its connection forever;
  *   - a cap on the connections of one peer (max_connections_per_peer, long
@@ -39,7 +40,8 @@ struct connguard;
 struct connguard_stats {
 	unsigned long connections;		/* open now */
 	unsigned long refused_per_peer;		/* at accept, over the cap */
-	unsigned long closed_header_timeout;
+	unsigned long closed_header_timeout;	/* the first head on a connection */
+	unsigned long closed_keepalive_idle;	/* a later one (or an idle keep-alive) */
 	unsigned long closed_body_timeout;
 	unsigned long waiters_gone;		/* long-polls released, client gone */
 };

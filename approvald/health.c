@@ -82,12 +82,13 @@ route_metrics(struct http_req *r)
 		"# HELP approvald_connections_closed_total Connections closed by a deadline of approvald's, by reason.\n"
 		"# TYPE approvald_connections_closed_total counter\n"
 		"approvald_connections_closed_total{reason=\"header_timeout\"} %lu\n"
+		"approvald_connections_closed_total{reason=\"keepalive_idle\"} %lu\n"
 		"approvald_connections_closed_total{reason=\"body_timeout\"} %lu\n"
 		"# HELP approvald_waiters_gone_total Suspended long-polls released because their client had gone.\n"
 		"# TYPE approvald_waiters_gone_total counter\n"
 		"approvald_waiters_gone_total %lu\n",
 		cg.connections, cg.refused_per_peer, cg.closed_header_timeout,
-		cg.closed_body_timeout, cg.waiters_gone);
+		cg.closed_keepalive_idle, cg.closed_body_timeout, cg.waiters_gone);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "access.h"
 #include "conf.h"
 #include "connguard.h"
 #include "http.h"	/* approve_now_ms() */
@@ -28,12 +29,10 @@
 #define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
 #define STOP_GRACE_MS 2000
 
-enum need { NEED_NONE, NEED_HOST, NEED_READER, NEED_DECIDER };
-
 struct route {
 	const char *method;
 	const char *pattern;	/* '*' stands for one non-empty segment */
-	enum need need;
+	enum access_need need;
 	int body;		/* reads a JSON body */
 	http_handler fn;
 };
@@ -285,6 +284,7 @@ static enum MHD_Result
 on_headers(struct http_req *r, const char *url, const char *method)
 {
 	char allow[64] = "";
+	struct access_refusal no;
 	const char *cl, *te;
 	unsigned long long len = 0;
 	char *end;
@@ -360,30 +360,8 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	/* a browser's cookie rides along on any request: writes need the token */
 	if (r->who.session && strcmp(method, "GET") != 0 && !session_csrf_ok(r->conn, &r->who))
 		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
-	switch (r->route->need) {
-	case NEED_HOST:
-		if (r->who.kind != IDENTITY_HOST)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for host tokens");
-		break;
-	case NEED_READER:
-		if (r->who.kind != IDENTITY_APPROVER)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for approvers");
-		if (!identity_may_read(&r->who))
-			return http_reply_error(r, 403, "forbidden", "no role");
-		break;
-	case NEED_DECIDER:
-		if (r->who.kind != IDENTITY_APPROVER)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for approvers");
-		if (!identity_may_decide(&r->who))
-			return http_reply_error(r, 403, "forbidden",
-						"your role may not decide requests");
-		break;
-	default:
-		break;
-	}
+	if (access_check(r->route->need, &r->who, &no) < 0)
+		return http_reply_error(r, no.status, no.error, no.detail);
 	return MHD_YES;
 }
 

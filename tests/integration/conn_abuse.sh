@@ -24,9 +24,6 @@ from() {
 	shift
 	curl -sS -o "$T/from.body" -w '%{http_code}' --max-time 15 --interface "$src" "$@" 2>>"$T/from.err" || true
 }
-metric() {
-	curl -fsS --max-time 5 "$APPROVALD_URL/metrics" | awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
-}
 
 # 1. Three tricklers from 127.0.0.4, in the background for the whole test.
 python3 "$CONNLOAD" trickle --port "$APPROVALD_PORT" --src 127.0.0.4 --count 3 \

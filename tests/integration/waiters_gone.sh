@@ -12,9 +12,6 @@ standard_setup max_connections=4000
 CONNLOAD="$SRCDIR/tests/lib/connload.py"
 
 fds() { find "/proc/$APPROVALD_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-metric() {
-	curl -fsS --max-time 5 "$APPROVALD_URL/metrics" | awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
-}
 
 api_create web1
 http GET "/v1/requests/$REQ_ID/wait?timeout=0" --host web1	# warm the pool

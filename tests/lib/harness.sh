@@ -554,6 +554,13 @@ _h_waiters_ge() {
 
 now_ms() { date +%s%3N; }
 
+# metric NAME: the value of one /metrics sample (NAME with its labels, as
+# printed), 0 when absent.
+metric() {
+	curl -fsS --max-time 5 "$APPROVALD_URL/metrics" |
+		awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
 # --- assertions -------------------------------------------------------------
 
 assert_eq() {	# EXPECTED ACTUAL [WHAT]
