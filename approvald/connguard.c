@@ -484,6 +484,7 @@ sweep_main(void *arg)
 		pthread_mutex_lock(&g->mu);
 	}
 	pthread_mutex_unlock(&g->mu);
+	summarise(g, &last);	/* what the last interval saw */
 	return NULL;
 }
 

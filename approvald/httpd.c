@@ -459,8 +459,9 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	 * client gone mid-request (or closed by connguard.c, which counts and
 	 * summarises) is not worth a line each */
 	approve_log(strstr(msg, "Application reported internal error") ||
-		    strstr(msg, "closed by remote side with incomplete request") ? LOG_DEBUG
-										 : LOG_WARNING,
+		    strstr(msg, "closed by remote side with incomplete request") ||
+		    strstr(msg, "Connection socket is closed when reading request") ? LOG_DEBUG
+										    : LOG_WARNING,
 		    "libmicrohttpd: %s", msg);
 }
 

@@ -5,11 +5,26 @@
 # header_timeout (default 10 s) has passed since they connected; a client
 # holding max_connections_per_peer (default 64) long-polls from one address
 # is refused a further connection at accept, and served again once its
-# long-polls end; meanwhile requests and long-polls (host wait, approver
+# long-polls end; a trickled body is closed 15 s after its head; meanwhile requests and long-polls (host wait, approver
 # events) from other loopback addresses are answered normally, and
-# /metrics counts what was refused and closed.
+# /metrics counts what was refused and closed; --check-config knows both keys.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_cmd python3
+
+# The two keys: in range accepted by --check-config, anything else refused.
+for kv in header_timeout=1 header_timeout=3600 max_connections_per_peer=0 \
+	max_connections_per_peer=1000000; do
+	printf 'database = dbname=x\n%s = %s\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
+	assert_rc 0 "$APPROVALD" --check-config --config "$T/kv.conf"
+done
+for kv in header_timeout=0 header_timeout=3601 header_timeout=1.5 header_timeout= \
+	max_connections_per_peer=-1 max_connections_per_peer=1000001 max_connections_per_peer=x; do
+	printf 'database = dbname=x\n%s = %s\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
+	assert_rc 1 "$APPROVALD" --check-config --config "$T/kv.conf"
+	assert_contains "$LAST_OUT" "kv.conf:2: ${kv%%=*}: expected" "--check-config on $kv"
+done
+ok "header_timeout and max_connections_per_peer checked by --check-config"
+
 standard_setup
 CONNLOAD="$SRCDIR/tests/lib/connload.py"
 CAP=64
@@ -25,12 +40,19 @@ from() {
 	curl -sS -o "$T/from.body" -w '%{http_code}' --max-time 15 --interface "$src" "$@" 2>>"$T/from.err" || true
 }
 
-# 1. Three tricklers from 127.0.0.4, in the background for the whole test.
+# 1. Three head tricklers from 127.0.0.4, in the background for the whole test.
 python3 "$CONNLOAD" trickle --port "$APPROVALD_PORT" --src 127.0.0.4 --count 3 \
 	--interval 2 --max 25 >"$T/trickle.out" 2>&1 &
 trickle_pid=$!
 _H_PIDS+=("$trickle_pid")
 t_trickle=$(now_ms)
+
+# ... and a client trickling the body of a create from 127.0.0.7: the body
+#    has its own total deadline (15 s from the end of the head).
+python3 "$CONNLOAD" trickle --body --token-file "$T/host-web1.token" --port "$APPROVALD_PORT" \
+	--src 127.0.0.7 --count 1 --interval 2 --max 25 >"$T/trickle-body.out" 2>&1 &
+trickle_body_pid=$!
+_H_PIDS+=("$trickle_body_pid")
 
 # 2. One client fills its per-peer cap with long-polls from 127.0.0.2.
 python3 "$CONNLOAD" hold --port "$APPROVALD_PORT" --src 127.0.0.2 --count "$CAP" \
@@ -77,6 +99,12 @@ while read -r what secs; do
 	assert_le "$s" $((HEADER_TIMEOUT + 3)) "seconds until a trickler was closed"
 done <"$T/trickle.out"
 ok "three tricklers closed within header_timeout + 3 s"
+wait "$trickle_body_pid" || fail "the body trickler failed: $(cat "$T/trickle-body.out")"
+read -r what secs <"$T/trickle-body.out"
+assert_eq closed "$what" "the body trickler after $secs s"
+s=${secs%.*}
+[ "$s" -ge 14 ] && [ "$s" -le 18 ] || fail "the body trickler was closed after $secs s, not after 15 s"
+ok "a trickled body closed after $secs s"
 
 # 5. /metrics says what happened.
 n=$(metric 'approvald_connections_refused_total{reason="per_peer"}')

@@ -7,7 +7,8 @@ one summary line; it asserts nothing (the shell test does).
   trickle  --count N --interval S: N connections that each send one byte of
            a request head every S seconds; prints "closed SECONDS" for each
            connection the server closed, "open SECONDS" for each still open
-           at --max.
+           at --max. With --body (and --token-file): the head of a POST
+           /v1/requests is sent whole, and its body trickles instead.
   hold     --count N --path P [--token-file F]: N connections that each send
            a complete GET request and wait; writes --ready FILE once all are
            sent, then holds them until --max or SIGTERM; prints
@@ -69,6 +70,17 @@ def do_trickle(a):
     srcs = sources(a.src)
     head = request("/healthz", None)
     conns = [connect(a.port, srcs[i % len(srcs)]) for i in range(a.count)]
+    if a.body:
+        with open(a.token_file) as f:
+            token = f.read().strip()
+        body = b'{"service":"sudo"' + b" " * 200 + b"}"
+        for s in conns:
+            s.setblocking(True)
+            s.sendall(("POST /v1/requests HTTP/1.1\r\nHost: approvald.test\r\n"
+                       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %d\r\n\r\n" % (token, len(body))).encode())
+            s.setblocking(False)
+        head = body + b"\r\n"  # the trickled part; its last 2 bytes are never sent
     t0 = time.monotonic()
     sent = [0] * a.count
     done = [None] * a.count
@@ -172,6 +184,7 @@ def main():
     p.add_argument("--interval", type=float, default=2.0)
     p.add_argument("--path", default="/healthz")
     p.add_argument("--token-file")
+    p.add_argument("--body", action="store_true")
     p.add_argument("--ready")
     p.add_argument("--go")
     p.add_argument("--max", type=float, default=60.0)
