@@ -9,9 +9,10 @@
  *   waiters_suspend(w)       0: the connection is suspended (MHD calls the
  *                            handler again once it is resumed); -EAGAIN:
  *                            a wake-up came in meanwhile: read again.
- * The LISTEN thread wakes waiters: a woken entry leaves the registry and,
- * if suspended, is resumed with MHD_resume_connection(), exactly once and
- * under the registry mutex, so a connection is never resumed twice nor
+ * The LISTEN thread wakes waiters (and the sweep thread of connguard.c
+ * releases those whose client has gone): a woken entry leaves the registry
+ * and, if suspended, is resumed with MHD_resume_connection(), exactly once
+ * and under the registry mutex, so a connection is never resumed twice nor
  * after it completed (the completed callback calls waiters_disarm()).
  * The struct is embedded in the per-connection state: no allocation and
  * no thread per waiter. */
