@@ -4,7 +4,8 @@
  * 127.0.0.2 is served, and 127.0.0.1 is served again once one closes) and
  * by SO_PEERCRED uid on a Unix socket (the third of uid 0 refused, another
  * uid served); the head deadline closes a connection trickling its head
- * one byte at a time, and the handler never runs for it. */
+ * one byte at a time, and the handler never runs for it; an idle
+ * kept-alive connection is closed after the same deadline, counted apart. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -244,12 +245,26 @@ START_TEST(head_deadline)
 		      "trickled head closed after %.2f s (deadline %d s)", took, HEAD_S);
 	ck_assert_int_eq(__atomic_load_n(&handled, __ATOMIC_SEQ_CST), 0);
 	close(fd);
-	/* a prompt request is served */
+	/* a prompt request is served; kept alive and idle, its connection
+	 * gets the same deadline for its next head, counted apart */
 	quick = tcp_from("127.0.0.1", port);
 	ck_assert_int_eq(served(quick), 1);
+	t0 = now_s();
+	for (;;) {	/* the rest of the answer, then the close */
+		struct pollfd p = { .fd = quick, .events = POLLIN };
+		char buf[256];
+
+		ck_assert_int_eq(poll(&p, 1, (HEAD_S + 3) * 1000), 1);
+		if (recv(quick, buf, sizeof(buf), 0) <= 0)
+			break;
+	}
+	took = now_s() - t0;
+	ck_assert_msg(took >= HEAD_S - 0.5 && took <= HEAD_S + 1.5,
+		      "idle keep-alive closed after %.2f s (deadline %d s)", took, HEAD_S);
 	close(quick);
 	connguard_stats(g, &st);
 	ck_assert_uint_eq(st.closed_header_timeout, 1);
+	ck_assert_uint_eq(st.closed_keepalive_idle, 1);
 	MHD_stop_daemon(d);
 	connguard_free(g);
 }
