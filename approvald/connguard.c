@@ -368,10 +368,10 @@ connguard_head_done(struct MHD_Connection *conn)
 	return set_phase(conn, PHASE_BODY);
 }
 
-void
+int
 connguard_body_done(struct MHD_Connection *conn)
 {
-	(void)set_phase(conn, PHASE_HANDLER);
+	return set_phase(conn, PHASE_HANDLER);
 }
 
 void

@@ -63,10 +63,11 @@ void connguard_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
 /* From the request callbacks, in the connection's own thread:
  * the head is complete (first call): 0, or -ECONNABORTED when the guard
  * refused or already shut the connection (answer MHD_NO, run nothing);
- * the body is complete (the handler runs now: no deadline of ours);
+ * the body is complete (the handler runs now: no deadline of ours): 0, or
+ * -ECONNABORTED as above (the body came too late);
  * the request completed (a kept-alive connection waits for a new head). */
 int connguard_head_done(struct MHD_Connection *conn);
-void connguard_body_done(struct MHD_Connection *conn);
+int connguard_body_done(struct MHD_Connection *conn);
 void connguard_request_done(struct MHD_Connection *conn);
 
 void connguard_stats(struct connguard *g, struct connguard_stats *out);

@@ -390,8 +390,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = r;
 		return on_headers(r, url, method);
 	}
-	if (*upload_data_size == 0)	/* the body is complete */
-		connguard_body_done(conn);
+	/* the body is complete: unless it came after our deadline */
+	if (*upload_data_size == 0 && connguard_body_done(conn) < 0)
+		return MHD_NO;
 	if (r->answered) {		/* early answer: ignore the rest */
 		*upload_data_size = 0;
 		return MHD_YES;

@@ -39,7 +39,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		*con_cls = &mark;
 		return MHD_YES;
 	}
-	connguard_body_done(c);
+	if (connguard_body_done(c) < 0)
+		return MHD_NO;
 	__atomic_add_fetch(&handled, 1, __ATOMIC_SEQ_CST);
 	r = MHD_create_response_from_buffer(3, "ok\n", MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, 200, r);
