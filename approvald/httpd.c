@@ -445,9 +445,6 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {
