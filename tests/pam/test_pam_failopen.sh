@@ -53,13 +53,17 @@ drive_ns() {
 	# shellcheck disable=SC2086  # SAN_ENV is a list of assignments
 	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/hosts &&
 		exec "$@"' "$T/hosts" env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/svc" $SAN_ENV \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" $SAN_ENV ${EXTRA_ENV:-} \
 		"$PAMDRIVE" --service "$1" --user root --op "$2" > "$T/out" 2> "$T/err" < /dev/null
 	rc=$?
 }
 trap 'kill "$HPID" 2>/dev/null; rm -rf "$T"' EXIT
 denied() { result PAM_AUTH_ERR && ! has 'allowed without approval'; }
 logged() { grep -q -- "$1" "$T/hole.log"; }
+# the module's syslog lines down to LOG_WARNING (pam_wrapper prints them
+# on stderr at this debug level)
+EXTRA_ENV=PAM_WRAPPER_DEBUGLEVEL=1
+errlog() { grep -q -- "$1" "$T/err"; }
 
 open_svc() {
 	service fo "auth required $MODULE url=$1 ca=$CA token_file=$TOKEN timeout=2 failmode=open"
@@ -72,6 +76,7 @@ drive_hole fo auth
 check "stopped during each connect, failmode=open: denied" denied
 check "stopped: the helper did stop it" logged '^stopped '
 check "stopped: told unreachable/denied" has '^ERROR: Approval service unreachable; access denied.$'
+check "stopped: the reason is logged (a timeout is no proof)" errlog "failmode=open not honoured"
 unhole
 
 hole stop-accept 127.0.0.1
@@ -88,6 +93,7 @@ open_svc "https://127.0.0.1:$HPORT"
 drive fo auth
 check "full accept queue, failmode=open: denied" denied
 check "full accept queue: told unreachable/denied" has '^ERROR: Approval service unreachable; access denied.$'
+check "full accept queue: logged, the connect timed out" errlog "Connection timed out"
 unhole
 
 # the same queue, failmode=closed: denied as always
@@ -105,6 +111,8 @@ if unshare -m true 2>/dev/null; then
 	drive_ns fo auth
 	check "[::1] black hole + 127.0.0.1 refused, failmode=open: denied" denied
 	check "dual: told unreachable/denied" has '^ERROR: Approval service unreachable; access denied.$'
+	check "dual: both addresses were tried" \
+		errlog "\[::1\]:$HPORT: Connection timed out; 127.0.0.1:$HPORT: Connection refused"
 	unhole
 	# both refused: a definite answer on every address, failmode=open allows
 	hole hold -::1 -127.0.0.1

@@ -3,8 +3,10 @@
  * and extensions, close-delimited, Content-Length conflicts, garbage status
  * lines, 1xx skipped), and the client against a tiny server thread on
  * 127.0.0.1: a normal exchange (bearer token seen by the server), a server
- * that never answers (deadline honoured), a closed port and an unknown
- * name (unreachable), garbage (-EPROTO), a SIGALRM during the wait
+ * that never answers (deadline honoured), a closed port (unreachable),
+ * an unknown name, a full accept queue and an expired deadline (never
+ * unreachable), a name whose first address is black-holed (the second is
+ * reached; unreachable only if both refuse), garbage (-EPROTO), a SIGALRM during the wait
  * (-EINTR), and TLS with a generated certificate (right name, wrong name,
  * wrong CA). */
 #include <arpa/inet.h>
@@ -580,10 +582,12 @@ START_TEST(client_unreachable)
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", ntohs(a.sin_port));
 	ck_assert_int_eq(do_request(url, "/nonexistent.pem", NULL, "GET", "/", NULL, 5000, &r,
 				    err, sizeof(err)), APPROVE_HTTP_UNREACHABLE);
-	/* a name that cannot resolve (RFC 6761) */
+	/* a name that cannot resolve (RFC 6761): no address was tried, so it
+	 * is no proof that nothing is there */
 	ck_assert_int_eq(do_request("http://approvald.invalid:8080", NULL, NULL, "GET", "/",
-				    NULL, 5000, &r, err, sizeof(err)), APPROVE_HTTP_UNREACHABLE);
-	/* an already expired deadline never connects */
+				    NULL, 5000, &r, err, sizeof(err)), APPROVE_HTTP_NOT_CONNECTED);
+	/* an already expired deadline still looks once: the refusal is a
+	 * definite answer */
 	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "/", NULL, 0, &r, err,
 				    sizeof(err)), APPROVE_HTTP_UNREACHABLE);
 	ck_assert_uint_lt(approve_now_ms() - t0, 5000);
@@ -761,7 +765,8 @@ START_TEST(client_dns_deadline)
 	t0 = approve_now_ms();
 	ret = do_request("http://approvald-hang.example:8080", NULL, NULL, "GET", "/",
 			 NULL, 1000, &r, err, sizeof(err));
-	ck_assert_int_eq(ret, APPROVE_HTTP_UNREACHABLE);
+	/* a resolver that does not answer is no proof that nothing is there */
+	ck_assert_int_eq(ret, APPROVE_HTTP_NOT_CONNECTED);
 	ck_assert_ptr_null(r);
 	/* it did wait for the silent resolver (not a fast refusal), and
 	 * stopped at the deadline, long before the resolver's own 10 s */
@@ -814,6 +819,18 @@ hole_listen(const char *addr, int *port, int *filler)
 
 /* A full accept queue (SYNs dropped) is not "unreachable": the connect
  * times out, which proves nothing. */
+/* The classes never equal a -errno the client can return after a
+ * connection exists (an ICMP host-unreachable on an established
+ * connection must not read as "nothing there"). */
+START_TEST(classes_are_not_errnos)
+{
+	ck_assert_int_lt(APPROVE_HTTP_UNREACHABLE, -4095);
+	ck_assert_int_lt(APPROVE_HTTP_NOT_CONNECTED, -4095);
+	ck_assert_int_ne(APPROVE_HTTP_UNREACHABLE, APPROVE_HTTP_NOT_CONNECTED);
+	ck_assert_int_ne(APPROVE_HTTP_UNREACHABLE, -EHOSTUNREACH);
+}
+END_TEST
+
 START_TEST(client_full_queue_not_unreachable)
 {
 	struct approve_http_response *r = NULL;
@@ -823,8 +840,7 @@ START_TEST(client_full_queue_not_unreachable)
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	ret = do_request(url, NULL, NULL, "GET", "/", NULL, 500, &r, err, sizeof(err));
-	ck_assert_int_ne(ret, APPROVE_HTTP_UNREACHABLE);
-	ck_assert_int_lt(ret, 0);
+	ck_assert_int_eq(ret, APPROVE_HTTP_NOT_CONNECTED);
 	ck_assert_ptr_nonnull(strstr(err, "timed out"));
 	ck_assert_uint_ge(approve_now_ms() - t0, 450);
 	ck_assert_uint_lt(approve_now_ms() - t0, 3000);
@@ -941,8 +957,10 @@ START_TEST(client_dual_unreachable_only_if_all_refused)
 	lfd = hole_listen("::1", &port, &filler);
 	snprintf(url, sizeof(url), "http://approvald-dual.test:%d", port);
 	ret = do_request(url, NULL, NULL, "GET", "/", NULL, 1000, &r, err, sizeof(err));
-	ck_assert_int_ne(ret, APPROVE_HTTP_UNREACHABLE);
-	ck_assert_int_lt(ret, 0);
+	ck_assert_msg(ret == APPROVE_HTTP_NOT_CONNECTED, "%d %s", ret, err);
+	ck_assert_ptr_nonnull(strstr(err, "[::1]"));
+	ck_assert_ptr_nonnull(strstr(err, "timed out"));
+	ck_assert_ptr_nonnull(strstr(err, "127.0.0.1"));
 	ck_assert_ptr_null(r);
 	close(filler);
 	close(lfd);
@@ -1196,6 +1214,7 @@ http_suite(void)
 	tcase_add_test(tc, client_local_failure_not_unreachable);
 	tcase_add_test(tc, client_wait_sigmask);
 	tcase_add_test(tc, client_dns_deadline);
+	tcase_add_test(tc, classes_are_not_errnos);
 	tcase_add_test(tc, client_full_queue_not_unreachable);
 	tcase_add_test(tc, client_expired_deadline_polls_once);
 	tcase_add_test(tc, client_dual_first_blackholed);
