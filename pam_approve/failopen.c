@@ -19,6 +19,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -86,6 +87,13 @@ pa_failopen_check(const char *url, unsigned probe_ms, char *why,
 	r = limits_normal(why, whylen);
 	if (r != 0) {
 		may = r;
+		goto out;
+	}
+	/* this probe knows TCP only: any other transport has its own probe
+	 * or may not fail open */
+	if (!url || (strncasecmp(url, "http://", 7) != 0 &&
+		     strncasecmp(url, "https://", 8) != 0)) {
+		set_why(why, whylen, "no TCP probe for this URL", 0);
 		goto out;
 	}
 	if (approve_url_parse(url, &u, err, sizeof(err)) != 0) {

@@ -92,6 +92,9 @@ START_TEST(bad_url_may_not)
 
 	ck_assert_int_ne(pa_failopen_check("ftp://x", 100, why, sizeof(why)), 0);
 	ck_assert(why[0] != '\0');
+	/* not a TCP URL: this probe cannot prove anything about it */
+	ck_assert_int_ne(pa_failopen_check("unix:/run/approvald/approvald.sock", 100,
+					   why, sizeof(why)), 0);
 	/* a name that does not resolve proves nothing about approvald */
 	ck_assert_int_ne(pa_failopen_check("https://approvald.invalid:8443", 1000,
 					   why, sizeof(why)), 0);
