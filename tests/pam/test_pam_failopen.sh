@@ -10,7 +10,8 @@
 #  2. a full accept queue (a daemon at its connection limit): denied;
 #  3. a name resolving to [::1] (black hole) and 127.0.0.1 (refused), with a
 #     private /etc/hosts in a mount namespace: a timeout on one address is
-#     no proof, denied.
+#     no proof, denied (refused on both: allowed); and a resolver that never
+#     answers (EAI_AGAIN, what a stop during the lookup also gives): denied.
 # Only the url= lines name the transport (https to a literal address or a
 # name, never reaching TLS). Root only (pamlib.sh); part 3 needs unshare.
 PAMDRIVE=$1
@@ -47,17 +48,21 @@ drive_hole() {
 	rc=$?
 }
 # drive_ns NAME OP: drive, in a private mount namespace whose /etc/hosts is
-# $T/hosts (the real /etc is never touched)
+# $T/hosts and, when $T/resolv.conf exists, whose /etc/resolv.conf is that
+# (the real /etc is never touched)
 drive_ns() {
 	[ -f "$T/err" ] && cat "$T/err" >> "$T/err.all"
-	# shellcheck disable=SC2086  # SAN_ENV is a list of assignments
-	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0" /etc/hosts &&
-		exec "$@"' "$T/hosts" env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	# shellcheck disable=SC2086,SC2016  # SAN_ENV: assignments; $0 is for sh -c
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0/hosts" /etc/hosts &&
+		{ [ ! -f "$0/resolv.conf" ] || mount --bind "$0/resolv.conf" /etc/resolv.conf; } &&
+		exec "$@"' "$T" env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$T/svc" $SAN_ENV ${EXTRA_ENV:-} \
 		"$PAMDRIVE" --service "$1" --user root --op "$2" > "$T/out" 2> "$T/err" < /dev/null
 	rc=$?
 }
-trap 'kill "$HPID" 2>/dev/null; rm -rf "$T"' EXIT
+# a run the helper left stopped must not outlive the test
+trap 'kill "$HPID" 2>/dev/null; [ -z "${pid:-}" ] || kill -CONT "$pid" 2>/dev/null
+	rm -rf "$T"' EXIT
 denied() { result PAM_AUTH_ERR && ! has 'allowed without approval'; }
 logged() { grep -q -- "$1" "$T/hole.log"; }
 # the module's syslog lines down to LOG_WARNING (pam_wrapper prints them
@@ -121,6 +126,28 @@ if unshare -m true 2>/dev/null; then
 	check "[::1] and 127.0.0.1 both refused, failmode=open: allowed" result PAM_SUCCESS
 	check "both refused: loudly shown" has '^ERROR: WARNING: approval service unreachable; allowed without approval (failmode=open).$'
 	unhole
+	# a resolver that never answers (stopped or not, the lookup runs out):
+	# EAI_AGAIN is no proof either, for the create call or for the probe
+	printf 'nameserver 127.0.0.77\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.77", 53))
+open(sys.argv[1], "w").write("up\n")
+while True:
+    s.recv(4096)
+' "$T/dns.up" 2>> "$T/err.hole" &
+	HPID=$!
+	i=0
+	while [ ! -s "$T/dns.up" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	open_svc "https://approvald-hang.example:8443"
+	drive_ns fo auth
+	check "silent resolver, failmode=open: denied" denied
+	check "silent resolver: logged as a name resolution failure" \
+		errlog "approvald-hang.example: Temporary failure in name resolution"
+	kill "$HPID" 2>/dev/null
+	wait "$HPID" 2>/dev/null
+	rm -f "$T/resolv.conf"
 else
 	echo "# unshare -m not permitted: part 3 not run"
 fi
