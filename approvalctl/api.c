@@ -214,7 +214,7 @@ ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 		rc = CTL_INTERRUPTED;
 		goto out;
 	}
-	if (r == APPROVE_HTTP_UNREACHABLE) {
+	if (r == APPROVE_HTTP_UNREACHABLE || r == APPROVE_HTTP_NOT_CONNECTED) {
 		ctl_err("%s: cannot reach %s: %s", what, o.url, err);
 		rc = CTL_UNREACHABLE;
 		goto out;

@@ -4,10 +4,13 @@
 #include <stddef.h>
 
 /* Called only after the HTTP client said APPROVE_HTTP_UNREACHABLE. Returns
- * 0 when an independent probe confirms that approvald is unreachable for a
- * network reason (connection refused, no route, timeout, name unknown)
- * while this process has normal resources; else a negative errno and a
- * one-line reason in why (the caller denies). Takes at most probe_ms. */
+ * 0 when an independent probe confirms it: every address the URL's host
+ * resolves to, connected afresh, is refused or has no route, while this
+ * process has normal resources. Anything else (a timeout of any kind, a
+ * name that does not resolve, a probe that connects, lowered limits) is a
+ * negative errno and a one-line reason in why (the caller denies). Takes
+ * at most probe_ms, and looks at least once even when that time has run
+ * out (the process was stopped). */
 int pa_failopen_check(const char *url, unsigned probe_ms, char *why,
 		      size_t whylen);
 
