@@ -43,7 +43,14 @@ stop_impostor() {
 }
 no_token() { ! grep -q "$TOKEN_VALUE" "$LOG.auth" && ! grep -q '^POST' "$LOG"; }
 logged() { grep -q -- "$1" "$T/err"; }
-mod() { service tr "auth required $MODULE token_file=$TOKEN failmode=open $*"; drive tr auth; }
+# mod ARGS: the module (failmode=open) once; the fake's logs are reset
+# first, and pam_syslog's warnings reach $T/err
+mod() {
+	: > "$LOG"
+	: > "$LOG.auth"
+	service tr "auth required $MODULE token_file=$TOKEN failmode=open $*"
+	EXTRA_ENV=PAM_WRAPPER_DEBUGLEVEL=1 drive tr auth
+}
 
 # --- a local user's server on a high loopback port ---------------------
 HIGH=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -87,7 +94,6 @@ check "root's server: the Host header is localhost" sh -c "! grep -q '^BAD' '$LO
 
 # the socket file owned by someone else (the server is still root)
 chown nobody "$D/approvald.sock"
-: > "$LOG.auth"
 mod "url=unix:$D/approvald.sock"
 check "socket file owned by nobody: denied" result PAM_AUTH_ERR
 check "socket file owned by nobody: no token" no_token
