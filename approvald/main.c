@@ -32,7 +32,9 @@ usage(FILE *f)
 		"usage: approvald [--config FILE] [--port-file FILE] [--check-config]\n"
 		"                 [--version] [--help]\n"
 		"  --config FILE     configuration (default " APPROVALD_DEFAULT_CONFIG ")\n"
-		"  --port-file FILE  write the bound TCP port to FILE once listening\n"
+		"  --port-file FILE  write the bound port of the first TCP endpoint (0\n"
+		"                    when listening on Unix sockets only) to FILE once\n"
+		"                    listening\n"
 		"  --check-config    check the configuration, print errors, exit 0/1\n"
 		"Exit codes: 0 clean shutdown, 1 bad configuration or start-up failure.\n");
 }
@@ -154,9 +156,9 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "%s: %s", port_file, strerror(-rc));
 		goto out;
 	}
-	approve_log(LOG_NOTICE, "approvald %s listening on port %u (%s), links %s",
-		    APPROVE_VERSION, app.port, cfg->tls_cert ? "https" : "http",
-		    app.public_url);
+	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
+		    APPROVE_VERSION, cfg->listen, app.port,
+		    cfg->tls_cert ? "https" : "http", app.public_url);
 	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
