@@ -564,11 +564,11 @@ _h_status_is() { [ "$(req_status "$1")" = "$2" ]; }
 # wait_for_waiters N TIMEOUT: approvald reports at least N suspended waiters.
 wait_for_waiters() {
 	wait_until "$2" _h_waiters_ge "$1" ||
-		fail "approvald never had $1 waiter(s) (metrics: $(curl -s "$APPROVALD_URL/metrics" | grep -E '^approvald_waiters' || true))"
+		fail "approvald never had $1 waiter(s) (metrics: $(curl -s --unix-socket "$APPROVALD_SOCK" http://localhost/metrics | grep -E '^approvald_waiters' || true))"
 }
 _h_waiters_ge() {
 	local n
-	n=$(curl -fsS --max-time 2 "$APPROVALD_URL/metrics" | sed -n 's/^approvald_waiters[{ ].* \([0-9.]*\)$/\1/p; s/^approvald_waiters \([0-9.]*\)$/\1/p' | head -n 1)
+	n=$(curl -fsS --max-time 2 --unix-socket "$APPROVALD_SOCK" http://localhost/metrics | sed -n 's/^approvald_waiters[{ ].* \([0-9.]*\)$/\1/p; s/^approvald_waiters \([0-9.]*\)$/\1/p' | head -n 1)
 	[ -n "$n" ] && [ "${n%.*}" -ge "$1" ]
 }
 
@@ -614,11 +614,12 @@ assert_rc() {
 
 # http METHOD PATH [--host NAME | --approver LOGIN | --bearer TOKEN]
 #      [--json BODY | --body-file FILE] [--type CONTENT-TYPE | --no-type]
-#      [--header H]...
+#      [--header H]... [--unix]
+# (--unix: over $APPROVALD_SOCK instead of TCP)
 # Sets HTTP_STATUS (000: no answer), HTTP_BODY, HTTP_HEADERS and
 # HTTP_CURL_RC (curl's exit status); asserts nothing.
 http() {
-	local method=$1 path=$2 type=application/json body_set=0
+	local method=$1 path=$2 type=application/json body_set=0 base=$APPROVALD_URL
 	local args=(-sS -o "$T/http.body" -D "$T/http.headers" -w '%{http_code}' --max-time 90 -X "$method")
 	shift 2
 	while [ $# -gt 0 ]; do
@@ -631,6 +632,7 @@ http() {
 		--type) type=$2; shift 2 ;;
 		--no-type) type=; shift ;;
 		--header) args+=(-H "$2"); shift 2 ;;
+		--unix) args+=(--unix-socket "$APPROVALD_SOCK"); base=http://localhost; shift ;;
 		*) fail "http: unknown option $1" ;;
 		esac
 	done
@@ -640,7 +642,7 @@ http() {
 	fi
 	rm -f "$T/http.body" "$T/http.headers"
 	HTTP_CURL_RC=0
-	HTTP_STATUS=$(curl "${args[@]}" "$APPROVALD_URL$path" 2>"$T/http.err") || HTTP_CURL_RC=$?
+	HTTP_STATUS=$(curl "${args[@]}" "$base$path" 2>"$T/http.err") || HTTP_CURL_RC=$?
 	[ -n "$HTTP_STATUS" ] || HTTP_STATUS=000
 	HTTP_BODY=$(cat "$T/http.body" 2>/dev/null || true)
 	HTTP_HEADERS=$(cat "$T/http.headers" 2>/dev/null || true)
