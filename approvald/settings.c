@@ -20,7 +20,7 @@
 #include "settings.h"
 #include "wire.h"
 
-#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_LISTEN "unix:/run/approvald/approvald.sock"
 #define PUBLIC_URL_MAX 512	/* leaves room for "/r/CODE" and /ui paths */
 
 static const char *const allowed_keys[] = {
@@ -362,10 +362,6 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path, LINE("public_url"),
 			    "public_url: expected an http:// or https:// URL "
 			    "without query (at most %d bytes)", PUBLIC_URL_MAX);
-	if (!c->public_url && !c->first_tcp)
-		return fail(err, errlen, path, LINE("listen"),
-			    "public_url is required when approvald listens on Unix "
-			    "sockets only (the links shown to requesters)");
 
 	v = approve_conf_get(f, "request_ttl");
 	if (v && approve_parse_ulong(v, 10, 86400, &c->request_ttl) < 0)
@@ -424,6 +420,10 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 			    LINE(approve_conf_get(f, "sso_header") ? "sso_header" : "sso_proxies"),
 			    "sso_header (an HTTP header name) and sso_proxies (numeric "
 			    "IP addresses or unix:uid=N, separated by commas) go together");
+	if (!c->public_url && !c->first_tcp)
+		return fail(err, errlen, path, LINE("listen"),
+			    "public_url is required when approvald listens on Unix "
+			    "sockets only (the links shown to requesters)");
 #undef LINE
 	return 0;
 }
