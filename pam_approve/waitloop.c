@@ -521,7 +521,8 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	s.http.ca_file = a->ca;
 	s.http.token = token->data;
 	s.http.strict_transport = 1;
-	if (pa_args_server_uid(a, &s.http.server_uid) != 0)
+	if (strncasecmp(a->url, "unix:", 5) == 0 &&
+	    pa_args_server_uid(a, &s.http.server_uid) != 0)
 		pam_syslog(pamh, LOG_WARNING, "server_user %s: no such user; only "
 			   "root may serve %s", a->server_user, a->url);
 	r = approve_ctx_to_json(ctx, &json, err, sizeof(err));
