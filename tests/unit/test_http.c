@@ -112,16 +112,14 @@ END_TEST
 /* unix:PATH: the socket path is kept as written; Host is "localhost" */
 static const char *const good_unix[] = {
 	"unix:/run/approvald/approvald.sock", "UNIX:/a", "unix:/tmp/x.y/s-1_2",
-	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 107 bytes: the limit */
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 107 bytes: the limit */
 };
 static const char *const bad_unix[] = {
 	"unix:", "unix:/", "unix:run/approvald.sock", "unix://run/a.sock",
 	"unix:/run//a.sock", "unix:/run/./a.sock", "unix:/run/../a.sock",
 	"unix:/run/a/", "unix:/run/.", "unix:/run/..", "unix:/run/a.sock?x",
 	"unix:/run/a.sock#x", "unix:/run/a sock", "unix:/run/a\x01",
-	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 108 bytes */
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 108 bytes */
 	"unix", "unix/run/a.sock", "file:/run/a.sock",
 };
 
