@@ -265,8 +265,9 @@ fi
 
 cat <<EOF
 
-approvald runs on $SOCK_URL (the module, approvalctl) and $URL (the
-browser); log: $RUN/approvald.log, pid $(cat "$RUN/approvald.pid").
+approvald runs (log: $RUN/approvald.log, pid $(cat "$RUN/approvald.pid")) on
+  $SOCK_URL   for the module and approvalctl
+  $URL   for the browser (a port only root can bind)
 PostgreSQL: $PGDIR (data kept across runs).
 
 1. Ask for an elevation (this waits for a decision and shows a code such
@@ -289,8 +290,9 @@ cat <<EOF
      sudo $RUN/bin/approvalctl show CODE
      sudo $RUN/bin/approvalctl approve CODE        # or: deny CODE -m "why"
    The waiting command in the first shell returns at once.
-   (.run/bin/approvalctl is approvalctl with --url $SOCK_URL and the demo
-   approver's --token-file; "watch" prints requests as they arrive.)
+   (.run/bin/approvalctl is approvalctl with the demo approver's
+   --token-file and --url $SOCK_URL;
+   "watch" prints requests as they arrive.)
 
 Stop everything (and remove the sudo demo files, if any): sudo $0 stop
 EOF
