@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "args.h"
 #include "conf.h"
@@ -255,6 +256,13 @@ pa_args_parse(int argc, const char **argv, struct pa_args *out,
 	}
 	if (!(seen & SEEN_URL)) {
 		arg_err(err, errlen, "missing required argument", "url=");
+		return -EINVAL;
+	}
+	/* https proves approvald only against the CA that signed its
+	 * certificate, named here: not every CA of the system bundle */
+	if (strncasecmp(o.url, "https:", 6) == 0 && !(seen & SEEN_CA)) {
+		arg_err(err, errlen, "url=https:// needs ca= (the CA file that "
+			"signed approvald's certificate)", o.url);
 		return -EINVAL;
 	}
 	*out = o;

@@ -70,6 +70,7 @@ START_TEST(test_other_good_values)
 	const char *v1[] = { URL, "timeout=1", "failmode=closed",
 			     "reason=optional", "reason_min=0" };
 	const char *v2[] = { "reason=off", "url=http://[::1]:1" };
+	const char *v3[] = { "ca=/etc/pam_approve/ca.pem", "url=HTTPS://a.example" };
 	struct pa_args a;
 
 	ck_assert_int_eq(parse(NARGS(v1), v1, &a), 0);
@@ -78,6 +79,7 @@ START_TEST(test_other_good_values)
 	ck_assert_int_eq(a.reason, PA_REASON_OPTIONAL);
 	ck_assert_int_eq(parse(NARGS(v2), v2, &a), 0);
 	ck_assert_int_eq(a.reason, PA_REASON_OFF);
+	ck_assert_int_eq(parse(NARGS(v3), v3, &a), 0);	/* ca= may come first */
 }
 END_TEST
 
@@ -158,6 +160,8 @@ static const char *const bad_urls[] = {
 	"url=http://127.0.0.1:8080",
 	"url=http://[::1]:8080/base",
 	"url=http://127.0.0.1:65535",
+	/* https without ca=: any CA of the system bundle could vouch */
+	"url=https://approvald.example.org",
 	/* unix: an absolute, plain path */
 	"url=unix:",
 	"url=unix:run/approvald.sock",
