@@ -111,6 +111,9 @@ addr_key(const struct sockaddr *sa, struct peer_key *k)
 	}
 }
 
+/* 0: k filled with the peer's uid; 1: root, who is not capped (every
+ * sudo and su on this host connects as root: capping uid 0 would cap the
+ * whole host's waiters, and root could lift any limit anyway); -errno. */
 static int
 unix_key(int fd, struct peer_key *k)
 {
@@ -121,6 +124,8 @@ unix_key(int fd, struct peer_key *k)
 	memset(k, 0, sizeof(*k));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr))
 		return errno ? -errno : -EINVAL;
+	if (cr.uid == 0)
+		return 1;
 	k->kind = 'u';
 	uid = (uint32_t)cr.uid;
 	memcpy(k->b, &uid, sizeof(uid));
@@ -240,7 +245,7 @@ started(struct connguard *g, struct MHD_Connection *conn, void **socket_context)
 	const union MHD_ConnectionInfo *ci;
 	struct conn_rec *rec;
 	struct peer_key k;
-	int fd = -1, keyed = 0;
+	int fd = -1, keyed = 0, exempt = 0;
 
 	*socket_context = NULL;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -250,8 +255,10 @@ started(struct connguard *g, struct MHD_Connection *conn, void **socket_context)
 	if (ci && ci->client_addr) {
 		int r = addr_key(ci->client_addr, &k);
 
-		if (r == 1 && fd >= 0)
+		if (r == 1 && fd >= 0) {
 			r = unix_key(fd, &k);
+			exempt = r == 1;
+		}
 		keyed = r == 0;
 	}
 	rec = calloc(1, sizeof(*rec));
@@ -280,7 +287,7 @@ started(struct connguard *g, struct MHD_Connection *conn, void **socket_context)
 		} else {
 			shut_locked(rec);	/* ENOMEM: refuse rather than not count */
 		}
-	} else if (!keyed && g->per_peer > 0) {
+	} else if (!keyed && !exempt && g->per_peer > 0) {
 		shut_locked(rec);	/* a peer without a key is not served */
 	}
 	rec->next = g->recs;

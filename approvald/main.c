@@ -32,7 +32,9 @@ usage(FILE *f)
 		"usage: approvald [--config FILE] [--port-file FILE] [--check-config]\n"
 		"                 [--version] [--help]\n"
 		"  --config FILE     configuration (default " APPROVALD_DEFAULT_CONFIG ")\n"
-		"  --port-file FILE  write the bound TCP port to FILE once listening\n"
+		"  --port-file FILE  write the bound port of the first TCP endpoint (0\n"
+		"                    when listening on Unix sockets only) to FILE once\n"
+		"                    listening\n"
 		"  --check-config    check the configuration, print errors, exit 0/1\n"
 		"Exit codes: 0 clean shutdown, 1 bad configuration or start-up failure.\n");
 }
@@ -67,8 +69,9 @@ write_port_file(const char *path, unsigned port)
 #define FD_OWN_FIXED 32
 #define FD_OWN_PER_WORKER 4
 
-/* One descriptor per connection (waiters included): a limit that cannot
- * cover max_connections makes accept() fail later with nothing in the log,
+/* One descriptor per connection (waiters included), and every "listen"
+ * endpoint has its own daemon with max_connections and pool_size: a limit
+ * that cannot cover them makes accept() fail later with nothing in the log,
  * so say it now. The soft limit is raised to the hard one first; a
  * max_connections left at its default is lowered to fit instead. 0, or
  * -EMFILE after logging how to fix it. */
@@ -76,8 +79,9 @@ static int
 check_nofile(struct approvald_config *cfg)
 {
 	struct rlimit rl;
-	unsigned long own = FD_OWN_FIXED + FD_OWN_PER_WORKER * cfg->pool_size;
-	unsigned long have, want = cfg->max_connections + own;
+	unsigned long n = cfg->n_listen ? cfg->n_listen : 1;
+	unsigned long own = FD_OWN_FIXED + FD_OWN_PER_WORKER * cfg->pool_size * n;
+	unsigned long have, want = cfg->max_connections * n + own;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return 0;	/* cannot happen on Linux; nothing to check against */
@@ -90,19 +94,19 @@ check_nofile(struct approvald_config *cfg)
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
 		return 0;
 	have = (unsigned long)rl.rlim_cur;
-	if (!cfg->max_connections_set && have >= own + 16) {
+	if (!cfg->max_connections_set && have >= own + 16 * n) {
 		approve_log(LOG_NOTICE, "open files limit %lu: max_connections lowered from its "
 			    "default %lu to %lu (LimitNOFILE=%lu or more keeps the default)",
-			    have, cfg->max_connections, have - own, want);
-		cfg->max_connections = have - own;
+			    have, cfg->max_connections, (have - own) / n, want);
+		cfg->max_connections = (have - own) / n;
 		return 0;
 	}
 	approve_log(LOG_ERR, "open files limit %lu (hard limit %lu) cannot cover "
-		    "max_connections %lu plus %lu descriptors of approvald's own: raise it "
-		    "to at least %lu (LimitNOFILE= in the systemd unit, ulimit -n in a shell) "
-		    "or lower max_connections", have,
+		    "max_connections %lu on each of %lu endpoints plus %lu descriptors of "
+		    "approvald's own: raise it to at least %lu (LimitNOFILE= in the systemd "
+		    "unit, ulimit -n in a shell) or lower max_connections", have,
 		    (unsigned long)(rl.rlim_max == RLIM_INFINITY ? rl.rlim_cur : rl.rlim_max),
-		    cfg->max_connections, own, want);
+		    cfg->max_connections, n, own, want);
 	return -EMFILE;
 }
 
@@ -183,9 +187,9 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "%s: %s", port_file, strerror(-rc));
 		goto out;
 	}
-	approve_log(LOG_NOTICE, "approvald %s listening on port %u (%s), links %s",
-		    APPROVE_VERSION, app.port, cfg->tls_cert ? "https" : "http",
-		    app.public_url);
+	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
+		    APPROVE_VERSION, cfg->listen, app.port,
+		    cfg->tls_cert ? "https" : "http", app.public_url);
 	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;

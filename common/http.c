@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "http.h"
+#include "peer.h"
 #include "wire.h"
 
 #define HDR_MAX (16 * 1024)
@@ -59,7 +60,8 @@ approve_url_release(struct approve_url *u)
 	free(u->host);
 	free(u->port);
 	free(u->path);
-	u->host = u->port = u->path = NULL;
+	free(u->unix_path);
+	u->host = u->port = u->path = u->unix_path = NULL;
 	u->tls = 0;
 }
 
@@ -86,6 +88,35 @@ dns_name_ok(const char *h, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+/* unix:PATH (see http.h). Fills u; 0, -EINVAL or -ENOMEM with err. */
+static int
+parse_unix(const char *path, struct approve_url *u, char *err, size_t errlen)
+{
+	size_t n = strlen(path);
+
+	if (path[0] != '/' || n > APPROVE_UNIX_PATH_MAX) {
+		approve_errf(err, errlen, "unix: needs an absolute socket path of at "
+			     "most %d bytes", APPROVE_UNIX_PATH_MAX);
+		return -EINVAL;
+	}
+	if (n < 2 || path[n - 1] == '/' || strstr(path, "//") || strstr(path, "/./") ||
+	    strstr(path, "/../") || (n >= 2 && strcmp(path + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(path + n - 3, "/..") == 0)) {
+		approve_errf(err, errlen, "unix: socket path with an empty, '.' or '..' "
+			     "component or a trailing '/'");
+		return -EINVAL;
+	}
+	u->unix_path = strdup(path);
+	u->host = strdup("localhost");
+	u->port = strdup("80");
+	u->path = strdup("");
+	if (!u->unix_path || !u->host || !u->port || !u->path) {
+		approve_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -122,12 +153,22 @@ approve_url_parse(const char *url, struct approve_url *out, char *err,
 		p = url + 8;
 	} else if (strncasecmp(url, "http://", 7) == 0) {
 		p = url + 7;
+	} else if (strncasecmp(url, "unix:", 5) == 0) {
+		p = url + 5;
 	} else {
-		approve_errf(err, errlen, "URL must start with http:// or https://");
+		approve_errf(err, errlen, "URL must start with http://, https:// or unix:/");
 		goto out;
 	}
 	if (strpbrk(url, "?#")) {
 		approve_errf(err, errlen, "URL must not hold a query or fragment");
+		goto out;
+	}
+	if (p == url + 5) {
+		r = parse_unix(p, &u, err, errlen);
+		if (r < 0)
+			goto out;
+		*out = u;
+		memset(&u, 0, sizeof(u));
 		goto out;
 	}
 	auth = p;
@@ -1129,8 +1170,16 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 		goto out;
 	}
 
+	if (o->strict_transport && approve_url_transport_ok(&u, err, errlen) < 0) {
+		r = -EPERM;
+		goto out;
+	}
 	c.sigmask = o->wait_sigmask;
-	r = tcp_connect(&u, deadline_ms, o->wait_sigmask, err, errlen);
+	if (u.unix_path)	/* checked path and peer: nothing sent before */
+		r = approve_unix_connect(u.unix_path, o->server_uid, deadline_ms,
+					 o->wait_sigmask, err, errlen);
+	else
+		r = tcp_connect(&u, deadline_ms, o->wait_sigmask, err, errlen);
 	if (r < 0)
 		goto out;
 	c.fd = r;

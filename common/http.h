@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/types.h>
 #include "buf.h"
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -32,9 +33,15 @@ struct approve_url {
 	char *host;		/* without brackets for IPv6 literals */
 	char *port;		/* "80"/"443" when absent */
 	char *path;		/* base path without trailing '/', "" for none */
+	char *unix_path;	/* unix: URLs: the socket; host is "localhost"
+				 * (the Host header), port "80", path "" */
 };
-/* Accepts http:// and https:// only; no userinfo, query or fragment;
- * host is a DNS name, IPv4 or [IPv6]; port 1..65535. 0 or -EINVAL + err. */
+/* Accepts http://, https:// and unix:/ABS/PATH only; no userinfo, query or
+ * fragment; host is a DNS name, IPv4 or [IPv6]; port 1..65535. A unix:
+ * path is absolute, at most APPROVE_UNIX_PATH_MAX (common/peer.h) bytes,
+ * without empty, "." or ".." components or a trailing '/'; the server
+ * behind it is proven at connect (approve_unix_connect). 0 or -EINVAL +
+ * err. */
 int approve_url_parse(const char *url, struct approve_url *out,
 		      char *err, size_t errlen);
 void approve_url_release(struct approve_url *u);
@@ -45,6 +52,12 @@ struct approve_http_opts {
 				 * /etc/ssl/certs/ca-certificates.crt (never the
 				 * environment, never SSL_CERT_FILE) */
 	const char *token;	/* bearer token or NULL */
+	/* unix: URLs: the uid the server may run as besides root (the
+	 * module's server_user=); 0 means root only */
+	uid_t server_uid;
+	/* 1: refuse a URL that approve_url_transport_ok() (common/peer.h)
+	 * refuses, before connecting: set by whoever sends a token */
+	int strict_transport;
 	/* NULL: plain poll(). Else every wait is a ppoll() with this mask: a
 	 * caller that must react to signals keeps them blocked and lists them
 	 * unblocked here, so they are delivered only inside a wait (-EINTR),

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "failopen.h"
 #include "http.h"
+#include "peer.h"
 
 #define NOFILE_MIN 64
 #define MEM_MIN (256UL * 1024 * 1024)
@@ -74,8 +75,8 @@ limits_normal(char *why, size_t whylen)
 }
 
 int
-pa_failopen_check(const char *url, unsigned probe_ms, char *why,
-		  size_t whylen)
+pa_failopen_check(const char *url, uid_t server_uid, unsigned probe_ms,
+		  char *why, size_t whylen)
 {
 	struct addrinfo *res = NULL;
 	struct approve_url u = { 0 };
@@ -89,15 +90,24 @@ pa_failopen_check(const char *url, unsigned probe_ms, char *why,
 		may = r;
 		goto out;
 	}
-	/* this probe knows TCP only: any other transport has its own probe
-	 * or may not fail open */
-	if (!url || (strncasecmp(url, "http://", 7) != 0 &&
-		     strncasecmp(url, "https://", 8) != 0)) {
-		set_why(why, whylen, "no TCP probe for this URL", 0);
-		goto out;
-	}
 	if (approve_url_parse(url, &u, err, sizeof(err)) != 0) {
 		set_why(why, whylen, "bad url", 0);
+		goto out;
+	}
+	if (u.unix_path) {
+		/* the same path and owner checks as the connect: only a
+		 * missing socket or one without a listener is "not there" */
+		r = approve_unix_probe(u.unix_path, server_uid, deadline, err,
+				       sizeof(err));
+		if (r != 0) {
+			approve_errf(why, whylen, "probe: %s", err);
+			goto out;
+		}
+		may = 0;	/* a fresh attempt found nothing there */
+		goto out;
+	}
+	if (!u.host || (!u.tls && strncasecmp(url, "http://", 7) != 0)) {
+		set_why(why, whylen, "no probe for this URL", 0);
 		goto out;
 	}
 	r = approve_resolve(u.host, u.port, deadline, &res);

@@ -493,7 +493,8 @@ unreachable(struct session *s, int r)
 			   s->ctx->service);
 		goto out;
 	}
-	if (pa_failopen_check(s->a->url, FAILOPEN_PROBE_MS, why, sizeof(why)) != 0) {
+	if (pa_failopen_check(s->a->url, s->http.server_uid, FAILOPEN_PROBE_MS,
+			      why, sizeof(why)) != 0) {
 		pam_syslog(s->pamh, LOG_WARNING,
 			   "%s as %s (%s): approvald unreachable but not "
 			   "provably (%s); failmode=open not honoured, denied",
@@ -537,6 +538,11 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	s.http.url = a->url;
 	s.http.ca_file = a->ca;
 	s.http.token = token->data;
+	s.http.strict_transport = 1;
+	if (strncasecmp(a->url, "unix:", 5) == 0 &&
+	    pa_args_server_uid(a, &s.http.server_uid) != 0)
+		pam_syslog(pamh, LOG_WARNING, "server_user %s: no such user; only "
+			   "root may serve %s", a->server_user, a->url);
 	r = approve_ctx_to_json(ctx, &json, err, sizeof(err));
 	if (r != 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot encode the request: %s", err);

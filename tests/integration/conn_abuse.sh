@@ -14,12 +14,12 @@ need_cmd python3
 # The two keys: in range accepted by --check-config, anything else refused.
 for kv in header_timeout=1 header_timeout=3600 max_connections_per_peer=0 \
 	max_connections_per_peer=1000000; do
-	printf 'database = dbname=x\n%s = %s\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
+	printf 'database = dbname=x\n%s = %s\nlisten = 127.0.0.1:0\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
 	assert_rc 0 "$APPROVALD" --check-config --config "$T/kv.conf"
 done
 for kv in header_timeout=0 header_timeout=3601 header_timeout=1.5 header_timeout= \
 	max_connections_per_peer=-1 max_connections_per_peer=1000001 max_connections_per_peer=x; do
-	printf 'database = dbname=x\n%s = %s\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
+	printf 'database = dbname=x\n%s = %s\nlisten = 127.0.0.1:0\n' "${kv%%=*}" "${kv#*=}" >"$T/kv.conf"
 	assert_rc 1 "$APPROVALD" --check-config --config "$T/kv.conf"
 	assert_contains "$LAST_OUT" "kv.conf:2: ${kv%%=*}: expected" "--check-config on $kv"
 done

@@ -9,7 +9,10 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "failopen.h"
@@ -40,7 +43,7 @@ probe(int port, unsigned ms, char *why, size_t whylen)
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
 	why[0] = '\0';
-	return pa_failopen_check(url, ms, why, whylen);
+	return pa_failopen_check(url, 0, ms, why, whylen);
 }
 
 START_TEST(refused_may_fail_open)
@@ -90,14 +93,57 @@ START_TEST(bad_url_may_not)
 {
 	char why[160] = "";
 
-	ck_assert_int_ne(pa_failopen_check("ftp://x", 100, why, sizeof(why)), 0);
+	ck_assert_int_ne(pa_failopen_check("ftp://x", 0, 100, why, sizeof(why)), 0);
 	ck_assert(why[0] != '\0');
-	/* not a TCP URL: this probe cannot prove anything about it */
-	ck_assert_int_ne(pa_failopen_check("unix:/run/approvald/approvald.sock", 100,
-					   why, sizeof(why)), 0);
 	/* a name that does not resolve proves nothing about approvald */
-	ck_assert_int_ne(pa_failopen_check("https://approvald.invalid:8443", 1000,
+	ck_assert_int_ne(pa_failopen_check("https://approvald.invalid:8443", 0, 1000,
 					   why, sizeof(why)), 0);
+}
+END_TEST
+
+/* A Unix socket at dir/sock: bound only (connect is refused) or listening. */
+static int
+unix_at(const char *dir, int listening, char *url, size_t urllen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/sock", dir);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (listening)
+		ck_assert_int_eq(listen(fd, 4), 0);
+	snprintf(url, urllen, "unix:%s", a.sun_path);
+	return fd;
+}
+
+/* unix: the same checks as the connect; only "no socket" or "nobody
+ * listens" may fail open, an answering or unsafe socket may not. */
+START_TEST(unix_probe)
+{
+	char dir[] = "/tmp/failopen-probe.XXXXXX", url[160], why[256];
+	uid_t me = geteuid();
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof(url), "unix:%s/sock", dir);
+	/* nothing there */
+	ck_assert_int_eq(pa_failopen_check(url, me, 500, why, sizeof(why)), 0);
+	/* a stale socket: refused */
+	fd = unix_at(dir, 0, url, sizeof(url));
+	ck_assert_int_eq(pa_failopen_check(url, me, 500, why, sizeof(why)), 0);
+	close(fd);
+	unlink(url + 5);
+	/* a server answers: approvald is there */
+	fd = unix_at(dir, 1, url, sizeof(url));
+	ck_assert_int_ne(pa_failopen_check(url, me, 500, why, sizeof(why)), 0);
+	close(fd);
+	unlink(url + 5);
+	/* a directory others may write: nothing proven, whatever is there */
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_ne(pa_failopen_check(url, me, 500, why, sizeof(why)), 0);
+	ck_assert_msg(why[0] != '\0', "a reason");
+	rmdir(dir);
 }
 END_TEST
 
@@ -113,6 +159,7 @@ main(void)
 	tcase_add_test(tc, full_queue_may_not);
 	tcase_add_test(tc, listening_may_not);
 	tcase_add_test(tc, bad_url_may_not);
+	tcase_add_test(tc, unix_probe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);

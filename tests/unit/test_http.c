@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "peer.h"
 #include "wire.h"
 #include "unit.h"
 
@@ -107,6 +108,121 @@ START_TEST(url_long)
 	ck_assert_int_eq(approve_url_parse(s, &u, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(approve_url_parse(NULL, &u, err, sizeof(err)), -EINVAL);
 	free(s);
+}
+END_TEST
+
+/* unix:PATH: the socket path is kept as written; Host is "localhost" */
+static const char *const good_unix[] = {
+	"unix:/run/approvald/approvald.sock", "UNIX:/a", "unix:/tmp/x.y/s-1_2",
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 107 bytes: the limit */
+};
+static const char *const bad_unix[] = {
+	"unix:", "unix:/", "unix:run/approvald.sock", "unix://run/a.sock",
+	"unix:/run//a.sock", "unix:/run/./a.sock", "unix:/run/../a.sock",
+	"unix:/run/a/", "unix:/run/.", "unix:/run/..", "unix:/run/a.sock?x",
+	"unix:/run/a.sock#x", "unix:/run/a sock", "unix:/run/a\x01",
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 108 bytes */
+	"unix", "unix/run/a.sock", "file:/run/a.sock",
+};
+
+START_TEST(url_unix_good)
+{
+	struct approve_url u;
+	char err[256] = "";
+
+	ck_assert_msg(approve_url_parse(good_unix[_i], &u, err, sizeof(err)) == 0,
+		      "%s: %s", good_unix[_i], err);
+	ck_assert_str_eq(u.unix_path, good_unix[_i] + 5);
+	ck_assert_str_eq(u.host, "localhost");
+	ck_assert_str_eq(u.port, "80");
+	ck_assert_str_eq(u.path, "");
+	ck_assert_int_eq(u.tls, 0);
+	ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), 0);
+	approve_url_release(&u);
+	ck_assert_ptr_null(u.unix_path);
+}
+END_TEST
+
+START_TEST(url_unix_bad)
+{
+	struct approve_url u;
+	char err[256] = "";
+
+	ck_assert_msg(approve_url_parse(bad_unix[_i], &u, err, sizeof(err)) == -EINVAL,
+		      "accepted %s", bad_unix[_i]);
+	ck_assert_ptr_null(u.unix_path);
+	ck_assert(err[0] != '\0');
+}
+END_TEST
+
+/* Which parsed URLs may carry a token (the module, approvalctl). */
+START_TEST(url_transport_rule)
+{
+	static const char *const ok[] = {
+		"https://approvald.example:8443", "https://127.0.0.1:8443",
+		"https://localhost:9999", "http://127.0.0.1", "http://127.9.9.9:443",
+		"http://[::1]:80/b", "http://127.0.0.1:1",
+	};
+	static const char *const refused[] = {
+		"http://localhost", "http://LocalHost:80", "http://10.0.0.1:80",
+		"http://approvald.example", "http://[::2]:80", "http://128.0.0.1",
+		"http://127.0.0.1:65535", "http://[::ffff:127.0.0.1]:80",
+	};
+	unsigned start = approve_unprivileged_port_start();
+	struct approve_url u;
+	char err[512], url[64];
+	size_t i;
+
+	ck_assert_uint_le(start, 65536);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_int_eq(approve_url_parse(ok[i], &u, err, sizeof(err)), 0);
+		ck_assert_msg(approve_url_transport_ok(&u, err, sizeof(err)) == 0,
+			      "refused %s: %s", ok[i], err);
+		approve_url_release(&u);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(approve_url_parse(refused[i], &u, err, sizeof(err)), 0);
+		ck_assert_msg(approve_url_transport_ok(&u, err, sizeof(err)) == -EPERM,
+			      "accepted %s", refused[i]);
+		ck_assert(err[0] != '\0');
+		approve_url_release(&u);
+	}
+	/* the name localhost: the message says what to use instead */
+	ck_assert_int_eq(approve_url_parse("http://localhost:80", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), -EPERM);
+	ck_assert_msg(strstr(err, "url=unix:") && strstr(err, "literal address"), "%s", err);
+	approve_url_release(&u);
+	/* the boundary is the kernel's value, read now */
+	if (start >= 1 && start <= 65535) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u", start);
+		ck_assert_int_eq(approve_url_parse(url, &u, err, sizeof(err)), 0);
+		ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), -EPERM);
+		ck_assert_ptr_nonnull(strstr(err, "unprivileged"));
+		approve_url_release(&u);
+	}
+	if (start >= 2) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u", start - 1);
+		ck_assert_int_eq(approve_url_parse(url, &u, err, sizeof(err)), 0);
+		ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), 0);
+		approve_url_release(&u);
+	}
+}
+END_TEST
+
+/* strict_transport: the client refuses before connecting */
+START_TEST(client_strict_transport)
+{
+	struct approve_http_opts o = { .url = "http://127.0.0.1:65535", .token = "aph_x",
+				       .strict_transport = 1 };
+	struct approve_http_response *r = NULL;
+	char err[512] = "";
+
+	ck_assert_int_eq(approve_http_request(&o, "GET", "/x", NULL, 0,
+					      approve_now_ms() + 2000, &r, err, sizeof(err)),
+			 -EPERM);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(err, "unprivileged"));
 }
 END_TEST
 
@@ -1199,6 +1315,10 @@ http_suite(void)
 	tcase_add_loop_test(tu, url_good, 0, N(good_urls));
 	tcase_add_loop_test(tu, url_bad, 0, N(bad_urls));
 	tcase_add_test(tu, url_long);
+	tcase_add_loop_test(tu, url_unix_good, 0, N(good_unix));
+	tcase_add_loop_test(tu, url_unix_bad, 0, N(bad_unix));
+	tcase_add_test(tu, url_transport_rule);
+	tcase_add_test(tu, client_strict_transport);
 	tcase_add_loop_test(tp, parse, 0, N(parse_cases));
 	tcase_add_loop_test(tp, parse_incremental, 0, 2);
 	tcase_add_test(tp, parse_sizes);
