@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 
 #include "ctx.h"
 #include "http.h"
+#include "peer.h"
 #include "print.h"
 #include "wire.h"
 
@@ -177,6 +179,27 @@ report_status(const char *what, const struct approve_http_response *resp)
 	return rc;
 }
 
+/* Who besides root may serve a unix: URL: APPROVALCTL_SERVER_USER, else
+ * 'server_user', else "approvald"; an unknown user leaves root only. */
+static int
+server_uid(struct ctl_ctx *c, uid_t *out)
+{
+	int failed = CTL_OK;
+	const char *name = ctl_setting(c, NULL, "APPROVALCTL_SERVER_USER", "server_user",
+				       &failed);
+	struct passwd *pw;
+
+	*out = 0;
+	if (failed != CTL_OK)
+		return failed;
+	if (!name)
+		name = CTL_DEFAULT_SERVER_USER;
+	pw = getpwnam(name);
+	if (pw)
+		*out = pw->pw_uid;
+	return CTL_OK;
+}
+
 int
 ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 	const char *path, const char *body, unsigned deadline_s,
@@ -200,7 +223,20 @@ ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 		ctl_err("bad server URL: %s", err);
 		return c->url ? CTL_USAGE : CTL_FAILURE;
 	}
+	/* the approver's token can decide requests: it goes only where a
+	 * module's host token may go (unix: with a proven peer, https, or
+	 * http on a port only root can bind) */
+	if (approve_url_transport_ok(&u, err, sizeof(err)) != 0) {
+		approve_url_release(&u);
+		ctl_err("refused server URL %s: %s", o.url, err);
+		return c->url ? CTL_USAGE : CTL_FAILURE;
+	}
+	if (u.unix_path && server_uid(c, &o.server_uid) != CTL_OK) {
+		approve_url_release(&u);
+		return CTL_FAILURE;
+	}
 	approve_url_release(&u);
+	o.strict_transport = 1;
 	o.ca_file = ctl_setting(c, c->ca, NULL, "ca", &failed);
 	rc = load_token(c);
 	if (rc != CTL_OK)
@@ -214,7 +250,7 @@ ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 		rc = CTL_INTERRUPTED;
 		goto out;
 	}
-	if (r == APPROVE_HTTP_UNREACHABLE) {
+	if (r == APPROVE_HTTP_UNREACHABLE || r == APPROVE_HTTP_NOT_CONNECTED) {
 		ctl_err("%s: cannot reach %s: %s", what, o.url, err);
 		rc = CTL_UNREACHABLE;
 		goto out;

@@ -34,7 +34,8 @@ static const struct option global_opts[] = {
 #define N_GLOBAL (sizeof(global_opts) / sizeof(global_opts[0]))
 #define MAX_LOCAL 24
 
-static const char *const conf_keys[] = { "url", "token_file", "ca", "database", NULL };
+static const char *const conf_keys[] = { "url", "token_file", "ca", "database",
+	"server_user", NULL };
 
 void
 ctl_err(const char *fmt, ...)
@@ -85,11 +86,15 @@ ctl_print_global_options(FILE *f)
 {
 	fputs("Global options (accepted before or after the command):\n"
 	      "  --config FILE      config file (default " DEFAULT_CONFIG " when present);\n"
-	      "                     keys: url, token_file, ca, database\n"
+	      "                     keys: url, token_file, ca, database, server_user\n"
 	      "  --database CONNINFO  libpq conninfo for admin commands\n"
 	      "                     (else $APPROVALCTL_DATABASE, else 'database')\n"
 	      "  --url URL          approvald base URL for approver commands\n"
-	      "                     (else $APPROVALCTL_URL, else 'url')\n"
+	      "                     (else $APPROVALCTL_URL, else 'url'): unix:/PATH,\n"
+	      "                     https://..., or http:// to 127.0.0.1/::1 on a port below\n"
+	      "                     ip_unprivileged_port_start; a unix: server must run as root or\n"
+	      "                     $APPROVALCTL_SERVER_USER / 'server_user' (default\n"
+	      "                     approvald)\n"
 	      "  --token-file FILE  approver API token file, mode 0600 (else the token\n"
 	      "                     itself in $APPROVALCTL_TOKEN, else 'token_file')\n"
 	      "  --ca FILE          PEM CA bundle for https (else 'ca'; default: the\n"

@@ -20,6 +20,9 @@ enum ctl_exit {
 	CTL_UNREACHABLE = 3,	/* server or database not reachable, or a 5xx */
 	CTL_FAILURE = 4,	/* anything else: bad config file, invalid response */
 };
+/* Who besides root may serve a unix: server URL, by default. */
+#define CTL_DEFAULT_SERVER_USER "approvald"
+
 /* Not an exit code: ctl_api() was interrupted by a signal (watch's Ctrl-C). */
 #define CTL_INTERRUPTED 100
 

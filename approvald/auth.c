@@ -27,20 +27,6 @@ static const char approver_sql[] =
 	" WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
 	" AND a.enabled AND a.revoked_at IS NULL";
 
-int
-identity_may_decide(const struct identity *who)
-{
-	return who->kind == IDENTITY_APPROVER &&
-	       (who->roles & (ROLE_APPROVER | ROLE_ADMIN)) != 0;
-}
-
-int
-identity_may_read(const struct identity *who)
-{
-	return who->kind == IDENTITY_APPROVER &&
-	       (who->roles & (ROLE_APPROVER | ROLE_ADMIN | ROLE_AUDITOR)) != 0;
-}
-
 static int
 token_chars_ok(const char *t, size_t len)
 {

@@ -25,7 +25,7 @@ struct identity {
 	char csrf[44];		/* that session's CSRF token */
 };
 
-/* May decide requests / may read them (approver endpoints). */
+/* May decide requests / may read them (approver endpoints; access.c). */
 int identity_may_decide(const struct identity *who);
 int identity_may_read(const struct identity *who);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "connguard.h"
 #include "httpd.h"
 #include "listener.h"
 
@@ -31,6 +32,7 @@ route_metrics(struct http_req *r)
 {
 	struct app *app = r->app;
 	struct approve_buf b;
+	struct connguard_stats cg;
 	unsigned nreq, nev, code;
 	unsigned long n;
 	enum MHD_Result ret;
@@ -39,6 +41,7 @@ route_metrics(struct http_req *r)
 
 	approve_buf_init(&b, 256 * 1024);
 	waiters_count(app->waiters, &nreq, &nev);
+	connguard_stats(app->guard, &cg);
 	rc |= approve_buf_printf(&b,
 		"# HELP approvald_waiters Suspended long-polls waiting for a decision.\n"
 		"# TYPE approvald_waiters gauge\n"
@@ -62,6 +65,23 @@ route_metrics(struct http_req *r)
 			rc |= approve_buf_printf(&b,
 				"approvald_http_requests_total{code=\"%u\"} %lu\n", code, n);
 	}
+	rc |= approve_buf_printf(&b,
+		"# HELP approvald_connections Open HTTP connections.\n"
+		"# TYPE approvald_connections gauge\n"
+		"approvald_connections %lu\n"
+		"# HELP approvald_connections_refused_total Connections refused at accept, by reason.\n"
+		"# TYPE approvald_connections_refused_total counter\n"
+		"approvald_connections_refused_total{reason=\"per_peer\"} %lu\n"
+		"# HELP approvald_connections_closed_total Connections closed by a deadline of approvald's, by reason.\n"
+		"# TYPE approvald_connections_closed_total counter\n"
+		"approvald_connections_closed_total{reason=\"header_timeout\"} %lu\n"
+		"approvald_connections_closed_total{reason=\"keepalive_idle\"} %lu\n"
+		"approvald_connections_closed_total{reason=\"body_timeout\"} %lu\n"
+		"# HELP approvald_waiters_gone_total Suspended long-polls released because their client had gone.\n"
+		"# TYPE approvald_waiters_gone_total counter\n"
+		"approvald_waiters_gone_total %lu\n",
+		cg.connections, cg.refused_per_peer, cg.closed_header_timeout,
+		cg.closed_keepalive_idle, cg.closed_body_timeout, cg.waiters_gone);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

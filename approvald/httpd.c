@@ -13,11 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "settings.h"
+#include "access.h"
 #include "conf.h"
-#include "db.h"		/* DB_MAX_BLOCKED */
+#include "connguard.h"
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
@@ -28,12 +32,10 @@
 #define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
 #define STOP_GRACE_MS 2000
 
-enum need { NEED_NONE, NEED_HOST, NEED_READER, NEED_DECIDER };
-
 struct route {
 	const char *method;
 	const char *pattern;	/* '*' stands for one non-empty segment */
-	enum need need;
+	enum access_need need;
 	int body;		/* reads a JSON body */
 	http_handler fn;
 };
@@ -267,9 +269,23 @@ static void
 client_ip(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
-	socklen_t slen;
+	struct sockaddr_storage self;
+	struct ucred cr;
+	socklen_t slen = sizeof(self), cl = sizeof(cr);
 
 	snprintf(out, len, "?");
+	/* a Unix socket peer has no address: its uid is a stable label that
+	 * no IP list (sso_proxies) matches by accident */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&self, &slen) == 0 &&
+	    self.ss_family == AF_UNIX) {
+		if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
+		    cl == sizeof(cr))
+			snprintf(out, len, "unix:uid=%lu", (unsigned long)cr.uid);
+		else
+			snprintf(out, len, "unix");
+		return;
+	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (!ci || !ci->client_addr)
 		return;
@@ -285,6 +301,7 @@ static enum MHD_Result
 on_headers(struct http_req *r, const char *url, const char *method)
 {
 	char allow[64] = "";
+	struct access_refusal no;
 	const char *cl, *te;
 	unsigned long long len = 0;
 	char *end;
@@ -360,30 +377,8 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	/* a browser's cookie rides along on any request: writes need the token */
 	if (r->who.session && strcmp(method, "GET") != 0 && !session_csrf_ok(r->conn, &r->who))
 		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
-	switch (r->route->need) {
-	case NEED_HOST:
-		if (r->who.kind != IDENTITY_HOST)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for host tokens");
-		break;
-	case NEED_READER:
-		if (r->who.kind != IDENTITY_APPROVER)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for approvers");
-		if (!identity_may_read(&r->who))
-			return http_reply_error(r, 403, "forbidden", "no role");
-		break;
-	case NEED_DECIDER:
-		if (r->who.kind != IDENTITY_APPROVER)
-			return http_reply_error(r, 403, "forbidden",
-						"this endpoint is for approvers");
-		if (!identity_may_decide(&r->who))
-			return http_reply_error(r, 403, "forbidden",
-						"your role may not decide requests");
-		break;
-	default:
-		break;
-	}
+	if (access_check(r->route->need, &r->who, &no) < 0)
+		return http_reply_error(r, no.status, no.error, no.detail);
 	return MHD_YES;
 }
 
@@ -398,6 +393,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (!r) {
+		/* refused at accept or past its head deadline: run nothing */
+		if (connguard_head_done(conn) < 0)
+			return MHD_NO;
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
@@ -409,6 +407,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = r;
 		return on_headers(r, url, method);
 	}
+	/* the body is complete: unless it came after our deadline */
+	if (*upload_data_size == 0 && connguard_body_done(conn) < 0)
+		return MHD_NO;
 	if (r->answered) {		/* early answer: ignore the rest */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -435,6 +436,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->w.gone)		/* a long-poll whose client has gone: just close */
+		return MHD_NO;
 	if (r->body.len > 0 && memchr(r->body.data, '\0', r->body.len))
 		return http_reply_error(r, 400, "bad_request", "NUL byte in body");
 	return r->route->fn(r);
@@ -447,7 +450,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct app *app = cls;
 	struct http_req *r = *con_cls;
 
-	(void)conn;
+	connguard_request_done(conn);	/* a kept-alive connection waits for a head */
 	if (!r)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -459,7 +462,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -470,9 +473,13 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	/* our own handler refused the connection and said why already */
-	approve_log(strstr(msg, "Application reported internal error") ? LOG_DEBUG
-									: LOG_WARNING,
+	/* our own handler refused the connection and said why already; a
+	 * client gone mid-request (or closed by connguard.c, which counts and
+	 * summarises) is not worth a line each */
+	approve_log(strstr(msg, "Application reported internal error") ||
+		    strstr(msg, "closed by remote side with incomplete request") ||
+		    strstr(msg, "Connection socket is closed when reading request") ? LOG_DEBUG
+										    : LOG_WARNING,
 		    "libmicrohttpd: %s", msg);
 }
 
@@ -532,97 +539,246 @@ free_pems(struct app *app)
 }
 
 static uint16_t
-listen_port(const struct approvald_config *cfg)
+listen_port(const struct approvald_listen *l)
 {
-	if (cfg->listen_addr.ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)&cfg->listen_addr)->sin6_port);
-	return ntohs(((const struct sockaddr_in *)&cfg->listen_addr)->sin_port);
+	if (l->addr.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&l->addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&l->addr)->sin_port);
+}
+
+/* Create, bind and listen on the Unix socket of l: its directory must not
+ * be writable by group or others; an existing file there is replaced only
+ * when it is a socket nobody listens on (a stale one); mode and owner are
+ * set before listen(), so no client can connect earlier. The listening fd,
+ * or -errno after logging why. */
+static int
+unix_listen(const struct approvald_config *cfg, const struct approvald_listen *l)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = l->unix_path;
+	char dir[sizeof(sa.sun_path)];
+	struct stat st;
+	int fd = -1, probe, r;
+	char *slash;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);	/* checked length */
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0) {
+		r = -errno;
+		approve_log(LOG_ERR, "listen %s: directory %s: %s", l->text, dir,
+			    strerror(errno));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		approve_log(LOG_ERR, "listen %s: %s is not a directory", l->text, dir);
+		return -ENOTDIR;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		approve_log(LOG_ERR, "listen %s: directory %s is writable by group or "
+			    "others (mode %04o): anyone could replace the socket", l->text,
+			    dir, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			approve_log(LOG_ERR, "listen %s: %s exists and is not a socket: "
+				    "not removed", l->text, path);
+			return -EEXIST;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		r = probe < 0 ? -errno :
+		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+		if (probe >= 0)
+			close(probe);
+		if (r != -ECONNREFUSED) {
+			approve_log(LOG_ERR, "listen %s: %s", l->text, r == 0 ?
+				    "another server is listening there" : strerror(-r));
+			return r == 0 ? -EADDRINUSE : r;
+		}
+		if (unlink(path) != 0) {
+			r = -errno;
+			approve_log(LOG_ERR, "listen %s: stale socket: %s", l->text,
+				    strerror(errno));
+			return r;
+		}
+		approve_log(LOG_NOTICE, "listen %s: stale socket replaced", l->text);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		r = -errno;
+		approve_log(LOG_ERR, "listen %s: %s", l->text, strerror(errno));
+		goto fail;
+	}
+	if (chmod(path, (mode_t)cfg->socket_mode) != 0 ||
+	    ((cfg->socket_uid != (uid_t)-1 || cfg->socket_gid != (gid_t)-1) &&
+	     lchown(path, cfg->socket_uid, cfg->socket_gid) != 0)) {
+		r = -errno;
+		approve_log(LOG_ERR, "listen %s: socket_mode %04lo / socket_owner %s: %s%s",
+			    l->text, cfg->socket_mode,
+			    cfg->socket_owner ? cfg->socket_owner : "(unset)",
+			    strerror(errno), errno == EPERM ? " (socket_owner needs root)" : "");
+		unlink(path);
+		goto fail;
+	}
+	if (listen(fd, SOMAXCONN) != 0) {
+		r = -errno;
+		approve_log(LOG_ERR, "listen %s: %s", l->text, strerror(errno));
+		unlink(path);
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* One daemon for endpoint i. TLS (when configured) on TCP endpoints only:
+ * on a Unix socket the peers prove themselves (SO_PEERCRED). */
+static int
+start_one(struct app *app, size_t i)
+{
+	const struct approvald_config *cfg = app->cfg;
+	const struct approvald_listen *l = &cfg->listens[i];
+	struct MHD_OptionItem o[8];
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	size_t n = 0;
+	int fd = -1;
+
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
+					  (intptr_t)HTTPD_WORKERS(cfg->pool_size), NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+					  (intptr_t)cfg->max_connections, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+					  CONNECTION_TIMEOUT_S, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+					  CONNECTION_MEMORY, NULL };
+	if (l->unix_path) {
+		fd = unix_listen(cfg, l);
+		if (fd < 0)
+			return fd;
+		app->unix_bound |= 1u << i;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	} else {
+		/* the port argument only shows in libmicrohttpd's messages:
+		 * the address comes from MHD_OPTION_SOCK_ADDR */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
+						  (void *)&l->addr };
+		if (l->addr.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		if (app->tls_cert_pem) {
+			flags |= MHD_USE_TLS;
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+							  app->tls_cert_pem };
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+							  app->tls_key_pem };
+		}
+	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	app->mhd[i] = MHD_start_daemon(flags, l->unix_path ? 0 : listen_port(l),
+		connguard_accept, app->guard, on_request, app,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,	/* first, to catch all */
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_NOTIFY_CONNECTION, connguard_notify, app->guard,
+		MHD_OPTION_ARRAY, o,
+		MHD_OPTION_END);
+	if (!app->mhd[i]) {
+		approve_log(LOG_ERR, "cannot listen on %s (address in use, "
+			    "no permission, or bad TLS files?)", l->text);
+		if (fd >= 0)
+			close(fd);	/* the socket file goes in httpd_stop */
+		return -EADDRNOTAVAIL;
+	}
+	if (!l->unix_path && !app->port) {
+		info = MHD_get_daemon_info(app->mhd[i], MHD_DAEMON_INFO_BIND_PORT);
+		app->port = info ? info->port : 0;
+	}
+	return 0;
 }
 
 int
 httpd_start(struct app *app)
 {
 	const struct approvald_config *cfg = app->cfg;
-	struct MHD_OptionItem tls[3];
-	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	int r = -EINVAL;
+	size_t i;
+	int r;
 
-	memset(tls, 0, sizeof(tls));
-	tls[0].option = MHD_OPTION_END;
 	if (cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			approve_log(LOG_ERR, "libmicrohttpd was built without TLS");
-			goto out;
+			return -EINVAL;
 		}
 		/* kept until httpd_stop(): MHD may refer to them while serving */
 		if ((r = read_pem(cfg->tls_cert, &app->tls_cert_pem)) < 0 ||
 		    (r = read_pem(cfg->tls_key, &app->tls_key_pem)) < 0)
-			goto out;
-		flags |= MHD_USE_TLS;
-		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-						  app->tls_cert_pem };
-		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-						  app->tls_key_pem };
-		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+			return r;
 	}
-	if (cfg->listen_addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	/* the port argument only shows in libmicrohttpd's messages: the
-	 * address comes from MHD_OPTION_SOCK_ADDR */
-	app->mhd = MHD_start_daemon(flags, listen_port(cfg), NULL, NULL, on_request, app,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,	/* first, to catch all */
-		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
-		/* more workers than can ever wait inside the pool (db.h): one
-		 * is always free for /healthz, whatever the database does */
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)DB_MAX_BLOCKED(cfg->pool_size) + 1,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_ARRAY, tls,
-		MHD_OPTION_END);
-	if (!app->mhd) {
-		approve_log(LOG_ERR, "cannot listen on %s (address in use, "
-			    "no permission, or bad TLS files?)", cfg->listen);
-		r = -EADDRNOTAVAIL;
-		goto out;
-	}
-	info = MHD_get_daemon_info(app->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	app->port = info ? info->port : 0;
-	r = 0;
-out:
-	if (r < 0)
+	/* one guard for every endpoint's daemon: a peer's cap spans them */
+	if ((r = connguard_new((unsigned)cfg->header_timeout, CONNECTION_TIMEOUT_S,
+			       cfg->max_connections_per_peer, app->waiters, &app->guard)) < 0) {
+		approve_log(LOG_ERR, "start-up: connection guard: %s", strerror(-r));
 		free_pems(app);
-	return r;
+		return r;
+	}
+	for (i = 0; i < cfg->n_listen; i++)
+		if ((r = start_one(app, i)) < 0)
+			return r;	/* main.c calls httpd_stop(), which frees all */
+	return 0;
+}
+
+static unsigned
+open_connections(struct app *app)
+{
+	const union MHD_DaemonInfo *info;
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < APPROVALD_LISTEN_MAX; i++) {
+		if (!app->mhd[i])
+			continue;
+		info = MHD_get_daemon_info(app->mhd[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		n += info ? info->num_connections : 0;
+	}
+	return n;
 }
 
 void
 httpd_stop(struct app *app)
 {
-	const union MHD_DaemonInfo *info;
-	MHD_socket fd;
+	MHD_socket fd[APPROVALD_LISTEN_MAX];
 	unsigned waited = 0;
+	size_t i;
 
-	if (!app->mhd) {
-		free_pems(app);
-		return;
-	}
-	fd = MHD_quiesce_daemon(app->mhd);
+	for (i = 0; i < APPROVALD_LISTEN_MAX; i++)
+		fd[i] = app->mhd[i] ? MHD_quiesce_daemon(app->mhd[i]) : MHD_INVALID_SOCKET;
 	/* MHD_stop_daemon must not find suspended connections: wake them
 	 * all (they answer with the current status) and refuse new ones. */
-	waiters_shutdown(app->waiters);
-	while (waited < STOP_GRACE_MS) {
-		info = MHD_get_daemon_info(app->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!info || info->num_connections == 0)
-			break;
+	if (app->waiters)
+		waiters_shutdown(app->waiters);
+	while (waited < STOP_GRACE_MS && open_connections(app) > 0) {
 		usleep(50 * 1000);
 		waited += 50;
 	}
-	MHD_stop_daemon(app->mhd);
-	app->mhd = NULL;
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	for (i = 0; i < APPROVALD_LISTEN_MAX; i++) {
+		if (app->mhd[i])
+			MHD_stop_daemon(app->mhd[i]);
+		app->mhd[i] = NULL;
+		if (fd[i] != MHD_INVALID_SOCKET)
+			close(fd[i]);
+		if ((app->unix_bound & (1u << i)) && app->cfg &&
+		    unlink(app->cfg->listens[i].unix_path) != 0 && errno != ENOENT)
+			approve_log(LOG_WARNING, "%s: %s", app->cfg->listens[i].unix_path,
+				    strerror(errno));
+	}
+	app->unix_bound = 0;
+	connguard_free(app->guard);	/* after the daemons: their CLOSED callbacks use it */
+	app->guard = NULL;
 	free_pems(app);
 }

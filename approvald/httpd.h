@@ -11,13 +11,20 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "db.h"		/* DB_MAX_BLOCKED */
+#include "settings.h"	/* APPROVALD_LISTEN_MAX */
 #include "waiters.h"
 
 struct approvald_config;
+struct connguard;
 struct db_pool;
 struct listener;
 
 #define HTTP_MAX_STATUS 600
+/* Worker threads of each endpoint's daemon: more than can ever wait inside
+ * the database pool (db.h), so one is always free for /healthz and
+ * /metrics whatever the database does. */
+#define HTTPD_WORKERS(pool_size) (DB_MAX_BLOCKED(pool_size) + 1)
 
 struct metrics {
 	atomic_ulong requests_created;
@@ -31,10 +38,13 @@ struct app {
 	struct db_pool *db;
 	struct waiters *waiters;
 	struct listener *listener;
-	struct MHD_Daemon *mhd;
+	/* one daemon per "listen" endpoint, in its order */
+	struct MHD_Daemon *mhd[APPROVALD_LISTEN_MAX];
+	unsigned unix_bound;	/* bit i: listens[i]'s socket file is ours */
+	struct connguard *guard;	/* connguard.h: deadlines, per-peer cap */
 	char *public_url;	/* without trailing '/' */
 	atomic_int serving;	/* set once public_url is known (503 before) */
-	unsigned port;		/* bound port */
+	unsigned port;		/* bound port of the first TCP endpoint, or 0 */
 	char *tls_cert_pem;	/* PEM text while serving HTTPS */
 	char *tls_key_pem;
 	struct metrics metrics;
@@ -63,15 +73,20 @@ struct http_req {
 	uint64_t deadline_ms;
 	long long cursor;	/* /v1/events: last event id seen */
 	char id[APPROVE_UUID_LEN + 1];
-	char ip[48];		/* client address, for logs */
+	char ip[48];		/* client address (numeric), or for a Unix
+				 * socket peer "unix:uid=N" (SO_PEERCRED):
+				 * logs, rate and peer keys */
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
-/* Start serving (MHD_start_daemon), fill app->mhd and app->port. 0, or
- * -errno after logging why. */
+/* Start serving: one MHD daemon per listen endpoint (a Unix socket is
+ * created here, its file mode and owner set before listen(), and handed to
+ * MHD). Fills app->mhd and app->port. 0, or -errno after logging why; the
+ * caller then calls httpd_stop() for whatever did start. */
 int httpd_start(struct app *app);
-/* Stop accepting, answer every suspended waiter, stop the daemon. */
+/* Stop accepting on every endpoint, answer every suspended waiter, stop
+ * the daemons, remove the Unix socket files approvald created. */
 void httpd_stop(struct app *app);
 
 /* Answers. Each queues exactly one response (the JSON text is freed). */

@@ -32,7 +32,9 @@ usage(FILE *f)
 		"usage: approvald [--config FILE] [--port-file FILE] [--check-config]\n"
 		"                 [--version] [--help]\n"
 		"  --config FILE     configuration (default " APPROVALD_DEFAULT_CONFIG ")\n"
-		"  --port-file FILE  write the bound TCP port to FILE once listening\n"
+		"  --port-file FILE  write the bound port of the first TCP endpoint (0\n"
+		"                    when listening on Unix sockets only) to FILE once\n"
+		"                    listening\n"
 		"  --check-config    check the configuration, print errors, exit 0/1\n"
 		"Exit codes: 0 clean shutdown, 1 bad configuration or start-up failure.\n");
 }
@@ -60,22 +62,53 @@ write_port_file(const char *path, unsigned port)
 	return 0;
 }
 
-/* 10,000 waiters need as many descriptors. */
-static void
-raise_nofile(unsigned long want)
+/* Descriptors approvald needs besides its connections: stdio, the log,
+ * the listening sockets, per worker thread its epoll and wake-up
+ * descriptors and a pool connection, the LISTEN connection, files read at
+ * start-up, and a margin. */
+#define FD_OWN_FIXED 32
+#define FD_OWN_PER_WORKER 4
+
+/* One descriptor per connection (waiters included), and every "listen"
+ * endpoint has its own daemon with max_connections and HTTPD_WORKERS: a limit
+ * that cannot cover them makes accept() fail later with nothing in the log,
+ * so say it now. The soft limit is raised to the hard one first; a
+ * max_connections left at its default is lowered to fit instead. 0, or
+ * -EMFILE after logging how to fix it. */
+static int
+check_nofile(struct approvald_config *cfg)
 {
 	struct rlimit rl;
+	unsigned long n = cfg->n_listen ? cfg->n_listen : 1;
+	unsigned long own = FD_OWN_FIXED +
+			    FD_OWN_PER_WORKER * HTTPD_WORKERS(cfg->pool_size) * n;
+	unsigned long have, want = cfg->max_connections * n + own;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
+		return 0;	/* cannot happen on Linux; nothing to check against */
 	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
 	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
-		approve_log(LOG_WARNING, "open files limit %lu is below max_connections "
-			    "%lu: connections beyond it will be refused",
-			    (unsigned long)rl.rlim_cur, want);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return 0;
+	have = (unsigned long)rl.rlim_cur;
+	if (!cfg->max_connections_set && have >= own + 16 * n) {
+		approve_log(LOG_NOTICE, "open files limit %lu: max_connections lowered from its "
+			    "default %lu to %lu (LimitNOFILE=%lu or more keeps the default)",
+			    have, cfg->max_connections, (have - own) / n, want);
+		cfg->max_connections = (have - own) / n;
+		return 0;
+	}
+	approve_log(LOG_ERR, "open files limit %lu (hard limit %lu) cannot cover "
+		    "max_connections %lu on each of %lu endpoints plus %lu descriptors of "
+		    "approvald's own: raise it to at least %lu (LimitNOFILE= in the systemd "
+		    "unit, ulimit -n in a shell) or lower max_connections", have,
+		    (unsigned long)(rl.rlim_max == RLIM_INFINITY ? rl.rlim_cur : rl.rlim_max),
+		    cfg->max_connections, n, own, want);
+	return -EMFILE;
 }
 
 int
@@ -130,7 +163,8 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	raise_nofile(cfg->max_connections);
+	if (check_nofile(cfg) < 0)
+		goto out;
 
 	app.cfg = cfg;
 	if ((rc = db_pool_new(cfg->database, (unsigned)cfg->pool_size, &app.db)) < 0 ||
@@ -154,9 +188,9 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "%s: %s", port_file, strerror(-rc));
 		goto out;
 	}
-	approve_log(LOG_NOTICE, "approvald %s listening on port %u (%s), links %s",
-		    APPROVE_VERSION, app.port, cfg->tls_cert ? "https" : "http",
-		    app.public_url);
+	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
+		    APPROVE_VERSION, cfg->listen, app.port,
+		    cfg->tls_cert ? "https" : "http", app.public_url);
 	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;

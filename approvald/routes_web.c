@@ -271,8 +271,9 @@ addr_parse(const char *s, size_t n, struct addr *a)
 	return -EINVAL;
 }
 
-/* 1 when the TCP peer is one of sso_proxies (addresses separated by
- * commas or blanks; the config parser checked them). */
+/* 1 when the peer is one of sso_proxies (addresses, or unix:uid=N for a
+ * Unix socket peer, separated by commas or blanks; the config parser
+ * checked them). */
 static int
 peer_is_sso_proxy(const struct http_req *r)
 {
@@ -280,7 +281,18 @@ peer_is_sso_proxy(const struct http_req *r)
 	struct addr peer, x;
 	size_t n;
 
-	if (!list || addr_parse(r->ip, strlen(r->ip), &peer) < 0)
+	if (!list)
+		return 0;
+	if (strncmp(r->ip, "unix", 4) == 0) {
+		/* a Unix socket peer only when its "unix:uid=N" is listed */
+		for (p = list; *(p += strspn(p, ", \t")); p += n) {
+			n = strcspn(p, ", \t");
+			if (n == strlen(r->ip) && strncmp(p, r->ip, n) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	if (addr_parse(r->ip, strlen(r->ip), &peer) < 0)
 		return 0;
 	for (p = list; *p; p += n) {
 		p += strspn(p, ", \t");

@@ -2,27 +2,32 @@
  * Defaults live here and nowhere else. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "conf.h"
 #include "http.h"
+#include "peer.h"
 #include "settings.h"
 #include "wire.h"
 
-#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_LISTEN "unix:/run/approvald/approvald.sock"
 #define PUBLIC_URL_MAX 512	/* leaves room for "/r/CODE" and /ui paths */
 
 static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
-	"sso_header", "sso_proxies", "audit_head_interval", NULL,
+	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
+	"max_connections_per_peer", "socket_mode", "socket_owner", NULL,
 };
 
 static int
@@ -46,11 +51,13 @@ fail(char *err, size_t errlen, const char *path, unsigned line,
 	return -EINVAL;
 }
 
+static int dup_value(const char *v, char **out);
+
 static int
-parse_listen(struct approvald_config *c, const char *v)
+parse_tcp(struct approvald_listen *l, const char *v)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&c->listen_addr;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&c->listen_addr;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&l->addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&l->addr;
 	const char *colon, *host, *port;
 	size_t hlen;
 	unsigned long p;
@@ -76,7 +83,7 @@ parse_listen(struct approvald_config *c, const char *v)
 		return -EINVAL;
 	memcpy(buf, host, hlen);
 	buf[hlen] = '\0';
-	memset(&c->listen_addr, 0, sizeof(c->listen_addr));
+	memset(&l->addr, 0, sizeof(l->addr));
 	if (v[0] == '[') {
 		if (inet_pton(AF_INET6, buf, &in6->sin6_addr) != 1)
 			return -EINVAL;
@@ -88,8 +95,146 @@ parse_listen(struct approvald_config *c, const char *v)
 		in4->sin_family = AF_INET;
 		in4->sin_port = htons((uint16_t)p);
 	}
-	c->listen_host = strdup(buf);
-	return c->listen_host ? 0 : -ENOMEM;
+	l->host = strdup(buf);
+	return l->host ? 0 : -ENOMEM;
+}
+
+/* unix:/PATH: the same path rules as the clients' URLs (common/http.c);
+ * the parent directory, when it exists now, must be a directory nobody
+ * but its owner may write (approvald checks it again when it binds). */
+static int
+parse_unix(struct approvald_listen *l, const char *v, char *why, size_t whylen)
+{
+	struct approve_url u = { 0 };
+	char url[APPROVE_UNIX_PATH_MAX + 8], *slash;
+	struct stat st;
+	int r;
+
+	if (snprintf(url, sizeof(url), "unix:%s", v) >= (int)sizeof(url) ||
+	    approve_url_parse(url, &u, why, whylen) < 0) {
+		if (strlen(v) > APPROVE_UNIX_PATH_MAX)
+			snprintf(why, whylen, "socket path over %d bytes", APPROVE_UNIX_PATH_MAX);
+		approve_url_release(&u);
+		return -EINVAL;
+	}
+	approve_url_release(&u);
+	l->unix_path = strdup(v);
+	if (!l->unix_path)
+		return -ENOMEM;
+	slash = strrchr(url, '/');
+	*slash = '\0';
+	r = stat(slash == url + 5 ? "/" : url + 5, &st);
+	if (r == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a directory", url + 5);
+		return -EINVAL;
+	}
+	if (r == 0 && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(why, whylen, "directory %s is writable by group or others "
+			 "(mode %04o): anyone could replace the socket",
+			 slash == url + 5 ? "/" : url + 5, (unsigned)(st.st_mode & 07777));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "listen": endpoints separated by commas (blanks around them ignored). */
+static int
+parse_listen(struct approvald_config *c, const char *v, char *why, size_t whylen)
+{
+	const char *p = v;
+	size_t n;
+	int r;
+
+	snprintf(why, whylen, "empty");
+	for (;;) {
+		struct approvald_listen *l;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			return -EINVAL;
+		if (c->n_listen == APPROVALD_LISTEN_MAX) {
+			snprintf(why, whylen, "more than %d endpoints", APPROVALD_LISTEN_MAX);
+			return -EINVAL;
+		}
+		l = &c->listens[c->n_listen++];
+		l->text = strndup(p, n);
+		if (!l->text)
+			return -ENOMEM;
+		if (strncmp(l->text, "unix:", 5) == 0) {
+			r = parse_unix(l, l->text + 5, why, whylen);
+		} else {
+			r = parse_tcp(l, l->text);
+			if (r == -EINVAL)
+				snprintf(why, whylen, "'%s': expected ADDR:PORT with a "
+					 "numeric IPv4 address, [IPv6]:PORT (port 0..65535) "
+					 "or unix:/ABSOLUTE/PATH", l->text);
+			if (r == 0 && !c->first_tcp)
+				c->first_tcp = l;
+		}
+		if (r < 0)
+			return r;
+		p += strcspn(p, ",");
+		if (!*p)
+			return 0;
+		p++;
+	}
+}
+
+/* An octal file mode of 1..4 digits, at most 0777. */
+static int
+parse_mode(const char *v, unsigned long *out)
+{
+	size_t n = strlen(v), i;
+	unsigned long m = 0;
+
+	if (n == 0 || n > 4)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '7')
+			return -EINVAL;
+		m = m * 8 + (unsigned long)(v[i] - '0');
+	}
+	if (m > 0777)
+		return -EINVAL;
+	*out = m;
+	return 0;
+}
+
+/* socket_owner = user[:group]: names or numeric ids. */
+static int
+parse_owner(struct approvald_config *c, const char *v)
+{
+	char name[64], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	unsigned long id;
+
+	if (!*v || strlen(v) >= sizeof(name))
+		return -EINVAL;
+	strcpy(name, v);
+	colon = strchr(name, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (!*name || (colon && !*colon))
+		return -EINVAL;
+	if ((pw = getpwnam(name)))
+		c->socket_uid = pw->pw_uid;
+	else if (approve_parse_ulong(name, 0, 0xfffffffe, &id) == 0)
+		c->socket_uid = (uid_t)id;
+	else
+		return -ENOENT;
+	if (colon) {
+		if ((gr = getgrnam(colon)))
+			c->socket_gid = gr->gr_gid;
+		else if (approve_parse_ulong(colon, 0, 0xfffffffe, &id) == 0)
+			c->socket_gid = (gid_t)id;
+		else
+			return -ENOENT;
+	}
+	return dup_value(v, &c->socket_owner);
 }
 
 static int
@@ -110,6 +255,8 @@ check_public_url(const char *v, char **out)
 		return -ENOMEM;
 	memset(&u, 0, sizeof(u));
 	r = approve_url_parse(*out, &u, err, sizeof(err));
+	if (r == 0 && u.unix_path)
+		r = -EINVAL;	/* links are for browsers */
 	approve_url_release(&u);
 	if (r < 0) {
 		free(*out);
@@ -148,6 +295,10 @@ check_sso(struct approvald_config *c, const struct approve_conf *f)
 			return -EINVAL;
 		memcpy(one, s, n);
 		one[n] = '\0';
+		/* a Unix socket peer is named by its uid: "unix:uid=N" */
+		if (strncmp(one, "unix:uid=", 9) == 0 && one[9] &&
+		    strspn(one + 9, "0123456789") == n - 9 && n - 9 <= 10)
+			continue;
 		if (inet_pton(AF_INET, one, a) != 1 && inet_pton(AF_INET6, one, a) != 1)
 			return -EINVAL;
 	}
@@ -161,7 +312,7 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 	     const char *path, char *err, size_t errlen)
 {
 	const char *v;
-	char *perr = NULL;
+	char *perr = NULL, why[256];
 	PQconninfoOption *opts;
 	int b;
 
@@ -171,10 +322,23 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		v = DEFAULT_LISTEN;
 	if (dup_value(v, &c->listen) < 0)
 		return -ENOMEM;
-	if (parse_listen(c, v) < 0)
+	if ((b = parse_listen(c, v, why, sizeof(why))) == -ENOMEM)
+		return b;
+	if (b < 0)
 		return fail(err, errlen, path, LINE("listen"),
-			    "listen: expected ADDR:PORT with a numeric IPv4 address "
-			    "or [IPv6]:PORT, port 0..65535");
+			    "listen: %s (endpoints ADDR:PORT, [IPv6]:PORT or "
+			    "unix:/PATH, separated by commas)", why);
+	v = approve_conf_get(f, "socket_mode");
+	if (v && parse_mode(v, &c->socket_mode) < 0)
+		return fail(err, errlen, path, LINE("socket_mode"),
+			    "socket_mode: expected an octal mode 0000..0777, e.g. 0660");
+	v = approve_conf_get(f, "socket_owner");
+	if (v && (b = parse_owner(c, v)) == -ENOMEM)
+		return b;
+	if (v && b < 0)
+		return fail(err, errlen, path, LINE("socket_owner"),
+			    b == -ENOENT ? "socket_owner: '%s': no such user or group"
+					 : "socket_owner: '%s': expected user[:group]", v);
 
 	v = approve_conf_get(f, "database");
 	if (!v || !*v)
@@ -211,6 +375,15 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 	if (v && approve_parse_ulong(v, 16, 1000000, &c->max_connections) < 0)
 		return fail(err, errlen, path, LINE("max_connections"),
 			    "max_connections: expected 16..1000000");
+	c->max_connections_set = v != NULL;
+	v = approve_conf_get(f, "max_connections_per_peer");
+	if (v && approve_parse_ulong(v, 0, 1000000, &c->max_connections_per_peer) < 0)
+		return fail(err, errlen, path, LINE("max_connections_per_peer"),
+			    "max_connections_per_peer: expected 0..1000000 (0: no cap)");
+	v = approve_conf_get(f, "header_timeout");
+	if (v && approve_parse_ulong(v, 1, 3600, &c->header_timeout) < 0)
+		return fail(err, errlen, path, LINE("header_timeout"),
+			    "header_timeout: expected seconds 1..3600");
 
 	v = approve_conf_get(f, "audit_head_interval");
 	if (v && approve_parse_ulong(v, 0, 86400, &c->audit_head_interval) < 0)
@@ -255,7 +428,11 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path,
 			    LINE(approve_conf_get(f, "sso_header") ? "sso_header" : "sso_proxies"),
 			    "sso_header (an HTTP header name) and sso_proxies (numeric "
-			    "IP addresses, separated by commas) go together");
+			    "IP addresses or unix:uid=N, separated by commas) go together");
+	if (!c->public_url && !c->first_tcp)
+		return fail(err, errlen, path, LINE("listen"),
+			    "public_url is required when approvald listens on Unix "
+			    "sockets only (the links shown to requesters)");
 #undef LINE
 	return 0;
 }
@@ -281,7 +458,12 @@ settings_load(const char *path, struct approvald_config **out, char *err,
 	c->request_ttl = 600;
 	c->pool_size = 4;
 	c->max_connections = 20000;
+	c->max_connections_per_peer = 64;
+	c->header_timeout = 10;
 	c->audit_head_interval = 300;
+	c->socket_mode = APPROVALD_SOCKET_MODE_DEFAULT;
+	c->socket_uid = (uid_t)-1;
+	c->socket_gid = (gid_t)-1;
 	r = check_values(c, f, path, err, errlen);
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -301,7 +483,12 @@ settings_free(struct approvald_config *c)
 	if (!c)
 		return;
 	free(c->listen);
-	free(c->listen_host);
+	for (size_t i = 0; i < c->n_listen; i++) {
+		free(c->listens[i].text);
+		free(c->listens[i].unix_path);
+		free(c->listens[i].host);
+	}
+	free(c->socket_owner);
 	free(c->database);
 	free(c->public_url);
 	free(c->tls_cert);
@@ -319,12 +506,14 @@ settings_public_url(const struct approvald_config *c, unsigned port)
 
 	if (c->public_url)
 		return strdup(c->public_url);
-	if (c->listen_addr.ss_family == AF_INET6)
+	if (!c->first_tcp)	/* settings_load refused this */
+		return NULL;
+	if (c->first_tcp->addr.ss_family == AF_INET6)
 		n = snprintf(buf, sizeof(buf), "%s://[%s]:%u", c->tls_cert ? "https" : "http",
-			     c->listen_host, port);
+			     c->first_tcp->host, port);
 	else
 		n = snprintf(buf, sizeof(buf), "%s://%s:%u", c->tls_cert ? "https" : "http",
-			     c->listen_host, port);
+			     c->first_tcp->host, port);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return NULL;
 	return strdup(buf);

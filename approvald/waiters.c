@@ -3,6 +3,7 @@
  * one list for event waiters, one mutex. Deadlines are checked by a scan
  * on each LISTEN-thread tick (a few microseconds for 10,000 waiters). */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ struct waiters {
 	unsigned s_requests;	/* suspended */
 	unsigned s_events;
 	struct waiter *heads[NLISTS];
+	struct pollfd *gone_fds;	/* waiters_release_gone()'s buffers */
+	struct waiter **gone_ws;
+	size_t gone_cap;
 };
 
 static unsigned
@@ -53,6 +57,8 @@ waiters_free(struct waiters *ws)
 	if (!ws)
 		return;
 	pthread_mutex_destroy(&ws->mu);
+	free(ws->gone_fds);
+	free(ws->gone_ws);
 	free(ws);
 }
 
@@ -130,6 +136,7 @@ out:
 int
 waiters_suspend(struct waiters *ws, struct waiter *w)
 {
+	const union MHD_ConnectionInfo *ci;
 	int r = 0;
 
 	pthread_mutex_lock(&ws->mu);
@@ -140,6 +147,8 @@ waiters_suspend(struct waiters *ws, struct waiter *w)
 		goto out;
 	}
 	w->state = WAITER_SUSPENDED;
+	ci = MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	w->fd = ci ? ci->connect_fd : -1;
 	if (w->list == EVENTS_LIST)
 		ws->s_events++;
 	else
@@ -248,4 +257,62 @@ waiters_count(struct waiters *ws, unsigned *requests, unsigned *events)
 	*requests = ws->s_requests;
 	*events = ws->s_events;
 	pthread_mutex_unlock(&ws->mu);
+}
+
+/* Room for n entries in the poll buffers; under the mutex. */
+static int
+gone_reserve_locked(struct waiters *ws, size_t n)
+{
+	struct pollfd *f;
+	struct waiter **w;
+
+	if (n <= ws->gone_cap)
+		return 0;
+	n += n / 2 + 64;
+	f = realloc(ws->gone_fds, n * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	ws->gone_fds = f;
+	w = realloc(ws->gone_ws, n * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	ws->gone_ws = w;
+	ws->gone_cap = n;
+	return 0;
+}
+
+unsigned
+waiters_release_gone(struct waiters *ws)
+{
+	struct waiter *w;
+	size_t n = 0, i;
+	unsigned released = 0;
+
+	pthread_mutex_lock(&ws->mu);
+	if (ws->s_requests + ws->s_events == 0 ||
+	    gone_reserve_locked(ws, ws->s_requests + ws->s_events) < 0)
+		goto out;
+	/* A suspended connection is not freed while it is listed (the
+	 * completed callback disarms under this mutex), so its descriptor
+	 * stays valid for the poll below. */
+	for (i = 0; i < NLISTS; i++) {
+		for (w = ws->heads[i]; w; w = w->next) {
+			if (w->state != WAITER_SUSPENDED || w->fd < 0)
+				continue;
+			ws->gone_fds[n] = (struct pollfd){ .fd = w->fd, .events = POLLRDHUP };
+			ws->gone_ws[n++] = w;
+		}
+	}
+	if (n == 0 || poll(ws->gone_fds, (nfds_t)n, 0) <= 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!(ws->gone_fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+			continue;
+		ws->gone_ws[i]->gone = 1;
+		wake_locked(ws, ws->gone_ws[i]);
+		released++;
+	}
+out:
+	pthread_mutex_unlock(&ws->mu);
+	return released;
 }

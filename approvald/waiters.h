@@ -9,9 +9,10 @@
  *   waiters_suspend(w)       0: the connection is suspended (MHD calls the
  *                            handler again once it is resumed); -EAGAIN:
  *                            a wake-up came in meanwhile: read again.
- * The LISTEN thread wakes waiters: a woken entry leaves the registry and,
- * if suspended, is resumed with MHD_resume_connection(), exactly once and
- * under the registry mutex, so a connection is never resumed twice nor
+ * The LISTEN thread wakes waiters (and the sweep thread of connguard.c
+ * releases those whose client has gone): a woken entry leaves the registry
+ * and, if suspended, is resumed with MHD_resume_connection(), exactly once
+ * and under the registry mutex, so a connection is never resumed twice nor
  * after it completed (the completed callback calls waiters_disarm()).
  * The struct is embedded in the per-connection state: no allocation and
  * no thread per waiter. */
@@ -36,6 +37,8 @@ struct waiter {
 	unsigned list;		/* index of the list it is on */
 	enum waiter_state state;
 	char id[APPROVE_UUID_LEN + 1];	/* "" for an event waiter */
+	int fd;			/* the connection's socket, set when suspended */
+	int gone;		/* released by waiters_release_gone(): close, do not answer */
 };
 
 struct waiters;
@@ -61,6 +64,13 @@ void waiters_wake_due(struct waiters *ws, uint64_t now_ms);
 /* Refuse new registrations and wake everyone (before MHD_stop_daemon,
  * which must not find suspended connections). */
 void waiters_shutdown(struct waiters *ws);
+
+/* Release every suspended waiter whose client has gone (the peer closed
+ * or reset its socket: one poll() over all of them, POLLRDHUP, POLLHUP or
+ * POLLERR): it is woken with gone set, and its handler must close the
+ * connection (MHD_NO) instead of reading or answering. From the sweep
+ * thread (connguard.c). Returns how many were released. */
+unsigned waiters_release_gone(struct waiters *ws);
 
 /* Suspended connections right now: request waiters and event waiters. */
 void waiters_count(struct waiters *ws, unsigned *requests, unsigned *events);

@@ -11,8 +11,10 @@ build=$(cd "${1:-$src/build}" && pwd)
 count=${2:-10000}
 source "$src/bench/lib.sh"
 ulimit -n "$(ulimit -Hn)"
+# every waiter comes from 127.0.0.1: no per-peer cap here
 bench_start bench "request_ttl = 600
-max_connections = $((count + 1000))"
+max_connections = $((count + 1000))
+max_connections_per_peer = 0"
 cc -O2 -Wall -o "$tmp/waiters" "$src/bench/waiters.c"
 rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$apid/status)
 "$tmp/waiters" "$port" "$token" "$count" 60 "$tmp/ids" >"$tmp/out" 2>&1 &

@@ -4,8 +4,10 @@
  * inside setuid sudo: nothing is read from the environment, only the given
  * CA file is trusted, no signal disposition is changed (SIGPIPE is blocked
  * per write in this thread only), and a signal during a wait returns
- * -EINTR at once. Connect-phase failures are APPROVE_HTTP_UNREACHABLE;
- * anything after the TCP connection exists is another negative errno. */
+ * -EINTR at once. Only the connect phase yields the classes
+ * APPROVE_HTTP_UNREACHABLE (refused or unroutable on every address) and
+ * APPROVE_HTTP_NOT_CONNECTED (anything else, timeouts included); anything
+ * after the TCP connection exists is a negative errno. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "http.h"
+#include "peer.h"
 #include "wire.h"
 
 #define HDR_MAX (16 * 1024)
@@ -57,7 +60,8 @@ approve_url_release(struct approve_url *u)
 	free(u->host);
 	free(u->port);
 	free(u->path);
-	u->host = u->port = u->path = NULL;
+	free(u->unix_path);
+	u->host = u->port = u->path = u->unix_path = NULL;
 	u->tls = 0;
 }
 
@@ -84,6 +88,35 @@ dns_name_ok(const char *h, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+/* unix:PATH (see http.h). Fills u; 0, -EINVAL or -ENOMEM with err. */
+static int
+parse_unix(const char *path, struct approve_url *u, char *err, size_t errlen)
+{
+	size_t n = strlen(path);
+
+	if (path[0] != '/' || n > APPROVE_UNIX_PATH_MAX) {
+		approve_errf(err, errlen, "unix: needs an absolute socket path of at "
+			     "most %d bytes", APPROVE_UNIX_PATH_MAX);
+		return -EINVAL;
+	}
+	if (n < 2 || path[n - 1] == '/' || strstr(path, "//") || strstr(path, "/./") ||
+	    strstr(path, "/../") || (n >= 2 && strcmp(path + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(path + n - 3, "/..") == 0)) {
+		approve_errf(err, errlen, "unix: socket path with an empty, '.' or '..' "
+			     "component or a trailing '/'");
+		return -EINVAL;
+	}
+	u->unix_path = strdup(path);
+	u->host = strdup("localhost");
+	u->port = strdup("80");
+	u->path = strdup("");
+	if (!u->unix_path || !u->host || !u->port || !u->path) {
+		approve_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -120,12 +153,22 @@ approve_url_parse(const char *url, struct approve_url *out, char *err,
 		p = url + 8;
 	} else if (strncasecmp(url, "http://", 7) == 0) {
 		p = url + 7;
+	} else if (strncasecmp(url, "unix:", 5) == 0) {
+		p = url + 5;
 	} else {
-		approve_errf(err, errlen, "URL must start with http:// or https://");
+		approve_errf(err, errlen, "URL must start with http://, https:// or unix:/");
 		goto out;
 	}
 	if (strpbrk(url, "?#")) {
 		approve_errf(err, errlen, "URL must not hold a query or fragment");
+		goto out;
+	}
+	if (p == url + 5) {
+		r = parse_unix(p, &u, err, errlen);
+		if (r < 0)
+			goto out;
+		*out = u;
+		memset(&u, 0, sizeof(u));
 		goto out;
 	}
 	auth = p;
@@ -550,6 +593,7 @@ approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
 		struct addrinfo **out)
 {
 	size_t hl = strlen(host), pl = strlen(port);
+	struct addrinfo numeric;
 	struct lookup *l;
 	struct gaicb *list[1];
 	struct timespec ts;
@@ -559,6 +603,19 @@ approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
 	*out = NULL;
 	if (hl > 1024 || pl > 16)
 		return EAI_NONAME;
+	/* a literal address needs no resolver (and no wait that a stopped
+	 * process could see run out) */
+	memset(&numeric, 0, sizeof(numeric));
+	numeric.ai_family = AF_UNSPEC;
+	numeric.ai_socktype = SOCK_STREAM;
+	numeric.ai_protocol = IPPROTO_TCP;
+	numeric.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	r = getaddrinfo(host, port, &numeric, out);
+	if (r != EAI_NONAME) {
+		if (r != 0)
+			*out = NULL;
+		return r;
+	}
 	l = calloc(1, sizeof(*l) + hl + pl + 2);
 	if (!l)
 		return EAI_MEMORY;
@@ -610,25 +667,28 @@ struct conn {
 
 /* Wait for events on fd until deadline. 0 when poll reported the fd
  * ready, -ETIMEDOUT, -EINTR (a signal: returned at once, never retried),
- * or -errno. */
+ * or -errno. It polls at least once: a deadline that passed before the
+ * wait began (the process was stopped, or busy) is only declared after
+ * one look at the fd, so whatever arrived meanwhile counts. */
 static int
 wait_fd(int fd, short events, uint64_t deadline_ms, const sigset_t *sigmask)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	struct timespec ts;
 	uint64_t now, ms;
-	int n;
+	int n, polled = 0;
 
 	for (;;) {
 		now = approve_now_ms();
-		if (now >= deadline_ms)
+		if (now >= deadline_ms && polled)
 			return -ETIMEDOUT;
-		ms = deadline_ms - now;
+		ms = now < deadline_ms ? deadline_ms - now : 0;
 		ts.tv_sec = (time_t)(ms / 1000);
 		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 		/* with a mask, signals blocked by the caller can arrive only
 		 * inside this wait: no window between its flag check and here */
 		n = ppoll(&pfd, 1, &ts, sigmask);
+		polled = 1;
 		if (n < 0)
 			return -errno;
 		if (n > 0)
@@ -647,15 +707,110 @@ local_errno(int e)
 	       e == EADDRNOTAVAIL || e == EAGAIN || e == EPERM || e == EACCES;
 }
 
-/* Non-blocking connect to each resolved address in turn. The fd, or
- * APPROVE_HTTP_UNREACHABLE / -EINTR / -ENOMEM. */
+/* The network's definite answer that nothing is at an address: a reset
+ * (no listener), or no route reported by routing or ICMP. A timeout is
+ * never one (dropped SYNs, a stopped process), nor are EHOSTDOWN and
+ * ENETDOWN. */
+static int
+nothing_there(int e)
+{
+	return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH;
+}
+
+/* One non-blocking connect to ai, waiting until deadline_ms. The fd, or
+ * -errno: the connect's own error, -ETIMEDOUT, -EINTR. */
+static int
+connect_one(const struct addrinfo *ai, uint64_t deadline_ms,
+	    const sigset_t *sigmask)
+{
+	socklen_t sl = sizeof(int);
+	int fd, r, soerr = 0;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	r = -errno;
+	if (r == -EINPROGRESS) {
+		r = wait_fd(fd, POLLOUT, deadline_ms, sigmask);
+		if (r == 0) {
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+				soerr = errno;
+			if (soerr == 0)
+				return fd;
+			r = -soerr;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+/* Append "ADDR:PORT: what" for one attempt to the text at *off in buf. */
+static void
+note_attempt(char *buf, size_t len, size_t *off, const struct addrinfo *ai,
+	     int e)
+{
+	char host[INET6_ADDRSTRLEN] = "?", serv[8] = "?";
+	int v6 = ai->ai_family == AF_INET6, n;
+
+	if (*off >= len)
+		return;
+	(void)getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), serv,
+			  sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
+	n = snprintf(buf + *off, len - *off, "%s%s%s%s:%s: %s", *off ? "; " : "",
+		     v6 ? "[" : "", host, v6 ? "]" : "", serv, strerror(-e));
+	if (n < 0)
+		buf[*off] = '\0';
+	else
+		*off += (size_t)n < len - *off ? (size_t)n : len - *off;
+}
+
+int
+approve_connect_addrs(const struct addrinfo *list, uint64_t deadline_ms,
+		      const sigset_t *sigmask, char *err, size_t errlen)
+{
+	const struct addrinfo *ai;
+	char what[512] = "";
+	size_t off = 0, n = 0, left, said_no = 0;
+	uint64_t now, share;
+	int r = APPROVE_HTTP_NOT_CONNECTED, e;
+
+	for (ai = list; ai; ai = ai->ai_next)
+		n++;
+	for (ai = list, left = n; ai; ai = ai->ai_next, left--) {
+		now = approve_now_ms();
+		share = now < deadline_ms ? (deadline_ms - now) / left : 0;
+		e = connect_one(ai, now + share, sigmask);
+		if (e >= 0)
+			return e;
+		note_attempt(what, sizeof(what), &off, ai, e);
+		if (e == -EINTR || local_errno(-e)) {
+			r = e;
+			goto out;
+		}
+		if (nothing_there(-e))
+			said_no++;
+	}
+	if (n > 0 && said_no == n)
+		r = APPROVE_HTTP_UNREACHABLE;	/* every address said "nothing here" */
+out:
+	approve_errf(err, errlen, "%s", n ? what : "no address");
+	return r;
+}
+
+/* Resolve u's host and connect. The fd, or a class or -errno as
+ * approve_connect_addrs; a name that does not resolve (EAI_NONAME, or no
+ * answer in time) is APPROVE_HTTP_NOT_CONNECTED: no address was tried, so
+ * nothing proves that approvald is absent. */
 static int
 tcp_connect(const struct approve_url *u, uint64_t deadline_ms,
 	    const sigset_t *sigmask, char *err, size_t errlen)
 {
-	struct addrinfo *res = NULL, *ai;
-	int fd = -1, r, soerr, last = 0;
-	socklen_t sl;
+	struct addrinfo *res = NULL;
+	char what[512];
+	int r;
 
 	r = approve_resolve(u->host, u->port, deadline_ms, &res);
 	if (r != 0) {
@@ -665,75 +820,12 @@ tcp_connect(const struct approve_url *u, uint64_t deadline_ms,
 			return -ENOMEM;
 		if (r == EAI_SYSTEM)
 			return errno ? -errno : -EIO;
-		return APPROVE_HTTP_UNREACHABLE;
+		return APPROVE_HTTP_NOT_CONNECTED;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd < 0) {
-			last = errno;
-			if (local_errno(last))
-				goto local;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			goto done;
-		if (errno == EINTR) {
-			r = -EINTR;
-			goto fail;
-		}
-		if (errno != EINPROGRESS) {
-			last = errno;
-			close(fd);
-			fd = -1;
-			if (local_errno(last))
-				goto local;
-			continue;
-		}
-		r = wait_fd(fd, POLLOUT, deadline_ms, sigmask);
-		if (r == -EINTR)
-			goto fail;
-		if (r == -ETIMEDOUT) {
-			last = ETIMEDOUT;
-			close(fd);
-			fd = -1;
-			break;	/* the deadline is shared: nothing left for others */
-		}
-		if (r < 0) {
-			last = -r;
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		soerr = 0;
-		sl = sizeof(soerr);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-			soerr = errno;
-		if (soerr == 0)
-			goto done;
-		last = soerr;
-		close(fd);
-		fd = -1;
-		if (local_errno(last))
-			goto local;
-	}
+	r = approve_connect_addrs(res, deadline_ms, sigmask, what, sizeof(what));
 	freeaddrinfo(res);
-	approve_errf(err, errlen, "%s port %s: %s", u->host, u->port,
-		 last ? strerror(last) : "no address");
-	return APPROVE_HTTP_UNREACHABLE;
-local:
-	freeaddrinfo(res);
-	approve_errf(err, errlen, "%s port %s: local failure: %s", u->host,
-		     u->port, strerror(last));
-	return -last;
-done:
-	freeaddrinfo(res);
-	return fd;
-fail:
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(res);
-	approve_errf(err, errlen, "%s port %s: interrupted", u->host, u->port);
+	if (r < 0)
+		approve_errf(err, errlen, "%s port %s: %s", u->host, u->port, what);
 	return r;
 }
 
@@ -1078,8 +1170,16 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 		goto out;
 	}
 
+	if (o->strict_transport && approve_url_transport_ok(&u, err, errlen) < 0) {
+		r = -EPERM;
+		goto out;
+	}
 	c.sigmask = o->wait_sigmask;
-	r = tcp_connect(&u, deadline_ms, o->wait_sigmask, err, errlen);
+	if (u.unix_path)	/* checked path and peer: nothing sent before */
+		r = approve_unix_connect(u.unix_path, o->server_uid, deadline_ms,
+					 o->wait_sigmask, err, errlen);
+	else
+		r = tcp_connect(&u, deadline_ms, o->wait_sigmask, err, errlen);
 	if (r < 0)
 		goto out;
 	c.fd = r;

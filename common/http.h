@@ -2,7 +2,8 @@
  * inside setuid sudo by pam_approve and by approvalctl. No proxies, no
  * environment: the URL, the CA file and the token come from the caller.
  * Every phase (DNS, connect, TLS, write, read) is bounded by one absolute
- * deadline on CLOCK_MONOTONIC. One request per connection
+ * deadline on CLOCK_MONOTONIC; a wait whose deadline has passed still
+ * looks once, and a timeout is never "unreachable". One request per connection
  * ("Connection: close"). */
 #ifndef APPROVE_HTTP_H
 #define APPROVE_HTTP_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/types.h>
 #include "buf.h"
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -18,8 +20,11 @@ uint64_t approve_now_ms(void);
 struct addrinfo;
 /* getaddrinfo() for TCP with a numeric port, bounded by deadline_ms
  * (getaddrinfo_a + gai_suspend): a resolver that does not answer in time
- * is EAI_AGAIN, like one that answered "try again". 0 and *out (free with
- * freeaddrinfo), or an EAI_* code. */
+ * is EAI_AGAIN, like one that answered "try again". A literal address is
+ * converted at once, without the resolver. The lookup's state is
+ * checked before the deadline is, so a lookup that finished while the
+ * process was stopped is used. 0 and *out (free with freeaddrinfo), or an
+ * EAI_* code. */
 int approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
 		    struct addrinfo **out);
 
@@ -28,9 +33,15 @@ struct approve_url {
 	char *host;		/* without brackets for IPv6 literals */
 	char *port;		/* "80"/"443" when absent */
 	char *path;		/* base path without trailing '/', "" for none */
+	char *unix_path;	/* unix: URLs: the socket; host is "localhost"
+				 * (the Host header), port "80", path "" */
 };
-/* Accepts http:// and https:// only; no userinfo, query or fragment;
- * host is a DNS name, IPv4 or [IPv6]; port 1..65535. 0 or -EINVAL + err. */
+/* Accepts http://, https:// and unix:/ABS/PATH only; no userinfo, query or
+ * fragment; host is a DNS name, IPv4 or [IPv6]; port 1..65535. A unix:
+ * path is absolute, at most APPROVE_UNIX_PATH_MAX (common/peer.h) bytes,
+ * without empty, "." or ".." components or a trailing '/'; the server
+ * behind it is proven at connect (approve_unix_connect). 0 or -EINVAL +
+ * err. */
 int approve_url_parse(const char *url, struct approve_url *out,
 		      char *err, size_t errlen);
 void approve_url_release(struct approve_url *u);
@@ -41,6 +52,12 @@ struct approve_http_opts {
 				 * /etc/ssl/certs/ca-certificates.crt (never the
 				 * environment, never SSL_CERT_FILE) */
 	const char *token;	/* bearer token or NULL */
+	/* unix: URLs: the uid the server may run as besides root (the
+	 * module's server_user=); 0 means root only */
+	uid_t server_uid;
+	/* 1: refuse a URL that approve_url_transport_ok() (common/peer.h)
+	 * refuses, before connecting: set by whoever sends a token */
+	int strict_transport;
 	/* NULL: plain poll(). Else every wait is a ppoll() with this mask: a
 	 * caller that must react to signals keeps them blocked and lists them
 	 * unblocked here, so they are delivered only inside a wait (-EINTR),
@@ -56,16 +73,41 @@ struct approve_http_response {
 void approve_http_response_free(struct approve_http_response *r);
 
 /* Result classes. A negative return is one of:
- *  APPROVE_HTTP_UNREACHABLE: no TCP connection could be established before
- *    the deadline because the network said so (name did not resolve,
- *    refused, unreachable, connect timeout). Only this class may lead to
- *    failmode=open. Local failures (EMFILE, ENOMEM, EADDRNOTAVAIL, a
- *    resolver system error...) are other codes: a requester can cause them.
- *  any other negative errno (-ETIMEDOUT, -EPROTO, -ECONNRESET, -EMSGSIZE, ...):
- *    the server was reached but the exchange failed (TLS verification,
- *    garbage, truncation, oversize, timeout after connect). Callers treat it
- *    as a denial. */
-#define APPROVE_HTTP_UNREACHABLE (-EHOSTUNREACH)
+ *  APPROVE_HTTP_UNREACHABLE: definitely nothing there. Every address the
+ *    name resolved to was tried with its own fresh connect, and every one
+ *    was refused (a reset: no listener) or reported unroutable at connect
+ *    (ENETUNREACH/EHOSTUNREACH from routing or ICMP). Only this class may
+ *    lead to failmode=open, and only the connect phase yields it.
+ *  APPROVE_HTTP_NOT_CONNECTED: no connection, but no proof either: a
+ *    connect or resolver timeout (also one that ran out while the process
+ *    was stopped), EAI_AGAIN, a name that does not resolve, some address
+ *    refused and another silent, EHOSTDOWN/ENETDOWN. A denial, never
+ *    failmode=open; worth retrying while waiting.
+ *  -EINTR: a signal, see below.
+ *  any other negative errno: a local failure the caller's own state can
+ *    cause (EMFILE, ENOMEM, EADDRNOTAVAIL, a resolver system error...: a
+ *    requester can arrange these before running setuid sudo), or, after
+ *    the TCP connection exists, a failed exchange (-ETIMEDOUT, -EPROTO,
+ *    -ECONNRESET, -EMSGSIZE, -EHOSTUNREACH from ICMP on the connection,
+ *    TLS verification...). Callers treat it as a denial.
+ * The classes lie below -4096, so they never equal a -errno (Linux errno
+ * values end below 4096, the kernel's MAX_ERRNO). */
+#define APPROVE_HTTP_UNREACHABLE (-4097)
+#define APPROVE_HTTP_NOT_CONNECTED (-4098)
+
+/* The connect phase, exposed for the fail-open probe and unit tests:
+ * connect to each address of list in turn (non-blocking, a fresh socket
+ * each), each with its own share of the time left (the time left divided
+ * by the addresses not yet tried), so one black-holed address does not
+ * eat the time of the others. Every wait polls at least once, even when
+ * the deadline passed before it began (a stopped process): a connection
+ * that completed meanwhile is used. Returns the connected socket (>= 0,
+ * non-blocking, close-on-exec; the caller closes it),
+ * APPROVE_HTTP_UNREACHABLE (as defined above), APPROVE_HTTP_NOT_CONNECTED,
+ * -EINTR, or -errno for a local failure. err says what each address
+ * answered. */
+int approve_connect_addrs(const struct addrinfo *list, uint64_t deadline_ms,
+			  const sigset_t *sigmask, char *err, size_t errlen);
 
 /* Signals: the client never retries a poll()/read()/write() interrupted by a
  * signal; it returns -EINTR at once so the caller (the PAM module's wait

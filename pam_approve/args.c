@@ -3,15 +3,16 @@
  * exactly well-formed is refused as a whole (the caller denies), so a typo
  * in /etc/pam.d never silently changes behaviour (e.g. "failmode=opne" does
  * not fall back to anything). */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "args.h"
 #include "conf.h"
 #include "http.h"
+#include "peer.h"
 #include "wire.h"
 
 /* Bit per key, to refuse duplicates. */
@@ -24,6 +25,7 @@ enum {
 	SEEN_REASON = 1 << 5,
 	SEEN_REASON_MIN = 1 << 6,
 	SEEN_DEBUG = 1 << 7,
+	SEEN_SERVER_USER = 1 << 8,
 };
 
 /* Writes "what: 'arg'" with arg cut to a bounded, printable prefix. */
@@ -72,28 +74,11 @@ parse_path(const char *v, const char **out)
 	return 0;
 }
 
-/* Loopback by its literal form only: 127.0.0.0/8, ::1 or "localhost" (a
- * name other than that may resolve anywhere). */
-static int
-host_is_loopback(const char *h)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (strcmp(h, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, h, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, h, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
 static int
 parse_url(const char *v, const char **out, char *err, size_t errlen)
 {
 	struct approve_url u = { 0 };
-	char why[160];
+	char why[320];
 	int r;
 
 	if (strnlen(v, APPROVE_LEN_URL + 1) > APPROVE_LEN_URL) {
@@ -101,29 +86,66 @@ parse_url(const char *v, const char **out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	r = approve_url_parse(v, &u, why, sizeof(why));
-	if (r == 0 && !u.tls && !host_is_loopback(u.host)) {
-		/* anyone on the path could answer "approved" and would learn
-		 * the host token: plain http only to this machine (a local TLS
-		 * proxy, or approvald itself on a privileged port) */
-		approve_url_release(&u);
-		arg_err(err, errlen, "url= uses plain http to another machine; "
-			"use https://", v);
-		return -EINVAL;
+	if (r != 0) {
+		arg_err(err, errlen, "url= is not a valid http(s) or unix: URL", v);
+		goto why;
 	}
+	/* the token goes to whoever answers: only a proven peer (unix: with
+	 * SO_PEERCRED, https with ca=) or a port only root can bind */
+	r = approve_url_transport_ok(&u, why, sizeof(why));
 	approve_url_release(&u);
 	if (r != 0) {
-		arg_err(err, errlen, "url= is not a valid http(s) URL", v);
-		/* append the parser's reason when it fits */
-		if (err) {
-			size_t used = strlen(err);
-
-			if (used < errlen &&
-			    snprintf(err + used, errlen - used, " (%s)", why) < 0)
-				err[used] = '\0';
-		}
-		return -EINVAL;
+		arg_err(err, errlen, "url= may not carry the host token", v);
+		goto why;
 	}
 	*out = v;
+	return 0;
+why:
+	/* append the reason when it fits */
+	if (err) {
+		size_t used = strlen(err);
+
+		if (used < errlen &&
+		    snprintf(err + used, errlen - used, " (%s)", why) < 0)
+			err[used] = '\0';
+	}
+	return -EINVAL;
+}
+
+/* server_user=: a user name as useradd accepts it, [a-z_][a-z0-9_.-]*
+ * (a trailing '$' allowed), at most PA_USER_MAX bytes. */
+static int
+parse_user(const char *v, const char **out)
+{
+	size_t n = strnlen(v, PA_USER_MAX + 1), i;
+
+	if (n == 0 || n > PA_USER_MAX || !((v[0] >= 'a' && v[0] <= 'z') || v[0] == '_'))
+		return -EINVAL;
+	for (i = 1; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '-' || c == '.' || (c == '$' && i == n - 1)))
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+pa_args_server_uid(const struct pa_args *a, uid_t *out)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int r;
+
+	*out = 0;
+	r = getpwnam_r(a->server_user, &pw, buf, sizeof(buf), &res);
+	if (r != 0)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*out = res->pw_uid;
 	return 0;
 }
 
@@ -144,6 +166,9 @@ parse_one(const char *a, struct pa_args *o, unsigned *seen,
 		r = parse_url(v, &o->url, err, errlen);
 		if (r != 0)
 			return r;
+	} else if ((v = arg_value(a, "server_user"))) {
+		bit = SEEN_SERVER_USER;
+		r = parse_user(v, &o->server_user);
 	} else if ((v = arg_value(a, "ca"))) {
 		bit = SEEN_CA;
 		r = parse_path(v, &o->ca);
@@ -198,6 +223,7 @@ set_defaults(struct pa_args *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->token_file = PA_DEFAULT_TOKEN_FILE;
+	o->server_user = PA_DEFAULT_SERVER_USER;
 	o->timeout = PA_DEFAULT_TIMEOUT;
 	o->failmode = PA_FAIL_CLOSED;
 	o->reason = PA_REASON_OFF;
@@ -230,6 +256,13 @@ pa_args_parse(int argc, const char **argv, struct pa_args *out,
 	}
 	if (!(seen & SEEN_URL)) {
 		arg_err(err, errlen, "missing required argument", "url=");
+		return -EINVAL;
+	}
+	/* https proves approvald only against the CA that signed its
+	 * certificate, named here: not every CA of the system bundle */
+	if (strncasecmp(o.url, "https:", 6) == 0 && !(seen & SEEN_CA)) {
+		arg_err(err, errlen, "url=https:// needs ca= (the CA file that "
+			"signed approvald's certificate)", o.url);
 		return -EINVAL;
 	}
 	*out = o;

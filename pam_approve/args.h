@@ -5,12 +5,15 @@
 #ifndef PAM_APPROVE_ARGS_H
 #define PAM_APPROVE_ARGS_H
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PA_DEFAULT_TOKEN_FILE "/etc/pam_approve/token"
 #define PA_DEFAULT_TIMEOUT 300UL
 #define PA_TIMEOUT_MAX 86400UL
 #define PA_REASON_MIN_MAX 1024UL
 #define PA_PATH_MAX 4096	/* ca=, token_file= */
+#define PA_DEFAULT_SERVER_USER "approvald"
+#define PA_USER_MAX 32		/* server_user= */
 
 enum pa_failmode {
 	PA_FAIL_CLOSED = 0,
@@ -29,6 +32,7 @@ struct pa_args {
 	const char *url;		/* validated by approve_url_parse */
 	const char *ca;			/* NULL: the client's default bundle */
 	const char *token_file;
+	const char *server_user;	/* who, besides root, may serve a unix: url */
 	unsigned long timeout;		/* seconds, 1..86400 */
 	enum pa_failmode failmode;
 	enum pa_reason_mode reason;
@@ -41,5 +45,10 @@ struct pa_args {
  * On error *out is left with defaults and must not be used. */
 int pa_args_parse(int argc, const char **argv, struct pa_args *out,
 		  char *err, size_t errlen);
+
+/* The uid of a->server_user (getpwnam_r: this process's NSS, never the
+ * environment). 0 and *out; or -ENOENT (no such user) / -errno with *out
+ * 0, so that only root is accepted as the server (the caller logs it). */
+int pa_args_server_uid(const struct pa_args *a, uid_t *out);
 
 #endif

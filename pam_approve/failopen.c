@@ -1,27 +1,33 @@
 /* failopen.c: owns the decision whether "approvald unreachable" is real
- * enough for failmode=open.
+ * enough for failmode=open. It starts at "may not fail open"; one line
+ * proves otherwise.
  *
- * The HTTP client reports every connect-phase failure as unreachable,
- * including failures the requester can cause from outside before running
- * setuid sudo/su: a lowered RLIMIT_NOFILE or memory limit, inherited open
- * descriptors filling the table (su does not close them), exhausted local
- * ports (EADDRNOTAVAIL). That is the pam_duo fail-open lesson (DUO-PSA-
- * 2017-002), so failmode=open additionally requires: normal limits, room
- * for descriptors, and a second connect to the same address that fails
- * with a network error. Anything else, including a probe that now
- * connects, is a denial. */
+ * The HTTP client says APPROVE_HTTP_UNREACHABLE only when every address
+ * refused or had no route. That is still not enough on its own: a
+ * requester can shape this process before running setuid sudo/su (a
+ * lowered RLIMIT_NOFILE or memory limit, inherited descriptors filling the
+ * table; su does not close them), which is the pam_duo fail-open lesson
+ * (DUO-PSA-2017-002). So failmode=open additionally requires normal
+ * limits, room for descriptors, and a second, independent look: the name
+ * resolved afresh and every address connected afresh (each with its own
+ * share of the probe's time, each polled at least once even when that
+ * time ran out while the process was stopped), every one refused or
+ * unroutable. A timeout of any kind, EHOSTDOWN, ENETDOWN, a name that does
+ * not resolve, a probe that connects, or anything else is a denial. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "failopen.h"
 #include "http.h"
+#include "peer.h"
 
 #define NOFILE_MIN 64
 #define MEM_MIN (256UL * 1024 * 1024)
@@ -30,10 +36,8 @@
 static void
 set_why(char *why, size_t whylen, const char *what, int err)
 {
-	if (why && whylen &&
-	    snprintf(why, whylen, "%s%s%s", what, err ? ": " : "",
-		     err ? strerror(err) : "") < 0)
-		why[0] = '\0';
+	approve_errf(why, whylen, "%s%s%s", what, err ? ": " : "",
+		     err ? strerror(err) : "");
 }
 
 static int
@@ -70,98 +74,64 @@ limits_normal(char *why, size_t whylen)
 	return r;
 }
 
-/* errno values of a connect that mean "the network says no". */
-static int
-network_errno(int e)
-{
-	return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH ||
-	       e == ETIMEDOUT || e == EHOSTDOWN || e == ENETDOWN;
-}
-
-/* 0 when connecting to ai fails for a network reason, else -errno
- * (-EISCONN when it connects). */
-static int
-probe_one(const struct addrinfo *ai, uint64_t deadline, char *why,
-	  size_t whylen)
-{
-	struct pollfd pfd;
-	socklen_t sl = sizeof(int);
-	int fd, e = 0, n;
-	uint64_t now;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-	if (fd == -1) {
-		e = errno;
-		set_why(why, whylen, "probe socket", e);
-		return -e;
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-		e = EISCONN;
-	} else if (errno != EINPROGRESS) {
-		e = errno;
-	} else {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		now = approve_now_ms();
-		n = now >= deadline ? 0 : poll(&pfd, 1, (int)(deadline - now));
-		if (n == 0)
-			e = ETIMEDOUT;
-		else if (n < 0)
-			e = errno;
-		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-			e = errno;
-		else if (e == 0)
-			e = EISCONN;
-	}
-	close(fd);
-	if (network_errno(e))
-		return 0;
-	set_why(why, whylen, e == EISCONN ? "approvald answers a probe" :
-		"probe connect", e == EISCONN ? 0 : e);
-	return -e;
-}
-
 int
-pa_failopen_check(const char *url, unsigned probe_ms, char *why,
-		  size_t whylen)
+pa_failopen_check(const char *url, uid_t server_uid, unsigned probe_ms,
+		  char *why, size_t whylen)
 {
-	struct addrinfo *res = NULL, *ai;
+	struct addrinfo *res = NULL;
 	struct approve_url u = { 0 };
 	uint64_t deadline = approve_now_ms() + probe_ms;
-	char err[128];
+	char err[512];
+	int may = -EPERM;	/* may not fail open */
 	int r;
 
 	r = limits_normal(why, whylen);
-	if (r != 0)
-		return r;
-	r = approve_url_parse(url, &u, err, sizeof(err));
 	if (r != 0) {
+		may = r;
+		goto out;
+	}
+	if (approve_url_parse(url, &u, err, sizeof(err)) != 0) {
 		set_why(why, whylen, "bad url", 0);
+		goto out;
+	}
+	if (u.unix_path) {
+		/* the same path and owner checks as the connect: only a
+		 * missing socket or one without a listener is "not there" */
+		r = approve_unix_probe(u.unix_path, server_uid, deadline, err,
+				       sizeof(err));
+		if (r != 0) {
+			approve_errf(why, whylen, "probe: %s", err);
+			goto out;
+		}
+		may = 0;	/* a fresh attempt found nothing there */
+		goto out;
+	}
+	if (!u.host || (!u.tls && strncasecmp(url, "http://", 7) != 0)) {
+		set_why(why, whylen, "no probe for this URL", 0);
 		goto out;
 	}
 	r = approve_resolve(u.host, u.port, deadline, &res);
 	if (r != 0) {
-		/* the name does not resolve: only answers from the resolver
-		 * count, not local failures (EAI_SYSTEM, EAI_MEMORY) */
-		if (r == EAI_NONAME || r == EAI_AGAIN || r == EAI_FAIL ||
-		    r == EAI_NODATA) {
-			r = 0;
-		} else {
-			set_why(why, whylen, "name resolution failed locally", 0);
-			r = -EIO;
-		}
+		/* no address to try: nothing proves that nobody is there */
+		approve_errf(why, whylen, "probe: %s: %s", u.host,
+			     r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		res = NULL;
 		goto out;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		r = probe_one(ai, deadline, why, whylen);
-		if (r != 0)
-			break;
+	r = approve_connect_addrs(res, deadline, NULL, err, sizeof(err));
+	if (r >= 0) {
+		close(r);
+		set_why(why, whylen, "approvald answers a probe", 0);
+		goto out;
 	}
+	if (r != APPROVE_HTTP_UNREACHABLE) {
+		approve_errf(why, whylen, "probe: %s", err);
+		goto out;
+	}
+	may = 0;	/* every address, tried afresh, refused or had no route */
 out:
 	if (res)
 		freeaddrinfo(res);
 	approve_url_release(&u);
-	return r;
+	return may;
 }

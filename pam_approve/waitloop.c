@@ -5,10 +5,12 @@
  * Fail-closed rules implemented here:
  *  - Only an answer that names our request id and carries the digest of
  *    exactly the context we sent, with status "approved", is an approval.
- *  - failmode=open applies only when the create call could not reach
- *    approvald at all (APPROVE_HTTP_UNREACHABLE) and failopen.c confirms a
- *    network failure the caller did not cause; any answer from a reachable
- *    daemon that is not a well-formed 201 is a denial.
+ *  - failmode=open applies only when the create call found nothing there
+ *    (APPROVE_HTTP_UNREACHABLE: refused or no route on every address) and
+ *    failopen.c confirms it afresh with normal resources. Not reaching
+ *    approvald for any other reason (a timeout of any kind, a name that
+ *    does not resolve: APPROVE_HTTP_NOT_CONNECTED) is a denial, and so is
+ *    any answer from a reachable daemon that is not a well-formed 201.
  *  - After the request was filed nothing fails open: transient errors are
  *    retried until the hard deadline, then the request is cancelled.
  *  - Every byte from the server goes through approve_sanitize_display
@@ -314,9 +316,11 @@ outcome(struct session *s, const struct approve_status *st)
 	return v;
 }
 
-/* Errors worth retrying while waiting: approvald restarting, a proxy in
- * front of it answering 5xx, a connection cut. Everything else (garbage,
- * TLS failure, 4xx, a wrong answer) ends the wait as a denial. */
+/* Errors worth retrying while waiting: approvald restarting (the connect
+ * classes), a proxy in front of it answering 5xx, a connection cut or
+ * timed out, ICMP errors on an established connection. Everything else
+ * (garbage, TLS failure, 4xx, a wrong answer, a local failure) ends the
+ * wait as a denial. */
 static int
 transient(int r, const struct approve_http_response *resp)
 {
@@ -324,11 +328,12 @@ transient(int r, const struct approve_http_response *resp)
 		return resp->status >= 500 && resp->status <= 599;
 	switch (r) {
 	case APPROVE_HTTP_UNREACHABLE:
+	case APPROVE_HTTP_NOT_CONNECTED:
 	case -ECONNRESET:
-	case -ECONNREFUSED:
 	case -ECONNABORTED:
 	case -ETIMEDOUT:
 	case -EPIPE:
+	case -EHOSTUNREACH:
 	case -ENETUNREACH:
 	case -ENETDOWN:
 	case -EAGAIN:
@@ -476,32 +481,41 @@ out:
 	}
 }
 
+/* approvald was not reached at create (r: APPROVE_HTTP_UNREACHABLE or
+ * APPROVE_HTTP_NOT_CONNECTED). Starts at denied; one line allows, and only
+ * with failmode=open, the client's "nothing there" and the probe's. */
 static enum pa_verdict
-unreachable(struct session *s)
+unreachable(struct session *s, int r)
 {
-	char why[160] = "";
-	int r;
+	enum pa_verdict v = PA_DENY;
+	char why[256] = "";
 
 	if (s->a->failmode != PA_FAIL_OPEN) {
 		pam_syslog(s->pamh, LOG_NOTICE,
 			   "%s as %s (%s): denied, approvald unreachable "
 			   "(failmode=closed)", s->ctx->user, s->ctx->target_user,
 			   s->ctx->service);
-		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
-			    "Approval service unreachable; access denied.");
-		return PA_DENY;
+		goto out;
 	}
-	r = pa_failopen_check(s->a->url, FAILOPEN_PROBE_MS, why, sizeof(why));
-	if (r != 0) {
+	if (r != APPROVE_HTTP_UNREACHABLE) {
+		pam_syslog(s->pamh, LOG_WARNING,
+			   "%s as %s (%s): approvald not reached, but nothing "
+			   "proves it is absent (a timeout or an unresolved name, "
+			   "not a refusal on every address); failmode=open not "
+			   "honoured, denied", s->ctx->user, s->ctx->target_user,
+			   s->ctx->service);
+		goto out;
+	}
+	if (pa_failopen_check(s->a->url, s->http.server_uid, FAILOPEN_PROBE_MS,
+			      why, sizeof(why)) != 0) {
 		pam_syslog(s->pamh, LOG_WARNING,
 			   "%s as %s (%s): approvald unreachable but not "
 			   "provably (%s); failmode=open not honoured, denied",
 			   s->ctx->user, s->ctx->target_user, s->ctx->service,
 			   why);
-		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
-			    "Approval service unreachable; access denied.");
-		return PA_DENY;
+		goto out;
 	}
+	v = PA_FAILED_OPEN;	/* refused or no route everywhere, twice */
 	pam_syslog(s->pamh, LOG_ALERT,
 		   "%s as %s (%s): ALLOWED WITHOUT APPROVAL, approvald "
 		   "unreachable and failmode=open", s->ctx->user,
@@ -509,7 +523,11 @@ unreachable(struct session *s)
 	pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
 		    "WARNING: approval service unreachable; allowed without "
 		    "approval (failmode=open).");
-	return PA_FAILED_OPEN;
+out:
+	if (v == PA_DENY)
+		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
+			    "Approval service unreachable; access denied.");
+	return v;
 }
 
 enum pa_verdict
@@ -533,6 +551,11 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	s.http.url = a->url;
 	s.http.ca_file = a->ca;
 	s.http.token = token->data;
+	s.http.strict_transport = 1;
+	if (strncasecmp(a->url, "unix:", 5) == 0 &&
+	    pa_args_server_uid(a, &s.http.server_uid) != 0)
+		pam_syslog(pamh, LOG_WARNING, "server_user %s: no such user; only "
+			   "root may serve %s", a->server_user, a->url);
 	r = approve_ctx_to_json(ctx, &json, err, sizeof(err));
 	if (r != 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot encode the request: %s", err);
@@ -540,8 +563,8 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 		goto out;
 	}
 	r = create(&s, json, &st);
-	if (r == APPROVE_HTTP_UNREACHABLE) {
-		v = unreachable(&s);
+	if (r == APPROVE_HTTP_UNREACHABLE || r == APPROVE_HTTP_NOT_CONNECTED) {
+		v = unreachable(&s, r);
 		goto out;
 	}
 	if (r != 0) {

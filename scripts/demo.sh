@@ -3,7 +3,10 @@
 # first look. Run as root (sudo scripts/demo.sh):
 #   scripts/demo.sh              install missing packages, build, start a
 #                                private PostgreSQL (.run/pg, kept across runs)
-#                                and approvald on 127.0.0.1:8080, create the
+#                                and approvald on the Unix socket
+#                                /run/pam-approve-demo/approvald.sock (the
+#                                module and approvalctl) and 127.0.0.1:880 (the
+#                                browser: a port only root can bind), create the
 #                                demo host and approver, print what to do next.
 #                                Touches no system PAM or sudo file.
 #   scripts/demo.sh --with-sudo  the same, plus a demo user "approve-demo"
@@ -18,7 +21,14 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 RUN=$REPO/.run
 BUILD=${BUILD_DIR:-$REPO/build}
-LISTEN=127.0.0.1:8080
+# Same host: a Unix socket in a root-owned directory; the module checks the
+# server's peer credentials before it sends the host token. The browser gets
+# plain http on loopback, on a port below 1024 so that no local user can
+# stand in for approvald while it is down.
+SOCKDIR=/run/pam-approve-demo
+SOCK=$SOCKDIR/approvald.sock
+SOCK_URL=unix:$SOCK
+LISTEN=127.0.0.1:880
 URL=http://$LISTEN
 DEMO_USER=approve-demo
 DEMO_SVC=approve-demo
@@ -70,6 +80,7 @@ stop_approvald() {
 	done
 	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 	rm -f "$RUN/approvald.pid"
+	if [ -S "$SOCK" ]; then rm -f "$SOCK"; fi	# gone already after a clean exit
 	say "approvald stopped"
 }
 
@@ -89,6 +100,7 @@ uninstall_sudo() {
 
 stop_all() {
 	stop_approvald
+	rmdir "$SOCKDIR" 2>/dev/null || true
 	if [ -d "$PGDIR/data" ]; then
 		pg_stop "$PGDIR" && say "PostgreSQL stopped"
 	fi
@@ -136,14 +148,18 @@ else
 fi
 "$APPROVALCTL" --database "$PG_SUPER_CONNINFO" migrate
 
-say "== approvald ($URL)"
+say "== approvald ($SOCK_URL, $URL)"
 stop_approvald
 if (exec 3<>"/dev/tcp/${LISTEN%:*}/${LISTEN#*:}") 2>/dev/null; then
 	die "something else already listens on $LISTEN"
 fi
+[ ! -L "$SOCKDIR" ] || die "$SOCKDIR is a symlink"
+mkdir -p "$SOCKDIR"
+chown root:root "$SOCKDIR"
+chmod 0711 "$SOCKDIR"
 cat >"$RUN/approvald.conf" <<EOF
 # written by scripts/demo.sh
-listen = $LISTEN
+listen = unix:$SOCK, $LISTEN
 database = $PG_APP_CONNINFO
 public_url = $URL
 request_ttl = 600
@@ -151,7 +167,8 @@ EOF
 setsid "$APPROVALD" --config "$RUN/approvald.conf" </dev/null >>"$RUN/approvald.log" 2>&1 &
 echo $! >"$RUN/approvald.pid"
 for ((i = 0; i < 100; i++)); do
-	curl -fsS -o /dev/null --max-time 1 "$URL/healthz" 2>/dev/null && break
+	curl -fsS -o /dev/null --max-time 1 --unix-socket "$SOCK" http://localhost/healthz 2>/dev/null &&
+		curl -fsS -o /dev/null --max-time 1 "$URL/healthz" 2>/dev/null && break
 	approvald_running || { tail -n 20 "$RUN/approvald.log" >&2; die "approvald did not start"; }
 	sleep 0.1
 done
@@ -203,10 +220,10 @@ mkdir -p "$RUN/bin" "$RUN/pam.d"
 cat >"$RUN/bin/approvalctl" <<EOF
 #!/bin/sh
 # approvalctl as the demo approver (written by scripts/demo.sh)
-exec "$APPROVALCTL" --url "$URL" --token-file "$RUN/approver-demo.token" "\$@"
+exec "$APPROVALCTL" --url "$SOCK_URL" --token-file "$RUN/approver-demo.token" "\$@"
 EOF
 printf 'account required %s url=%s token_file=%s timeout=300\n' \
-	"$MODULE" "$URL" "$RUN/host.token" >"$RUN/pam.d/$DEMO_SVC"
+	"$MODULE" "$SOCK_URL" "$RUN/host.token" >"$RUN/pam.d/$DEMO_SVC"
 # libpam also reads "other" (pam_wrapper complains when it is missing)
 deny=$(ls /lib/*/security/pam_deny.so /usr/lib/*/security/pam_deny.so 2>/dev/null | head -n 1 || true)
 if [ -n "$deny" ]; then
@@ -232,7 +249,7 @@ if [ "$with_sudo" = 1 ]; then
 # pam_approve demo (scripts/demo.sh; removed by scripts/demo.sh stop)
 session required pam_limits.so
 @include common-auth
-account required $MODULE url=$URL token_file=$RUN/host.token timeout=300
+account required $MODULE url=$SOCK_URL token_file=$RUN/host.token timeout=300
 @include common-account
 @include common-session-noninteractive
 EOF
@@ -248,7 +265,9 @@ fi
 
 cat <<EOF
 
-approvald runs on $URL (log: $RUN/approvald.log, pid $(cat "$RUN/approvald.pid")).
+approvald runs (log: $RUN/approvald.log, pid $(cat "$RUN/approvald.pid")) on
+  $SOCK_URL   for the module and approvalctl
+  $URL   for the browser (a port only root can bind)
 PostgreSQL: $PGDIR (data kept across runs).
 
 1. Ask for an elevation (this waits for a decision and shows a code such
@@ -271,8 +290,9 @@ cat <<EOF
      sudo $RUN/bin/approvalctl show CODE
      sudo $RUN/bin/approvalctl approve CODE        # or: deny CODE -m "why"
    The waiting command in the first shell returns at once.
-   (.run/bin/approvalctl is approvalctl with --url $URL and the demo
-   approver's --token-file; "watch" prints requests as they arrive.)
+   (.run/bin/approvalctl is approvalctl with the demo approver's
+   --token-file and --url $SOCK_URL;
+   "watch" prints requests as they arrive.)
 
 Stop everything (and remove the sudo demo files, if any): sudo $0 stop
 EOF

@@ -6,16 +6,19 @@
 #      sql, browser; e2e needs root and skips otherwise);
 #   3. build-asan/ with -Db_sanitize=address,undefined: unit, pam and
 #      integration (not e2e: setuid sudo/su cannot load a sanitizer build);
-#   4. one summary line from both runs' meson-logs/testlog.json:
+#   4. build-fuzz/ with clang (-Dfuzz=true, ASan+UBSan): the clang build of
+#      everything, its unit suite and the libFuzzer targets (suite fuzz);
+#   5. one summary line from every run's meson-logs/testlog.json:
 #      "N passed, N failed, N skipped". Exit status 0 only if nothing failed
 #      (a build that does not compile counts as a failure).
-# Environment: BUILD_DIR / ASAN_DIR override the build directories,
-# SKIP_DEPS=1 skips step 1, SKIP_ASAN=1 skips step 3.
+# Environment: BUILD_DIR / ASAN_DIR / FUZZ_DIR override the build
+# directories, SKIP_DEPS=1 skips step 1, SKIP_ASAN=1 step 3, SKIP_FUZZ=1 step 4.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 BUILD_DIR=${BUILD_DIR:-build}
 ASAN_DIR=${ASAN_DIR:-build-asan}
+FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 passed=0 failed=0 skipped=0 status=0
 notes=()
 
@@ -86,6 +89,18 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	else
 		failed=$((failed + 1)) status=1
 		notes+=("$ASAN_DIR: build failed")
+	fi
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	step "build: $FUZZ_DIR (clang, -Dfuzz=true, -Db_sanitize=address,undefined)"
+	if CC=clang setup_build "$FUZZ_DIR" -Dwerror=true -Dfuzz=true \
+		-Db_sanitize=address,undefined; then
+		step "tests: $FUZZ_DIR, suites unit, fuzz"
+		run_suites "$FUZZ_DIR" --suite unit --suite fuzz --timeout-multiplier 2
+	else
+		failed=$((failed + 1)) status=1
+		notes+=("$FUZZ_DIR: build failed")
 	fi
 fi
 

@@ -8,7 +8,7 @@ need_root
 db_start
 approvald_start
 mk_host web1
-url=$APPROVALD_URL
+url=$APPROVALD_UNIX_URL
 approvald_stop
 
 pam_service closed --stack account url="$url" failmode=closed timeout=10
@@ -30,8 +30,7 @@ assert_file_contains "$T/open.out" '^(INFO|ERROR): ' "a message for the requeste
 ok "daemon down, failmode=open -> allowed, with a message"
 
 for mode in 500 junk badjson close approved_wrong_digest slow; do
-	port=$(fake_server "$mode")
-	pam_service "fake-$mode" --stack account url="http://127.0.0.1:$port" failmode=open timeout=3
+	pam_service "fake-$mode" --stack account url="$(fake_server_url "$mode")" failmode=open timeout=3
 	pamdrive_run "fake-$mode" 20 --service "fake-$mode" --user alice --op account
 	assert_pam_denied "fake-$mode"
 	assert_file_contains "$T/fake-$mode.log" "^$mode: " "the fake server was reached"

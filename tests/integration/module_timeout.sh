@@ -20,8 +20,7 @@ wait_for_status "$code" cancelled 5
 assert_le "$elapsed" 10000 "ms until the module gave up (timeout=3)"
 ok "timeout=3 -> cancelled after ${elapsed} ms"
 
-port=$(fake_server slow)
-pam_service slow-test --stack account "url=http://127.0.0.1:$port" timeout=3
+pam_service slow-test --stack account "url=$(fake_server_url slow)" timeout=3
 t0=$(now_ms)
 pamdrive_run slow 20 --service slow-test --user alice --op account
 elapsed=$(( $(now_ms) - t0 ))

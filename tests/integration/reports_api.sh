@@ -244,7 +244,8 @@ for v in 86401 -1 5s ''; do
 	assert_contains "$LAST_OUT" "audit_head_interval: expected seconds 0..86400"
 done
 for v in 0 86400; do
-	printf 'database = %s\naudit_head_interval = %s\n' "$PG_APP_CONNINFO" "$v" >"$T/good.conf"
+	printf 'database = %s\npublic_url = https://a.example\naudit_head_interval = %s\n' \
+		"$PG_APP_CONNINFO" "$v" >"$T/good.conf"
 	assert_rc 0 "$APPROVALD" --check-config --config "$T/good.conf"
 done
 ok "audit_head_interval is checked"

@@ -69,7 +69,7 @@ _e2e_userdel() {
 # The module line for a PAM service file (account stack, the documented one).
 e2e_module_line() {
 	printf 'account required %s url=%s token_file=%s timeout=%s %s\n' \
-		"$PAM_MODULE" "$APPROVALD_URL" "$T/host-e2e.token" "${E2E_TIMEOUT:-90}" "$*"
+		"$PAM_MODULE" "$APPROVALD_UNIX_URL" "$T/host-e2e.token" "${E2E_TIMEOUT:-90}" "$*"
 }
 
 # e2e_as USER CMD...: run CMD as USER with a clean environment, no PAM in

@@ -6,7 +6,9 @@
 #     runs the test's own cleanup hooks (on_exit) and removes $T, also when
 #     the test fails or is interrupted;
 #   - db_start: a throwaway PostgreSQL (tests/lib/pg.sh) with the schema;
-#   - approvald_start/stop/restart on 127.0.0.1 and a free port;
+#   - approvald_start/stop/restart on a Unix socket ($APPROVALD_SOCK, the
+#     module's and approvalctl's transport: $APPROVALD_UNIX_URL) and on
+#     127.0.0.1 and a free port ($APPROVALD_URL, for curl and browsers);
 #   - mk_host, mk_approver (root-owned 0600 token files under $T);
 #   - pam_service + run_pamdrive: the real module under libpamtest/pam_wrapper;
 #   - wait helpers, assertions and a raw HTTP helper (curl).
@@ -48,6 +50,16 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/approve-$TEST_NAME.XXXXXX")
 # PostgreSQL runs as "postgres" when we are root: it must reach $T/pg.
 chmod 0711 "$T"
 mkdir -p "$T/pam.d"
+# approvald's socket: the module checks every directory of its path (owned
+# by root or the server user, not writable by others; /tmp above passes as
+# a root-owned sticky ancestor)
+mkdir -m 0711 "$T/run"
+APPROVALD_SOCK=$T/run/approvald.sock
+APPROVALD_UNIX_URL=unix:$APPROVALD_SOCK
+export APPROVALD_SOCK APPROVALD_UNIX_URL
+# approvalctl trusts a socket served by root or this user (not root: the
+# tests' approvald runs as the caller)
+[ "$(id -u)" = 0 ] || export APPROVALCTL_SERVER_USER="$(id -un)"
 
 # --- messages and failure --------------------------------------------------
 
@@ -243,8 +255,9 @@ req_count() { sql "SELECT count(*) FROM approval.requests"; }
 # --- approvald --------------------------------------------------------------
 
 # approvald_start [key=value...]: write $T/approvald.conf (database as the
-# application role, listen on 127.0.0.1 and a free port, unless restarting on
-# the same one) and wait for the port file and /healthz. Exports APPROVALD_URL.
+# application role, listen on $APPROVALD_SOCK and on 127.0.0.1 and a free
+# port, unless restarting on the same one; listen=... overrides both) and
+# wait for the port file and /healthz on both. Exports APPROVALD_URL (TCP).
 approvald_start() {
 	local kv k i port
 	local -A conf=(
@@ -254,10 +267,10 @@ approvald_start() {
 		[pool_size]=2
 	)
 	[ $# -gt 0 ] && _H_APPROVALD_CONF=("$@")
+	conf[listen]="unix:$APPROVALD_SOCK, 127.0.0.1:${APPROVALD_PORT:-0}"
 	for kv in "${_H_APPROVALD_CONF[@]}"; do
 		conf[${kv%%=*}]=${kv#*=}
 	done
-	conf[listen]=127.0.0.1:${APPROVALD_PORT:-0}
 	: >"$T/approvald.conf"
 	for k in "${!conf[@]}"; do
 		printf '%s = %s\n' "$k" "${conf[$k]}" >>"$T/approvald.conf"
@@ -279,8 +292,15 @@ approvald_start() {
 	[[ "$port" =~ ^[0-9]+$ ]] || fail "approvald wrote a bad port file: '$port'"
 	APPROVALD_PORT=$port
 	export APPROVALD_URL="http://127.0.0.1:$port"
-	wait_until 20 curl -fsS -o /dev/null --max-time 2 "$APPROVALD_URL/healthz" ||
-		fail "approvald /healthz did not answer on $APPROVALD_URL"
+	if [ "$port" != 0 ]; then
+		wait_until 20 curl -fsS -o /dev/null --max-time 2 "$APPROVALD_URL/healthz" ||
+			fail "approvald /healthz did not answer on $APPROVALD_URL"
+	fi
+	if [[ "${conf[listen]}" == *"unix:$APPROVALD_SOCK"* ]]; then
+		wait_until 20 curl -fsS -o /dev/null --max-time 2 --unix-socket "$APPROVALD_SOCK" \
+			http://localhost/healthz ||
+			fail "approvald /healthz did not answer on $APPROVALD_UNIX_URL"
+	fi
 }
 
 # 0 once the port file has a number; 1 if approvald exited first.
@@ -338,7 +358,7 @@ actl_admin() { "$APPROVALCTL" --database "$PG_SUPER_CONNINFO" "$@"; }
 actl() {
 	local login=$1
 	shift
-	"$APPROVALCTL" --url "$APPROVALD_URL" --token-file "$T/approver-$login.token" "$@"
+	"$APPROVALCTL" --url "$APPROVALD_UNIX_URL" --token-file "$T/approver-$login.token" "$@"
 }
 
 _h_token_file() {
@@ -384,7 +404,7 @@ standard_setup() {
 
 # pam_service NAME [--stack auth|account|both] [--host H] [module args...]
 # Writes $T/pam.d/NAME. url= and token_file= default to the running
-# approvald and host H (default web1) unless given in the args.
+# approvald's Unix socket and host H (default web1) unless given in the args.
 pam_service() {
 	local name=$1 stack=both host=web1 a
 	local args=() have_url=0 have_tok=0
@@ -399,7 +419,7 @@ pam_service() {
 		esac
 	done
 	[ -e "$T/pam.d/other" ] || _h_pam_other
-	[ $have_url = 1 ] || args=("url=${APPROVALD_URL:?no approvald: pass url=}" "${args[@]}")
+	[ $have_url = 1 ] || args=("url=${APPROVALD_UNIX_URL:?no approvald: pass url=}" "${args[@]}")
 	[ $have_tok = 1 ] || args+=("token_file=$T/host-$host.token")
 	: >"$T/pam.d/$name"
 	for a in auth account; do
@@ -544,15 +564,22 @@ _h_status_is() { [ "$(req_status "$1")" = "$2" ]; }
 # wait_for_waiters N TIMEOUT: approvald reports at least N suspended waiters.
 wait_for_waiters() {
 	wait_until "$2" _h_waiters_ge "$1" ||
-		fail "approvald never had $1 waiter(s) (metrics: $(curl -s "$APPROVALD_URL/metrics" | grep -E '^approvald_waiters' || true))"
+		fail "approvald never had $1 waiter(s) (metrics: $(curl -s --unix-socket "$APPROVALD_SOCK" http://localhost/metrics | grep -E '^approvald_waiters' || true))"
 }
 _h_waiters_ge() {
 	local n
-	n=$(curl -fsS --max-time 2 "$APPROVALD_URL/metrics" | sed -n 's/^approvald_waiters[{ ].* \([0-9.]*\)$/\1/p; s/^approvald_waiters \([0-9.]*\)$/\1/p' | head -n 1)
+	n=$(curl -fsS --max-time 2 --unix-socket "$APPROVALD_SOCK" http://localhost/metrics | sed -n 's/^approvald_waiters[{ ].* \([0-9.]*\)$/\1/p; s/^approvald_waiters \([0-9.]*\)$/\1/p' | head -n 1)
 	[ -n "$n" ] && [ "${n%.*}" -ge "$1" ]
 }
 
 now_ms() { date +%s%3N; }
+
+# metric NAME: the value of one /metrics sample (NAME with its labels, as
+# printed), 0 when absent.
+metric() {
+	curl -fsS --max-time 5 "$APPROVALD_URL/metrics" |
+		awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
+}
 
 # --- assertions -------------------------------------------------------------
 
@@ -594,11 +621,12 @@ assert_rc() {
 
 # http METHOD PATH [--host NAME | --approver LOGIN | --bearer TOKEN]
 #      [--json BODY | --body-file FILE] [--type CONTENT-TYPE | --no-type]
-#      [--header H]...
+#      [--header H]... [--unix]
+# (--unix: over $APPROVALD_SOCK instead of TCP)
 # Sets HTTP_STATUS (000: no answer), HTTP_BODY, HTTP_HEADERS and
 # HTTP_CURL_RC (curl's exit status); asserts nothing.
 http() {
-	local method=$1 path=$2 type=application/json body_set=0
+	local method=$1 path=$2 type=application/json body_set=0 base=$APPROVALD_URL
 	local args=(-sS -o "$T/http.body" -D "$T/http.headers" -w '%{http_code}' --max-time 90 -X "$method")
 	shift 2
 	while [ $# -gt 0 ]; do
@@ -611,6 +639,7 @@ http() {
 		--type) type=$2; shift 2 ;;
 		--no-type) type=; shift ;;
 		--header) args+=(-H "$2"); shift 2 ;;
+		--unix) args+=(--unix-socket "$APPROVALD_SOCK"); base=http://localhost; shift ;;
 		*) fail "http: unknown option $1" ;;
 		esac
 	done
@@ -620,7 +649,7 @@ http() {
 	fi
 	rm -f "$T/http.body" "$T/http.headers"
 	HTTP_CURL_RC=0
-	HTTP_STATUS=$(curl "${args[@]}" "$APPROVALD_URL$path" 2>"$T/http.err") || HTTP_CURL_RC=$?
+	HTTP_STATUS=$(curl "${args[@]}" "$base$path" 2>"$T/http.err") || HTTP_CURL_RC=$?
 	[ -n "$HTTP_STATUS" ] || HTTP_STATUS=000
 	HTTP_BODY=$(cat "$T/http.body" 2>/dev/null || true)
 	HTTP_HEADERS=$(cat "$T/http.headers" 2>/dev/null || true)
@@ -668,18 +697,28 @@ api_create() {
 
 # --- a fake server for the failmode tests -----------------------------------
 
-# fake_server MODE: a reachable "daemon" on 127.0.0.1 answering every request
-# in a broken way; prints its port. MODE: 500, junk, badjson, close,
-# approved_wrong_digest, slow (accepts and never answers).
+# fake_server MODE [unix]: a reachable "daemon" on 127.0.0.1 answering every
+# request in a broken way; prints its port. MODE: 500, junk, badjson, close,
+# approved_wrong_digest, slow (accepts and never answers). With "unix" it
+# listens on $T/run/fake-MODE.sock instead (a socket the module trusts: the
+# test runs as root) and prints its url= (fake_server_url).
 fake_server() {
-	local mode=$1 pf="$T/fake-$1.port" i
+	local mode=$1 pf="$T/fake-$1.port" i sock=
+	[ "${2:-}" = unix ] && sock="$T/run/fake-$mode.sock"
 	rm -f "$pf"
-	perl - "$mode" "$pf" >>"$T/fake-$mode.log" 2>&1 <<'PERL' &
-use strict; use warnings; use IO::Socket::INET;
-my ($mode, $pf) = @ARGV;
-my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	Listen => 64, ReuseAddr => 1, Proto => 'tcp') or die "listen: $!";
-open(my $f, '>', "$pf.tmp") or die; print $f $s->sockport, "\n"; close $f;
+	perl - "$mode" "$pf" "$sock" >>"$T/fake-$mode.log" 2>&1 <<'PERL' &
+use strict; use warnings; use IO::Socket::INET; use IO::Socket::UNIX;
+my ($mode, $pf, $sock) = @ARGV;
+my $s;
+if ($sock) {
+	unlink $sock;
+	$s = IO::Socket::UNIX->new(Local => $sock, Listen => 64, Type => SOCK_STREAM)
+		or die "listen: $!";
+} else {
+	$s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+		Listen => 64, ReuseAddr => 1, Proto => 'tcp') or die "listen: $!";
+}
+open(my $f, '>', "$pf.tmp") or die; print $f ($sock ? "unix:$sock" : $s->sockport), "\n"; close $f;
 rename("$pf.tmp", $pf) or die;
 $SIG{PIPE} = 'IGNORE';
 my @held;
@@ -729,6 +768,9 @@ PERL
 	done
 	fail "fake server $mode did not start"
 }
+
+# fake_server_url MODE: fake_server on a Unix socket; prints its url=.
+fake_server_url() { fake_server "$1" unix; }
 
 # A TCP port on 127.0.0.1 that nothing listens on (approvald stopped).
 dead_port() {

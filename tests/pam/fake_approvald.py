@@ -6,11 +6,19 @@ answers per mode: the word in MODEFILE, read at each create. Every request
 is logged as one line "METHOD PATH" to LOGFILE, anything it refuses as
 "BAD reason"; the last context received goes to LOGFILE.ctx. The digest is
 computed like common/wire.c approve_ctx_digest, independently of the
-module. With CERT and KEY (PEM) it serves HTTPS."""
+module. With CERT and KEY (PEM) it serves HTTPS. Every Authorization
+header received is appended to LOGFILE.auth (the impostor tests assert that
+none arrived). FAKE_LISTEN=unix:/PATH serves on a Unix socket instead of
+127.0.0.1 (PORTFILE then just says "unix"), FAKE_LISTEN=tcp:PORT on that
+127.0.0.1 port; FAKE_UID=N binds as the caller, then becomes uid N before
+listen(), so SO_PEERCRED names N (the logs are opened before that)."""
 import hashlib
 import json
 import os
+import socket
+import socketserver
 import ssl
+import stat
 import sys
 import threading
 import time
@@ -27,8 +35,18 @@ state = {"id": None, "digest": None, "waits": 0, "code": "K7Q-4MX",
          "cancelled": False, "mode": None}
 
 
-def log(line):
-    with lock, open(LOGFILE, "a") as f:
+# opened now: after FAKE_UID the files under the test's directory may be
+# out of reach
+LOGF = open(LOGFILE, "a", buffering=1)
+AUTHF = open(LOGFILE + ".auth", "a", buffering=1)
+
+
+with open(MODEFILE) as _f:
+    START_MODE = _f.read().strip()
+
+
+def log(line, f=LOGF):
+    with lock:
         f.write(line + "\n")
 
 
@@ -73,6 +91,7 @@ class H(BaseHTTPRequestHandler):
             pass    # the module gave up on this long-poll (deadline, signal)
 
     def authorized(self):
+        log(self.headers.get("Authorization", "(none)"), AUTHF)
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             log("BAD token")
             self.send(401, {"error": "unauthorized"})
@@ -106,10 +125,13 @@ class H(BaseHTTPRequestHandler):
         if unknown or missing:
             log("BAD fields %s %s" % (sorted(unknown), sorted(missing)))
             return self.send(400, {"error": "bad_request"})
-        with open(LOGFILE + ".ctx", "w") as f:
-            json.dump(ctx, f)
-        with open(MODEFILE) as f:
-            mode = f.read().strip()
+        try:
+            with open(LOGFILE + ".ctx", "w") as f:
+                json.dump(ctx, f)
+            with open(MODEFILE) as f:
+                mode = f.read().strip()
+        except PermissionError:     # FAKE_UID: the mode of the start
+            mode = START_MODE
         log("KEY %s" % ctx.get("idempotency_key"))
         if mode == "create_503":
             # the database is away for the first two creates
@@ -183,13 +205,39 @@ class H(BaseHTTPRequestHandler):
         self.send(500, {"error": "unknown mode"})
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+    def get_request(self):
+        c, _ = self.socket.accept()
+        return c, ("unix", 0)    # BaseHTTPRequestHandler wants a pair
+
+
+listen = os.environ.get("FAKE_LISTEN", "")
+if listen.startswith("unix:"):
+    try:
+        if stat.S_ISSOCK(os.lstat(listen[5:]).st_mode):
+            os.unlink(listen[5:])   # a previous fake's: a restart replaces it
+    except FileNotFoundError:
+        pass
+    srv = UnixServer(listen[5:], H, bind_and_activate=False)
+else:
+    port = int(listen[4:]) if listen.startswith("tcp:") else 0
+    srv = ThreadingHTTPServer(("127.0.0.1", port), H, bind_and_activate=False)
+    srv.allow_reuse_address = True
+    srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.daemon_threads = True
+srv.server_bind()
+portf = open(PORTFILE, "w")    # before FAKE_UID: no rename as that user
+if os.environ.get("FAKE_UID"):
+    os.setgroups([])
+    os.setgid(int(os.environ["FAKE_UID"]))
+    os.setuid(int(os.environ["FAKE_UID"]))
+srv.server_activate()
 if len(sys.argv) > 6:
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(sys.argv[5], sys.argv[6])
     srv.socket = tls.wrap_socket(srv.socket, server_side=True)
-with open(PORTFILE + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(PORTFILE + ".tmp", PORTFILE)
+portf.write("unix" if listen.startswith("unix:") else str(srv.server_address[1]))
+portf.close()
 srv.serve_forever()

@@ -2,13 +2,15 @@
  * (pam_approve/args.c) and command-line rendering (pam_approve/cmdline.c).
  * Every malformed vector must be refused as a whole. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
+#include "peer.h"
 #include "cmdline.h"
 
-#define URL "url=http://127.0.0.1:8080"
+#define URL "url=unix:/run/approvald/approvald.sock"
 #define NARGS(v) ((int)(sizeof(v) / sizeof((v)[0])))
 
 static int
@@ -29,7 +31,8 @@ START_TEST(test_minimal_defaults)
 	struct pa_args a;
 
 	ck_assert_int_eq(parse(NARGS(v), v, &a), 0);
-	ck_assert_str_eq(a.url, "http://127.0.0.1:8080");
+	ck_assert_str_eq(a.url, "unix:/run/approvald/approvald.sock");
+	ck_assert_str_eq(a.server_user, "approvald");
 	ck_assert_ptr_null(a.ca);
 	ck_assert_str_eq(a.token_file, "/etc/pam_approve/token");
 	ck_assert_uint_eq(a.timeout, 300);
@@ -46,7 +49,7 @@ START_TEST(test_all_arguments)
 			    "ca=/etc/pam_approve/ca.pem",
 			    "token_file=/etc/pam_approve/tok",
 			    "timeout=86400", "failmode=open", "reason=prompt",
-			    "reason_min=1024" };
+			    "reason_min=1024", "server_user=_appr-1.d$" };
 	struct pa_args a;
 
 	ck_assert_int_eq(parse(NARGS(v), v, &a), 0);
@@ -58,6 +61,7 @@ START_TEST(test_all_arguments)
 	ck_assert_int_eq(a.reason, PA_REASON_PROMPT);
 	ck_assert_uint_eq(a.reason_min, 1024);
 	ck_assert_int_eq(a.debug, 1);
+	ck_assert_str_eq(a.server_user, "_appr-1.d$");
 }
 END_TEST
 
@@ -66,6 +70,7 @@ START_TEST(test_other_good_values)
 	const char *v1[] = { URL, "timeout=1", "failmode=closed",
 			     "reason=optional", "reason_min=0" };
 	const char *v2[] = { "reason=off", "url=http://[::1]:1" };
+	const char *v3[] = { "ca=/etc/pam_approve/ca.pem", "url=HTTPS://a.example" };
 	struct pa_args a;
 
 	ck_assert_int_eq(parse(NARGS(v1), v1, &a), 0);
@@ -74,6 +79,7 @@ START_TEST(test_other_good_values)
 	ck_assert_int_eq(a.reason, PA_REASON_OPTIONAL);
 	ck_assert_int_eq(parse(NARGS(v2), v2, &a), 0);
 	ck_assert_int_eq(a.reason, PA_REASON_OFF);
+	ck_assert_int_eq(parse(NARGS(v3), v3, &a), 0);	/* ca= may come first */
 }
 END_TEST
 
@@ -108,6 +114,13 @@ static const char *const bad_single[] = {
 	"token_file=/etc/pam_approve/tok\nen",
 	" url=http://x",
 	"URL=http://x",
+	"server_user=",
+	"server_user=Root",
+	"server_user=1abc",
+	"server_user=a b",
+	"server_user=a$b",
+	"server_user=a/b",
+	"server_user=abcdefghijklmnopqrstuvwxyz0123456",	/* 33 */
 };
 
 START_TEST(test_bad_single)
@@ -138,6 +151,30 @@ static const char *const bad_urls[] = {
 	"url=http://[2001:db8::1]:8080",
 	"url=http://127.0.0.1.example.org",
 	"url=http://localhost.example.org",
+	/* localhost resolves to several addresses: a local user may listen
+	 * on the one tried first */
+	"url=http://localhost",
+	"url=http://localhost:80",
+	"url=http://LOCALHOST:443",
+	/* a port any local user may bind while approvald is down */
+	"url=http://127.0.0.1:8080",
+	"url=http://[::1]:8080/base",
+	"url=http://127.0.0.1:65535",
+	/* https without ca=: any CA of the system bundle could vouch */
+	"url=https://approvald.example.org",
+	/* unix: an absolute, plain path */
+	"url=unix:",
+	"url=unix:run/approvald.sock",
+	"url=unix:/",
+	"url=unix:/run//approvald.sock",
+	"url=unix:/run/./approvald.sock",
+	"url=unix:/run/../approvald.sock",
+	"url=unix:/run/approvald/",
+	"url=unix:/run/approvald/..",
+	"url=unix:/run/a.sock?x=1",
+	"url=unix:/run/a.sock#f",
+	"url=unix:/run/a sock",
+	"url=unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 108 */
 };
 
 START_TEST(test_bad_url)
@@ -150,11 +187,17 @@ START_TEST(test_bad_url)
 }
 END_TEST
 
-/* plain http stays allowed to this machine (a local TLS proxy) */
+/* plain http stays allowed to a literal loopback address on a port only
+ * root can bind (a local TLS proxy, approvald itself on port 80); unix:
+ * always (the server is proven at connect) */
 START_TEST(test_loopback_http)
 {
-	static const char *const ok[] = { "url=http://localhost:8080",
-		"url=http://127.5.5.5", "url=http://[::1]:8080/base" };
+	static const char *const ok[] = { "url=http://127.5.5.5",
+		"url=http://127.0.0.1:443", "url=http://[::1]:80/base",
+		"url=unix:/run/approvald/approvald.sock", "url=UNIX:/a",
+		"url=unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 107 */ };
+	unsigned start = approve_unprivileged_port_start();
+	char below[64], at[64];
 	struct pa_args a;
 	size_t i;
 
@@ -163,6 +206,32 @@ START_TEST(test_loopback_http)
 
 		ck_assert_msg(parse(NARGS(v), v, &a) == 0, "refused '%s'", ok[i]);
 	}
+	/* the limit is the kernel's, read at the time of use */
+	snprintf(below, sizeof(below), "url=http://127.0.0.1:%u", start - 1);
+	snprintf(at, sizeof(at), "url=http://127.0.0.1:%u", start);
+	if (start > 1 && start <= 65536) {
+		const char *v[] = { below };
+
+		ck_assert_msg(parse(NARGS(v), v, &a) == 0, "refused '%s'", below);
+	}
+	if (start >= 1 && start <= 65535) {
+		const char *v[] = { at };
+
+		ck_assert_msg(parse(NARGS(v), v, &a) != 0, "accepted '%s'", at);
+	}
+}
+END_TEST
+
+/* the refusal of localhost tells the administrator what to use instead */
+START_TEST(test_localhost_message)
+{
+	const char *v[] = { "url=http://localhost:80" };
+	struct pa_args a;
+	char err[512];
+
+	ck_assert_int_ne(pa_args_parse(NARGS(v), v, &a, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "url=unix:") && strstr(err, "literal address"),
+		      "message: %s", err);
 }
 END_TEST
 
@@ -186,6 +255,7 @@ static const char *const dups[][2] = {
 	{ "ca=/a", "ca=/b" },
 	{ "token_file=/a", "token_file=/a" },
 	{ URL, "url=http://127.0.0.2" },
+	{ "server_user=a", "server_user=a" },
 };
 
 START_TEST(test_duplicates)
@@ -350,6 +420,7 @@ pam_args_suite(void)
 			    (int)(sizeof(bad_urls) / sizeof(bad_urls[0])));
 	tcase_add_test(tc, test_missing_url);
 	tcase_add_test(tc, test_loopback_http);
+	tcase_add_test(tc, test_localhost_message);
 	tcase_add_loop_test(tc, test_duplicates, 0,
 			    (int)(sizeof(dups) / sizeof(dups[0])));
 	tcase_add_test(tc, test_overlong);

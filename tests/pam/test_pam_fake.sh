@@ -13,13 +13,18 @@ FAKE=$(dirname "$(readlink -f "$0")")/fake_approvald.py
 
 # One fake server for the whole script; "fake MODE" sets the mode of the
 # next request and empties the log. $URL, $LOG.
+# It serves on a Unix socket in a root-owned 0711 directory (the module's
+# same-host transport; tests/pam/test_pam_transport.sh tests its checks).
 LOG=$T/fake.log
-python3 "$FAKE" "$T/mode" "$T/port" "$LOG" "$TOKEN_VALUE" 2>> "$T/err.fake" &
+mkdir -m 0711 "$T/run"
+printf 'approve\n' > "$T/mode"
+FAKE_LISTEN=unix:$T/run/fake.sock python3 "$FAKE" "$T/mode" "$T/port" "$LOG" \
+	"$TOKEN_VALUE" 2>> "$T/err.fake" &
 FPID=$!
 i=0
 while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/port" ] || { echo "Bail out! fake server did not start"; exit 1; }
-URL=http://127.0.0.1:$(cat "$T/port")
+URL=unix:$T/run/fake.sock
 fake() {
 	printf '%s\n' "$1" > "$T/mode"
 	: > "$LOG"
@@ -203,7 +208,9 @@ if command -v openssl >/dev/null 2>&1; then
 	check "https with a bad ca=: no request reached the server" \
 		sh -c "! grep -q '^POST' '$LOG'"
 	tls approve "http://127.0.0.1:$TPORT" "failmode=open"
-	check "plain http to a TLS port: denied, not failed open" result PAM_AUTH_ERR
+	check "plain http to a high port: denied, not failed open" result PAM_AUTH_ERR
+	check "plain http to a high port: refused before connecting" \
+		sh -c "! grep -q '^POST' '$LOG'"
 fi
 
 finish

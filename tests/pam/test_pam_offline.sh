@@ -61,19 +61,18 @@ check "module twice: asked once" count '^ERROR:' 1
 
 # a port that is open but speaks no HTTP is "reachable": never fail open
 if command -v python3 >/dev/null 2>&1; then
+	mkdir -m 0711 "$T/run"
 	python3 -c '
 import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0)); s.listen(8)
-print(s.getsockname()[1]); sys.stdout.flush()
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+print("up"); sys.stdout.flush()
 while True:
     c, _ = s.accept(); c.recv(65536); c.sendall(b"garbage\r\n\r\n"); c.close()
-' > "$T/port" &
+' "$T/run/garbage.sock" > "$T/port" &
 	GPID=$!
 	i=0
 	while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	GPORT=$(cat "$T/port")
-	service garbage "auth required $MODULE url=http://127.0.0.1:$GPORT token_file=$TOKEN timeout=5 failmode=open"
+	service garbage "auth required $MODULE url=unix:$T/run/garbage.sock token_file=$TOKEN timeout=5 failmode=open"
 	drive garbage auth
 	check "failmode open, garbage answer: denied" result PAM_AUTH_ERR
 	check "garbage: service error shown" has '^ERROR: Approval service error; access denied.$'

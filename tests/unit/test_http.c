@@ -3,8 +3,10 @@
  * and extensions, close-delimited, Content-Length conflicts, garbage status
  * lines, 1xx skipped), and the client against a tiny server thread on
  * 127.0.0.1: a normal exchange (bearer token seen by the server), a server
- * that never answers (deadline honoured), a closed port and an unknown
- * name (unreachable), garbage (-EPROTO), a SIGALRM during the wait
+ * that never answers (deadline honoured), a closed port (unreachable),
+ * an unknown name, a full accept queue and an expired deadline (never
+ * unreachable), a name whose first address is black-holed (the second is
+ * reached; unreachable only if both refuse), garbage (-EPROTO), a SIGALRM during the wait
  * (-EINTR), and TLS with a generated certificate (right name, wrong name,
  * wrong CA). */
 #include <arpa/inet.h>
@@ -26,6 +28,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "peer.h"
 #include "wire.h"
 #include "unit.h"
 
@@ -105,6 +108,121 @@ START_TEST(url_long)
 	ck_assert_int_eq(approve_url_parse(s, &u, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(approve_url_parse(NULL, &u, err, sizeof(err)), -EINVAL);
 	free(s);
+}
+END_TEST
+
+/* unix:PATH: the socket path is kept as written; Host is "localhost" */
+static const char *const good_unix[] = {
+	"unix:/run/approvald/approvald.sock", "UNIX:/a", "unix:/tmp/x.y/s-1_2",
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 107 bytes: the limit */
+};
+static const char *const bad_unix[] = {
+	"unix:", "unix:/", "unix:run/approvald.sock", "unix://run/a.sock",
+	"unix:/run//a.sock", "unix:/run/./a.sock", "unix:/run/../a.sock",
+	"unix:/run/a/", "unix:/run/.", "unix:/run/..", "unix:/run/a.sock?x",
+	"unix:/run/a.sock#x", "unix:/run/a sock", "unix:/run/a\x01",
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",	/* 108 bytes */
+	"unix", "unix/run/a.sock", "file:/run/a.sock",
+};
+
+START_TEST(url_unix_good)
+{
+	struct approve_url u;
+	char err[256] = "";
+
+	ck_assert_msg(approve_url_parse(good_unix[_i], &u, err, sizeof(err)) == 0,
+		      "%s: %s", good_unix[_i], err);
+	ck_assert_str_eq(u.unix_path, good_unix[_i] + 5);
+	ck_assert_str_eq(u.host, "localhost");
+	ck_assert_str_eq(u.port, "80");
+	ck_assert_str_eq(u.path, "");
+	ck_assert_int_eq(u.tls, 0);
+	ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), 0);
+	approve_url_release(&u);
+	ck_assert_ptr_null(u.unix_path);
+}
+END_TEST
+
+START_TEST(url_unix_bad)
+{
+	struct approve_url u;
+	char err[256] = "";
+
+	ck_assert_msg(approve_url_parse(bad_unix[_i], &u, err, sizeof(err)) == -EINVAL,
+		      "accepted %s", bad_unix[_i]);
+	ck_assert_ptr_null(u.unix_path);
+	ck_assert(err[0] != '\0');
+}
+END_TEST
+
+/* Which parsed URLs may carry a token (the module, approvalctl). */
+START_TEST(url_transport_rule)
+{
+	static const char *const ok[] = {
+		"https://approvald.example:8443", "https://127.0.0.1:8443",
+		"https://localhost:9999", "http://127.0.0.1", "http://127.9.9.9:443",
+		"http://[::1]:80/b", "http://127.0.0.1:1",
+	};
+	static const char *const refused[] = {
+		"http://localhost", "http://LocalHost:80", "http://10.0.0.1:80",
+		"http://approvald.example", "http://[::2]:80", "http://128.0.0.1",
+		"http://127.0.0.1:65535", "http://[::ffff:127.0.0.1]:80",
+	};
+	unsigned start = approve_unprivileged_port_start();
+	struct approve_url u;
+	char err[512], url[64];
+	size_t i;
+
+	ck_assert_uint_le(start, 65536);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_int_eq(approve_url_parse(ok[i], &u, err, sizeof(err)), 0);
+		ck_assert_msg(approve_url_transport_ok(&u, err, sizeof(err)) == 0,
+			      "refused %s: %s", ok[i], err);
+		approve_url_release(&u);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(approve_url_parse(refused[i], &u, err, sizeof(err)), 0);
+		ck_assert_msg(approve_url_transport_ok(&u, err, sizeof(err)) == -EPERM,
+			      "accepted %s", refused[i]);
+		ck_assert(err[0] != '\0');
+		approve_url_release(&u);
+	}
+	/* the name localhost: the message says what to use instead */
+	ck_assert_int_eq(approve_url_parse("http://localhost:80", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), -EPERM);
+	ck_assert_msg(strstr(err, "url=unix:") && strstr(err, "literal address"), "%s", err);
+	approve_url_release(&u);
+	/* the boundary is the kernel's value, read now */
+	if (start >= 1 && start <= 65535) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u", start);
+		ck_assert_int_eq(approve_url_parse(url, &u, err, sizeof(err)), 0);
+		ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), -EPERM);
+		ck_assert_ptr_nonnull(strstr(err, "unprivileged"));
+		approve_url_release(&u);
+	}
+	if (start >= 2) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u", start - 1);
+		ck_assert_int_eq(approve_url_parse(url, &u, err, sizeof(err)), 0);
+		ck_assert_int_eq(approve_url_transport_ok(&u, err, sizeof(err)), 0);
+		approve_url_release(&u);
+	}
+}
+END_TEST
+
+/* strict_transport: the client refuses before connecting */
+START_TEST(client_strict_transport)
+{
+	struct approve_http_opts o = { .url = "http://127.0.0.1:65535", .token = "aph_x",
+				       .strict_transport = 1 };
+	struct approve_http_response *r = NULL;
+	char err[512] = "";
+
+	ck_assert_int_eq(approve_http_request(&o, "GET", "/x", NULL, 0,
+					      approve_now_ms() + 2000, &r, err, sizeof(err)),
+			 -EPERM);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(err, "unprivileged"));
 }
 END_TEST
 
@@ -580,10 +698,12 @@ START_TEST(client_unreachable)
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", ntohs(a.sin_port));
 	ck_assert_int_eq(do_request(url, "/nonexistent.pem", NULL, "GET", "/", NULL, 5000, &r,
 				    err, sizeof(err)), APPROVE_HTTP_UNREACHABLE);
-	/* a name that cannot resolve (RFC 6761) */
+	/* a name that cannot resolve (RFC 6761): no address was tried, so it
+	 * is no proof that nothing is there */
 	ck_assert_int_eq(do_request("http://approvald.invalid:8080", NULL, NULL, "GET", "/",
-				    NULL, 5000, &r, err, sizeof(err)), APPROVE_HTTP_UNREACHABLE);
-	/* an already expired deadline never connects */
+				    NULL, 5000, &r, err, sizeof(err)), APPROVE_HTTP_NOT_CONNECTED);
+	/* an already expired deadline still looks once: the refusal is a
+	 * definite answer */
 	ck_assert_int_eq(do_request(url, NULL, NULL, "GET", "/", NULL, 0, &r, err,
 				    sizeof(err)), APPROVE_HTTP_UNREACHABLE);
 	ck_assert_uint_lt(approve_now_ms() - t0, 5000);
@@ -761,7 +881,8 @@ START_TEST(client_dns_deadline)
 	t0 = approve_now_ms();
 	ret = do_request("http://approvald-hang.example:8080", NULL, NULL, "GET", "/",
 			 NULL, 1000, &r, err, sizeof(err));
-	ck_assert_int_eq(ret, APPROVE_HTTP_UNREACHABLE);
+	/* a resolver that does not answer is no proof that nothing is there */
+	ck_assert_int_eq(ret, APPROVE_HTTP_NOT_CONNECTED);
 	ck_assert_ptr_null(r);
 	/* it did wait for the silent resolver (not a fast refusal), and
 	 * stopped at the deadline, long before the resolver's own 10 s */
@@ -769,6 +890,212 @@ START_TEST(client_dns_deadline)
 	ck_assert_uint_lt(approve_now_ms() - t0, 3000);
 	umount("/etc/resolv.conf");
 	close(u);
+}
+END_TEST
+
+/* ---- connect: only refused or no route on every address is "nothing
+ * there"; a timeout never is ---- */
+
+/* A listener on addr (AF_INET or AF_INET6 literal) whose accept queue is
+ * full: backlog 0 and one connection of ours queued, so the kernel drops
+ * further SYNs and a client's connect() hangs, as it does against a
+ * daemon at its connection limit. *port 0 picks one. The listener fd;
+ * *filler is the queued client. */
+static int
+hole_listen(const char *addr, int *port, int *filler)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	int v6 = strchr(addr, ':') != NULL, one = 1, fd;
+	socklen_t sl = v6 ? sizeof(*a6) : sizeof(*a4);
+
+	if (v6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)*port);
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &a6->sin6_addr), 1);
+	} else {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)*port);
+		ck_assert_int_eq(inet_pton(AF_INET, addr, &a4->sin_addr), 1);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	ck_assert_int_eq(listen(fd, 0), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	*port = ntohs(v6 ? a6->sin6_port : a4->sin_port);
+	*filler = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(*filler, 0);
+	ck_assert_int_eq(connect(*filler, (struct sockaddr *)&ss, sl), 0);
+	return fd;
+}
+
+/* A full accept queue (SYNs dropped) is not "unreachable": the connect
+ * times out, which proves nothing. */
+/* The classes never equal a -errno the client can return after a
+ * connection exists (an ICMP host-unreachable on an established
+ * connection must not read as "nothing there"). */
+START_TEST(classes_are_not_errnos)
+{
+	ck_assert_int_lt(APPROVE_HTTP_UNREACHABLE, -4095);
+	ck_assert_int_lt(APPROVE_HTTP_NOT_CONNECTED, -4095);
+	ck_assert_int_ne(APPROVE_HTTP_UNREACHABLE, APPROVE_HTTP_NOT_CONNECTED);
+	ck_assert_int_ne(APPROVE_HTTP_UNREACHABLE, -EHOSTUNREACH);
+}
+END_TEST
+
+START_TEST(client_full_queue_not_unreachable)
+{
+	struct approve_http_response *r = NULL;
+	char url[128], err[256] = "";
+	int port = 0, filler, lfd = hole_listen("127.0.0.1", &port, &filler), ret;
+	uint64_t t0 = approve_now_ms();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	ret = do_request(url, NULL, NULL, "GET", "/", NULL, 500, &r, err, sizeof(err));
+	ck_assert_int_eq(ret, APPROVE_HTTP_NOT_CONNECTED);
+	ck_assert_ptr_nonnull(strstr(err, "timed out"));
+	ck_assert_uint_ge(approve_now_ms() - t0, 450);
+	ck_assert_uint_lt(approve_now_ms() - t0, 3000);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
+/* A deadline that passed while the process was not running (SIGSTOP before
+ * the wait began): the connection is still looked at once and used, and
+ * the result is never "unreachable". */
+START_TEST(client_expired_deadline_polls_once)
+{
+	static struct srv s;
+	struct approve_http_response *r = NULL;
+	char url[128], err[256] = "";
+	int ret;
+
+	srv_start(&s, SRV_RESPOND, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
+	ret = do_request(url, NULL, NULL, "GET", "/late", NULL, 0, &r, err, sizeof(err));
+	ck_assert_int_ne(ret, APPROVE_HTTP_UNREACHABLE);
+	ck_assert_msg(ret == 0 || ret == -ETIMEDOUT, "%d %s", ret, err);
+	approve_http_response_free(r);
+	pthread_join(s.thread, NULL);
+	/* the request went out: the connect was polled, not given up */
+	ck_assert_msg(strncmp(s.request, "GET /late HTTP/1.1\r\n", 20) == 0, "%s", s.request);
+}
+END_TEST
+
+/* In a private mount namespace, bind-mount a file holding text over path
+ * (/etc/hosts, /etc/resolv.conf): the real /etc is never changed, and
+ * nothing is left in /tmp even if an assertion ends the test. 0, or -1
+ * when not root (the caller skips). */
+static int
+private_etc(const char *path, const char *text)
+{
+	char dir[] = "/tmp/approve-etc-XXXXXX", file[64];
+	FILE *f;
+
+	if (geteuid() != 0)
+		return -1;
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/etc", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(mount(file, path, NULL, MS_BIND, NULL), 0);
+	unlink(file);
+	rmdir(dir);
+	return 0;
+}
+
+#define DUAL_HOSTS "::1 approvald-dual.test\n127.0.0.1 approvald-dual.test\n"
+
+/* A name resolving to [::1] first, black-holed there, and to 127.0.0.1
+ * where the server is: the first address gets only its share of the
+ * deadline and the second is reached. */
+START_TEST(client_dual_first_blackholed)
+{
+	static struct srv s;
+	struct approve_http_response *r = NULL;
+	char url[128], err[256] = "";
+	uint64_t t0;
+	int port, filler, lfd;
+
+	if (private_etc("/etc/hosts", DUAL_HOSTS) != 0) {
+		fprintf(stderr, "client_dual_first_blackholed: needs root, not run\n");
+		return;
+	}
+	srv_start(&s, SRV_RESPOND, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	port = s.port;
+	lfd = hole_listen("::1", &port, &filler);
+	snprintf(url, sizeof(url), "http://approvald-dual.test:%d", port);
+	t0 = approve_now_ms();
+	ck_assert_msg(do_request(url, NULL, NULL, "GET", "/", NULL, 4000, &r, err,
+				 sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_str_eq(r->body.data, "ok");
+	/* [::1] had half of the 4 s, no more */
+	ck_assert_uint_ge(approve_now_ms() - t0, 1500);
+	ck_assert_uint_lt(approve_now_ms() - t0, 3500);
+	approve_http_response_free(r);
+	pthread_join(s.thread, NULL);
+	close(filler);
+	close(lfd);
+}
+END_TEST
+
+/* The same name with nothing on 127.0.0.1 (refused) and [::1] black-holed:
+ * a timeout on one address is no proof, so not unreachable. Refused on
+ * both: unreachable. */
+START_TEST(client_dual_unreachable_only_if_all_refused)
+{
+	struct approve_http_response *r = NULL;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	char url[128], err[256] = "";
+	int port, filler, lfd, rsv, ret;
+
+	if (private_etc("/etc/hosts", DUAL_HOSTS) != 0) {
+		fprintf(stderr, "client_dual_unreachable_only_if_all_refused: needs root, not run\n");
+		return;
+	}
+	/* 127.0.0.1:port bound, never listening: refused */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rsv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(rsv, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(rsv, (struct sockaddr *)&a, &al), 0);
+	port = ntohs(a.sin_port);
+	lfd = hole_listen("::1", &port, &filler);
+	snprintf(url, sizeof(url), "http://approvald-dual.test:%d", port);
+	ret = do_request(url, NULL, NULL, "GET", "/", NULL, 1000, &r, err, sizeof(err));
+	ck_assert_msg(ret == APPROVE_HTTP_NOT_CONNECTED, "%d %s", ret, err);
+	ck_assert_ptr_nonnull(strstr(err, "[::1]"));
+	ck_assert_ptr_nonnull(strstr(err, "timed out"));
+	ck_assert_ptr_nonnull(strstr(err, "127.0.0.1"));
+	ck_assert_ptr_null(r);
+	close(filler);
+	close(lfd);
+	/* now [::1]:port refuses too (bound, not listening) */
+	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	{
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+					   .sin6_port = htons((uint16_t)port) };
+		int one = 1;
+
+		a6.sin6_addr = in6addr_loopback;
+		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a6, sizeof(a6)), 0);
+	}
+	ret = do_request(url, NULL, NULL, "GET", "/", NULL, 1000, &r, err, sizeof(err));
+	ck_assert_msg(ret == APPROVE_HTTP_UNREACHABLE, "%d %s", ret, err);
+	ck_assert_ptr_nonnull(strstr(err, "refused"));
+	close(lfd);
+	close(rsv);
 }
 END_TEST
 
@@ -988,6 +1315,10 @@ http_suite(void)
 	tcase_add_loop_test(tu, url_good, 0, N(good_urls));
 	tcase_add_loop_test(tu, url_bad, 0, N(bad_urls));
 	tcase_add_test(tu, url_long);
+	tcase_add_loop_test(tu, url_unix_good, 0, N(good_unix));
+	tcase_add_loop_test(tu, url_unix_bad, 0, N(bad_unix));
+	tcase_add_test(tu, url_transport_rule);
+	tcase_add_test(tu, client_strict_transport);
 	tcase_add_loop_test(tp, parse, 0, N(parse_cases));
 	tcase_add_loop_test(tp, parse_incremental, 0, 2);
 	tcase_add_test(tp, parse_sizes);
@@ -1003,6 +1334,11 @@ http_suite(void)
 	tcase_add_test(tc, client_local_failure_not_unreachable);
 	tcase_add_test(tc, client_wait_sigmask);
 	tcase_add_test(tc, client_dns_deadline);
+	tcase_add_test(tc, classes_are_not_errnos);
+	tcase_add_test(tc, client_full_queue_not_unreachable);
+	tcase_add_test(tc, client_expired_deadline_polls_once);
+	tcase_add_test(tc, client_dual_first_blackholed);
+	tcase_add_test(tc, client_dual_unreachable_only_if_all_refused);
 	tcase_add_loop_test(tc, client_bad_args, 0, N(bad_args));
 	tcase_add_loop_test(tc, client_tls, 0, N(tls_cases));
 	tcase_add_test(tc, client_tls_bad_ca_file);

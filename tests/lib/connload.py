@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""tests/lib/connload.py: bounded connection load against approvald for the
+integration tests (conn_abuse.sh, waiters_gone.sh). Every mode stops by
+itself within --max seconds and prints one result line per connection or
+one summary line; it asserts nothing (the shell test does).
+
+  trickle  --count N --interval S: N connections that each send one byte of
+           a request head every S seconds; prints "closed SECONDS" for each
+           connection the server closed, "open SECONDS" for each still open
+           at --max. With --body (and --token-file): the head of a POST
+           /v1/requests is sent whole, and its body trickles instead.
+  hold     --count N --path P [--token-file F]: N connections that each send
+           a complete GET request and wait; writes --ready FILE once all are
+           sent, then holds them until --max or SIGTERM; prints
+           "held N answered A closed C" at the end.
+  reset    like hold, but once every connection is sent and --go FILE
+           appears, resets them all at once (SO_LINGER 0 then close) and
+           exits; prints "reset N".
+
+--src ADDR binds the source address; "--src 127.0.1.1+40" spreads the
+connections round-robin over 40 loopback addresses from 127.0.1.1 on
+(every 127/8 address is local on Linux).
+"""
+import argparse
+import ipaddress
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+
+
+def sources(spec):
+    if "+" in spec:
+        base, n = spec.split("+", 1)
+        first = ipaddress.IPv4Address(base)
+        return [str(first + i) for i in range(int(n))]
+    return [spec]
+
+
+def connect(port, src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((src, 0))
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    s.setblocking(False)
+    return s
+
+
+def request(path, token):
+    head = "GET %s HTTP/1.1\r\nHost: approvald.test\r\n" % path
+    if token:
+        head += "Authorization: Bearer %s\r\n" % token
+    return (head + "\r\n").encode()
+
+
+def closed_by_peer(s):
+    """True when the peer closed or reset s (never blocks)."""
+    try:
+        data = s.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return data == b""
+
+
+def do_trickle(a):
+    srcs = sources(a.src)
+    head = request("/healthz", None)
+    conns = [connect(a.port, srcs[i % len(srcs)]) for i in range(a.count)]
+    if a.body:
+        with open(a.token_file) as f:
+            token = f.read().strip()
+        body = b'{"service":"sudo"' + b" " * 200 + b"}"
+        for s in conns:
+            s.setblocking(True)
+            s.sendall(("POST /v1/requests HTTP/1.1\r\nHost: approvald.test\r\n"
+                       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %d\r\n\r\n" % (token, len(body))).encode())
+            s.setblocking(False)
+        head = body + b"\r\n"  # the trickled part; its last 2 bytes are never sent
+    t0 = time.monotonic()
+    sent = [0] * a.count
+    done = [None] * a.count
+    next_byte = t0
+    while time.monotonic() - t0 < a.max and None in done:
+        now = time.monotonic()
+        for i, s in enumerate(conns):
+            if done[i] is not None:
+                continue
+            if closed_by_peer(s):
+                done[i] = now - t0
+                continue
+            if now >= next_byte and sent[i] < len(head) - 2:  # never complete
+                try:
+                    s.send(head[sent[i]:sent[i] + 1])
+                    sent[i] += 1
+                except OSError:
+                    done[i] = now - t0
+        if now >= next_byte:
+            next_byte = now + a.interval
+        time.sleep(0.05)
+    for i, s in enumerate(conns):
+        if done[i] is None:
+            print("open %.1f" % (time.monotonic() - t0))
+        else:
+            print("closed %.1f" % done[i])
+        s.close()
+
+
+def open_many(a):
+    srcs = sources(a.src)
+    token = None
+    if a.token_file:
+        with open(a.token_file) as f:
+            token = f.read().strip()
+    req = request(a.path, token)
+    conns = []
+    for i in range(a.count):
+        s = connect(a.port, srcs[i % len(srcs)])
+        s.setblocking(True)
+        s.sendall(req)
+        s.setblocking(False)
+        conns.append(s)
+    if a.ready:
+        with open(a.ready + ".tmp", "w") as f:
+            f.write("%d\n" % len(conns))
+        os.rename(a.ready + ".tmp", a.ready)
+    return conns
+
+
+def do_hold(a):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    conns = open_many(a)
+    t0 = time.monotonic()
+    answered = closed = 0
+    state = [0] * len(conns)  # 0 waiting, 1 answered, 2 closed
+    while not stop and time.monotonic() - t0 < a.max:
+        for i, s in enumerate(conns):
+            if state[i] == 2:
+                continue
+            try:
+                data = s.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data:
+                state[i] = 1
+            else:
+                state[i] = 2
+        time.sleep(0.1)
+    answered = sum(1 for x in state if x >= 1)
+    closed = sum(1 for x in state if x == 2)
+    print("held %d answered %d closed %d" % (len(conns), answered, closed))
+    for s in conns:
+        s.close()
+
+
+def do_reset(a):
+    conns = open_many(a)
+    t0 = time.monotonic()
+    while not os.path.exists(a.go):
+        if time.monotonic() - t0 > a.max:
+            print("reset 0 (no go file)")
+            return
+        time.sleep(0.05)
+    linger = struct.pack("ii", 1, 0)
+    for s in conns:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        s.close()
+    print("reset %d" % len(conns))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["trickle", "hold", "reset"])
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--src", default="127.0.0.1")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--interval", type=float, default=2.0)
+    p.add_argument("--path", default="/healthz")
+    p.add_argument("--token-file")
+    p.add_argument("--body", action="store_true")
+    p.add_argument("--ready")
+    p.add_argument("--go")
+    p.add_argument("--max", type=float, default=60.0)
+    a = p.parse_args()
+    if a.count < 1 or a.count > 5000 or a.max > 300:
+        sys.exit("connload: --count 1..5000, --max at most 300")
+    {"trickle": do_trickle, "hold": do_hold, "reset": do_reset}[a.mode](a)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
