@@ -21,6 +21,7 @@
 #define DB_RETRY_MS 1000	/* a broken slot reconnects at most this often */
 #define DB_SLICE_MS 100		/* a wait looks at the stop deadline this often */
 #define DB_PREPARED_MAX 64	/* statements prepared per connection */
+#define DB_STALL_MS 200		/* no slot came back this long: the pool is stuck */
 
 const char db_session_setup[] =
 	"SELECT pg_catalog.set_config('search_path', '', false),"
@@ -49,6 +50,7 @@ struct db_pool {
 	unsigned size;
 	unsigned nfree;
 	unsigned nwaiting;	/* callers in db_get waiting for a slot */
+	uint64_t last_put;	/* when a slot last came back */
 	struct db_conn *slots;
 	struct db_conn **free;	/* stack of free slots */
 	atomic_int down;	/* 1 after a failure was logged, until success */
@@ -504,37 +506,44 @@ db_get(struct db_pool *p, unsigned timeout_ms)
 	struct db_conn *c = NULL;
 	struct timespec ts;
 	uint64_t now, d, deadline = approve_now_ms() + timeout_ms, slice;
-	int crowded = 0;
+	int extra, crowded = 0;
 
+	/* The first DB_MAX_WAITING callers wait up to timeout_ms; the ones
+	 * beyond only while slots keep coming back (a burst on a healthy
+	 * database), not once the pool is stuck: so worker threads stay free
+	 * for /healthz when the database hangs. */
 	pthread_mutex_lock(&p->mu);
-	if (p->nfree == 0 && p->nwaiting >= DB_MAX_WAITING(p->size)) {
-		crowded = 1;
-	} else {
+	extra = p->nfree == 0 && p->nwaiting >= DB_MAX_WAITING(p->size);
+	if (!extra)
 		p->nwaiting++;
-		while (p->nfree == 0) {
-			now = approve_now_ms();
-			d = capped(p, deadline);
-			if (now >= d)
-				break;
-			slice = d - now > DB_SLICE_MS ? DB_SLICE_MS : d - now;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += (long)slice * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	while (p->nfree == 0) {
+		now = approve_now_ms();
+		d = capped(p, deadline);
+		if (now >= d)
+			break;
+		if (extra && now - p->last_put > DB_STALL_MS) {
+			crowded = 1;
+			break;
 		}
-		p->nwaiting--;
+		slice = d - now > DB_SLICE_MS ? DB_SLICE_MS : d - now;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)slice * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 	}
+	if (!extra)
+		p->nwaiting--;
 	if (p->nfree > 0)
 		c = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
 	if (!c) {
 		if (crowded)
-			approve_log(LOG_WARNING, "all %u database connections busy and "
-				    "%u callers waiting: 503 at once", p->size,
-				    DB_MAX_WAITING(p->size));
+			approve_log(LOG_WARNING, "all %u database connections busy for "
+				    "%u ms and %u callers waiting: 503 at once", p->size,
+				    DB_STALL_MS, DB_MAX_WAITING(p->size));
 		else
 			approve_log(LOG_WARNING, "no database connection free within %u ms",
 				    timeout_ms);
@@ -553,6 +562,7 @@ db_put(struct db_pool *p, struct db_conn *c)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->free[p->nfree++] = c;
+	p->last_put = approve_now_ms();
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }

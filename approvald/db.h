@@ -9,10 +9,10 @@
  * Nothing here blocks without a deadline: connections are non-blocking
  * (connect, send and receive all poll the socket), each statement must
  * finish within DB_STATEMENT_MS, a checkout waits at most its timeout for
- * a free slot, and at most DB_MAX_WAITING(size) callers wait for one at a
- * time (more get NULL at once). So at most DB_MAX_BLOCKED(size) threads
- * can be inside the pool; httpd runs more workers than that, and /healthz
- * is always answered. A statement that runs out of time is cancelled and
+ * a free slot, and beyond DB_MAX_WAITING(size) callers only while slots
+ * keep coming back (more get NULL once none came back for a moment). So
+ * when the database hangs at most DB_MAX_BLOCKED(size) threads stay inside
+ * the pool; httpd runs more workers than that, and /healthz is answered. A statement that runs out of time is cancelled and
  * its connection dropped (it may still have committed: every write is
  * idempotent or guarded by the request's state). */
 #ifndef APPROVALD_DB_H
@@ -51,8 +51,8 @@ void db_pool_stop(struct db_pool *p);
 void db_pool_free(struct db_pool *p);
 
 /* A working connection, or NULL when none became free within timeout_ms,
- * too many callers wait already, or the database cannot be reached (the
- * caller answers 503). */
+ * too many callers wait already and the pool is stuck, or the database
+ * cannot be reached (the caller answers 503). */
 struct db_conn *db_get(struct db_pool *p, unsigned timeout_ms);
 void db_put(struct db_pool *p, struct db_conn *c);
 
