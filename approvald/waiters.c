@@ -161,15 +161,6 @@ out:
 }
 
 void
-waiters_wake_by(struct waiters *ws, struct waiter *w, uint64_t deadline_ms)
-{
-	pthread_mutex_lock(&ws->mu);
-	if (w->state == WAITER_ARMED && deadline_ms < w->deadline_ms)
-		w->deadline_ms = deadline_ms;
-	pthread_mutex_unlock(&ws->mu);
-}
-
-void
 waiters_disarm(struct waiters *ws, struct waiter *w)
 {
 	pthread_mutex_lock(&ws->mu);

@@ -51,8 +51,6 @@ void waiters_free(struct waiters *ws);
 int waiters_arm(struct waiters *ws, struct waiter *w, struct MHD_Connection *conn,
 		const char *id, uint64_t deadline_ms);
 int waiters_suspend(struct waiters *ws, struct waiter *w);
-/* Bring an armed waiter's wake-up forward to deadline_ms (if earlier). */
-void waiters_wake_by(struct waiters *ws, struct waiter *w, uint64_t deadline_ms);
 /* Unregister if registered; idempotent; resets w to IDLE. */
 void waiters_disarm(struct waiters *ws, struct waiter *w);
 
