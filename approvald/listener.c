@@ -32,12 +32,14 @@ static const char listen_sql[] = "LISTEN approval_events";
  * decisions queued behind it go next, and a backlog of any size is
  * cleared batch after batch instead of timing out as one statement. SKIP
  * LOCKED: rows another instance's sweep (or a decision) holds are left to
- * it. */
+ * it. NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would
+ * block the foreign-key check of an event insert for the same request
+ * (which holds the event-order lock, sql/008) and deadlock with it. */
 static const char sweep_sql[] =
 	"UPDATE approval.requests r SET status = 'expired'"
 	" FROM (SELECT q.id FROM approval.requests q"
 	"  WHERE q.status = 'pending' AND q.expires_at <= pg_catalog.now()"
-	"  ORDER BY q.expires_at LIMIT " SWEEP_BATCH " FOR UPDATE SKIP LOCKED) due"
+	"  ORDER BY q.expires_at LIMIT " SWEEP_BATCH " FOR NO KEY UPDATE SKIP LOCKED) due"
 	" WHERE r.id = due.id";
 
 enum lstate { L_DOWN, L_CONNECTING, L_SETUP, L_READY };
