@@ -15,6 +15,10 @@
 --    It costs no extra waiting: every event already writes an audit row
 --    under this lock in the same transaction. Whoever moves the chain off
 --    the request path (sealer) must keep this order for the feed.
+--    Lock order: the event insert takes this lock before its foreign-key
+--    check (KEY SHARE on the request row); so lock requests FOR NO KEY
+--    UPDATE (what UPDATE takes), never FOR UPDATE, in a transaction that
+--    then writes events (the expiry sweep does so).
 -- 2. requests.idempotency_key: the module sends a random key per elevation
 --    with its create; a retried create (a lost answer, a stale database
 --    connection) finds the request made the first time instead of filing
