@@ -3,7 +3,7 @@
  * OpenSSL TLS, every phase bounded by one CLOCK_MONOTONIC deadline. Runs
  * inside setuid sudo: nothing is read from the environment, only the given
  * CA file is trusted, no signal disposition is changed (SIGPIPE is blocked
- * per write in this thread only), and a signal during a wait returns
+ * around each OpenSSL call in this thread only), and a signal during a wait returns
  * -EINTR at once. Connect-phase failures are APPROVE_HTTP_UNREACHABLE;
  * anything after the TCP connection exists is another negative errno. */
 #include <arpa/inet.h>
@@ -791,6 +791,51 @@ ssl_wait(struct conn *c, int ret, uint64_t deadline_ms, const char *what,
 	return r;
 }
 
+/* Every OpenSSL call that may write to the socket (the TLS BIO uses
+ * write(2), which raises SIGPIPE on a reset peer): SIGPIPE is blocked in
+ * this thread around the call, and one the call raised is consumed before
+ * the mask is put back, so a reset peer never kills su and the process's
+ * handlers never see it. One pending before the call is left alone. */
+enum tls_call { TLS_CALL_CONNECT, TLS_CALL_READ, TLS_CALL_WRITE };
+
+static int
+ssl_call(SSL *ssl, enum tls_call op, void *buf, int n)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	int r, had_pending;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	had_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	ERR_clear_error();
+	switch (op) {
+	case TLS_CALL_CONNECT:
+		r = SSL_connect(ssl);
+		break;
+	case TLS_CALL_READ:
+		r = SSL_read(ssl, buf, n);
+		break;
+	case TLS_CALL_WRITE:
+		r = SSL_write(ssl, buf, n);
+		break;
+	default:
+		r = -1;
+		break;
+	}
+	if (!had_pending) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE))
+			while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
+			       errno == EINTR)
+				;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 static int
 tls_start(struct conn *c, const struct approve_url *u, const char *ca_file,
 	  uint64_t deadline_ms, char *err, size_t errlen)
@@ -836,8 +881,7 @@ tls_start(struct conn *c, const struct approve_url *u, const char *ca_file,
 		SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	}
 	for (;;) {
-		ERR_clear_error();
-		r = SSL_connect(c->ssl);
+		r = ssl_call(c->ssl, TLS_CALL_CONNECT, NULL, 0);
 		if (r == 1)
 			break;
 		r = ssl_wait(c, r, deadline_ms, "TLS handshake", err, errlen);
@@ -867,28 +911,20 @@ conn_close(struct conn *c)
 	ERR_clear_error();
 }
 
-/* Send everything. SIGPIPE is blocked in this thread around the write (the
- * TLS BIO uses write(2), which would raise it), and a SIGPIPE it caused is
- * consumed before unblocking, so the process's handlers never see one. */
+/* Send everything (TLS writes through ssl_call; plain ones with
+ * MSG_NOSIGNAL: neither can raise SIGPIPE). */
 static int
 conn_write_all(struct conn *c, const char *p, size_t n, uint64_t deadline_ms,
 	       char *err, size_t errlen)
 {
-	sigset_t pipe_set, old, pending;
-	int r = 0, had_pending;
+	int r = 0;
 	ssize_t w;
 
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	had_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	while (n > 0) {
 		if (c->ssl) {
 			int chunk = n > INT32_MAX ? INT32_MAX : (int)n, k;
 
-			ERR_clear_error();
-			k = SSL_write(c->ssl, p, chunk);
+			k = ssl_call(c->ssl, TLS_CALL_WRITE, (void *)p, chunk);
 			if (k > 0) {
 				p += k;
 				n -= (size_t)k;
@@ -917,15 +953,6 @@ conn_write_all(struct conn *c, const char *p, size_t n, uint64_t deadline_ms,
 		approve_errf(err, errlen, "send: %s", strerror(-r));
 		break;
 	}
-	if (!had_pending) {
-		struct timespec zero = { 0, 0 };
-
-		sigpending(&pending);
-		if (sigismember(&pending, SIGPIPE))
-			while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-				;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
@@ -949,8 +976,7 @@ conn_read(struct conn *c, struct approve_buf *b, uint64_t deadline_ms,
 		if (c->ssl) {
 			int k;
 
-			ERR_clear_error();
-			k = SSL_read(c->ssl, tmp, (int)want);
+			k = ssl_call(c->ssl, TLS_CALL_READ, tmp, (int)want);
 			if (k > 0) {
 				n = k;
 				break;

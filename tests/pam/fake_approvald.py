@@ -61,13 +61,12 @@ class H(BaseHTTPRequestHandler):
 
     def send(self, code, body, ctype="application/json"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
-        self.end_headers()
+        # one write: the whole answer reaches the module in one segment
+        head = ("HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d"
+                "\r\nConnection: close\r\n\r\n" % (code, ctype, len(data)))
+        self.close_connection = True
         try:
-            self.wfile.write(data)
+            self.wfile.write(head.encode() + data)
         except (BrokenPipeError, ConnectionResetError):
             pass    # the module gave up on this long-poll (deadline, signal)
 
@@ -150,6 +149,8 @@ class H(BaseHTTPRequestHandler):
             if w == 1:
                 time.sleep(0.3)
                 return self.send(200, status("pending"))
+            return self.send(200, status("approved", decided_by="bob"))
+        if mode == "approve_now":
             return self.send(200, status("approved", decided_by="bob"))
         if mode == "deny":
             return self.send(200, status("denied", decided_by="bob",
