@@ -85,11 +85,36 @@ approve_utf8_valid(const char *s, size_t n)
 
 /* One pass over the raw text before json-c sees it, for what json-c lets
  * through: \u0000 escapes anywhere (json-c would silently cut keys at
- * them), raw control bytes inside strings (JSON forbids them; json-c's
- * strict mode does not), and the number of top-level keys, to detect
- * duplicates (json-c keeps only the last one, which would let a body say
- * two things). Only meaningful for text json-c then accepts. */
-enum { SCAN_OK = 0, SCAN_NUL_ESCAPE, SCAN_CONTROL };
+ * them), lone UTF-16 surrogate escapes (json-c stores U+FFFD for them, so
+ * the text kept would not be the text sent), raw control bytes inside
+ * strings (JSON forbids them; json-c's strict mode does not), and the
+ * number of top-level keys, to detect duplicates (json-c keeps only the
+ * last one, which would let a body say two things). Only meaningful for
+ * text json-c then accepts. */
+enum { SCAN_OK = 0, SCAN_NUL_ESCAPE, SCAN_CONTROL, SCAN_SURROGATE };
+
+/* The value of the 4 hex digits of a "\uXXXX" escape whose backslash is at
+ * s[i], or -1 when there are not 4 hex digits (json-c refuses that). */
+static long
+u_escape(const char *s, size_t n, size_t i)
+{
+	long v = 0;
+	size_t k;
+
+	if (i + 5 >= n || s[i] != '\\' || s[i + 1] != 'u')
+		return -1;
+	for (k = i + 2; k < i + 6; k++) {
+		char c = s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
 
 static int
 json_prescan(const char *s, size_t n, size_t *top_keys)
@@ -114,9 +139,19 @@ json_prescan(const char *s, size_t n, size_t *top_keys)
 		if ((unsigned char)c < 0x20)
 			return SCAN_CONTROL;
 		if (c == '\\') {
-			if (i + 5 < n && s[i + 1] == 'u' && s[i + 2] == '0' &&
-			    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+			long u = u_escape(s, n, i), lo;
+
+			if (u == 0)
 				return SCAN_NUL_ESCAPE;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return SCAN_SURROGATE;	/* low without high */
+			if (u >= 0xd800 && u <= 0xdbff) {
+				lo = u_escape(s, n, i + 6);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return SCAN_SURROGATE;
+				i += 11;	/* the pair */
+				continue;
+			}
 			i++;	/* skip the escaped character ("\\\\" included) */
 			continue;
 		}
@@ -162,6 +197,9 @@ json_parse_object(const char *json, size_t len, size_t max,
 		goto out;
 	case SCAN_CONTROL:
 		approve_errf(err, errlen, "control character in a string");
+		goto out;
+	case SCAN_SURROGATE:
+		approve_errf(err, errlen, "lone UTF-16 surrogate escape in a string");
 		goto out;
 	}
 	if (!approve_utf8_valid(json, len)) {

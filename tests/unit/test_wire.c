@@ -449,10 +449,24 @@ START_TEST(decision)
 	ck_assert_str_eq(c, "looks fine \xe2\x9c\x93");
 	free(c);
 	free(js);
-	/* json-c turns a lone surrogate escape into U+FFFD: still valid UTF-8 */
+	/* json-c would turn a lone surrogate escape into U+FFFD: refused */
 	js = "{\"comment\":\"\\ud800x\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(c);
+	js = "{\"comment\":\"\\udc00\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	js = "{\"comment\":\"\\ud800\\u0041\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	js = "{\"comment\":\"\\ud800\"}";	/* at the very end */
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	/* a pair is one character; an escaped backslash is not an escape */
+	js = "{\"comment\":\"\\ud83d\\ude00\"}";
 	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(c, "\xef\xbf\xbdx");
+	ck_assert_str_eq(c, "\xf0\x9f\x98\x80");
+	free(c);
+	js = "{\"comment\":\"\\\\ud800\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c, "\\ud800");
 	free(c);
 	ck_assert_int_eq(approve_decision_to_json(NULL, &js), 0);
 	ck_assert_str_eq(js, "{}");
