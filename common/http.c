@@ -1067,7 +1067,7 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 	int r, n;
 
 	*out = NULL;
-	approve_buf_init(&req, APPROVE_BODY_MAX + HDR_MAX);
+	approve_buf_init_secret(&req, APPROVE_BODY_MAX + HDR_MAX);	/* the token */
 	approve_buf_init(&raw, RAW_MAX);
 	r = -EINVAL;
 	if (!o || !method || !path || path[0] != '/' || !head_safe(path, 0)) {
@@ -1145,9 +1145,7 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 out:
 	conn_close(&c);
 	approve_url_release(&u);
-	if (req.data)
-		OPENSSL_cleanse(req.data, req.len);	/* holds the token */
-	approve_buf_release(&req);
+	approve_buf_release(&req);	/* wiped */
 	approve_buf_release(&raw);
 	return r;
 }
