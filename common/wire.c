@@ -2,8 +2,8 @@
  * decision, error) with json-c: strict parsing of client-to-server bodies
  * (object only, known fields only, exact types, UTF-8 without NUL, length
  * limits, no duplicate keys), tolerant-but-bounded parsing of server
- * answers, encoding, the context digest, and display sanitising. Parsers
- * fill nothing on failure. */
+ * answers, encoding and the context digest (UTF-8 and display rules are
+ * common/text.c's). Parsers fill nothing on failure. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -20,66 +20,6 @@
 #define JSON_DEPTH 8
 #define LEN_EXPIRES 64
 #define LEN_ERROR 256
-
-/* ---- UTF-8 ---- */
-
-/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 when the bytes
- * are not one (overlong, surrogate, > U+10FFFF, truncated). *cp gets the
- * code point. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int
-approve_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t k;
-
-	while (n) {
-		k = utf8_seq(p, n, &cp);
-		if (k == 0)
-			return 0;
-		p += k;
-		n -= k;
-	}
-	return 1;
-}
 
 /* ---- parsing helpers ---- */
 
@@ -838,117 +778,4 @@ out:
 	free(d);
 	json_object_put(o);
 	return r;
-}
-
-/* ---- display ---- */
-
-/* Code points that must not reach a terminal or a PAM prompt verbatim:
- * C0, DEL, C1, and the bidi/line controls that can make text read
- * differently from what it is (U+200E/F, U+2028-202E, U+2066-2069). */
-static int
-cp_hostile(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* Length of an escape sequence starting at ESC (or C1 CSI U+009B encoded
- * as c2 9b): ESC [ params final, ESC ] ... BEL/ST, ESC x. At least 1. */
-static size_t
-esc_len(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	if (n >= 2 && p[0] == 0x1b && p[1] == '[') {
-		for (i = 2; i < n; i++)
-			if (p[i] >= 0x40 && p[i] <= 0x7e)
-				return i + 1;
-			else if (p[i] < 0x20 || p[i] > 0x3f)
-				return i;
-		return n;
-	}
-	if (n >= 2 && p[0] == 0xc2 && p[1] == 0x9b) {
-		for (i = 2; i < n; i++)
-			if (p[i] >= 0x40 && p[i] <= 0x7e)
-				return i + 1;
-			else if (p[i] < 0x20 || p[i] > 0x3f)
-				return i;
-		return n;
-	}
-	if (n >= 2 && p[0] == 0x1b && p[1] == ']') {	/* OSC: to BEL or ESC \ */
-		for (i = 2; i < n; i++) {
-			if (p[i] == 0x07)
-				return i + 1;
-			if (p[i] == 0x1b && i + 1 < n && p[i + 1] == '\\')
-				return i + 2;
-		}
-		return n;
-	}
-	if (n >= 2 && p[0] == 0x1b && p[1] >= 0x20 && p[1] <= 0x7e)
-		return 2;
-	return p[0] == 0xc2 ? 2 : 1;
-}
-
-char *
-approve_sanitize_display(const char *s, size_t len, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	struct approve_buf b;
-	size_t i = 0, k;
-	uint32_t cp;
-	char *o;
-
-	/* pass 1: sanitised text into b (bounded by len, each input byte
-	 * yields at most one output byte or one whole character) */
-	if (len > SIZE_MAX - 4)
-		return NULL;
-	approve_buf_init(&b, len + 4);
-	if (approve_buf_append(&b, "", 0) < 0)
-		return NULL;
-	while (s && i < len) {
-		if (p[i] == 0x1b || (i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0x9b)) {
-			i += esc_len(p + i, len - i);
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-			continue;
-		}
-		k = utf8_seq(p + i, len - i, &cp);
-		if (k == 0) {
-			k = 1;
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-		} else if (cp_hostile(cp)) {
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-		} else if (approve_buf_append(&b, p + i, k) < 0) {
-			goto fail;
-		}
-		i += k;
-	}
-	if (b.len <= max)
-		return approve_buf_take(&b);
-	/* cut at a character boundary, leaving room for "..." */
-	if (max < 3) {
-		o = strndup("...", max);
-		approve_buf_release(&b);
-		return o;
-	}
-	for (i = 0; i < b.len; i += k) {
-		k = utf8_seq((const unsigned char *)b.data + i, b.len - i, &cp);
-		if (k == 0)
-			k = 1;
-		if (i + k + 3 > max)
-			break;
-	}
-	o = malloc(i + 4);
-	if (!o)
-		goto fail;
-	memcpy(o, b.data, i);
-	memcpy(o + i, "...", 4);
-	approve_buf_release(&b);
-	return o;
-fail:
-	approve_buf_release(&b);
-	return NULL;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "code.h"
 #include "secret.h"
+#include "text.h"	/* approve_utf8_valid, approve_sanitize_display */
 
 #define APPROVE_BODY_MAX (64 * 1024)	/* any request body */
 #define APPROVE_RESPONSE_MAX (1024 * 1024)	/* any response body the client reads */
@@ -100,15 +101,5 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 /* *error / *detail malloc'd (detail may be NULL). */
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
-
-/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
- * points above U+10FFFF), else 0. NUL bytes count as valid here. */
-int approve_utf8_valid(const char *s, size_t n);
-
-/* Copy s into a new string for display through a PAM conversation or a
- * terminal: control characters (C0, DEL, C1 and ESC sequences) become '?',
- * invalid UTF-8 bytes become '?', and the result is cut to at most max bytes
- * (at a character boundary, "..." appended when cut). NULL on ENOMEM. */
-char *approve_sanitize_display(const char *s, size_t len, size_t max);
 
 #endif

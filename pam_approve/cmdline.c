@@ -4,62 +4,14 @@
  * nothing in an argument can fake a line break or reorder what is shown
  * (bidi controls). The result is valid UTF-8, so the server accepts it. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "cmdline.h"
-
-size_t
-pa_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	unsigned long c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* shortest form, no surrogates, within Unicode */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* Code points that must not be shown raw: C1 controls and the ones that
- * change how the rest of a line renders (bidi embedding/override/isolate,
- * marks, line/paragraph separators). */
-static int
-cp_is_tricky(unsigned long c)
-{
-	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e ||
-	       c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
-}
+#include "text.h"
 
 static int
 ascii_plain(unsigned char c)
@@ -74,7 +26,7 @@ static enum quoting
 arg_quoting(const unsigned char *a, size_t n)
 {
 	enum quoting q = n == 0 ? Q_SINGLE : Q_NONE;
-	unsigned long cp;
+	uint32_t cp;
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -86,8 +38,8 @@ arg_quoting(const unsigned char *a, size_t n)
 			i++;
 			continue;
 		}
-		k = pa_utf8_decode(a + i, n - i, &cp);
-		if (k == 0 || cp_is_tricky(cp))
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0 || approve_cp_hostile(cp))
 			return Q_ANSI;
 		i += k;
 	}
@@ -99,7 +51,7 @@ append_ansi(struct approve_buf *b, const unsigned char *a, size_t n)
 {
 	static const char named[] = "\a\b\t\n\v\f\r";
 	static const char letter[] = "abtnvfr";
-	unsigned long cp;
+	uint32_t cp;
 	size_t i = 0, k;
 	int r = approve_buf_append(b, "$'", 2);
 
@@ -107,12 +59,15 @@ append_ansi(struct approve_buf *b, const unsigned char *a, size_t n)
 		const char *p;
 
 		if (a[i] >= 0x80) {
-			k = pa_utf8_decode(a + i, n - i, &cp);
+			k = approve_utf8_decode(a + i, n - i, &cp);
 			if (k == 0) {
 				r = approve_buf_printf(b, "\\x%02X", a[i]);
 				i++;
-			} else if (cp_is_tricky(cp)) {
-				r = approve_buf_printf(b, "\\u%04lX", cp);
+			} else if (approve_cp_hostile(cp)) {
+				/* bash: \uHHHH, or \UHHHHHHHH above U+FFFF */
+				r = cp > 0xffff ?
+				    approve_buf_printf(b, "\\U%08lX", (unsigned long)cp) :
+				    approve_buf_printf(b, "\\u%04lX", (unsigned long)cp);
 				i += k;
 			} else {
 				r = approve_buf_append(b, a + i, k);

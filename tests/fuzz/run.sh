@@ -9,7 +9,7 @@ secs=${1:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${FUZZ_OUT:-$top/build-fuzz}
-targets=${*:-"http_parse ctx status conf"}
+targets=${*:-"http_parse ctx status conf text"}
 command -v clang >/dev/null || { echo "run.sh: clang not found (apt-get install clang)" >&2; exit 2; }
 
 mkdir -p "$out"
@@ -18,7 +18,7 @@ cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I$out -I$top/common $(pkg-config --cflags json-c)"
 libs="$(pkg-config --libs json-c openssl) -lpthread"
 srcs="$top/common/buf.c $top/common/conf.c $top/common/secret.c $top/common/code.c
-	$top/common/wire.c $top/common/http.c"
+	$top/common/text.c $top/common/wire.c $top/common/http.c"
 
 seed() {	# seed DIR NAME CONTENT (printf format)
 	mkdir -p "$1"
@@ -40,6 +40,10 @@ seeds() {
 		seed "$d" full '{"id":"123e4567-e89b-12d3-a456-426614174000","code":"K7Q-4MX","status":"denied","url":"https://a/r/K7Q-4MX","digest":"4f32eda5845a4467a6b757d4ee09751dd49f108168b990ae272eedb9abbbfdb5","comment":"no \\u001b[31m","decided_by":"bob","expires_at":"2026-11-26T11:22:39.123456Z","x":[1,{"y":2}]}'
 		seed "$d" decision '{"comment":"ok"}'
 		seed "$d" error '{"error":"final","detail":"already approved"}' ;;
+	text)
+		seed "$d" hostile 'a\033[31mb\033]0;t\007 \302\233 \342\200\256x \342\200\213 \357\273\277 \330\234 \363\240\200\201 \377\300\257 \355\240\200'
+		seed "$d" json '{"k": "v\\u202e\177 \342\201\246", "n": [1, 2.5e3, null, true], "e": "\\ud83d\\ude00"}'
+		seed "$d" plain 'caf\303\251 \342\202\254 \360\237\224\221' ;;
 	conf)
 		seed "$d" good '# c\nlisten = 127.0.0.1:8080\ndatabase = host=/run/postgresql dbname=approval\ndebug = yes\r\nrequest_ttl = 600\n'
 		seed "$d" bad 'listen\nlisten = a\nlisten = b\n' ;;

@@ -277,6 +277,11 @@ START_TEST(test_cmdline_quoting)
 	FMT_EQ("sudo\0\xc0\xaf\0", "sudo $'\\xC0\\xAF'");	/* overlong '/' */
 	FMT_EQ("sudo\0x\xe2\x80\xaeyz\0", "sudo $'x\\u202Eyz'");	/* RLO */
 	FMT_EQ("sudo\0\xc2\x9b" "31m\0", "sudo $'\\u009B31m'");	/* C1 CSI */
+	/* the hostile list of common/text.h: zero-width, word joiner, BOM,
+	 * Arabic letter mark, tag characters (above U+FFFF) */
+	FMT_EQ("rm\0-rf\0/tmp/x\xe2\x80\x8b\0", "rm -rf $'/tmp/x\\u200B'");
+	FMT_EQ("id\0a\xe2\x81\xa0" "b\xef\xbb\xbf\xd8\x9c\0", "id $'a\\u2060b\\uFEFF\\u061C'");
+	FMT_EQ("id\0\xf3\xa0\x80\x81x\0", "id $'\\U000E0001x'");
 	/* no final NUL: the last argument was cut */
 	FMT_EQ("sudo\0abc", "sudo abc...");
 }

@@ -3,8 +3,8 @@
  * against vectors computed independently (Python hashlib), malformed and
  * hostile JSON (not an object, truncation, trailing data, wrong types,
  * unknown and duplicate fields, missing required fields, \u0000, invalid
- * UTF-8, overlong fields, uid negative/float/huge, deep nesting), state
- * words, and approve_sanitize_display. */
+ * UTF-8, lone surrogate escapes, overlong fields, uid negative/float/huge,
+ * deep nesting) and state words. UTF-8 and display rules: test_text.c. */
 #include <errno.h>
 
 #include "buf.h"
@@ -546,72 +546,6 @@ START_TEST(states)
 }
 END_TEST
 
-START_TEST(utf8)
-{
-	ck_assert_int_eq(approve_utf8_valid("", 0), 1);
-	ck_assert_int_eq(approve_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", 10), 1);
-	ck_assert_int_eq(approve_utf8_valid("\xc3", 1), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xc0\x80", 2), 0);	/* overlong NUL */
-	ck_assert_int_eq(approve_utf8_valid("\xe0\x80\xaf", 3), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xed\xbf\xbf", 3), 0);	/* surrogate */
-	ck_assert_int_eq(approve_utf8_valid("\xf4\x90\x80\x80", 4), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xf5\x80\x80\x80", 4), 0);
-	ck_assert_int_eq(approve_utf8_valid("\x80", 1), 0);
-}
-END_TEST
-
-struct san_case {
-	const char *in;
-	size_t len;
-	size_t max;
-	const char *out;
-};
-#define S(in, max, out) { in, sizeof(in) - 1, max, out }
-static const struct san_case san[] = {
-	S("plain text", 100, "plain text"),
-	S("", 100, ""),
-	S("tab\there\nnew\rline", 100, "tab?here?new?line"),
-	S("a\0b", 100, "a?b"),
-	S("red \x1b[31mALERT\x1b[0m", 100, "red ?ALERT?"),
-	S("title \x1b]0;pwned\x07 x", 100, "title ? x"),
-	S("osc \x1b]8;;http://e\x1b\\link", 100, "osc ?link"),
-	S("esc \x1b" "c reset", 100, "esc ? reset"),
-	S("lone esc\x1b", 100, "lone esc?"),
-	S("c1 \xc2\x9b" "31m csi", 100, "c1 ? csi"),
-	S("c1 \xc2\x85 nel", 100, "c1 ? nel"),
-	S("del\x7f", 100, "del?"),
-	S("bad \xff\xfe utf8", 100, "bad ?? utf8"),
-	S("trunc \xe2\x82", 100, "trunc ??"),
-	S("overlong \xc0\xaf", 100, "overlong ??"),
-	S("bidi \xe2\x80\xae" "evil", 100, "bidi ?evil"),
-	S("caf\xc3\xa9 \xe2\x82\xac", 100, "caf\xc3\xa9 \xe2\x82\xac"),
-	S("0123456789", 10, "0123456789"),
-	S("0123456789a", 10, "0123456..."),
-	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, "\xc3\xa9\xc3\xa9..."),
-	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6, "\xc3\xa9..."),	/* never half a char */
-	S("\xf0\x9f\x94\x91\xf0\x9f\x94\x91", 6, "..."),
-	S("abcdef", 3, "..."),
-	S("abcdef", 2, ".."),
-	S("abcdef", 0, ""),
-	S("\x1b[31m\x1b[31m\x1b[31m\x1b[31m\x1b[31m", 4, "?..."),
-};
-
-START_TEST(sanitize)
-{
-	const struct san_case *c = &san[_i];
-	char *o = approve_sanitize_display(c->in, c->len, c->max);
-	size_t i;
-
-	ck_assert_ptr_nonnull(o);
-	ck_assert_msg(strcmp(o, c->out) == 0, "case %d: got \"%s\" want \"%s\"", _i, o, c->out);
-	ck_assert_uint_le(strlen(o), c->max);
-	ck_assert_int_eq(approve_utf8_valid(o, strlen(o)), 1);
-	for (i = 0; o[i]; i++)
-		ck_assert((unsigned char)o[i] >= 0x20 && o[i] != 0x7f);
-	free(o);
-}
-END_TEST
-
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -632,8 +566,6 @@ wire_suite(void)
 	tcase_add_test(tc, decision);
 	tcase_add_test(tc, error_body);
 	tcase_add_test(tc, states);
-	tcase_add_test(tc, utf8);
-	tcase_add_loop_test(tc, sanitize, 0, N(san));
 	suite_add_tcase(s, tc);
 	return s;
 }
