@@ -353,6 +353,32 @@ kv_opt(struct json_object *o, const char *label, const char *key)
 		kv(label, ctl_field(o, key, TEXT_MAX));
 }
 
+/* "command cut: N of M bytes shown" under a command text that approvald
+ * says was cut (<prefix>_truncated, _shown, _length). */
+static void
+cut_note(struct json_object *o, const char *prefix)
+{
+	struct json_object *t, *n, *m;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_truncated", prefix);
+	t = get(o, key);
+	snprintf(key, sizeof(key), "%s_shown", prefix);
+	n = get(o, key);
+	snprintf(key, sizeof(key), "%s_length", prefix);
+	m = get(o, key);
+	if (!t || !json_object_is_type(t, json_type_boolean) ||
+	    !json_object_get_boolean(t))
+		return;
+	if (n && m && json_object_is_type(n, json_type_int) &&
+	    json_object_is_type(m, json_type_int))
+		printf("%-14s command cut: %lld of %lld bytes shown\n", "",
+		       (long long)json_object_get_int64(n),
+		       (long long)json_object_get_int64(m));
+	else
+		printf("%-14s command cut\n", "");
+}
+
 int
 ctl_print_request(struct json_object *d)
 {
@@ -379,8 +405,12 @@ ctl_print_request(struct json_object *d)
 	free(b);
 	kv("Target user", ctl_field(d, "target_user", CELL_MAX));
 	kv("Service", ctl_field(d, "service", CELL_MAX));
-	kv_opt(d, "Sudo command", "sudo_command");
+	if (get(d, "sudo_command")) {
+		kv_opt(d, "Sudo command", "sudo_command");
+		cut_note(d, "sudo_command");
+	}
 	kv("Command line", ctl_field(d, "command", TEXT_MAX));
+	cut_note(d, "command");
 	kv_opt(d, "Cwd", "cwd");
 	kv_opt(d, "Tty", "tty");
 	kv_opt(d, "Remote host", "rhost");

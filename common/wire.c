@@ -372,6 +372,116 @@ approve_ctx_free(struct approve_ctx *c)
 	free(c);
 }
 
+/* The four fields of a struct approve_cmd_full, for the wire. */
+static const char *const cmd_full_keys[2][4] = {
+	{ "command_length", "command_shown", "command_truncated", "command_sha256" },
+	{ "sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
+	  "sudo_command_sha256" },
+};
+
+static int
+is_digest(const char *s);
+
+/* A reported approve_cmd_full is consistent, beside a text field. */
+static int
+cmd_full_validate(const struct approve_cmd_full *f, const char *text,
+		  const char *name, char *err, size_t errlen)
+{
+	if (!f->sha256[0])
+		return 0;
+	if (!text) {
+		approve_errf(err, errlen, "%s_* without \"%s\"", name, name);
+		return -EINVAL;
+	}
+	if (!is_digest(f->sha256)) {
+		approve_errf(err, errlen, "field \"%s_sha256\" is not 64 lowercase hex", name);
+		return -EINVAL;
+	}
+	if (f->length < 0 || f->length > APPROVE_CMD_LENGTH_MAX || f->shown < 0 ||
+	    f->shown > f->length) {
+		approve_errf(err, errlen, "fields \"%s_length\"/\"%s_shown\" out of range",
+			     name, name);
+		return -EINVAL;
+	}
+	if (f->truncated != (f->shown < f->length)) {
+		approve_errf(err, errlen, "field \"%s_truncated\" contradicts the lengths",
+			     name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+cmd_full_to_json(struct json_object *o, const struct approve_cmd_full *f,
+		 const char *const keys[4])
+{
+	struct json_object *v[4];
+	int i;
+
+	if (!f->sha256[0])
+		return 0;
+	v[0] = json_object_new_int64(f->length);
+	v[1] = json_object_new_int64(f->shown);
+	v[2] = json_object_new_boolean(f->truncated);
+	v[3] = json_object_new_string(f->sha256);
+	for (i = 0; i < 4; i++) {
+		if (!v[i] || json_object_object_add(o, keys[i], v[i]) != 0) {
+			for (; i < 4; i++)
+				json_object_put(v[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Read the four fields (all or none) into *f. */
+static int
+cmd_full_from_json(struct json_object *o, const char *const keys[4],
+		   struct approve_cmd_full *f, char *err, size_t errlen)
+{
+	struct json_object *v[4];
+	char *hex = NULL;
+	int i, n = 0, r;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < 4; i++) {
+		v[i] = NULL;
+		if (json_object_object_get_ex(o, keys[i], &v[i]) && v[i])
+			n++;
+	}
+	if (n == 0)
+		return 0;
+	if (n != 4) {
+		approve_errf(err, errlen, "\"%s\" and its three companions come together",
+			     keys[3]);
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++)
+		if (!json_object_is_type(v[i], json_type_int)) {
+			approve_errf(err, errlen, "field \"%s\" must be an integer", keys[i]);
+			return -EINVAL;
+		}
+	if (!json_object_is_type(v[2], json_type_boolean)) {
+		approve_errf(err, errlen, "field \"%s\" must be a boolean", keys[2]);
+		return -EINVAL;
+	}
+	r = get_str(o, keys[3], APPROVE_HASH_HEX_LEN, 1, 1, &hex, err, errlen);
+	if (r < 0)
+		return r;
+	if (strlen(hex) != APPROVE_HASH_HEX_LEN) {
+		free(hex);
+		approve_errf(err, errlen, "field \"%s\" is not 64 lowercase hex", keys[3]);
+		return -EINVAL;
+	}
+	memcpy(f->sha256, hex, APPROVE_HASH_HEX_LEN + 1);
+	free(hex);
+	/* above INT64_MAX json-c saturates; the range check refuses it */
+	f->length = json_object_get_int64(v[0]);
+	f->shown = json_object_get_int64(v[1]);
+	f->truncated = json_object_get_boolean(v[2]);
+	return 0;
+}
+
 static int
 ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 {
@@ -407,6 +517,14 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "field \"uid\" out of range");
 		return -EINVAL;
 	}
+	if (cmd_full_validate(&c->command_full, c->command, "command", err, errlen) < 0 ||
+	    cmd_full_validate(&c->sudo_command_full, c->sudo_command, "sudo_command",
+			      err, errlen) < 0)
+		return -EINVAL;
+	if (c->sudo_command_full.sha256[0] && !c->command_full.sha256[0]) {
+		approve_errf(err, errlen, "sudo_command_* without command_*");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -437,6 +555,9 @@ approve_ctx_to_json(const struct approve_ctx *c, char **out, char *err,
 			}
 		}
 	}
+	if (cmd_full_to_json(o, &c->command_full, cmd_full_keys[0]) < 0 ||
+	    cmd_full_to_json(o, &c->sudo_command_full, cmd_full_keys[1]) < 0)
+		goto out;
 	*out = json_dup_out(o);
 	if (!*out)
 		goto out;
@@ -461,7 +582,10 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 {
 	static const char *const known[] = {
 		"service", "user", "uid", "target_user", "command", "sudo_command",
-		"tty", "rhost", "cwd", "hostname", "reason", "ticket", NULL,
+		"tty", "rhost", "cwd", "hostname", "reason", "ticket",
+		"command_length", "command_shown", "command_truncated", "command_sha256",
+		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
+		"sudo_command_sha256", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -509,6 +633,14 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		goto out;
 	}
 	c->uid = uid;
+	if ((r = cmd_full_from_json(o, cmd_full_keys[0], &c->command_full, err,
+				    errlen)) < 0 ||
+	    (r = cmd_full_from_json(o, cmd_full_keys[1], &c->sudo_command_full, err,
+				    errlen)) < 0)
+		goto out;
+	r = ctx_validate(c, err, errlen);
+	if (r < 0)
+		goto out;
 	*out = c;
 	c = NULL;
 	r = 0;
@@ -535,6 +667,22 @@ digest_field(EVP_MD_CTX *md, const char *s)
 	return 0;
 }
 
+/* The sha256 and the decimal length of a reported full command, or
+ * absent ("-") for both. */
+static int
+digest_full(EVP_MD_CTX *md, const struct approve_cmd_full *f)
+{
+	char len[32];
+	int n;
+
+	if (!f->sha256[0])
+		return digest_field(md, NULL) < 0 || digest_field(md, NULL) < 0 ? -EIO : 0;
+	n = snprintf(len, sizeof(len), "%lld", f->length);
+	if (n < 0 || (size_t)n >= sizeof(len))
+		return -EIO;
+	return digest_field(md, f->sha256) < 0 || digest_field(md, len) < 0 ? -EIO : 0;
+}
+
 int
 approve_ctx_digest(const struct approve_ctx *c,
 		   char out[APPROVE_HASH_HEX_LEN + 1])
@@ -544,20 +692,22 @@ approve_ctx_digest(const struct approve_ctx *c,
 	unsigned int dlen = 0, i;
 	EVP_MD_CTX *md = NULL;
 	char uid[32];
-	int r = -EIO, n;
+	int r = -EIO, n, v2 = c->command_full.sha256[0] != '\0';
 
 	n = snprintf(uid, sizeof(uid), "%lld", c->uid);
 	if (n < 0 || (size_t)n >= sizeof(uid))
 		goto out;
 	md = EVP_MD_CTX_new();
 	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, "approve-v1", 10) != 1)
+	    EVP_DigestUpdate(md, v2 ? "approve-v2" : "approve-v1", 10) != 1)
 		goto out;
 	if (digest_field(md, c->hostname) < 0 || digest_field(md, uid) < 0 ||
 	    digest_field(md, c->user) < 0 || digest_field(md, c->target_user) < 0 ||
 	    digest_field(md, c->service) < 0 || digest_field(md, c->command) < 0 ||
-	    digest_field(md, c->sudo_command) < 0 || digest_field(md, c->cwd) < 0 ||
-	    digest_field(md, c->tty) < 0)
+	    (v2 && digest_full(md, &c->command_full) < 0) ||
+	    digest_field(md, c->sudo_command) < 0 ||
+	    (v2 && digest_full(md, &c->sudo_command_full) < 0) ||
+	    digest_field(md, c->cwd) < 0 || digest_field(md, c->tty) < 0)
 		goto out;
 	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen * 2 != APPROVE_HASH_HEX_LEN)
 		goto out;

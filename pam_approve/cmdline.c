@@ -46,8 +46,12 @@ arg_quoting(const unsigned char *a, size_t n)
 	return q;
 }
 
+/* The append_* functions render one argument into b, one input character
+ * at a time, so that at b's cap (-E2BIG) the text holds only whole
+ * characters and *used says how many input bytes it shows. */
 static int
-append_ansi(struct approve_buf *b, const unsigned char *a, size_t n)
+append_ansi(struct approve_buf *b, const unsigned char *a, size_t n,
+	    size_t *used)
 {
 	static const char named[] = "\a\b\t\n\v\f\r";
 	static const char letter[] = "abtnvfr";
@@ -55,144 +59,156 @@ append_ansi(struct approve_buf *b, const unsigned char *a, size_t n)
 	size_t i = 0, k;
 	int r = approve_buf_append(b, "$'", 2);
 
+	*used = 0;
 	while (r == 0 && i < n) {
 		const char *p;
 
+		k = 1;
 		if (a[i] >= 0x80) {
 			k = approve_utf8_decode(a + i, n - i, &cp);
 			if (k == 0) {
+				k = 1;
 				r = approve_buf_printf(b, "\\x%02X", a[i]);
-				i++;
 			} else if (approve_cp_hostile(cp)) {
 				/* bash: \uHHHH, or \UHHHHHHHH above U+FFFF */
 				r = cp > 0xffff ?
 				    approve_buf_printf(b, "\\U%08lX", (unsigned long)cp) :
 				    approve_buf_printf(b, "\\u%04lX", (unsigned long)cp);
-				i += k;
 			} else {
 				r = approve_buf_append(b, a + i, k);
-				i += k;
 			}
-			continue;
-		}
-		if (a[i] == '\\' || a[i] == '\'')
+		} else if (a[i] == '\\' || a[i] == '\'') {
 			r = approve_buf_printf(b, "\\%c", a[i]);
-		else if (a[i] != 0 && (p = strchr(named, a[i])) != NULL)
+		} else if (a[i] != 0 && (p = strchr(named, a[i])) != NULL) {
 			r = approve_buf_printf(b, "\\%c", letter[p - named]);
-		else if (a[i] < 0x20 || a[i] == 0x7f)
+		} else if (a[i] < 0x20 || a[i] == 0x7f) {
 			r = approve_buf_printf(b, "\\x%02X", a[i]);
-		else
+		} else {
 			r = approve_buf_append(b, a + i, 1);
-		i++;
+		}
+		if (r == 0)
+			*used = i += k;
+	}
+	return r ? r : approve_buf_append(b, "'", 1);
+}
+
+/* Single quotes: a' becomes a'\'' ; the text is valid UTF-8 (else ANSI). */
+static int
+append_single(struct approve_buf *b, const unsigned char *a, size_t n,
+	      size_t *used)
+{
+	uint32_t cp;
+	size_t i = 0, k;
+	int r = approve_buf_append(b, "'", 1);
+
+	*used = 0;
+	while (r == 0 && i < n) {
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		r = a[i] == '\'' ? approve_buf_append(b, "'\\''", 4)
+				 : approve_buf_append(b, a + i, k);
+		if (r == 0)
+			*used = i += k;
 	}
 	return r ? r : approve_buf_append(b, "'", 1);
 }
 
 static int
-append_single(struct approve_buf *b, const unsigned char *a, size_t n)
+append_plain(struct approve_buf *b, const unsigned char *a, size_t n,
+	     size_t *used)
 {
-	size_t i;
-	int r = approve_buf_append(b, "'", 1);
-
-	for (i = 0; r == 0 && i < n; i++)
-		r = a[i] == '\'' ? approve_buf_append(b, "'\\''", 4)
-				 : approve_buf_append(b, a + i, 1);
-	return r ? r : approve_buf_append(b, "'", 1);
-}
-
-/* Byte by byte, so that a long argument fills the buffer up to its cap
- * before -E2BIG (the cut then keeps as much as fits). */
-static int
-append_plain(struct approve_buf *b, const unsigned char *a, size_t n)
-{
-	size_t i;
+	uint32_t cp;
+	size_t i = 0, k;
 	int r = 0;
 
-	for (i = 0; r == 0 && i < n; i++)
-		r = approve_buf_append(b, a + i, 1);
+	*used = 0;
+	while (r == 0 && i < n) {
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		r = approve_buf_append(b, a + i, k);
+		if (r == 0)
+			*used = i += k;
+	}
 	return r;
 }
 
-/* Cut s (valid UTF-8 up to byte max - 3, *len + 3 > max, room for
- * *len + 4 bytes) to at most max bytes ending in "...". */
-static void
-cut_with_marker(char *s, size_t *len, size_t max)
+/* Render the arguments into b (capped at cap bytes). *shown: input bytes
+ * the text shows (an argument's NUL counts once the argument is whole);
+ * *whole: every argument fitted, the last one with its NUL. */
+static int
+render(const unsigned char *p, size_t len, size_t cap, struct approve_buf *b,
+       size_t *shown, int *whole)
 {
-	size_t n = max - 3;
+	size_t off = 0, n, used;
+	int r = 0, nargs = 0;
 
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(s + n, "...", 4);
-	*len = n + 3;
+	approve_buf_init(b, cap);
+	*shown = 0;
+	*whole = 0;
+	r = approve_buf_append(b, "", 0);
+	while (r == 0 && off < len) {
+		const unsigned char *end = memchr(p + off, '\0', len - off);
+
+		n = end ? (size_t)(end - (p + off)) : len - off;
+		used = 0;
+		if (nargs++ > 0)
+			r = approve_buf_append(b, " ", 1);
+		if (r == 0) {
+			switch (arg_quoting(p + off, n)) {
+			case Q_NONE:
+				r = append_plain(b, p + off, n, &used);
+				break;
+			case Q_SINGLE:
+				r = append_single(b, p + off, n, &used);
+				break;
+			default:
+				r = append_ansi(b, p + off, n, &used);
+			}
+		}
+		*shown = off + used;
+		if (r != 0)
+			break;
+		off += n + (end ? 1 : 0);
+		*shown = off;
+		if (!end)
+			return 0;	/* the last argument ends mid-way: cut */
+	}
+	if (r == -E2BIG)
+		return 0;
+	if (r == 0)
+		*whole = 1;
+	return r;
 }
 
 int
 pa_cmdline_format(const char *data, size_t len, int truncated,
-		  size_t max, char **out)
+		  size_t max, char **out, size_t *shown)
 {
-	struct approve_buf b;
 	const unsigned char *p = (const unsigned char *)data;
-	size_t off = 0, olen;
-	int r = 0, cut = truncated != 0, nargs = 0;
-	char *s;
+	struct approve_buf b;
+	int r, whole;
 
 	*out = NULL;
+	*shown = 0;
 	if (!data || len == 0 || max < 4)
 		return -EINVAL;
-	/* Escaping at most quadruples a byte; building a little past max is
-	 * enough to know the result must be cut. */
-	approve_buf_init(&b, max + 64);
-	while (off < len) {
-		const unsigned char *end = memchr(p + off, '\0', len - off);
-		size_t n = end ? (size_t)(end - (p + off)) : len - off;
-
-		if (!end)
-			cut = 1;	/* last argument ends mid-way */
-		if (nargs++ > 0)
-			r = approve_buf_append(&b, " ", 1);
-		if (r == 0) {
-			switch (arg_quoting(p + off, n)) {
-			case Q_NONE:
-				r = append_plain(&b, p + off, n);
-				break;
-			case Q_SINGLE:
-				r = append_single(&b, p + off, n);
-				break;
-			default:
-				r = append_ansi(&b, p + off, n);
-			}
-		}
-		if (r == -E2BIG) {
-			cut = 1;
-			r = 0;
-			break;
-		}
-		if (r != 0)
-			goto out;
-		off += n + 1;
-	}
-	s = approve_buf_take(&b);
-	if (!s) {
-		r = -ENOMEM;
-		goto out;
-	}
-	olen = strlen(s);
-	if (olen > max || cut) {
-		char *t = realloc(s, olen + 4);
-
-		if (!t) {
-			free(s);
+	r = render(p, len, max, &b, shown, &whole);
+	if (r != 0 || (whole && !truncated))
+		goto take;
+	/* cut: as much as fits before the marker */
+	approve_buf_release(&b);
+	r = render(p, len, max - 3, &b, shown, &whole);
+	b.max = max;
+	if (r == 0)
+		r = approve_buf_append(&b, "...", 3);
+take:
+	if (r == 0) {
+		*out = approve_buf_take(&b);
+		if (!*out)
 			r = -ENOMEM;
-			goto out;
-		}
-		s = t;
-		if (olen + 3 > max)
-			cut_with_marker(s, &olen, max);
-		else
-			memcpy(s + olen, "...", 4);
 	}
-	*out = s;
-out:
 	approve_buf_release(&b);
 	return r;
 }

@@ -15,9 +15,12 @@
  *   \uHHHH (\UHHHHHHHH) escapes
  * so the result is valid UTF-8 without control characters and shows every
  * byte the kernel has. When the result would exceed max bytes (or the input
- * was cut) it ends in "..." and is at most max bytes (max >= 4).
- * *out is malloc'd. 0, -EINVAL (no argument, max < 4) or -ENOMEM. */
+ * was cut) it ends in "..." and is at most max bytes (max >= 4), cut after
+ * a whole character or escape. *shown gets how many bytes of data the text
+ * shows (len when nothing was cut; an argument's NUL counts once the
+ * argument is whole). *out is malloc'd. 0, -EINVAL (no argument, max < 4)
+ * or -ENOMEM. */
 int pa_cmdline_format(const char *data, size_t len, int truncated,
-		      size_t max, char **out);
+		      size_t max, char **out, size_t *shown);
 
 #endif

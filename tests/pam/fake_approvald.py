@@ -6,7 +6,8 @@ answers per mode: the word in MODEFILE, read at each create. Every request
 is logged as one line "METHOD PATH" to LOGFILE, anything it refuses as
 "BAD reason"; the last context received goes to LOGFILE.ctx. The digest is
 computed like common/wire.c approve_ctx_digest, independently of the
-module. With CERT and KEY (PEM) it serves HTTPS."""
+module (approve-v2 when the full-command fields are there). With CERT and
+KEY (PEM) it serves HTTPS."""
 import hashlib
 import json
 import os
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "tty", "rhost", "cwd", "hostname", "reason", "ticket"}
+for _c in ("command", "sudo_command"):
+    FIELDS |= {_c + "_length", _c + "_shown", _c + "_truncated", _c + "_sha256"}
 HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
 lock = threading.Lock()
 state = {"id": None, "digest": None, "waits": 0, "code": "K7Q-4MX",
@@ -32,16 +35,26 @@ def log(line):
 
 
 def digest(ctx):
-    h = hashlib.sha256(b"approve-v1")
+    """approve-v2 (the whole command bound by its sha256 and length) when
+    the module reported command_sha256, else approve-v1."""
+    v2 = "command_sha256" in ctx
+    h = hashlib.sha256(b"approve-v2" if v2 else b"approve-v1")
     uid = str(ctx["uid"])
-    for k in ("hostname", None, "user", "target_user", "service", "command",
-              "sudo_command", "cwd", "tty"):
-        v = uid if k is None else ctx.get(k)
+
+    def field(v):
         if v is None:
             h.update(b"-")
         else:
             b = v.encode()
             h.update(b"%d:" % len(b) + b)
+
+    for k in ("hostname", None, "user", "target_user", "service", "command",
+              "sudo_command", "cwd", "tty"):
+        field(uid if k is None else ctx.get(k))
+        if v2 and k in ("command", "sudo_command"):
+            sha = ctx.get(k + "_sha256")
+            field(sha)
+            field(None if sha is None else str(ctx[k + "_length"]))
     return h.hexdigest()
 
 

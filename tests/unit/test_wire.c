@@ -546,6 +546,102 @@ START_TEST(states)
 }
 END_TEST
 
+/* The whole command is bound: approve-v2 over the full command's sha256
+ * and length (vector from Python hashlib, independent of wire.c). */
+#define FULL_V2_CTX \
+	"{\"service\":\"sudo\",\"user\":\"alice\",\"uid\":1000,\"target_user\":\"root\"," \
+	"\"command\":\"sudo systemctl restart nginx\"," \
+	"\"sudo_command\":\"/usr/bin/systemctl restart nginx\"," \
+	"\"tty\":\"/dev/pts/3\",\"cwd\":\"/home/alice\",\"hostname\":\"web1\"," \
+	"\"command_length\":9000,\"command_shown\":8189,\"command_truncated\":true," \
+	"\"command_sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"," \
+	"\"sudo_command_length\":31,\"sudo_command_shown\":31," \
+	"\"sudo_command_truncated\":false," \
+	"\"sudo_command_sha256\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}"
+
+START_TEST(ctx_digest_full_command)
+{
+	struct approve_ctx *c = ctx_ok(FULL_V2_CTX), *c2;
+	char d[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	char err[256], *js = NULL;
+
+	ck_assert_int_eq(c->command_full.length, 9000);
+	ck_assert_int_eq(c->command_full.shown, 8189);
+	ck_assert_int_eq(c->command_full.truncated, 1);
+	ck_assert_int_eq(c->sudo_command_full.truncated, 0);
+	ck_assert_int_eq(approve_ctx_digest(c, d), 0);
+	ck_assert_str_eq(d, "20b9dc49cb1c4f1f11b4550fb39bda8e8be6cd1e7fe364f6e4be44a273ed0feb");
+	/* two commands that differ only after the cut: the same text, another
+	 * sha256 of the whole */
+	c->command_full.sha256[63] = 'b';
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->command_full.sha256[63] = 'a';
+	c->command_full.length = 9001;
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->command_full.length = 9000;
+	c->sudo_command_full.sha256[0] = 'c';
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->sudo_command_full.sha256[0] = 'b';
+	/* round trip keeps every field */
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_eq(d, d2);
+	ck_assert_int_eq(c2->command_full.shown, 8189);
+	free(js);
+	approve_ctx_free(c2);
+	/* without the full fields: the approve-v1 digest, as before */
+	memset(&c->command_full, 0, sizeof(c->command_full));
+	memset(&c->sudo_command_full, 0, sizeof(c->sudo_command_full));
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c);
+}
+END_TEST
+
+#define SHA64 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+static const char *const bad_full[] = {
+	/* not all four */
+	"\"command_length\":10",
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false",
+	/* contradictions and ranges */
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":5,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":11,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":-1,\"command_shown\":0,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	"\"command_length\":1099511627777,\"command_shown\":0,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	/* types */
+	"\"command_length\":\"10\",\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10.5,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":0,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":\"ABC\"",
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,"
+	"\"command_sha256\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"",
+	/* sudo_command's without sudo_command, or without command's */
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64 ","
+	"\"sudo_command_length\":1,\"sudo_command_shown\":1,\"sudo_command_truncated\":false,"
+	"\"sudo_command_sha256\":" SHA64,
+	"\"sudo_command\":\"/bin/ls\",\"sudo_command_length\":1,\"sudo_command_shown\":1,"
+	"\"sudo_command_truncated\":false,\"sudo_command_sha256\":" SHA64,
+};
+
+START_TEST(ctx_bad_full)
+{
+	struct approve_ctx *c = (struct approve_ctx *)1;
+	char err[256] = "", *js = NULL;
+
+	ck_assert_int_ge(asprintf(&js, "{" BASE ",\"uid\":1,%s}", bad_full[_i]), 0);
+	ck_assert_msg(approve_ctx_from_json(js, strlen(js), &c, err, sizeof(err)) == -EINVAL,
+		      "case %d accepted: %s", _i, js);
+	ck_assert_ptr_null(c);
+	ck_assert(err[0] != '\0');
+	free(js);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -556,6 +652,8 @@ wire_suite(void)
 
 	tcase_add_test(tc, ctx_round_trip);
 	tcase_add_test(tc, ctx_digest);
+	tcase_add_test(tc, ctx_digest_full_command);
+	tcase_add_loop_test(tc, ctx_bad_full, 0, N(bad_full));
 	tcase_add_loop_test(tc, ctx_bad, 0, N(bad_ctx));
 	tcase_add_loop_test(tc, ctx_lengths, 0, 11);
 	tcase_add_test(tc, ctx_body_limits);
