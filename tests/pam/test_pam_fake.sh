@@ -143,7 +143,8 @@ done
 if command -v strace >/dev/null 2>&1; then
 	cat > "$T/stracedrive" <<EOF
 #!/bin/sh
-exec strace -f -qq -o /dev/null -e trace=sendto,recvfrom \\
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -o /dev/null -e trace=sendto,recvfrom \\
 	-e inject=sendto:delay_exit=300ms -e inject=recvfrom:signal=SIGINT \\
 	"$PAMDRIVE" "\$@"
 EOF
@@ -239,7 +240,8 @@ if command -v openssl >/dev/null 2>&1; then
 		real_drive=$PAMDRIVE
 		cat > "$T/tracedrive" <<EOF
 #!/bin/sh
-exec strace -f -qq -y -o "$T/writes" -e trace=write "$real_drive" "\$@"
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -y -o "$T/writes" -e trace=write "$real_drive" "\$@"
 EOF
 		chmod 755 "$T/tracedrive"
 		PAMDRIVE=$T/tracedrive
@@ -247,7 +249,8 @@ EOF
 		nth=$(grep -n '^[0-9]* *write([0-9]*<socket:' "$T/writes" | head -n 1 | cut -d: -f1)
 		cat > "$T/pipedrive" <<EOF
 #!/bin/sh
-exec strace -f -qq -o /dev/null -e trace=write \\
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -o /dev/null -e trace=write \\
 	-e inject=write:error=EPIPE:signal=SIGPIPE:when=${nth:-1} "$real_drive" "\$@"
 EOF
 		chmod 755 "$T/pipedrive"
