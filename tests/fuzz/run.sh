@@ -35,7 +35,8 @@ seeds() {
 		seed "$d" close 'HTTP/1.0 404 Not Found\r\n\r\nbody' ;;
 	ctx)
 		seed "$d" full '{"service":"sudo","user":"alice","uid":1000,"target_user":"root","command":"sudo ls","sudo_command":"/bin/ls","tty":"/dev/pts/3","rhost":"10.0.0.5","cwd":"/home/alice","hostname":"web1","reason":"deploy \\u00e9","ticket":"OPS-12"}'
-		seed "$d" min '{"service":"su","user":"b","uid":0,"target_user":"root","command":"su -","hostname":"h","tty":null}' ;;
+		seed "$d" min '{"service":"su","user":"b","uid":0,"target_user":"root","command":"su -","hostname":"h","tty":null}'
+		seed "$d" cut '{"service":"sudo","user":"a","uid":1,"target_user":"root","command":"sudo x...","hostname":"h","sudo_command":"/bin/x","command_length":9000,"command_shown":8189,"command_truncated":true,"command_sha256":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","sudo_command_length":6,"sudo_command_shown":6,"sudo_command_truncated":false,"sudo_command_sha256":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}' ;;
 	status)
 		seed "$d" full '{"id":"123e4567-e89b-12d3-a456-426614174000","code":"K7Q-4MX","status":"denied","url":"https://a/r/K7Q-4MX","digest":"4f32eda5845a4467a6b757d4ee09751dd49f108168b990ae272eedb9abbbfdb5","comment":"no \\u001b[31m","decided_by":"bob","expires_at":"2026-11-26T11:22:39.123456Z","x":[1,{"y":2}]}'
 		seed "$d" decision '{"comment":"ok"}'
