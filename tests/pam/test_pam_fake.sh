@@ -3,8 +3,11 @@
 # scripted fake approvald (fake_approvald.py): approve after a long-poll,
 # deny with comment, expiry, cancel, approval at create, hostile server
 # text, wrong digest or id (denied), 5xx while waiting (retried), the hard
-# deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled), and one
-# request only for repeated auth calls on one handle. Root only.
+# deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled; a SIGINT
+# pending while "approved" is read: cancelled too), a TLS write that meets
+# EPIPE+SIGPIPE (the process survives), and one request only for repeated
+# auth calls on one handle. Root only; the signal tests need strace
+# (scripts/deps.sh installs it).
 PAMDRIVE=$1
 MODULE=$2
 . "$(dirname "$0")/pamlib.sh"
