@@ -5,6 +5,7 @@
  * output keeps exact values but escapes every control character. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "print.h"
+#include "text.h"
 #include "wire.h"
 
 #define CELL_MAX 256		/* bytes of a table cell */
@@ -75,24 +77,31 @@ out:
 	return rc;
 }
 
+int
+ctl_put_json_text(const char *s)
+{
+	struct approve_buf b;
+	size_t n = strlen(s);
+	int r;
+
+	/* escaping at most multiplies a byte by 12 ("\\ud83d\\ude00" for 4) */
+	approve_buf_init(&b, n > (SIZE_MAX - 1) / 12 ? SIZE_MAX - 1 : n * 12 + 1);
+	r = approve_json_escape_hostile(&b, s, n);
+	if (r == 0 && b.len && fwrite(b.data, 1, b.len, stdout) != b.len)
+		r = -EIO;
+	approve_buf_release(&b);
+	return r;
+}
+
 void
 ctl_print_json(struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 		JSON_C_TO_STRING_NOSLASHESCAPE);
-	const unsigned char *p = (const unsigned char *)(s ? s : "null");
 
-	/* json-c escapes C0; DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F)
-	 * can only occur inside strings here, so escaping them is exact. */
-	for (; *p; p++) {
-		if (*p == 0x7f)
-			fputs("\\u007f", stdout);
-		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			printf("\\u00%02x", *++p);
-		else
-			putchar(*p);
-	}
+	if (ctl_put_json_text(s ? s : "null") == -ENOMEM)
+		oom();
 	putchar('\n');
 }
 
@@ -344,6 +353,32 @@ kv_opt(struct json_object *o, const char *label, const char *key)
 		kv(label, ctl_field(o, key, TEXT_MAX));
 }
 
+/* "command cut: N of M bytes shown" under a command text that approvald
+ * says was cut (<prefix>_truncated, _shown, _length). */
+static void
+cut_note(struct json_object *o, const char *prefix)
+{
+	struct json_object *t, *n, *m;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_truncated", prefix);
+	t = get(o, key);
+	snprintf(key, sizeof(key), "%s_shown", prefix);
+	n = get(o, key);
+	snprintf(key, sizeof(key), "%s_length", prefix);
+	m = get(o, key);
+	if (!t || !json_object_is_type(t, json_type_boolean) ||
+	    !json_object_get_boolean(t))
+		return;
+	if (n && m && json_object_is_type(n, json_type_int) &&
+	    json_object_is_type(m, json_type_int))
+		printf("%-14s command cut: %lld of %lld bytes shown\n", "",
+		       (long long)json_object_get_int64(n),
+		       (long long)json_object_get_int64(m));
+	else
+		printf("%-14s command cut\n", "");
+}
+
 int
 ctl_print_request(struct json_object *d)
 {
@@ -370,8 +405,12 @@ ctl_print_request(struct json_object *d)
 	free(b);
 	kv("Target user", ctl_field(d, "target_user", CELL_MAX));
 	kv("Service", ctl_field(d, "service", CELL_MAX));
-	kv_opt(d, "Sudo command", "sudo_command");
+	if (get(d, "sudo_command")) {
+		kv_opt(d, "Sudo command", "sudo_command");
+		cut_note(d, "sudo_command");
+	}
 	kv("Command line", ctl_field(d, "command", TEXT_MAX));
+	cut_note(d, "command");
 	kv_opt(d, "Cwd", "cwd");
 	kv_opt(d, "Tty", "tty");
 	kv_opt(d, "Remote host", "rhost");

@@ -2,7 +2,8 @@
  * produce itself: server answers (requests, events) and database rows (hosts,
  * approvers). Text output passes every string through
  * approve_sanitize_display; --json output is re-serialised with every control
- * character (C0, DEL, C1) escaped, so it is terminal-safe and still exact. */
+ * character and hostile code point (common/text.h) escaped, so it is
+ * terminal-safe and still exact. */
 #ifndef APPROVALCTL_PRINT_H
 #define APPROVALCTL_PRINT_H
 #include <stddef.h>
@@ -13,8 +14,11 @@ struct json_object;
  * value, depth <= 32). 0 or -EINVAL. */
 int ctl_json_parse(const char *data, size_t len, struct json_object **out);
 
-/* Pretty JSON of o on stdout, control characters escaped. */
+/* Pretty JSON of o on stdout, hostile code points escaped. */
 void ctl_print_json(struct json_object *o);
+/* JSON text s (from json-c or the database) on stdout through
+ * approve_json_escape_hostile. 0, -ENOMEM or -EIO. */
+int ctl_put_json_text(const char *s);
 
 /* GET /v1/requests answer ({"requests":[...]}) as a table. 0 or -EINVAL
  * when the shape is wrong (nothing printed). */

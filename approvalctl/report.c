@@ -7,7 +7,7 @@
  * the same writer as GET /v1/reports/NAME.csv): cells that a
  * spreadsheet would run as a formula (leading =, +, -, @, tab, CR) get a
  * leading single quote; table cells are sanitised for the terminal; JSON
- * has every control character (C0, DEL, C1) escaped. */
+ * has every control character and hostile code point escaped (common/text.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "csv.h"
+#include "print.h"
 #include "report.h"
 #include "wire.h"
 
@@ -48,31 +49,6 @@ print_csv(const PGresult *r)
 	return rc;
 }
 
-/* JSON text from the server with DEL and C1 escaped too (the server
- * already escapes C0 inside strings; outside strings JSON is ASCII). */
-static int
-json_escape_controls(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		if (*p < 0x20) {
-			if (fprintf(f, "\\u%04x", *p) < 0)	/* only inside strings */
-				return -1;
-		} else if (*p == 0x7f) {
-			if (fputs("\\u007f", f) == EOF)
-				return -1;
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			if (fprintf(f, "\\u00%02x", p[1]) < 0)
-				return -1;
-			p++;
-		} else if (fputc(*p, f) == EOF) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* One row_to_json text per row: printed as a JSON array. */
 static int
 print_json(const PGresult *r)
@@ -82,7 +58,7 @@ print_json(const PGresult *r)
 	if (fputs(nt ? "[\n" : "[", stdout) == EOF)
 		return -1;
 	for (int i = 0; i < nt; i++) {
-		if (json_escape_controls(stdout, PQgetvalue(r, i, 0)) != 0 ||
+		if (ctl_put_json_text(PQgetvalue(r, i, 0)) != 0 ||
 		    fputs(i + 1 < nt ? ",\n" : "\n", stdout) == EOF)
 			return -1;
 	}

@@ -116,13 +116,37 @@ run(struct db_conn *db, const char *what, const char *sql, int n,
 static const char insert_sql[] =
 	"INSERT INTO approval.requests (code, host_id, hostname, service,"
 	" requester, requester_uid, target_user, command, sudo_command, tty,"
-	" rhost, cwd, reason, ticket, digest, expires_at, idempotency_key)"
+	" rhost, cwd, reason, ticket, digest, expires_at,"
+	" command_length, command_shown, command_truncated, command_sha256,"
+	" sudo_command_length, sudo_command_shown, sudo_command_truncated,"
+	" sudo_command_sha256, idempotency_key)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
-	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second', $17)"
+	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
+	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
+	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment, NULL::text";
+#define INSERT_NPARAMS 25
+
+/* The four parameters of a reported approve_cmd_full (all NULL when not
+ * reported), texts in buf. */
+static void
+cmd_full_params(const struct approve_cmd_full *f, char buf[2][24],
+		const char **params)
+{
+	if (!f->sha256[0]) {
+		params[0] = params[1] = params[2] = params[3] = NULL;
+		return;
+	}
+	snprintf(buf[0], sizeof(buf[0]), "%lld", f->length);
+	snprintf(buf[1], sizeof(buf[1]), "%lld", f->shown);
+	params[0] = buf[0];
+	params[1] = buf[1];
+	params[2] = f->truncated ? "true" : "false";
+	params[3] = f->sha256;
+}
 
 /* The request an earlier create with this key made (its state now). */
 static const char by_key_sql[] =
@@ -139,7 +163,8 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	const char *params[17];
+	char full[2][2][24];
+	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
 	int r = -EIO, tries;
@@ -167,13 +192,15 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[13] = ctx->ticket;
 	params[14] = digest;
 	params[15] = ttls;
-	params[16] = ctx->idempotency_key;
+	cmd_full_params(&ctx->command_full, full[0], params + 16);
+	cmd_full_params(&ctx->sudo_command_full, full[1], params + 20);
+	params[24] = ctx->idempotency_key;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			return -EIO;
 		PQclear(res);
 		res = NULL;
-		if (db_exec(db, insert_sql, 17, params, &res) == 0)
+		if (db_exec(db, insert_sql, INSERT_NPARAMS, params, &res) == 0)
 			break;
 		if (!db_error_is(res, "23505", NULL)) {
 			db_log_error("create request", res);
@@ -439,6 +466,10 @@ static const struct {
 	{ "digest", D_STR }, { "created_at", D_STR }, { "expires_at", D_STR },
 	{ "decided_at", D_STR }, { "decided_by", D_STR }, { "comment", D_STR },
 	{ "self", D_BOOL },
+	{ "command_length", D_INT }, { "command_shown", D_INT },
+	{ "command_truncated", D_BOOL }, { "command_sha256", D_STR },
+	{ "sudo_command_length", D_INT }, { "sudo_command_shown", D_INT },
+	{ "sudo_command_truncated", D_BOOL }, { "sudo_command_sha256", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -453,7 +484,10 @@ static const struct {
 	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
 	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
 	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \
-	"  FROM pg_catalog.unnest(s.unix_logins) u)))" \
+	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
+	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
+	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
+	" r.sudo_command_sha256" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -22,6 +22,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "report.h"
+#include "text.h"
 
 #define DB_WAIT_MS 5000
 #define REPORT_ROW_MAX 100000UL
@@ -190,7 +191,8 @@ json_body(const char *name, const struct period *p, const PGresult *rows,
 	if (!s)
 		goto out;
 	/* {"report":...,"columns":[...]} + ,"rows":[ row, ... ]} where each
-	 * row is the database's own row_to_json text */
+	 * row is the database's own row_to_json text, with DEL, C1 and the
+	 * other hostile code points escaped (to_json leaves them raw) */
 	len = strlen(s);
 	if (len < 2 || s[len - 1] != '}')
 		goto out;
@@ -199,7 +201,8 @@ json_body(const char *name, const struct period *p, const PGresult *rows,
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((i && (rc = approve_buf_append(b, ",", 1)) != 0) ||
-		    (rc = approve_buf_append_str(b, PQgetvalue(rows, i, 0))) != 0)
+		    (rc = approve_json_escape_hostile(b, PQgetvalue(rows, i, 0),
+						      (size_t)PQgetlength(rows, i, 0))) != 0)
 			goto out;
 	rc = approve_buf_append_str(b, "]}");
 out:

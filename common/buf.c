@@ -1,6 +1,7 @@
 /* buf.c: owns struct approve_buf, the capped growable byte buffer used for
  * HTTP bodies, JSON text and request building. Never exceeds b->max bytes of
- * content; data stays NUL-terminated after the first append. Also the
+ * content; data stays NUL-terminated after the first append; a secret
+ * buffer leaves no copy in freed memory. Also the
  * err/errlen message helper shared by all of common/. */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +19,14 @@ approve_buf_init(struct approve_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->secret = 0;
+}
+
+void
+approve_buf_init_secret(struct approve_buf *b, size_t max)
+{
+	approve_buf_init(b, max);
+	b->secret = 1;
 }
 
 /* Make room for n more bytes plus the terminating NUL. */
@@ -45,9 +54,20 @@ buf_reserve(struct approve_buf *b, size_t n)
 	/* never allocate far beyond what the cap allows */
 	if (b->max < SIZE_MAX && ncap > b->max + 1)
 		ncap = b->max + 1 > need ? b->max + 1 : need;
-	p = realloc(b->data, ncap);
-	if (!p)
-		return -ENOMEM;
+	if (b->secret) {
+		p = malloc(ncap);
+		if (!p)
+			return -ENOMEM;
+		if (b->data) {
+			memcpy(p, b->data, b->len + 1);
+			explicit_bzero(b->data, b->cap);
+			free(b->data);
+		}
+	} else {
+		p = realloc(b->data, ncap);
+		if (!p)
+			return -ENOMEM;
+	}
 	b->data = p;
 	b->cap = ncap;
 	return 0;
@@ -119,6 +139,8 @@ approve_buf_release(struct approve_buf *b)
 {
 	if (!b)
 		return;
+	if (b->secret && b->data)
+		explicit_bzero(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;

@@ -11,10 +11,17 @@ struct approve_buf {
 	size_t len;
 	size_t cap;
 	size_t max;	/* appending beyond max bytes fails with -E2BIG */
+	int secret;	/* wipe every copy: growth and release (see below) */
 };
 
 /* Initialise an empty buffer capped at max bytes (no allocation yet). */
 void approve_buf_init(struct approve_buf *b, size_t max);
+/* The same for a buffer that will hold a secret (the host token in a
+ * request head): growth allocates anew, copies, wipes and frees the old
+ * block (never realloc, which may leave a copy behind), and release wipes
+ * the whole allocation before freeing it. approve_buf_take hands the data
+ * over as it is: the taker wipes it. */
+void approve_buf_init_secret(struct approve_buf *b, size_t max);
 /* 0, -E2BIG (would exceed max; buffer unchanged) or -ENOMEM. */
 int approve_buf_append(struct approve_buf *b, const void *p, size_t n);
 int approve_buf_append_str(struct approve_buf *b, const char *s);

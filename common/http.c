@@ -3,7 +3,7 @@
  * OpenSSL TLS, every phase bounded by one CLOCK_MONOTONIC deadline. Runs
  * inside setuid sudo: nothing is read from the environment, only the given
  * CA file is trusted, no signal disposition is changed (SIGPIPE is blocked
- * per write in this thread only), and a signal during a wait returns
+ * around each write and OpenSSL call, in this thread only), and a signal during a wait returns
  * -EINTR at once. Only the connect phase yields the classes
  * APPROVE_HTTP_UNREACHABLE (refused or unroutable on every address) and
  * APPROVE_HTTP_NOT_CONNECTED (anything else, timeouts included); anything
@@ -883,6 +883,51 @@ ssl_wait(struct conn *c, int ret, uint64_t deadline_ms, const char *what,
 	return r;
 }
 
+/* Every OpenSSL call that may write to the socket (the TLS BIO uses
+ * write(2), which raises SIGPIPE on a reset peer): SIGPIPE is blocked in
+ * this thread around the call, and one the call raised is consumed before
+ * the mask is put back, so a reset peer never kills su and the process's
+ * handlers never see it. One pending before the call is left alone. */
+enum tls_call { TLS_CALL_CONNECT, TLS_CALL_READ, TLS_CALL_WRITE };
+
+static int
+ssl_call(SSL *ssl, enum tls_call op, void *buf, int n)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	int r, had_pending;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	had_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	ERR_clear_error();
+	switch (op) {
+	case TLS_CALL_CONNECT:
+		r = SSL_connect(ssl);
+		break;
+	case TLS_CALL_READ:
+		r = SSL_read(ssl, buf, n);
+		break;
+	case TLS_CALL_WRITE:
+		r = SSL_write(ssl, buf, n);
+		break;
+	default:
+		r = -1;
+		break;
+	}
+	if (!had_pending) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE))
+			while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
+			       errno == EINTR)
+				;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 static int
 tls_start(struct conn *c, const struct approve_url *u, const char *ca_file,
 	  uint64_t deadline_ms, char *err, size_t errlen)
@@ -928,8 +973,7 @@ tls_start(struct conn *c, const struct approve_url *u, const char *ca_file,
 		SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	}
 	for (;;) {
-		ERR_clear_error();
-		r = SSL_connect(c->ssl);
+		r = ssl_call(c->ssl, TLS_CALL_CONNECT, NULL, 0);
 		if (r == 1)
 			break;
 		r = ssl_wait(c, r, deadline_ms, "TLS handshake", err, errlen);
@@ -959,28 +1003,20 @@ conn_close(struct conn *c)
 	ERR_clear_error();
 }
 
-/* Send everything. SIGPIPE is blocked in this thread around the write (the
- * TLS BIO uses write(2), which would raise it), and a SIGPIPE it caused is
- * consumed before unblocking, so the process's handlers never see one. */
+/* Send everything (TLS writes through ssl_call; plain ones with
+ * MSG_NOSIGNAL: neither can raise SIGPIPE). */
 static int
 conn_write_all(struct conn *c, const char *p, size_t n, uint64_t deadline_ms,
 	       char *err, size_t errlen)
 {
-	sigset_t pipe_set, old, pending;
-	int r = 0, had_pending;
+	int r = 0;
 	ssize_t w;
 
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	had_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	while (n > 0) {
 		if (c->ssl) {
 			int chunk = n > INT32_MAX ? INT32_MAX : (int)n, k;
 
-			ERR_clear_error();
-			k = SSL_write(c->ssl, p, chunk);
+			k = ssl_call(c->ssl, TLS_CALL_WRITE, (void *)p, chunk);
 			if (k > 0) {
 				p += k;
 				n -= (size_t)k;
@@ -1009,15 +1045,6 @@ conn_write_all(struct conn *c, const char *p, size_t n, uint64_t deadline_ms,
 		approve_errf(err, errlen, "send: %s", strerror(-r));
 		break;
 	}
-	if (!had_pending) {
-		struct timespec zero = { 0, 0 };
-
-		sigpending(&pending);
-		if (sigismember(&pending, SIGPIPE))
-			while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-				;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
@@ -1041,8 +1068,7 @@ conn_read(struct conn *c, struct approve_buf *b, uint64_t deadline_ms,
 		if (c->ssl) {
 			int k;
 
-			ERR_clear_error();
-			k = SSL_read(c->ssl, tmp, (int)want);
+			k = ssl_call(c->ssl, TLS_CALL_READ, tmp, (int)want);
 			if (k > 0) {
 				n = k;
 				break;
@@ -1133,7 +1159,7 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 	int r, n;
 
 	*out = NULL;
-	approve_buf_init(&req, APPROVE_BODY_MAX + HDR_MAX);
+	approve_buf_init_secret(&req, APPROVE_BODY_MAX + HDR_MAX);	/* the token */
 	approve_buf_init(&raw, RAW_MAX);
 	r = -EINVAL;
 	if (!o || !method || !path || path[0] != '/' || !head_safe(path, 0)) {
@@ -1219,9 +1245,7 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 out:
 	conn_close(&c);
 	approve_url_release(&u);
-	if (req.data)
-		OPENSSL_cleanse(req.data, req.len);	/* holds the token */
-	approve_buf_release(&req);
+	approve_buf_release(&req);	/* wiped */
 	approve_buf_release(&raw);
 	return r;
 }

@@ -211,11 +211,18 @@ int
 approve_token_hash(const char *token, size_t len,
 		   char out[APPROVE_HASH_HEX_LEN + 1])
 {
+	return approve_sha256_hex(token, len, out);
+}
+
+int
+approve_sha256_hex(const void *data, size_t len,
+		   char out[APPROVE_HASH_HEX_LEN + 1])
+{
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
-	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen * 2 != APPROVE_HASH_HEX_LEN)
 		return -EIO;
 	for (i = 0; i < mdlen; i++) {

@@ -32,6 +32,10 @@ int approve_token_generate(const char *prefix, char **out);
 int approve_token_hash(const char *token, size_t len,
 		       char out[APPROVE_HASH_HEX_LEN + 1]);
 
+/* sha256 of data[0..len) as 64 lowercase hex chars + NUL. 0 or -EIO. */
+int approve_sha256_hex(const void *data, size_t len,
+		       char out[APPROVE_HASH_HEX_LEN + 1]);
+
 /* Constant-time comparison of two equal-length buffers; 1 when equal. */
 int approve_ct_equal(const void *a, const void *b, size_t len);
 

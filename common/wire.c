@@ -2,8 +2,8 @@
  * decision, error) with json-c: strict parsing of client-to-server bodies
  * (object only, known fields only, exact types, UTF-8 without NUL, length
  * limits, no duplicate keys), tolerant-but-bounded parsing of server
- * answers, encoding, the context digest, and display sanitising. Parsers
- * fill nothing on failure. */
+ * answers, encoding and the context digest (UTF-8 and display rules are
+ * common/text.c's). Parsers fill nothing on failure. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -21,75 +21,40 @@
 #define LEN_EXPIRES 64
 #define LEN_ERROR 256
 
-/* ---- UTF-8 ---- */
-
-/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 when the bytes
- * are not one (overlong, surrogate, > U+10FFFF, truncated). *cp gets the
- * code point. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int
-approve_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t k;
-
-	while (n) {
-		k = utf8_seq(p, n, &cp);
-		if (k == 0)
-			return 0;
-		p += k;
-		n -= k;
-	}
-	return 1;
-}
-
 /* ---- parsing helpers ---- */
 
 /* One pass over the raw text before json-c sees it, for what json-c lets
  * through: \u0000 escapes anywhere (json-c would silently cut keys at
- * them), raw control bytes inside strings (JSON forbids them; json-c's
- * strict mode does not), and the number of top-level keys, to detect
- * duplicates (json-c keeps only the last one, which would let a body say
- * two things). Only meaningful for text json-c then accepts. */
-enum { SCAN_OK = 0, SCAN_NUL_ESCAPE, SCAN_CONTROL };
+ * them), lone UTF-16 surrogate escapes (json-c stores U+FFFD for them, so
+ * the text kept would not be the text sent), raw control bytes inside
+ * strings (JSON forbids them; json-c's strict mode does not), and the
+ * number of top-level keys, to detect duplicates (json-c keeps only the
+ * last one, which would let a body say two things). Only meaningful for
+ * text json-c then accepts. */
+enum { SCAN_OK = 0, SCAN_NUL_ESCAPE, SCAN_CONTROL, SCAN_SURROGATE };
+
+/* The value of the 4 hex digits of a "\uXXXX" escape whose backslash is at
+ * s[i], or -1 when there are not 4 hex digits (json-c refuses that). */
+static long
+u_escape(const char *s, size_t n, size_t i)
+{
+	long v = 0;
+	size_t k;
+
+	if (i + 5 >= n || s[i] != '\\' || s[i + 1] != 'u')
+		return -1;
+	for (k = i + 2; k < i + 6; k++) {
+		char c = s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
 
 static int
 json_prescan(const char *s, size_t n, size_t *top_keys)
@@ -114,9 +79,19 @@ json_prescan(const char *s, size_t n, size_t *top_keys)
 		if ((unsigned char)c < 0x20)
 			return SCAN_CONTROL;
 		if (c == '\\') {
-			if (i + 5 < n && s[i + 1] == 'u' && s[i + 2] == '0' &&
-			    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+			long u = u_escape(s, n, i), lo;
+
+			if (u == 0)
 				return SCAN_NUL_ESCAPE;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return SCAN_SURROGATE;	/* low without high */
+			if (u >= 0xd800 && u <= 0xdbff) {
+				lo = u_escape(s, n, i + 6);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return SCAN_SURROGATE;
+				i += 11;	/* the pair */
+				continue;
+			}
 			i++;	/* skip the escaped character ("\\\\" included) */
 			continue;
 		}
@@ -162,6 +137,9 @@ json_parse_object(const char *json, size_t len, size_t max,
 		goto out;
 	case SCAN_CONTROL:
 		approve_errf(err, errlen, "control character in a string");
+		goto out;
+	case SCAN_SURROGATE:
+		approve_errf(err, errlen, "lone UTF-16 surrogate escape in a string");
 		goto out;
 	}
 	if (!approve_utf8_valid(json, len)) {
@@ -414,6 +392,116 @@ idem_key_check(const char *k, char *err, size_t errlen)
 	return 0;
 }
 
+/* The four fields of a struct approve_cmd_full, for the wire. */
+static const char *const cmd_full_keys[2][4] = {
+	{ "command_length", "command_shown", "command_truncated", "command_sha256" },
+	{ "sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
+	  "sudo_command_sha256" },
+};
+
+static int
+is_digest(const char *s);
+
+/* A reported approve_cmd_full is consistent, beside a text field. */
+static int
+cmd_full_validate(const struct approve_cmd_full *f, const char *text,
+		  const char *name, char *err, size_t errlen)
+{
+	if (!f->sha256[0])
+		return 0;
+	if (!text) {
+		approve_errf(err, errlen, "%s_* without \"%s\"", name, name);
+		return -EINVAL;
+	}
+	if (!is_digest(f->sha256)) {
+		approve_errf(err, errlen, "field \"%s_sha256\" is not 64 lowercase hex", name);
+		return -EINVAL;
+	}
+	if (f->length < 0 || f->length > APPROVE_CMD_LENGTH_MAX || f->shown < 0 ||
+	    f->shown > f->length) {
+		approve_errf(err, errlen, "fields \"%s_length\"/\"%s_shown\" out of range",
+			     name, name);
+		return -EINVAL;
+	}
+	if (f->truncated != (f->shown < f->length)) {
+		approve_errf(err, errlen, "field \"%s_truncated\" contradicts the lengths",
+			     name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+cmd_full_to_json(struct json_object *o, const struct approve_cmd_full *f,
+		 const char *const keys[4])
+{
+	struct json_object *v[4];
+	int i;
+
+	if (!f->sha256[0])
+		return 0;
+	v[0] = json_object_new_int64(f->length);
+	v[1] = json_object_new_int64(f->shown);
+	v[2] = json_object_new_boolean(f->truncated);
+	v[3] = json_object_new_string(f->sha256);
+	for (i = 0; i < 4; i++) {
+		if (!v[i] || json_object_object_add(o, keys[i], v[i]) != 0) {
+			for (; i < 4; i++)
+				json_object_put(v[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Read the four fields (all or none) into *f. */
+static int
+cmd_full_from_json(struct json_object *o, const char *const keys[4],
+		   struct approve_cmd_full *f, char *err, size_t errlen)
+{
+	struct json_object *v[4];
+	char *hex = NULL;
+	int i, n = 0, r;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < 4; i++) {
+		v[i] = NULL;
+		if (json_object_object_get_ex(o, keys[i], &v[i]) && v[i])
+			n++;
+	}
+	if (n == 0)
+		return 0;
+	if (n != 4) {
+		approve_errf(err, errlen, "\"%s\" and its three companions come together",
+			     keys[3]);
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++)
+		if (!json_object_is_type(v[i], json_type_int)) {
+			approve_errf(err, errlen, "field \"%s\" must be an integer", keys[i]);
+			return -EINVAL;
+		}
+	if (!json_object_is_type(v[2], json_type_boolean)) {
+		approve_errf(err, errlen, "field \"%s\" must be a boolean", keys[2]);
+		return -EINVAL;
+	}
+	r = get_str(o, keys[3], APPROVE_HASH_HEX_LEN, 1, 1, &hex, err, errlen);
+	if (r < 0)
+		return r;
+	if (strlen(hex) != APPROVE_HASH_HEX_LEN) {
+		free(hex);
+		approve_errf(err, errlen, "field \"%s\" is not 64 lowercase hex", keys[3]);
+		return -EINVAL;
+	}
+	memcpy(f->sha256, hex, APPROVE_HASH_HEX_LEN + 1);
+	free(hex);
+	/* above INT64_MAX json-c saturates; the range check refuses it */
+	f->length = json_object_get_int64(v[0]);
+	f->shown = json_object_get_int64(v[1]);
+	f->truncated = json_object_get_boolean(v[2]);
+	return 0;
+}
+
 static int
 ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 {
@@ -449,6 +537,14 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "field \"uid\" out of range");
 		return -EINVAL;
 	}
+	if (cmd_full_validate(&c->command_full, c->command, "command", err, errlen) < 0 ||
+	    cmd_full_validate(&c->sudo_command_full, c->sudo_command, "sudo_command",
+			      err, errlen) < 0)
+		return -EINVAL;
+	if (c->sudo_command_full.sha256[0] && !c->command_full.sha256[0]) {
+		approve_errf(err, errlen, "sudo_command_* without command_*");
+		return -EINVAL;
+	}
 	return idem_key_check(c->idempotency_key, err, errlen);
 }
 
@@ -479,6 +575,9 @@ approve_ctx_to_json(const struct approve_ctx *c, char **out, char *err,
 			}
 		}
 	}
+	if (cmd_full_to_json(o, &c->command_full, cmd_full_keys[0]) < 0 ||
+	    cmd_full_to_json(o, &c->sudo_command_full, cmd_full_keys[1]) < 0)
+		goto out;
 	*out = json_dup_out(o);
 	if (!*out)
 		goto out;
@@ -504,7 +603,9 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 	static const char *const known[] = {
 		"service", "user", "uid", "target_user", "command", "sudo_command",
 		"tty", "rhost", "cwd", "hostname", "reason", "ticket",
-		"idempotency_key", NULL,
+		"command_length", "command_shown", "command_truncated", "command_sha256",
+		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
+		"sudo_command_sha256", "idempotency_key", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -552,7 +653,12 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		goto out;
 	}
 	c->uid = uid;
-	r = idem_key_check(c->idempotency_key, err, errlen);
+	if ((r = cmd_full_from_json(o, cmd_full_keys[0], &c->command_full, err,
+				    errlen)) < 0 ||
+	    (r = cmd_full_from_json(o, cmd_full_keys[1], &c->sudo_command_full, err,
+				    errlen)) < 0)
+		goto out;
+	r = ctx_validate(c, err, errlen);
 	if (r < 0)
 		goto out;
 	*out = c;
@@ -581,6 +687,22 @@ digest_field(EVP_MD_CTX *md, const char *s)
 	return 0;
 }
 
+/* The sha256 and the decimal length of a reported full command, or
+ * absent ("-") for both. */
+static int
+digest_full(EVP_MD_CTX *md, const struct approve_cmd_full *f)
+{
+	char len[32];
+	int n;
+
+	if (!f->sha256[0])
+		return digest_field(md, NULL) < 0 || digest_field(md, NULL) < 0 ? -EIO : 0;
+	n = snprintf(len, sizeof(len), "%lld", f->length);
+	if (n < 0 || (size_t)n >= sizeof(len))
+		return -EIO;
+	return digest_field(md, f->sha256) < 0 || digest_field(md, len) < 0 ? -EIO : 0;
+}
+
 int
 approve_ctx_digest(const struct approve_ctx *c,
 		   char out[APPROVE_HASH_HEX_LEN + 1])
@@ -590,20 +712,22 @@ approve_ctx_digest(const struct approve_ctx *c,
 	unsigned int dlen = 0, i;
 	EVP_MD_CTX *md = NULL;
 	char uid[32];
-	int r = -EIO, n;
+	int r = -EIO, n, v2 = c->command_full.sha256[0] != '\0';
 
 	n = snprintf(uid, sizeof(uid), "%lld", c->uid);
 	if (n < 0 || (size_t)n >= sizeof(uid))
 		goto out;
 	md = EVP_MD_CTX_new();
 	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, "approve-v1", 10) != 1)
+	    EVP_DigestUpdate(md, v2 ? "approve-v2" : "approve-v1", 10) != 1)
 		goto out;
 	if (digest_field(md, c->hostname) < 0 || digest_field(md, uid) < 0 ||
 	    digest_field(md, c->user) < 0 || digest_field(md, c->target_user) < 0 ||
 	    digest_field(md, c->service) < 0 || digest_field(md, c->command) < 0 ||
-	    digest_field(md, c->sudo_command) < 0 || digest_field(md, c->cwd) < 0 ||
-	    digest_field(md, c->tty) < 0)
+	    (v2 && digest_full(md, &c->command_full) < 0) ||
+	    digest_field(md, c->sudo_command) < 0 ||
+	    (v2 && digest_full(md, &c->sudo_command_full) < 0) ||
+	    digest_field(md, c->cwd) < 0 || digest_field(md, c->tty) < 0)
 		goto out;
 	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen * 2 != APPROVE_HASH_HEX_LEN)
 		goto out;
@@ -824,117 +948,4 @@ out:
 	free(d);
 	json_object_put(o);
 	return r;
-}
-
-/* ---- display ---- */
-
-/* Code points that must not reach a terminal or a PAM prompt verbatim:
- * C0, DEL, C1, and the bidi/line controls that can make text read
- * differently from what it is (U+200E/F, U+2028-202E, U+2066-2069). */
-static int
-cp_hostile(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* Length of an escape sequence starting at ESC (or C1 CSI U+009B encoded
- * as c2 9b): ESC [ params final, ESC ] ... BEL/ST, ESC x. At least 1. */
-static size_t
-esc_len(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	if (n >= 2 && p[0] == 0x1b && p[1] == '[') {
-		for (i = 2; i < n; i++)
-			if (p[i] >= 0x40 && p[i] <= 0x7e)
-				return i + 1;
-			else if (p[i] < 0x20 || p[i] > 0x3f)
-				return i;
-		return n;
-	}
-	if (n >= 2 && p[0] == 0xc2 && p[1] == 0x9b) {
-		for (i = 2; i < n; i++)
-			if (p[i] >= 0x40 && p[i] <= 0x7e)
-				return i + 1;
-			else if (p[i] < 0x20 || p[i] > 0x3f)
-				return i;
-		return n;
-	}
-	if (n >= 2 && p[0] == 0x1b && p[1] == ']') {	/* OSC: to BEL or ESC \ */
-		for (i = 2; i < n; i++) {
-			if (p[i] == 0x07)
-				return i + 1;
-			if (p[i] == 0x1b && i + 1 < n && p[i + 1] == '\\')
-				return i + 2;
-		}
-		return n;
-	}
-	if (n >= 2 && p[0] == 0x1b && p[1] >= 0x20 && p[1] <= 0x7e)
-		return 2;
-	return p[0] == 0xc2 ? 2 : 1;
-}
-
-char *
-approve_sanitize_display(const char *s, size_t len, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	struct approve_buf b;
-	size_t i = 0, k;
-	uint32_t cp;
-	char *o;
-
-	/* pass 1: sanitised text into b (bounded by len, each input byte
-	 * yields at most one output byte or one whole character) */
-	if (len > SIZE_MAX - 4)
-		return NULL;
-	approve_buf_init(&b, len + 4);
-	if (approve_buf_append(&b, "", 0) < 0)
-		return NULL;
-	while (s && i < len) {
-		if (p[i] == 0x1b || (i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0x9b)) {
-			i += esc_len(p + i, len - i);
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-			continue;
-		}
-		k = utf8_seq(p + i, len - i, &cp);
-		if (k == 0) {
-			k = 1;
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-		} else if (cp_hostile(cp)) {
-			if (approve_buf_append(&b, "?", 1) < 0)
-				goto fail;
-		} else if (approve_buf_append(&b, p + i, k) < 0) {
-			goto fail;
-		}
-		i += k;
-	}
-	if (b.len <= max)
-		return approve_buf_take(&b);
-	/* cut at a character boundary, leaving room for "..." */
-	if (max < 3) {
-		o = strndup("...", max);
-		approve_buf_release(&b);
-		return o;
-	}
-	for (i = 0; i < b.len; i += k) {
-		k = utf8_seq((const unsigned char *)b.data + i, b.len - i, &cp);
-		if (k == 0)
-			k = 1;
-		if (i + k + 3 > max)
-			break;
-	}
-	o = malloc(i + 4);
-	if (!o)
-		goto fail;
-	memcpy(o, b.data, i);
-	memcpy(o + i, "...", 4);
-	approve_buf_release(&b);
-	return o;
-fail:
-	approve_buf_release(&b);
-	return NULL;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "code.h"
 #include "secret.h"
+#include "text.h"	/* approve_utf8_valid, approve_sanitize_display */
 
 #define APPROVE_BODY_MAX (64 * 1024)	/* any request body */
 #define APPROVE_RESPONSE_MAX (1024 * 1024)	/* any response body the client reads */
@@ -42,12 +43,30 @@ const char *approve_state_name(enum approve_state s);
 /* APPROVE_STATE_INVALID for anything that is not exactly one of the words. */
 enum approve_state approve_state_parse(const char *s);
 
+/* What a command text (command, sudo_command) stands for: the display
+ * text is cut at APPROVE_LEN_COMMAND bytes, so the module also reports
+ * the full command's length and sha256, and how many of its bytes the
+ * text shows. On the wire: <field>_length, <field>_shown (integers,
+ * shown <= length), <field>_truncated (boolean: shown < length) and
+ * <field>_sha256 (64 lowercase hex over the full bytes), all four or none,
+ * and only beside the text field. For command the bytes are the argument
+ * vector with each argument's NUL (/proc/self/cmdline); for sudo_command
+ * the string. */
+struct approve_cmd_full {
+	long long length;
+	long long shown;
+	int truncated;
+	char sha256[APPROVE_HASH_HEX_LEN + 1];	/* "": not reported */
+};
+#define APPROVE_CMD_LENGTH_MAX (1LL << 40)
+
 /* What the module reports about an elevation (POST /v1/requests).
  * Required: service, user, uid (>= 0), target_user, command, hostname.
  * Optional (NULL when absent): sudo_command, tty, rhost, cwd, reason, ticket,
  * idempotency_key (random per elevation, chosen by the module: a create
  * repeated with the same key answers the request the first one made; not
- * part of the digest). */
+ * part of the digest); command_full / sudo_command_full (sha256 "" when
+ * absent). */
 struct approve_ctx {
 	char *service;
 	char *user;
@@ -62,6 +81,8 @@ struct approve_ctx {
 	char *reason;
 	char *ticket;
 	char *idempotency_key;
+	struct approve_cmd_full command_full;
+	struct approve_cmd_full sudo_command_full;
 };
 void approve_ctx_free(struct approve_ctx *c);
 /* Validates like the parser (so the module never sends what the server
@@ -71,9 +92,14 @@ int approve_ctx_to_json(const struct approve_ctx *c, char **out,
 int approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 			  char *err, size_t errlen);
 /* Digest binding a decision to exactly this elevation: sha256 hex over
- * "approve-v1" and the fields hostname, uid (decimal), user, target_user,
- * service, command, sudo_command, cwd, tty, each as <decimal length>:<bytes>
- * (absent = "-"). Server and module compute it independently. 0 or -EIO. */
+ * "approve-v2" and the fields hostname, uid (decimal), user, target_user,
+ * service, command, command_sha256, command_length (decimal),
+ * sudo_command, sudo_command_sha256, sudo_command_length, cwd, tty, each
+ * as <decimal length>:<bytes> (absent = "-"), so it binds the whole
+ * command, not only the text shown. A context without command_full (an
+ * older module) gets the "approve-v1" digest over hostname, uid, user,
+ * target_user, service, command, sudo_command, cwd, tty. Server and module
+ * compute it independently. 0 or -EIO. */
 int approve_ctx_digest(const struct approve_ctx *c,
 		       char out[APPROVE_HASH_HEX_LEN + 1]);
 
@@ -107,15 +133,5 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 /* *error / *detail malloc'd (detail may be NULL). */
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
-
-/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
- * points above U+10FFFF), else 0. NUL bytes count as valid here. */
-int approve_utf8_valid(const char *s, size_t n);
-
-/* Copy s into a new string for display through a PAM conversation or a
- * terminal: control characters (C0, DEL, C1 and ESC sequences) become '?',
- * invalid UTF-8 bytes become '?', and the result is cut to at most max bytes
- * (at a character boundary, "..." appended when cut). NULL on ENOMEM. */
-char *approve_sanitize_display(const char *s, size_t len, size_t max);
 
 #endif

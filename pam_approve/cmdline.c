@@ -4,62 +4,14 @@
  * nothing in an argument can fake a line break or reorder what is shown
  * (bidi controls). The result is valid UTF-8, so the server accepts it. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "cmdline.h"
-
-size_t
-pa_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	unsigned long c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* shortest form, no surrogates, within Unicode */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* Code points that must not be shown raw: C1 controls and the ones that
- * change how the rest of a line renders (bidi embedding/override/isolate,
- * marks, line/paragraph separators). */
-static int
-cp_is_tricky(unsigned long c)
-{
-	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e ||
-	       c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
-}
+#include "text.h"
 
 static int
 ascii_plain(unsigned char c)
@@ -74,7 +26,7 @@ static enum quoting
 arg_quoting(const unsigned char *a, size_t n)
 {
 	enum quoting q = n == 0 ? Q_SINGLE : Q_NONE;
-	unsigned long cp;
+	uint32_t cp;
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -86,158 +38,177 @@ arg_quoting(const unsigned char *a, size_t n)
 			i++;
 			continue;
 		}
-		k = pa_utf8_decode(a + i, n - i, &cp);
-		if (k == 0 || cp_is_tricky(cp))
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0 || approve_cp_hostile(cp))
 			return Q_ANSI;
 		i += k;
 	}
 	return q;
 }
 
+/* The append_* functions render one argument into b, one input character
+ * at a time, so that at b's cap (-E2BIG) the text holds only whole
+ * characters and *used says how many input bytes it shows. */
 static int
-append_ansi(struct approve_buf *b, const unsigned char *a, size_t n)
+append_ansi(struct approve_buf *b, const unsigned char *a, size_t n,
+	    size_t *used)
 {
 	static const char named[] = "\a\b\t\n\v\f\r";
 	static const char letter[] = "abtnvfr";
-	unsigned long cp;
+	uint32_t cp;
 	size_t i = 0, k;
 	int r = approve_buf_append(b, "$'", 2);
 
+	*used = 0;
 	while (r == 0 && i < n) {
 		const char *p;
 
+		k = 1;
 		if (a[i] >= 0x80) {
-			k = pa_utf8_decode(a + i, n - i, &cp);
+			k = approve_utf8_decode(a + i, n - i, &cp);
 			if (k == 0) {
+				k = 1;
 				r = approve_buf_printf(b, "\\x%02X", a[i]);
-				i++;
-			} else if (cp_is_tricky(cp)) {
-				r = approve_buf_printf(b, "\\u%04lX", cp);
-				i += k;
+			} else if (approve_cp_hostile(cp)) {
+				/* bash: \uHHHH, or \UHHHHHHHH above U+FFFF */
+				r = cp > 0xffff ?
+				    approve_buf_printf(b, "\\U%08lX", (unsigned long)cp) :
+				    approve_buf_printf(b, "\\u%04lX", (unsigned long)cp);
 			} else {
 				r = approve_buf_append(b, a + i, k);
-				i += k;
 			}
-			continue;
-		}
-		if (a[i] == '\\' || a[i] == '\'')
+		} else if (a[i] == '\\' || a[i] == '\'') {
 			r = approve_buf_printf(b, "\\%c", a[i]);
-		else if (a[i] != 0 && (p = strchr(named, a[i])) != NULL)
+		} else if (a[i] != 0 && (p = strchr(named, a[i])) != NULL) {
 			r = approve_buf_printf(b, "\\%c", letter[p - named]);
-		else if (a[i] < 0x20 || a[i] == 0x7f)
+		} else if (a[i] < 0x20 || a[i] == 0x7f) {
 			r = approve_buf_printf(b, "\\x%02X", a[i]);
-		else
+		} else {
 			r = approve_buf_append(b, a + i, 1);
-		i++;
+		}
+		if (r == 0)
+			*used = i += k;
+	}
+	return r ? r : approve_buf_append(b, "'", 1);
+}
+
+/* Single quotes: a' becomes a'\'' ; the text is valid UTF-8 (else ANSI). */
+static int
+append_single(struct approve_buf *b, const unsigned char *a, size_t n,
+	      size_t *used)
+{
+	uint32_t cp;
+	size_t i = 0, k;
+	int r = approve_buf_append(b, "'", 1);
+
+	*used = 0;
+	while (r == 0 && i < n) {
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		r = a[i] == '\'' ? approve_buf_append(b, "'\\''", 4)
+				 : approve_buf_append(b, a + i, k);
+		if (r == 0)
+			*used = i += k;
 	}
 	return r ? r : approve_buf_append(b, "'", 1);
 }
 
 static int
-append_single(struct approve_buf *b, const unsigned char *a, size_t n)
+append_plain(struct approve_buf *b, const unsigned char *a, size_t n,
+	     size_t *used)
 {
-	size_t i;
-	int r = approve_buf_append(b, "'", 1);
-
-	for (i = 0; r == 0 && i < n; i++)
-		r = a[i] == '\'' ? approve_buf_append(b, "'\\''", 4)
-				 : approve_buf_append(b, a + i, 1);
-	return r ? r : approve_buf_append(b, "'", 1);
-}
-
-/* Byte by byte, so that a long argument fills the buffer up to its cap
- * before -E2BIG (the cut then keeps as much as fits). */
-static int
-append_plain(struct approve_buf *b, const unsigned char *a, size_t n)
-{
-	size_t i;
+	uint32_t cp;
+	size_t i = 0, k;
 	int r = 0;
 
-	for (i = 0; r == 0 && i < n; i++)
-		r = approve_buf_append(b, a + i, 1);
+	*used = 0;
+	while (r == 0 && i < n) {
+		k = approve_utf8_decode(a + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		r = approve_buf_append(b, a + i, k);
+		if (r == 0)
+			*used = i += k;
+	}
 	return r;
 }
 
-/* Cut s (valid UTF-8 up to byte max - 3, *len + 3 > max, room for
- * *len + 4 bytes) to at most max bytes ending in "...". */
-static void
-cut_with_marker(char *s, size_t *len, size_t max)
+/* Render the arguments into b (capped at cap bytes). *shown: input bytes
+ * the text shows (an argument's NUL counts once the argument is whole);
+ * *whole: every argument fitted, the last one with its NUL. */
+static int
+render(const unsigned char *p, size_t len, size_t cap, struct approve_buf *b,
+       size_t *shown, int *whole)
 {
-	size_t n = max - 3;
+	size_t off = 0, n, used;
+	int r = 0, nargs = 0;
 
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(s + n, "...", 4);
-	*len = n + 3;
+	approve_buf_init(b, cap);
+	*shown = 0;
+	*whole = 0;
+	r = approve_buf_append(b, "", 0);
+	while (r == 0 && off < len) {
+		const unsigned char *end = memchr(p + off, '\0', len - off);
+
+		n = end ? (size_t)(end - (p + off)) : len - off;
+		used = 0;
+		if (nargs++ > 0)
+			r = approve_buf_append(b, " ", 1);
+		if (r == 0) {
+			switch (arg_quoting(p + off, n)) {
+			case Q_NONE:
+				r = append_plain(b, p + off, n, &used);
+				break;
+			case Q_SINGLE:
+				r = append_single(b, p + off, n, &used);
+				break;
+			default:
+				r = append_ansi(b, p + off, n, &used);
+			}
+		}
+		*shown = off + used;
+		if (r != 0)
+			break;
+		off += n + (end ? 1 : 0);
+		*shown = off;
+		if (!end)
+			return 0;	/* the last argument ends mid-way: cut */
+	}
+	if (r == -E2BIG)
+		return 0;
+	if (r == 0)
+		*whole = 1;
+	return r;
 }
 
 int
 pa_cmdline_format(const char *data, size_t len, int truncated,
-		  size_t max, char **out)
+		  size_t max, char **out, size_t *shown)
 {
-	struct approve_buf b;
 	const unsigned char *p = (const unsigned char *)data;
-	size_t off = 0, olen;
-	int r = 0, cut = truncated != 0, nargs = 0;
-	char *s;
+	struct approve_buf b;
+	int r, whole;
 
 	*out = NULL;
+	*shown = 0;
 	if (!data || len == 0 || max < 4)
 		return -EINVAL;
-	/* Escaping at most quadruples a byte; building a little past max is
-	 * enough to know the result must be cut. */
-	approve_buf_init(&b, max + 64);
-	while (off < len) {
-		const unsigned char *end = memchr(p + off, '\0', len - off);
-		size_t n = end ? (size_t)(end - (p + off)) : len - off;
-
-		if (!end)
-			cut = 1;	/* last argument ends mid-way */
-		if (nargs++ > 0)
-			r = approve_buf_append(&b, " ", 1);
-		if (r == 0) {
-			switch (arg_quoting(p + off, n)) {
-			case Q_NONE:
-				r = append_plain(&b, p + off, n);
-				break;
-			case Q_SINGLE:
-				r = append_single(&b, p + off, n);
-				break;
-			default:
-				r = append_ansi(&b, p + off, n);
-			}
-		}
-		if (r == -E2BIG) {
-			cut = 1;
-			r = 0;
-			break;
-		}
-		if (r != 0)
-			goto out;
-		off += n + 1;
-	}
-	s = approve_buf_take(&b);
-	if (!s) {
-		r = -ENOMEM;
-		goto out;
-	}
-	olen = strlen(s);
-	if (olen > max || cut) {
-		char *t = realloc(s, olen + 4);
-
-		if (!t) {
-			free(s);
+	r = render(p, len, max, &b, shown, &whole);
+	if (r != 0 || (whole && !truncated))
+		goto take;
+	/* cut: as much as fits before the marker */
+	approve_buf_release(&b);
+	r = render(p, len, max - 3, &b, shown, &whole);
+	b.max = max;
+	if (r == 0)
+		r = approve_buf_append(&b, "...", 3);
+take:
+	if (r == 0) {
+		*out = approve_buf_take(&b);
+		if (!*out)
 			r = -ENOMEM;
-			goto out;
-		}
-		s = t;
-		if (olen + 3 > max)
-			cut_with_marker(s, &olen, max);
-		else
-			memcpy(s + olen, "...", 4);
 	}
-	*out = s;
-out:
 	approve_buf_release(&b);
 	return r;
 }

@@ -10,18 +10,17 @@
  * POSIX shell (bash for $'...') would need them:
  *   plain   [A-Za-z0-9_@%+=:,./-] and other printable UTF-8: as is
  *   other printable ASCII (blank, quotes, $, ...) or empty: '...'
- *   control characters, invalid UTF-8, C1 controls, Unicode bidi/line
- *   separator controls: $'...' with \n, \t, \xHH, \uHHHH escapes
+ *   control characters, invalid UTF-8 and the hostile code points of
+ *   common/text.h (C1, bidi, zero-width...): $'...' with \n, \t, \xHH,
+ *   \uHHHH (\UHHHHHHHH) escapes
  * so the result is valid UTF-8 without control characters and shows every
  * byte the kernel has. When the result would exceed max bytes (or the input
- * was cut) it ends in "..." and is at most max bytes (max >= 4).
- * *out is malloc'd. 0, -EINVAL (no argument, max < 4) or -ENOMEM. */
+ * was cut) it ends in "..." and is at most max bytes (max >= 4), cut after
+ * a whole character or escape. *shown gets how many bytes of data the text
+ * shows (len when nothing was cut; an argument's NUL counts once the
+ * argument is whole). *out is malloc'd. 0, -EINVAL (no argument, max < 4)
+ * or -ENOMEM. */
 int pa_cmdline_format(const char *data, size_t len, int truncated,
-		      size_t max, char **out);
-
-/* Length of the UTF-8 sequence at s (at most n bytes available) and its
- * code point in *cp; 0 when the bytes are not a valid, shortest-form,
- * non-surrogate sequence. */
-size_t pa_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp);
+		      size_t max, char **out, size_t *shown);
 
 #endif

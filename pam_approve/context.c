@@ -26,6 +26,7 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "buf.h"
 #include "cmdline.h"
 #include "context.h"
 #include "secret.h"	/* approve_token_generate() */
@@ -33,7 +34,7 @@
 
 extern char **environ;
 
-#define CMDLINE_READ_MAX (64 * 1024)
+#define CMDLINE_READ_MAX (16 * 1024 * 1024)	/* above the kernel's argv limit */
 #define REASON_PROMPT "Reason for this elevation: "
 #define REASON_TRIES 3
 
@@ -64,6 +65,16 @@ clean_dup(const char *s, size_t max, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* What a command text of shown bytes out of data[0..len) stands for. */
+static int
+full_of(const char *data, size_t len, size_t shown, struct approve_cmd_full *f)
+{
+	f->length = (long long)len;
+	f->shown = (long long)shown;
+	f->truncated = shown < len;
+	return approve_sha256_hex(data ? data : "", len, f->sha256);
+}
+
 /* 1 when this process is sudo (sudoedit is the same binary). */
 static int
 running_under_sudo(void)
@@ -80,15 +91,21 @@ running_under_sudo(void)
 	return strcmp(base, "sudo") == 0;
 }
 
+/* The whole argument vector: the text shown is cut at APPROVE_LEN_COMMAND
+ * bytes, but its length and sha256 are over every byte, so the digest binds
+ * the full command. The kernel bounds argv (at most 6 MiB with the
+ * environment); a /proc/self/cmdline longer than CMDLINE_READ_MAX is
+ * refused rather than half-bound. */
 static int
-read_cmdline(pam_handle_t *pamh, char **out)
+read_cmdline(pam_handle_t *pamh, struct approve_ctx *c)
 {
-	char *data = NULL;
-	size_t len = 0;
+	struct approve_buf all;
+	char chunk[16384];
+	size_t shown = 0;
 	ssize_t n;
-	int fd, r, truncated = 0;
+	int fd, r;
 
-	*out = NULL;
+	approve_buf_init(&all, CMDLINE_READ_MAX);
 	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1) {
 		r = -errno;
@@ -96,13 +113,8 @@ read_cmdline(pam_handle_t *pamh, char **out)
 			   strerror(-r));
 		return r;
 	}
-	data = malloc(CMDLINE_READ_MAX + 1);
-	if (!data) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (len < CMDLINE_READ_MAX) {
-		n = read(fd, data + len, CMDLINE_READ_MAX - len);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -114,22 +126,45 @@ read_cmdline(pam_handle_t *pamh, char **out)
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		r = approve_buf_append(&all, chunk, (size_t)n);
+		if (r == -E2BIG) {
+			pam_syslog(pamh, LOG_ERR, "command line over %d bytes",
+				   CMDLINE_READ_MAX);
+			goto out;
+		}
+		if (r != 0)
+			goto out;
 	}
-	if (len == CMDLINE_READ_MAX) {
-		char extra;
-
-		n = read(fd, &extra, 1);
-		truncated = n != 0;
-	}
-	r = pa_cmdline_format(data, len, truncated, APPROVE_LEN_COMMAND, out);
-	if (r != 0)
+	r = pa_cmdline_format(all.data, all.len, 0, APPROVE_LEN_COMMAND,
+			      &c->command, &shown);
+	if (r != 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot format the command line: %s",
 			   strerror(-r));
+		goto out;
+	}
+	r = full_of(all.data, all.len, shown, &c->command_full);
 out:
-	free(data);
+	approve_buf_release(&all);
 	close(fd);
 	return r;
+}
+
+/* SUDO_COMMAND (sudo's getenv hook: the resolved command), shown cut at
+ * APPROVE_LEN_COMMAND bytes and bound in full like the command line. */
+static int
+capture_sudo_command(struct approve_ctx *c)
+{
+	const char *s = getenv("SUDO_COMMAND");
+	size_t len, shown = 0;
+
+	if (!s || !*s)
+		return 0;
+	len = strlen(s);
+	c->sudo_command = approve_sanitize_display_shown(s, len, APPROVE_LEN_COMMAND,
+							 &shown);
+	if (!c->sudo_command)
+		return -ENOMEM;
+	return full_of(s, len, shown, &c->sudo_command_full);
 }
 
 /* The requester's login name for the real uid. */
@@ -265,12 +300,11 @@ pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 	if ((r = capture_service(pamh, c)) != 0 ||
 	    (r = capture_user(pamh, c)) != 0 ||
 	    (r = capture_target(pamh, c, sudo)) != 0 ||
-	    (r = read_cmdline(pamh, &c->command)) != 0 ||
+	    (r = read_cmdline(pamh, c)) != 0 ||
 	    (r = capture_tty_rhost(pamh, c)) != 0 ||
 	    (r = capture_place(pamh, c)) != 0)
 		goto out;
-	if (sudo && (r = clean_dup(getenv("SUDO_COMMAND"), APPROVE_LEN_COMMAND,
-				   &c->sudo_command)) != 0)
+	if (sudo && (r = capture_sudo_command(c)) != 0)
 		goto out;
 	if ((r = clean_dup(environ_get("APPROVAL_REASON"), APPROVE_LEN_REASON,
 			   &c->reason)) != 0 ||

@@ -6,6 +6,7 @@
  * then cancels the request and fails. Everything changed is put back exactly,
  * on every exit path of the wait. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "signals.h"
@@ -25,19 +26,35 @@ pa_signal_caught(void)
 	return (int)caught;
 }
 
-/* The mask first (a signal arriving now stays pending for the application,
- * whose handler is not back yet), then the handlers in reverse order. */
+/* The handlers first, in reverse order, while the three are still blocked;
+ * then the mask. A signal that arrives in between, or was pending already,
+ * is delivered when the mask opens, to the application's handler: ours
+ * would record it in a flag nobody reads any more, and sudo or su would
+ * never learn of the Ctrl-C. */
 void
 pa_signals_restore(struct pa_sigsave *ss)
 {
-	if (ss->mask_changed)
-		sigprocmask(SIG_SETMASK, &ss->oldmask, NULL);
-	ss->mask_changed = 0;
 	while (ss->installed > 0) {
 		ss->installed--;
 		sigaction(wait_signals[ss->installed], &ss->old[ss->installed],
 			  NULL);
 	}
+	if (ss->mask_changed)
+		sigprocmask(SIG_SETMASK, &ss->oldmask, NULL);
+	ss->mask_changed = 0;
+}
+
+int
+pa_signals_take_pending(const struct pa_sigsave *ss)
+{
+	struct timespec zero = { 0, 0 };
+
+	if (!ss->mask_changed || ss->installed != PA_NSIG_WAIT)
+		return 0;
+	/* a pending one among the three is delivered to on_signal here
+	 * (EINTR); with none pending this returns at once */
+	(void)ppoll(NULL, 0, &zero, &ss->waitmask);
+	return (int)caught;
 }
 
 int

@@ -26,9 +26,17 @@ int pa_signals_install(struct pa_sigsave *ss);
 /* The mask for ppoll() during the wait (the three unblocked), or NULL
  * when nothing is installed. */
 const sigset_t *pa_signals_waitmask(const struct pa_sigsave *ss);
-/* Restore the signal mask, then the previous handlers. Idempotent. */
+/* Restore the previous handlers while the three are still blocked, then
+ * the mask, so a signal pending at that moment reaches the application's
+ * handler. Idempotent. */
 void pa_signals_restore(struct pa_sigsave *ss);
 /* The last signal caught since pa_signals_install, or 0. */
 int pa_signal_caught(void);
+/* Let a wait signal that is pending (it arrived outside the waits, e.g.
+ * while the final answer was read) reach our handler now, without waiting;
+ * then pa_signal_caught(). Called before an answer is accepted, so a
+ * Ctrl-C the requester already gave wins over it. 0 when nothing is
+ * installed. */
+int pa_signals_take_pending(const struct pa_sigsave *ss);
 
 #endif

@@ -446,7 +446,8 @@ wait_final(struct session *s, struct approve_status **st)
 		if (r != 0)
 			break;	/* END_ERROR */
 		if ((*st)->state != APPROVE_PENDING) {
-			end = END_FINAL;
+			/* a Ctrl-C given while this answer was read wins */
+			end = pa_signals_take_pending(&ss) ? END_SIGNAL : END_FINAL;
 			break;
 		}
 	}

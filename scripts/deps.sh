@@ -10,7 +10,7 @@ build=(meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libmicrohttpd-dev
 	libpq-dev libjson-c-dev libssl-dev)
 runtime=(postgresql-15 sudo)
 tests=(check libpamtest0-dev libpam-wrapper curl jq perl python3 tmux util-linux
-	bsdutils passwd procps clang libclang-rt-14-dev)
+	bsdutils passwd procps clang libclang-rt-14-dev strace)
 # PACKAGE:COMMAND: present when the command is, however it was installed
 # (e.g. NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 browser=(chromium:chromium nodejs:node npm:npm)

@@ -6,7 +6,7 @@
 import {api} from './api.js';
 import {h, clear, visible, badge, timeEl, field, errorBox, span, parseTime} from './dom.js';
 import {subscribe} from './events.js';
-import {who} from './reqview.js';
+import {who, cutNote} from './reqview.js';
 
 const KIND_WORD = {
   created: 'created',
@@ -63,9 +63,11 @@ export function mount(main, {arg}) {
       r.sudo_command ? [
         h('p', {class: 'label'}, 'As resolved by sudo'),
         h('pre', {class: 'cmd-full', id: 'cmd-sudo'}, visible(r.sudo_command)),
+        cutNote(r, 'sudo_command') ? h('p', {class: 'cmd-cut', id: 'cmd-sudo-cut'}, cutNote(r, 'sudo_command')) : null,
         h('p', {class: 'label'}, 'As typed (process command line)'),
       ] : null,
-      h('pre', {class: 'cmd-full', id: 'cmd'}, visible(r.command)));
+      h('pre', {class: 'cmd-full', id: 'cmd'}, visible(r.command)),
+      cutNote(r, 'command') ? h('p', {class: 'cmd-cut', id: 'cmd-cut'}, cutNote(r, 'command')) : null);
     root.appendChild(cmd);
 
     root.appendChild(decisionCard(r, commentText));

@@ -39,9 +39,11 @@ export function clear(el) {
 }
 
 // Characters that hide or reorder what an approver reads (controls,
-// zero-width and bidirectional overrides, "Trojan Source"): shown as a
-// visible marker such as <U+202E> instead of taking effect.
-const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/u;
+// zero-width and bidirectional overrides, "Trojan Source", tag characters):
+// shown as a visible marker such as <U+202E> instead of taking effect. The
+// list of common/text.h (approve_cp_hostile), plus TAB/LF kept as layout,
+// plus variation selectors U+FE00..U+FE0F.
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/u;
 const HIDDEN_G = new RegExp(HIDDEN.source, 'gu');
 
 // Untrusted text as nodes: plain text with hidden characters made visible.

@@ -9,6 +9,16 @@ export function mainCommand(r) {
   return r.sudo_command || r.command || '';
 }
 
+// "command cut: N of M bytes shown" for a command text approvald says was
+// cut (prefix 'command' or 'sudo_command'), else null. The digest binds the
+// whole command; the approver must know the text is not all of it.
+export function cutNote(r, prefix) {
+  if (r[`${prefix}_truncated`] !== true) return null;
+  const n = r[`${prefix}_shown`], m = r[`${prefix}_length`];
+  return Number.isInteger(n) && Number.isInteger(m)
+    ? `command cut: ${n} of ${m} bytes shown` : 'command cut';
+}
+
 export function who(r) {
   return h('span', {class: 'who-line'},
     h('span', {class: 'user'}, visible(r.user)),
@@ -61,6 +71,8 @@ export function requestRow(r, {mode}) {
         who(r),
         r.service ? h('span', {class: 'service'}, visible(r.service)) : null),
       h('div', {class: 'cmd mono'}, visible(mainCommand(r))),
+      cutNote(r, r.sudo_command ? 'sudo_command' : 'command')
+        ? h('div', {class: 'cmd-cut'}, cutNote(r, r.sudo_command ? 'sudo_command' : 'command')) : null,
       meta.length ? h('div', {class: 'meta'}, meta) : null,
       decided,
       times));

@@ -305,6 +305,28 @@ test('a command containing HTML is shown as text', async () => {
   assert.equal(gone.status, 200, gone.text);
 });
 
+test('a command cut for display says so, with how much is shown', async () => {
+  const text = 'sudo ' + 'x'.repeat(8180) + '...';
+  const f = await api('POST', '/v1/requests', {token: env('HOST_TOKEN_DB2'), body: {service: 'sudo',
+    user: 'mallory', uid: 1666, target_user: 'root', hostname: 'db2', command: text,
+    command_length: 70012, command_shown: 8186, command_truncated: true,
+    command_sha256: 'ab'.repeat(32)}});
+  assert.equal(f.status, 201, f.text);
+  await page.goto(`${URL0}/ui/`);
+  const row = page.locator('#pending-list li', {hasText: f.json.code});
+  await row.waitFor({timeout: LIVE_MS});
+  assert.equal(await row.locator('.cmd-cut').textContent(), 'command cut: 8186 of 70012 bytes shown');
+  await page.goto(`${URL0}/ui/requests/${f.json.id}`);
+  await page.locator('#cmd').waitFor();
+  assert.equal(await page.locator('#cmd-cut').textContent(), 'command cut: 8186 of 70012 bytes shown');
+  const gone = await api('POST', `/v1/requests/${f.json.id}/cancel`, {token: env('HOST_TOKEN_DB2')});
+  assert.equal(gone.status, 200, gone.text);
+  // a command that was not cut carries no such note
+  await page.goto(`${URL0}/ui/requests/${reqC.codeText}`);
+  await page.locator('#cmd').waitFor();
+  assert.equal(await page.locator('#cmd-cut').count(), 0);
+});
+
 test('a POST without the CSRF token (or with a wrong one) is refused with 403', async () => {
   const d = await requestByCode(reqC.codeText);
   const results = await page.evaluate(async (id) => {

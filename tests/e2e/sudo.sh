@@ -53,6 +53,10 @@ assert_json .target_user root
 assert_json .service "$SVC"
 assert_json .sudo_command "/usr/bin/touch $T/approve.marker"
 assert_contains "$(json .command)" "/usr/bin/touch" "command line"
+# SUDO_COMMAND is bound in full and not cut
+assert_json .sudo_command_length "$(printf '%s' "/usr/bin/touch $T/approve.marker" | wc -c)"
+assert_json .sudo_command_truncated false
+assert_json .command_truncated false
 [ ! -e "$T/approve.marker" ] || fail "the command ran before the approval"
 assert_file_contains "$T/approve.out" "$code" "sudo shows the request code on its output"
 assert_rc 0 actl approver1 approve "$code" -m "go ahead"

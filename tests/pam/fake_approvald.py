@@ -6,7 +6,7 @@ answers per mode: the word in MODEFILE, read at each create. Every request
 is logged as one line "METHOD PATH" to LOGFILE, anything it refuses as
 "BAD reason"; the last context received goes to LOGFILE.ctx. The digest is
 computed like common/wire.c approve_ctx_digest, independently of the
-module. With CERT and KEY (PEM) it serves HTTPS. Every Authorization
+module (approve-v2 when the full-command fields are there). With CERT and KEY (PEM) it serves HTTPS. Every Authorization
 header received is appended to LOGFILE.auth (the impostor tests assert that
 none arrived). FAKE_LISTEN=unix:/PATH serves on a Unix socket instead of
 127.0.0.1 (PORTFILE then just says "unix"), FAKE_LISTEN=tcp:PORT on that
@@ -29,6 +29,8 @@ MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "tty", "rhost", "cwd", "hostname", "reason", "ticket",
           "idempotency_key"}
+for _c in ("command", "sudo_command"):
+    FIELDS |= {_c + "_length", _c + "_shown", _c + "_truncated", _c + "_sha256"}
 HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
 lock = threading.Lock()
 state = {"id": None, "digest": None, "waits": 0, "code": "K7Q-4MX",
@@ -51,16 +53,26 @@ def log(line, f=LOGF):
 
 
 def digest(ctx):
-    h = hashlib.sha256(b"approve-v1")
+    """approve-v2 (the whole command bound by its sha256 and length) when
+    the module reported command_sha256, else approve-v1."""
+    v2 = "command_sha256" in ctx
+    h = hashlib.sha256(b"approve-v2" if v2 else b"approve-v1")
     uid = str(ctx["uid"])
-    for k in ("hostname", None, "user", "target_user", "service", "command",
-              "sudo_command", "cwd", "tty"):
-        v = uid if k is None else ctx.get(k)
+
+    def field(v):
         if v is None:
             h.update(b"-")
         else:
             b = v.encode()
             h.update(b"%d:" % len(b) + b)
+
+    for k in ("hostname", None, "user", "target_user", "service", "command",
+              "sudo_command", "cwd", "tty"):
+        field(uid if k is None else ctx.get(k))
+        if v2 and k in ("command", "sudo_command"):
+            sha = ctx.get(k + "_sha256")
+            field(sha)
+            field(None if sha is None else str(ctx[k + "_length"]))
     return h.hexdigest()
 
 
@@ -80,13 +92,12 @@ class H(BaseHTTPRequestHandler):
 
     def send(self, code, body, ctype="application/json"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
-        self.end_headers()
+        # one write: the whole answer reaches the module in one segment
+        head = ("HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d"
+                "\r\nConnection: close\r\n\r\n" % (code, ctype, len(data)))
+        self.close_connection = True
         try:
-            self.wfile.write(data)
+            self.wfile.write(head.encode() + data)
         except (BrokenPipeError, ConnectionResetError):
             pass    # the module gave up on this long-poll (deadline, signal)
 
@@ -179,6 +190,8 @@ class H(BaseHTTPRequestHandler):
             if w == 1:
                 time.sleep(0.3)
                 return self.send(200, status("pending"))
+            return self.send(200, status("approved", decided_by="bob"))
+        if mode == "approve_now":
             return self.send(200, status("approved", decided_by="bob"))
         if mode == "deny":
             return self.send(200, status("denied", decided_by="bob",

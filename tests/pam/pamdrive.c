@@ -2,7 +2,7 @@
  * integration and end-to-end tests (run it under pam_wrapper).
  *
  *   pamdrive --service NAME --user USER --op auth|account|both
- *            [--answer TEXT]...
+ *            [--answer TEXT]... [--app-signals]
  *
  * Environment (set by the caller): LD_PRELOAD=libpam_wrapper.so
  * PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=DIR (a directory holding a service
@@ -15,11 +15,16 @@
  *   PROMPT: <text>   each prompt, answered with the next --answer value
  *                    (no value left: the conversation fails)
  *   RESULT: <name>   last line: PAM_SUCCESS, PAM_AUTH_ERR, PAM_PERM_DENIED...
+ *   APPSIGNALS: <n>  with --app-signals, before RESULT: how many of
+ *                    SIGINT/SIGTERM/SIGHUP reached the application's own
+ *                    handlers (installed like sudo's: SA_RESTART, they
+ *                    record the signal and carry on)
  * "both" runs pam_authenticate, then (only when it succeeded)
  * pam_acct_mgmt; RESULT is the last return value.
  * Exit: 0 for PAM_SUCCESS, 1 for any other PAM result (or a libpamtest
  * failure, then RESULT: PAMTEST_ERR_...), 2 for usage errors. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,33 @@ struct answers {
 	const char *v[MAX_ANSWERS];
 	int n, next;
 };
+
+static volatile sig_atomic_t app_signals;
+
+static void
+app_handler(int sig)
+{
+	(void)sig;
+	app_signals++;
+}
+
+/* Like sudo while PAM runs: record the signal and carry on. */
+static int
+app_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = app_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			return -1;
+	return 0;
+}
 
 static const char *
 pam_name(int rc)
@@ -124,7 +156,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pamdrive --service NAME --user USER "
-		"--op auth|account|both [--answer TEXT]...\n");
+		"--op auth|account|both [--answer TEXT]... [--app-signals]\n");
 }
 
 int
@@ -135,6 +167,7 @@ main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "op", required_argument, NULL, 'o' },
 		{ "answer", required_argument, NULL, 'a' },
+		{ "app-signals", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,7 +181,7 @@ main(int argc, char **argv)
 	const struct pam_testcase *last;
 	enum pamtest_err perr;
 	size_t ntests = 2;
-	int c;
+	int c, with_app_signals = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -168,6 +201,9 @@ main(int argc, char **argv)
 				return 2;
 			}
 			ans.v[ans.n++] = optarg;
+			break;
+		case 'g':
+			with_app_signals = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -191,6 +227,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (with_app_signals && app_handlers() != 0) {
+		perror("pamdrive: sigaction");
+		return 2;
+	}
 
 	/* run_pamtest_conv is broken in libpamtest 1.1.4: call it directly.
 	 * It stops at the first case whose result is not PAM_SUCCESS. */
@@ -208,6 +248,8 @@ main(int argc, char **argv)
 		printf("RESULT: PAMTEST_ERR_INTERNAL (no failed case)\n");
 		return 1;
 	}
+	if (with_app_signals)
+		printf("APPSIGNALS: %d\n", (int)app_signals);
 	printf("RESULT: %s\n", pam_name(last->op_rv));
 	return last->op_rv == PAM_SUCCESS ? 0 : 1;
 }

@@ -313,20 +313,25 @@ END_TEST
 
 /* ---- command line rendering ---- */
 
+static size_t fmt_shown;	/* what the last fmt() said it shows */
+
 static char *
 fmt(const char *data, size_t len, int truncated, size_t max)
 {
 	char *out = NULL;
 
-	ck_assert_int_eq(pa_cmdline_format(data, len, truncated, max, &out), 0);
+	ck_assert_int_eq(pa_cmdline_format(data, len, truncated, max, &out,
+					   &fmt_shown), 0);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_uint_le(strlen(out), max);
+	ck_assert_uint_le(fmt_shown, len);
 	return out;
 }
 
 #define FMT_EQ(lit, expect) do { \
 	char *o_ = fmt(lit, sizeof(lit) - 1, 0, 8192); \
 	ck_assert_str_eq(o_, expect); \
+	ck_assert_uint_eq(fmt_shown, sizeof(lit) - 1); \
 	free(o_); \
 } while (0)
 
@@ -347,6 +352,11 @@ START_TEST(test_cmdline_quoting)
 	FMT_EQ("sudo\0\xc0\xaf\0", "sudo $'\\xC0\\xAF'");	/* overlong '/' */
 	FMT_EQ("sudo\0x\xe2\x80\xaeyz\0", "sudo $'x\\u202Eyz'");	/* RLO */
 	FMT_EQ("sudo\0\xc2\x9b" "31m\0", "sudo $'\\u009B31m'");	/* C1 CSI */
+	/* the hostile list of common/text.h: zero-width, word joiner, BOM,
+	 * Arabic letter mark, tag characters (above U+FFFF) */
+	FMT_EQ("rm\0-rf\0/tmp/x\xe2\x80\x8b\0", "rm -rf $'/tmp/x\\u200B'");
+	FMT_EQ("id\0a\xe2\x81\xa0" "b\xef\xbb\xbf\xd8\x9c\0", "id $'a\\u2060b\\uFEFF\\u061C'");
+	FMT_EQ("id\0\xf3\xa0\x80\x81x\0", "id $'\\U000E0001x'");
 	/* no final NUL: the last argument was cut */
 	FMT_EQ("sudo\0abc", "sudo abc...");
 }
@@ -365,6 +375,7 @@ START_TEST(test_cmdline_bounds)
 	o = fmt(big, sizeof(big), 0, 8192);
 	ck_assert_uint_eq(strlen(o), 8192);
 	ck_assert_str_eq(o + 8189, "...");
+	ck_assert_uint_eq(fmt_shown, 8189);	/* plain: a byte per byte */
 	free(o);
 
 	/* escaping grows the text: still bounded, cut between characters */
@@ -391,17 +402,32 @@ START_TEST(test_cmdline_bounds)
 	o = fmt("a\0b\0", 4, 1, 100);
 	ck_assert_str_eq(o, "a b...");
 	free(o);
+
+	/* how much a cut text shows, through quoting and escapes */
+	o = fmt("echo\0it's here\0", 15, 0, 12);
+	ck_assert_str_eq(o, "echo 'it...");
+	ck_assert_uint_eq(fmt_shown, 7);	/* "echo\0it" */
+	free(o);
+	o = fmt("echo\0a\nbcdef\0", 13, 0, 15);
+	ck_assert_str_eq(o, "echo $'a\\nbc...");
+	ck_assert_uint_eq(fmt_shown, 9);	/* "echo\0a\nbc" */
+	free(o);
+	o = fmt("id\0\xc3\xa9\xc3\xa9\xc3\xa9\0", 10, 0, 8);
+	ck_assert_str_eq(o, "id \xc3\xa9...");
+	ck_assert_uint_eq(fmt_shown, 5);
+	free(o);
 }
 END_TEST
 
 START_TEST(test_cmdline_refuses)
 {
 	char *o = (char *)1;
+	size_t shown;
 
-	ck_assert_int_ne(pa_cmdline_format("", 0, 0, 100, &o), 0);
+	ck_assert_int_ne(pa_cmdline_format("", 0, 0, 100, &o, &shown), 0);
 	ck_assert_ptr_null(o);
-	ck_assert_int_ne(pa_cmdline_format("a\0", 2, 0, 3, &o), 0);
-	ck_assert_int_ne(pa_cmdline_format(NULL, 5, 0, 100, &o), 0);
+	ck_assert_int_ne(pa_cmdline_format("a\0", 2, 0, 3, &o, &shown), 0);
+	ck_assert_int_ne(pa_cmdline_format(NULL, 5, 0, 100, &o, &shown), 0);
 }
 END_TEST
 

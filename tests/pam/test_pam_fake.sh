@@ -4,8 +4,11 @@
 # deny with comment, expiry, cancel, approval at create, hostile server
 # text, wrong digest or id (denied), 5xx while waiting (retried), 503 on
 # create (asked again with the same idempotency key), the hard
-# deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled), and one
-# request only for repeated auth calls on one handle. Root only.
+# deadline (cancelled on the server), Ctrl-C (SIGINT: cancelled; a SIGINT
+# pending while "approved" is read: cancelled too), a TLS write that meets
+# EPIPE+SIGPIPE (the process survives), and one request only for repeated
+# auth calls on one handle. Root only; the signal tests need strace
+# (scripts/deps.sh installs it).
 PAMDRIVE=$1
 MODULE=$2
 . "$(dirname "$0")/pamlib.sh"
@@ -146,6 +149,38 @@ for sig in TERM HUP; do
 	check "SIG$sig: cancelled" sh -c "grep -q '^ERROR: Cancelled.$' '$T/out' && grep -q '^RESULT: PAM_AUTH_ERR$' '$T/out'"
 done
 
+# A Ctrl-C given while the final answer is read wins over that answer:
+# denied and cancelled, even when the answer says "approved". strace holds
+# each send 300 ms (the answer is complete before the module's first recv)
+# and raises SIGINT on entry to every recvfrom, so the signal is pending,
+# blocked, while the approval is read (deterministic, no race). The
+# application's own handlers (sudo-like) keep the process alive for the
+# SIGINTs raised before the wait.
+if command -v strace >/dev/null 2>&1; then
+	cat > "$T/stracedrive" <<EOF
+#!/bin/sh
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -o /dev/null -e trace=sendto,recvfrom \\
+	-e inject=sendto:delay_exit=300ms -e inject=recvfrom:signal=SIGINT \\
+	"$PAMDRIVE" "\$@"
+EOF
+	chmod 755 "$T/stracedrive"
+	fake approve_now
+	service fk "auth required $MODULE url=$URL token_file=$TOKEN"
+	real_drive=$PAMDRIVE
+	PAMDRIVE=$T/stracedrive
+	drive fk auth --app-signals
+	PAMDRIVE=$real_drive
+	check "SIGINT with the approval in one turn: denied" result PAM_AUTH_ERR
+	check "SIGINT with the approval in one turn: told" has '^ERROR: Cancelled.$'
+	check "SIGINT with the approval in one turn: not shown as approved" \
+		sh -c "! grep -q '^INFO: Approved' '$T/out'"
+	check "SIGINT with the approval in one turn: cancel sent" \
+		logged '^POST /v1/requests/.*/cancel$'
+else
+	echo "# SKIP: no strace: the SIGINT-with-approval test did not run"
+fi
+
 # sudo retries pam_authenticate on one handle: one request, one answer
 fake deny
 service fk "auth required $MODULE url=$URL token_file=$TOKEN" \
@@ -211,6 +246,41 @@ if command -v openssl >/dev/null 2>&1; then
 	check "plain http to a high port: denied, not failed open" result PAM_AUTH_ERR
 	check "plain http to a high port: refused before connecting" \
 		sh -c "! grep -q '^POST' '$LOG'"
+
+	# A peer reset while the TLS handshake writes: the kernel answers that
+	# write with EPIPE and raises SIGPIPE, which would kill su. strace
+	# makes exactly that happen at the module's first write to its TCP
+	# socket (the ClientHello, inside SSL_connect; its index is taken from
+	# a traced run first). The process must survive and deny.
+	if command -v strace >/dev/null 2>&1; then
+		fake approve
+		service fk "auth required $MODULE url=https://127.0.0.1:$TPORT token_file=$TOKEN ca=$T/ca.pem failmode=open"
+		real_drive=$PAMDRIVE
+		cat > "$T/tracedrive" <<EOF
+#!/bin/sh
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -y -o "$T/writes" -e trace=write "$real_drive" "\$@"
+EOF
+		chmod 755 "$T/tracedrive"
+		PAMDRIVE=$T/tracedrive
+		drive fk auth
+		nth=$(grep -n '^[0-9]* *write([0-9]*<socket:' "$T/writes" | head -n 1 | cut -d: -f1)
+		cat > "$T/pipedrive" <<EOF
+#!/bin/sh
+# LeakSanitizer cannot run under ptrace
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 exec strace -f -qq -o /dev/null -e trace=write \\
+	-e inject=write:error=EPIPE:signal=SIGPIPE:when=${nth:-1} "$real_drive" "\$@"
+EOF
+		chmod 755 "$T/pipedrive"
+		PAMDRIVE=$T/pipedrive
+		drive fk auth
+		PAMDRIVE=$real_drive
+		check "TLS write meets a reset peer: the ClientHello write was found" [ -n "$nth" ]
+		check "TLS write meets a reset peer: no death by SIGPIPE" sh -c "grep -q '^RESULT: ' '$T/out'"
+		check "TLS write meets a reset peer: denied" result PAM_AUTH_ERR
+	else
+		echo "# SKIP: no strace: the SIGPIPE test did not run"
+	fi
 fi
 
 finish

@@ -1,7 +1,10 @@
 /* test_pam_signals.c: unit tests (check) for pam_approve/signals.c: the
  * handlers interrupt waits (no SA_RESTART), the three signals are blocked
  * outside the waits and delivered inside a ppoll() with the wait mask (so a
- * signal that lands before the wait is not lost), and restore puts back the previous handlers and mask exactly. */
+ * signal that lands before the wait is not lost), restore puts back the
+ * previous handlers and mask exactly, a signal still pending when restore
+ * runs reaches the application's handler (not ours, where it would be
+ * lost), and pa_signals_take_pending() collects one that is pending. */
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
@@ -87,6 +90,48 @@ START_TEST(test_restores_exactly)
 }
 END_TEST
 
+/* A Ctrl-C that arrives after the last wait, while the three are blocked,
+ * is still pending at restore: it must reach the application's own handler
+ * (sudo's, su's), since ours is gone with the wait and its flag unread. */
+START_TEST(test_pending_at_restore_reaches_application)
+{
+	struct sigaction app;
+	struct pa_sigsave ss;
+
+	memset(&app, 0, sizeof(app));
+	app.sa_handler = app_handler;
+	app.sa_flags = SA_RESTART;
+	sigemptyset(&app.sa_mask);
+	ck_assert_int_eq(sigaction(SIGINT, &app, NULL), 0);
+	app_got = 0;
+	ck_assert_int_eq(pa_signals_install(&ss), 0);
+	raise(SIGINT);		/* blocked: pending */
+	ck_assert_int_eq(pa_signal_caught(), 0);
+	ck_assert_int_eq(app_got, 0);
+	pa_signals_restore(&ss);
+	ck_assert_int_eq(app_got, SIGINT);
+	ck_assert_int_eq(pa_signal_caught(), 0);
+}
+END_TEST
+
+/* A signal pending (blocked) when the final answer has been read is taken
+ * by our handler before the answer is accepted, and then it is ours. */
+START_TEST(test_take_pending)
+{
+	struct pa_sigsave ss;
+
+	ck_assert_int_eq(pa_signals_install(&ss), 0);
+	ck_assert_int_eq(pa_signals_take_pending(&ss), 0);	/* none */
+	raise(SIGHUP);
+	ck_assert_int_eq(pa_signal_caught(), 0);
+	ck_assert_int_eq(pa_signals_take_pending(&ss), SIGHUP);
+	ck_assert_int_eq(pa_signal_caught(), SIGHUP);
+	pa_signals_restore(&ss);
+	/* nothing installed: nothing to take */
+	ck_assert_int_eq(pa_signals_take_pending(&ss), 0);
+}
+END_TEST
+
 /* A blocking call returns EINTR instead of being restarted. */
 START_TEST(test_interrupts_blocking_call)
 {
@@ -130,6 +175,8 @@ main(void)
 
 	tcase_add_test(tc, test_restores_exactly);
 	tcase_add_test(tc, test_interrupts_blocking_call);
+	tcase_add_test(tc, test_pending_at_restore_reaches_application);
+	tcase_add_test(tc, test_take_pending);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);

@@ -11,7 +11,8 @@
 # owned by another user is a denial (never "unreachable"), and the token
 # does not arrive. A missing or stale socket in a sound directory is
 # "unreachable". The module approves through a sound socket served by
-# root. Root only (pamlib.sh).
+# root. The requester's environment (proxy variables, SSL_CERT_FILE) sends
+# nothing to an impostor. Root only (pamlib.sh).
 PAMDRIVE=$1
 MODULE=$2
 . "$(dirname "$0")/pamlib.sh"
@@ -139,5 +140,29 @@ drive tr auth
 check "no socket file: unreachable, failmode closed denies" \
 	has '^ERROR: Approval service unreachable; access denied.$'
 check "no socket file: PAM_AUTH_ERR" result PAM_AUTH_ERR
+
+# --- the requester's environment chooses nothing ----------------------
+# proxy variables and CA overrides pointing at an impostor: the module
+# still goes only where url= says (a missing socket, then a closed TCP
+# port with https), and the impostor receives nothing
+HIGH=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+impostor "tcp:$HIGH" "$NOBODY"
+: > "$T/evil-ca.pem"
+PROXY_ENV="http_proxy=http://127.0.0.1:$HIGH https_proxy=http://127.0.0.1:$HIGH
+HTTP_PROXY=http://127.0.0.1:$HIGH HTTPS_PROXY=http://127.0.0.1:$HIGH
+ALL_PROXY=http://127.0.0.1:$HIGH all_proxy=http://127.0.0.1:$HIGH no_proxy=
+SSL_CERT_FILE=$T/evil-ca.pem SSL_CERT_DIR=$T APPROVAL_URL=http://127.0.0.1:$HIGH"
+service tr "auth required $MODULE token_file=$TOKEN url=unix:$D/approvald.sock"
+EXTRA_ENV="PAM_WRAPPER_DEBUGLEVEL=1 $(echo $PROXY_ENV)" drive tr auth
+check "proxy variables, unix: url: denied as unreachable" has 'unreachable'
+check "proxy variables, unix: url: the impostor received nothing" no_token
+CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+	service tr "auth required $MODULE token_file=$TOKEN url=https://127.0.0.1:$CLOSED ca=/etc/ssl/certs/ca-certificates.crt"
+	EXTRA_ENV="PAM_WRAPPER_DEBUGLEVEL=1 $(echo $PROXY_ENV)" drive tr auth
+	check "proxy variables, https: url: denied" result PAM_AUTH_ERR
+	check "proxy variables, https: url: the impostor received nothing" no_token
+fi
+stop_impostor
 
 finish

@@ -8,9 +8,11 @@
  * unreachable), a name whose first address is black-holed (the second is
  * reached; unreachable only if both refuse), garbage (-EPROTO), a SIGALRM during the wait
  * (-EINTR), and TLS with a generated certificate (right name, wrong name,
- * wrong CA). */
+ * wrong CA), and that no freed block of the client ever holds the host
+ * token (allocator wrapped). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <sys/mount.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -29,6 +31,7 @@
 #include "buf.h"
 #include "http.h"
 #include "peer.h"
+#include "secret.h"
 #include "wire.h"
 #include "unit.h"
 
@@ -1303,6 +1306,122 @@ START_TEST(client_tls_plain_server)
 }
 END_TEST
 
+/* ---- the host token in freed memory ---- */
+
+/* This executable is linked with -Wl,--wrap=free,--wrap=realloc (see
+ * tests/unit/meson.build), and OpenSSL's allocator is hooked in main():
+ * while armed, every block the client thread frees or hands to realloc
+ * (which may move it and free the old copy) is scanned for the token
+ * before it goes. Both work under ASan too: the wrappers call the real
+ * (intercepted) functions and only read live blocks. */
+static const char secret_token[] = "aph_FreedMemoryMustNeverHoldThisToken-0123456789";
+static volatile int scan_armed;
+static pthread_t scan_thread;
+static volatile int scan_hits;
+static int ossl_hooked;
+
+void __real_free(void *p);
+void *__real_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+void *__wrap_realloc(void *p, size_t n);
+
+static void
+scan_block(void *p)
+{
+	if (p && scan_armed && pthread_equal(pthread_self(), scan_thread) &&
+	    memmem(p, malloc_usable_size(p), secret_token, sizeof(secret_token) - 1))
+		scan_hits++;
+}
+
+void
+__wrap_free(void *p)
+{
+	scan_block(p);
+	__real_free(p);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	scan_block(p);
+	return __real_realloc(p, n);
+}
+
+static void *
+ossl_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void *
+ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return __wrap_realloc(p, n);
+}
+
+static void
+ossl_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	__wrap_free(p);
+}
+
+/* A real exchange over TLS with the token read from a token file and a
+ * body large enough that the request buffer grows after the token was
+ * written: no block freed on the way holds the token. */
+START_TEST(client_token_not_left_in_freed_memory)
+{
+	static struct srv s;
+	struct approve_http_response *r = NULL;
+	struct approve_secret *tok = NULL;
+	const char *d = unit_tmpdir();
+	EVP_PKEY *k;
+	X509 *x = make_cert(&k, "IP:127.0.0.1");
+	char url[128], err[256] = "", *ca = write_pem(d, "ca.pem", x), *tf;
+	char line[sizeof(secret_token) + 1];
+	static char body[8192];
+	int ret;
+
+	ck_assert_msg(ossl_hooked, "OpenSSL's allocator could not be hooked");
+	memset(body, 'b', sizeof(body) - 1);
+	snprintf(line, sizeof(line), "%s\n", secret_token);
+	tf = unit_write(d, "token", line, strlen(line), 0600);
+	s.tls = server_ctx(x, k);
+	srv_start(&s, SRV_RESPOND, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", s.port);
+	scan_thread = pthread_self();
+	scan_armed = 1;
+	if (geteuid() == 0) {	/* a token file must be root's */
+		ck_assert_msg(approve_secret_read_file(tf, &tok, err, sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert_str_eq(tok->data, secret_token);
+	}
+	ret = do_request(url, ca, tok ? tok->data : secret_token, "POST",
+			 "/v1/requests", body, 5000, &r, err, sizeof(err));
+	approve_secret_free(tok);
+	scan_armed = 0;
+	ck_assert_msg(ret == 0, "%s", err);
+	pthread_join(s.thread, NULL);
+	/* the token did travel */
+	ck_assert_ptr_nonnull(strstr(s.request, secret_token));
+	ck_assert_int_eq(r->status, 200);
+	approve_http_response_free(r);
+	ck_assert_msg(scan_hits == 0, "%d freed block(s) held the host token",
+		      (int)scan_hits);
+	SSL_CTX_free(s.tls);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	free(ca);
+	free(tf);
+	unit_rmdir(d);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -1343,6 +1462,7 @@ http_suite(void)
 	tcase_add_loop_test(tc, client_tls, 0, N(tls_cases));
 	tcase_add_test(tc, client_tls_bad_ca_file);
 	tcase_add_test(tc, client_tls_plain_server);
+	tcase_add_test(tc, client_token_not_left_in_freed_memory);
 	suite_add_tcase(s, tu);
 	suite_add_tcase(s, tp);
 	suite_add_tcase(s, tc);
@@ -1352,5 +1472,7 @@ http_suite(void)
 int
 main(void)
 {
+	/* before OpenSSL allocates anything */
+	ossl_hooked = CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
 	return unit_run(http_suite());
 }

@@ -3,8 +3,8 @@
  * against vectors computed independently (Python hashlib), malformed and
  * hostile JSON (not an object, truncation, trailing data, wrong types,
  * unknown and duplicate fields, missing required fields, \u0000, invalid
- * UTF-8, overlong fields, uid negative/float/huge, deep nesting), state
- * words, and approve_sanitize_display. */
+ * UTF-8, lone surrogate escapes, overlong fields, uid negative/float/huge,
+ * deep nesting) and state words. UTF-8 and display rules: test_text.c. */
 #include <errno.h>
 
 #include "buf.h"
@@ -490,10 +490,24 @@ START_TEST(decision)
 	ck_assert_str_eq(c, "looks fine \xe2\x9c\x93");
 	free(c);
 	free(js);
-	/* json-c turns a lone surrogate escape into U+FFFD: still valid UTF-8 */
+	/* json-c would turn a lone surrogate escape into U+FFFD: refused */
 	js = "{\"comment\":\"\\ud800x\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(c);
+	js = "{\"comment\":\"\\udc00\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	js = "{\"comment\":\"\\ud800\\u0041\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	js = "{\"comment\":\"\\ud800\"}";	/* at the very end */
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	/* a pair is one character; an escaped backslash is not an escape */
+	js = "{\"comment\":\"\\ud83d\\ude00\"}";
 	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(c, "\xef\xbf\xbdx");
+	ck_assert_str_eq(c, "\xf0\x9f\x98\x80");
+	free(c);
+	js = "{\"comment\":\"\\\\ud800\"}";
+	ck_assert_int_eq(approve_decision_from_json(js, strlen(js), &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c, "\\ud800");
 	free(c);
 	ck_assert_int_eq(approve_decision_to_json(NULL, &js), 0);
 	ck_assert_str_eq(js, "{}");
@@ -573,69 +587,99 @@ START_TEST(states)
 }
 END_TEST
 
-START_TEST(utf8)
+/* The whole command is bound: approve-v2 over the full command's sha256
+ * and length (vector from Python hashlib, independent of wire.c). */
+#define FULL_V2_CTX \
+	"{\"service\":\"sudo\",\"user\":\"alice\",\"uid\":1000,\"target_user\":\"root\"," \
+	"\"command\":\"sudo systemctl restart nginx\"," \
+	"\"sudo_command\":\"/usr/bin/systemctl restart nginx\"," \
+	"\"tty\":\"/dev/pts/3\",\"cwd\":\"/home/alice\",\"hostname\":\"web1\"," \
+	"\"command_length\":9000,\"command_shown\":8189,\"command_truncated\":true," \
+	"\"command_sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"," \
+	"\"sudo_command_length\":31,\"sudo_command_shown\":31," \
+	"\"sudo_command_truncated\":false," \
+	"\"sudo_command_sha256\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}"
+
+START_TEST(ctx_digest_full_command)
 {
-	ck_assert_int_eq(approve_utf8_valid("", 0), 1);
-	ck_assert_int_eq(approve_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", 10), 1);
-	ck_assert_int_eq(approve_utf8_valid("\xc3", 1), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xc0\x80", 2), 0);	/* overlong NUL */
-	ck_assert_int_eq(approve_utf8_valid("\xe0\x80\xaf", 3), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xed\xbf\xbf", 3), 0);	/* surrogate */
-	ck_assert_int_eq(approve_utf8_valid("\xf4\x90\x80\x80", 4), 0);
-	ck_assert_int_eq(approve_utf8_valid("\xf5\x80\x80\x80", 4), 0);
-	ck_assert_int_eq(approve_utf8_valid("\x80", 1), 0);
+	struct approve_ctx *c = ctx_ok(FULL_V2_CTX), *c2;
+	char d[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	char err[256], *js = NULL;
+
+	ck_assert_int_eq(c->command_full.length, 9000);
+	ck_assert_int_eq(c->command_full.shown, 8189);
+	ck_assert_int_eq(c->command_full.truncated, 1);
+	ck_assert_int_eq(c->sudo_command_full.truncated, 0);
+	ck_assert_int_eq(approve_ctx_digest(c, d), 0);
+	ck_assert_str_eq(d, "20b9dc49cb1c4f1f11b4550fb39bda8e8be6cd1e7fe364f6e4be44a273ed0feb");
+	/* two commands that differ only after the cut: the same text, another
+	 * sha256 of the whole */
+	c->command_full.sha256[63] = 'b';
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->command_full.sha256[63] = 'a';
+	c->command_full.length = 9001;
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->command_full.length = 9000;
+	c->sudo_command_full.sha256[0] = 'c';
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c->sudo_command_full.sha256[0] = 'b';
+	/* round trip keeps every field */
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_eq(d, d2);
+	ck_assert_int_eq(c2->command_full.shown, 8189);
+	free(js);
+	approve_ctx_free(c2);
+	/* without the full fields: the approve-v1 digest, as before */
+	memset(&c->command_full, 0, sizeof(c->command_full));
+	memset(&c->sudo_command_full, 0, sizeof(c->sudo_command_full));
+	ck_assert_int_eq(approve_ctx_digest(c, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c);
 }
 END_TEST
 
-struct san_case {
-	const char *in;
-	size_t len;
-	size_t max;
-	const char *out;
-};
-#define S(in, max, out) { in, sizeof(in) - 1, max, out }
-static const struct san_case san[] = {
-	S("plain text", 100, "plain text"),
-	S("", 100, ""),
-	S("tab\there\nnew\rline", 100, "tab?here?new?line"),
-	S("a\0b", 100, "a?b"),
-	S("red \x1b[31mALERT\x1b[0m", 100, "red ?ALERT?"),
-	S("title \x1b]0;pwned\x07 x", 100, "title ? x"),
-	S("osc \x1b]8;;http://e\x1b\\link", 100, "osc ?link"),
-	S("esc \x1b" "c reset", 100, "esc ? reset"),
-	S("lone esc\x1b", 100, "lone esc?"),
-	S("c1 \xc2\x9b" "31m csi", 100, "c1 ? csi"),
-	S("c1 \xc2\x85 nel", 100, "c1 ? nel"),
-	S("del\x7f", 100, "del?"),
-	S("bad \xff\xfe utf8", 100, "bad ?? utf8"),
-	S("trunc \xe2\x82", 100, "trunc ??"),
-	S("overlong \xc0\xaf", 100, "overlong ??"),
-	S("bidi \xe2\x80\xae" "evil", 100, "bidi ?evil"),
-	S("caf\xc3\xa9 \xe2\x82\xac", 100, "caf\xc3\xa9 \xe2\x82\xac"),
-	S("0123456789", 10, "0123456789"),
-	S("0123456789a", 10, "0123456..."),
-	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, "\xc3\xa9\xc3\xa9..."),
-	S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6, "\xc3\xa9..."),	/* never half a char */
-	S("\xf0\x9f\x94\x91\xf0\x9f\x94\x91", 6, "..."),
-	S("abcdef", 3, "..."),
-	S("abcdef", 2, ".."),
-	S("abcdef", 0, ""),
-	S("\x1b[31m\x1b[31m\x1b[31m\x1b[31m\x1b[31m", 4, "?..."),
+#define SHA64 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+static const char *const bad_full[] = {
+	/* not all four */
+	"\"command_length\":10",
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false",
+	/* contradictions and ranges */
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":5,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":11,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":-1,\"command_shown\":0,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	"\"command_length\":1099511627777,\"command_shown\":0,\"command_truncated\":true,\"command_sha256\":" SHA64,
+	/* types */
+	"\"command_length\":\"10\",\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10.5,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":0,\"command_sha256\":" SHA64,
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":\"ABC\"",
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,"
+	"\"command_sha256\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"",
+	/* sudo_command's without sudo_command, or without command's */
+	"\"command_length\":10,\"command_shown\":10,\"command_truncated\":false,\"command_sha256\":" SHA64 ","
+	"\"sudo_command_length\":1,\"sudo_command_shown\":1,\"sudo_command_truncated\":false,"
+	"\"sudo_command_sha256\":" SHA64,
+	"\"sudo_command\":\"/bin/ls\",\"sudo_command_length\":1,\"sudo_command_shown\":1,"
+	"\"sudo_command_truncated\":false,\"sudo_command_sha256\":" SHA64,
 };
 
-START_TEST(sanitize)
+START_TEST(ctx_bad_full)
 {
-	const struct san_case *c = &san[_i];
-	char *o = approve_sanitize_display(c->in, c->len, c->max);
-	size_t i;
+	struct approve_ctx *c = (struct approve_ctx *)1;
+	char err[256] = "", *js = NULL;
 
-	ck_assert_ptr_nonnull(o);
-	ck_assert_msg(strcmp(o, c->out) == 0, "case %d: got \"%s\" want \"%s\"", _i, o, c->out);
-	ck_assert_uint_le(strlen(o), c->max);
-	ck_assert_int_eq(approve_utf8_valid(o, strlen(o)), 1);
-	for (i = 0; o[i]; i++)
-		ck_assert((unsigned char)o[i] >= 0x20 && o[i] != 0x7f);
-	free(o);
+	ck_assert_int_ge(asprintf(&js, "{" BASE ",\"uid\":1,%s}", bad_full[_i]), 0);
+	ck_assert_msg(approve_ctx_from_json(js, strlen(js), &c, err, sizeof(err)) == -EINVAL,
+		      "case %d accepted: %s", _i, js);
+	ck_assert_ptr_null(c);
+	ck_assert(err[0] != '\0');
+	free(js);
 }
 END_TEST
 
@@ -650,6 +694,8 @@ wire_suite(void)
 	tcase_add_test(tc, ctx_round_trip);
 	tcase_add_test(tc, ctx_digest);
 	tcase_add_test(tc, ctx_idempotency_key);
+	tcase_add_test(tc, ctx_digest_full_command);
+	tcase_add_loop_test(tc, ctx_bad_full, 0, N(bad_full));
 	tcase_add_loop_test(tc, ctx_bad, 0, N(bad_ctx));
 	tcase_add_loop_test(tc, ctx_lengths, 0, 11);
 	tcase_add_test(tc, ctx_body_limits);
@@ -660,8 +706,6 @@ wire_suite(void)
 	tcase_add_test(tc, decision);
 	tcase_add_test(tc, error_body);
 	tcase_add_test(tc, states);
-	tcase_add_test(tc, utf8);
-	tcase_add_loop_test(tc, sanitize, 0, N(san));
 	suite_add_tcase(s, tc);
 	return s;
 }
