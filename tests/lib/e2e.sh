@@ -13,6 +13,11 @@
 need_cmd sudo su visudo useradd userdel chpasswd setpriv tmux sha256sum
 need_built "$PAM_MODULE"
 
+# One test at a time changes /etc: the e2e tests and tests/package hold
+# this lock for their whole run (released when the test's shell exits).
+exec {E2E_ETC_LOCK}>/run/pam-approve-etc.lock
+flock -w 900 "$E2E_ETC_LOCK" || fail "another test held /run/pam-approve-etc.lock for 15 min"
+
 E2E_RAND=$(printf '%04x%04x' $RANDOM $RANDOM)
 E2E_TMUX=approve-e2e-$E2E_RAND
 E2E_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
