@@ -145,6 +145,18 @@ awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score > 2.0"
 ok "systemd-analyze security: exposure $score (at most 2.0)"
 
 # --- install -----------------------------------------------------------------
+# The packaged /etc/default/approvald sets up the database "approval" on the
+# machine's own PostgreSQL when one answers at /run/postgresql: if this
+# install creates it (or the role approvald), the trap drops them again.
+sys_psql() { (cd / && runuser -u postgres -- psql -XqtA -h /run/postgresql -d postgres "$@"); }
+if sys_psql -c 'SELECT 1' >/dev/null 2>&1; then
+	if [ "$(sys_psql -c "SELECT count(*) FROM pg_database WHERE datname = 'approval'")" = 0 ]; then
+		on_exit "sys_psql -c 'DROP DATABASE IF EXISTS approval' >/dev/null"
+	fi
+	if [ "$(sys_psql -c "SELECT count(*) FROM pg_roles WHERE rolname = 'approvald'")" = 0 ]; then
+		on_exit "sys_psql -c 'DROP ROLE IF EXISTS approvald' >/dev/null"
+	fi
+fi
 note "installing both packages"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	"$DEB_PAM" "$DEB_D" >"$T/install.out" 2>&1 || fail "apt-get install failed: $(tail -n 20 "$T/install.out")"
@@ -212,36 +224,50 @@ pam-auth-update --enable approve >"$T/enable.out" 2>&1 || fail "pam-auth-update 
 grep -q "pam_approve.so url=unix:/run/approvald/approvald.sock" /etc/pam.d/common-account ||
 	fail "the profile did not reach common-account: $(cat /etc/pam.d/common-account)"
 
-as_user sudo -n /usr/bin/touch "$T/approve.marker" </dev/null >"$T/approve.out" 2>&1 &
-SUDO_PID=$!
-_H_PIDS+=("$SUDO_PID")
-code=""
-for ((i = 0; i < 100; i++)); do
-	http GET '/v1/requests?status=pending' --approver approver1
-	code=$(json '.requests[0].code // empty' 2>/dev/null || true)
-	[ -n "$code" ] && break
-	kill -0 "$SUDO_PID" 2>/dev/null || break
-	sleep 0.2
-done
-[ -n "$code" ] || fail "no pending request from sudo ($(cat "$T/approve.out"))"
-http GET "/v1/requests/$code" --approver approver1
-assert_json .service sudo "PAM service"
-assert_json .user "$U" "requester"
-assert_json .target_user root
-assert_json .sudo_command "/usr/bin/touch $T/approve.marker"
-[ ! -e "$T/approve.marker" ] || fail "the command ran before the approval"
-assert_rc 0 actl approver1 approve "$code" -m "package test"
-wait_pid "$SUDO_PID" 30
-assert_eq 0 "$WAIT_RC" "sudo after the approval ($(cat "$T/approve.out"))"
-[ -e "$T/approve.marker" ] || fail "sudo exited 0 but the command did not run"
-assert_file_contains "$T/approve.out" "$code" "sudo showed the request code"
+# sudo_approved NAME APPROVER [--unix]: sudo -n touch as $U waits in the
+# module; APPROVER approves it over the API; sudo then runs the command.
+sudo_approved() {
+	local name=$1 approver=$2 via=${3:-} code="" i
+	as_user sudo -n /usr/bin/touch "$T/$name.marker" </dev/null >"$T/$name.out" 2>&1 &
+	SUDO_PID=$!
+	_H_PIDS+=("$SUDO_PID")
+	for ((i = 0; i < 100; i++)); do
+		http GET '/v1/requests?status=pending' --approver "$approver" $via
+		code=$(json '.requests[0].code // empty' 2>/dev/null || true)
+		[ -n "$code" ] && break
+		kill -0 "$SUDO_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	[ -n "$code" ] || fail "no pending request from sudo ($(cat "$T/$name.out"))"
+	http GET "/v1/requests/$code" --approver "$approver" $via
+	assert_json .service sudo "PAM service"
+	assert_json .user "$U" "requester"
+	assert_json .target_user root
+	assert_json .sudo_command "/usr/bin/touch $T/$name.marker"
+	[ ! -e "$T/$name.marker" ] || fail "the command ran before the approval"
+	assert_rc 0 "$APPROVALCTL" --url "$APPROVALD_UNIX_URL" --token-file "$T/approver-$approver.token" \
+		approve "$code" -m "package test"
+	wait_pid "$SUDO_PID" 30
+	assert_eq 0 "$WAIT_RC" "sudo after the approval ($(cat "$T/$name.out"))"
+	[ -e "$T/$name.marker" ] || fail "sudo exited 0 but the command did not run"
+	assert_file_contains "$T/$name.out" "$code" "sudo showed the request code"
+}
+sudo_approved approve approver1
 ok "profile enabled: a real sudo waited in $MODULE_PATH and ran once approved"
 
 # --- upgrade: a newer approvald with one more migration -----------------------
 printf '\n# edited by the package test\n' >>/etc/approvald.conf
 conf_sum=$(sha256sum </etc/approvald.conf)
-sed -i -e "s|^APPROVALD_MIGRATE_DATABASE=.*|APPROVALD_MIGRATE_DATABASE=\"$PG_SUPER_CONNINFO\"|" /etc/default/approvald
+# both database paths of /etc/default/approvald: a local database (created,
+# migrated, role approvald) on the test's cluster, and the test's own
+# database by conninfo
+sed -i -e "s|^APPROVALD_MIGRATE_DATABASE=.*|APPROVALD_MIGRATE_DATABASE=\"$PG_SUPER_CONNINFO\"|" \
+	-e "s|^APPROVALD_DBNAME=.*|APPROVALD_DBNAME=\"approval_pkgtest\"|" \
+	-e "s|^APPROVALD_PGHOST=.*|APPROVALD_PGHOST=\"$PGSOCKDIR\"|" \
+	-e "s|^APPROVALD_PGPORT=.*|APPROVALD_PGPORT=\"$PGPORT_TEST\"|" /etc/default/approvald
 grep -q "^APPROVALD_MIGRATE_DATABASE=\"$PG_SUPER_CONNINFO\"" /etc/default/approvald || fail "could not edit /etc/default/approvald"
+grep -q "^APPROVALD_PGPORT=\"$PGPORT_TEST\"" /etc/default/approvald || fail "could not edit /etc/default/approvald"
+LOCAL_DB="host=$PGSOCKDIR port=$PGPORT_TEST dbname=approval_pkgtest"
 UPVER=$VERSION+upgradetest1
 probe=900_package_upgrade_probe.sql
 dpkg-deb -R "$DEB_D" "$T/up"
@@ -250,7 +276,10 @@ sed -i "s/^Version: .*/Version: $UPVER/" "$T/up/DEBIAN/control"
 (cd "$T/up" && find usr lib -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
 dpkg-deb -b --root-owner-group "$T/up" "$T/approvald_up.deb" >/dev/null
 dpkg -i "$T/approvald_up.deb" >"$T/upgrade.out" 2>&1 || fail "upgrade failed: $(cat "$T/upgrade.out")"
-assert_file_contains "$T/upgrade.out" "applying new schema migrations" "postinst ran migrate"
+assert_file_contains "$T/upgrade.out" "creating the database approval_pkgtest" "postinst created the local database"
+assert_file_contains "$T/upgrade.out" "applying new schema migrations \\(approvalctl migrate as postgres\\)" "postinst ran migrate"
+assert_eq 1 "$("$PG_BINDIR/psql" -XqtA "$LOCAL_DB user=postgres" -c "SELECT count(*) FROM public.schema_migrations WHERE version = '$probe'")" "$probe in the local database"
+assert_eq t "$("$PG_BINDIR/psql" -XqtA "$LOCAL_DB user=postgres" -c "SELECT pg_catalog.pg_has_role('approvald', 'approval_app', 'USAGE')")" "role approvald in approval_app"
 assert_eq 1 "$(sql "SELECT count(*) FROM public.schema_migrations WHERE version = '$probe'")" "$probe recorded"
 assert_eq 1 "$(sql "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'approval' AND tablename = 'package_upgrade_probe'")" "probe table"
 dpkg -i "$T/approvald_up.deb" >"$T/upgrade2.out" 2>&1 || fail "reinstall failed: $(cat "$T/upgrade2.out")"
@@ -259,7 +288,29 @@ assert_eq 1 "$(sql "SELECT count(*) FROM public.schema_migrations WHERE version 
 assert_eq "$conf_sum" "$(sha256sum </etc/approvald.conf)" "/etc/approvald.conf after the upgrade"
 grep -q "^APPROVALD_MIGRATE_DATABASE=\"$PG_SUPER_CONNINFO\"" /etc/default/approvald || fail "/etc/default/approvald lost its edit"
 assert_eq "640 root:approvald" "$(stat -c '%a %U:%G' /etc/approvald.conf)" "/etc/approvald.conf after the upgrade"
-ok "upgrade to $UPVER: new migration applied once (and not again), edited conffiles kept"
+ok "upgrade to $UPVER: new migration applied once (and not again) to both databases, local database and role approvald created, edited conffiles kept"
+
+# --- the packaged setup: approvald as its system user on the new database ---
+# What systemd would run (User=approvald, RuntimeDirectory=approvald 0711,
+# ExecStartPre --check-config), on /etc/approvald.conf as packaged, but for
+# the database line (the test's cluster instead of /run/postgresql).
+approvald_stop
+sed -i "s|^database = .*|database = $LOCAL_DB user=approvald|" /etc/approvald.conf
+chown approvald:approvald /run/approvald
+as_approvald() { setpriv --reuid=approvald --regid=approvald --init-groups -- "$@"; }
+as_approvald /usr/sbin/approvald --check-config --config /etc/approvald.conf >"$T/check.out" 2>&1 ||
+	fail "approvald --check-config as user approvald: $(cat "$T/check.out")"
+as_approvald /usr/sbin/approvald --config /etc/approvald.conf >"$T/approvald-pkg.out" 2>&1 &
+_H_PIDS+=($!)
+wait_until 20 curl -fsS -o /dev/null --max-time 2 --unix-socket "$APPROVALD_SOCK" http://localhost/readyz ||
+	fail "the packaged approvald is not ready"
+local_admin() { "$APPROVALCTL" --database "$LOCAL_DB user=postgres" "$@"; }
+local_admin host add pkg2 >"$T/pkg2.token" 2>>"$T/admin.log" || fail "host add pkg2"
+install -m 0600 -o root -g root "$T/pkg2.token" /etc/pam_approve/token
+tok=$(local_admin approver add approver2 --unix-login nobody-pkg2 2>>"$T/admin.log") || fail "approver add approver2"
+_h_token_file "$T/approver-approver2.token" "$tok"
+sudo_approved packaged approver2 --unix
+ok "packaged setup: approvald as user approvald (role approvald, peer-checked socket) released a real sudo"
 
 # --- purge: the machine as before -----------------------------------------------
 dpkg --purge libpam-approve approvald >"$T/purge.out" 2>&1 || fail "purge failed: $(cat "$T/purge.out")"
@@ -272,5 +323,5 @@ cmp -s "$T/pamd.before" "$T/pamd.purged" ||
 ok "purged: /etc/pam.d byte-identical to the snapshot, module, token and user gone"
 
 sudo_plain after
-assert_eq "$((n_before + 1))" "$(req_count)" "requests filed (only the approved one)"
+assert_eq "$((n_before + 1))" "$(req_count)" "requests filed in the first database (only the approved one)"
 ok "after purge: sudo runs without an approval again"
