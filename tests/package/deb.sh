@@ -27,7 +27,13 @@
 # ours (-o: the script does not inherit it), so a daemon that outlived the
 # test cannot keep other tests waiting.
 if [ "${APPROVE_ETC_LOCKED:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
-	APPROVE_ETC_LOCKED=1 exec flock -o -w 900 /run/pam-approve-etc.lock bash "$0" "$@"
+	rc=0
+	APPROVE_ETC_LOCKED=1 flock -o -E 75 -w 600 /run/pam-approve-etc.lock bash "$0" "$@" || rc=$?
+	if [ "$rc" = 75 ]; then
+		echo "FAIL: package-deb: /run/pam-approve-etc.lock was held by another run for 10 min" >&2
+		exit 1
+	fi
+	exit "$rc"
 fi
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
