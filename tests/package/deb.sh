@@ -134,7 +134,13 @@ for p in libpam-approve approvald; do
 	dpkg-deb -f "$deb" Version | grep -qx "$VERSION" || fail "$p: wrong Version"
 	dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles 2>/dev/null | sed "s|^|$p conffile |" >>"$T/contents.got" || true
 done
-sed -e '/^#/d' -e '/^$/d' -e "s|@MULTIARCH@|$MULTIARCH|" "$SRCDIR/tests/package/contents.txt" | sort >"$T/contents.want"
+# every migration in sql/ (sql_migrations_listed holds sql/meson.build to it)
+{
+	sed -e '/^#/d' -e '/^$/d' -e "s|@MULTIARCH@|$MULTIARCH|" "$SRCDIR/tests/package/contents.txt"
+	for f in "$SRCDIR"/sql/*.sql; do
+		echo "approvald -rw-r--r-- root/root /usr/share/approvald/sql/${f##*/}"
+	done
+} | sort >"$T/contents.want"
 sort -o "$T/contents.got" "$T/contents.got"
 diff -u "$T/contents.want" "$T/contents.got" >"$T/contents.diff" ||
 	fail "package contents differ from tests/package/contents.txt: $(cat "$T/contents.diff")"
