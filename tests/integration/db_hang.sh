@@ -103,3 +103,4 @@ for i in "${!waiter_pids[@]}"; do
 done
 ok "every suspended waiter was answered before exit"
 pg_cont
+finish

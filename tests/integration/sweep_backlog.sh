@@ -58,3 +58,4 @@ assert_eq "$BACKLOG" "$(sql "SELECT count(*) FROM approval.requests WHERE status
 assert_le "$max" "$BOUND_MS" "slowest create (ms) while the sweep ran"
 assert_eq "$n" "$(sql "SELECT count(*) FROM approval.requests WHERE status = 'pending'")" "creates made during the sweep, still pending"
 ok "$BACKLOG overdue requests expired in batches; $n creates, each within $max ms"
+finish
