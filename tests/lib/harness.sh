@@ -127,6 +127,7 @@ _h_cleanup() {
 	trap '' PIPE INT TERM HUP
 	set +e
 	for pid in "${_H_PIDS[@]}"; do _h_kill "$pid"; done
+	for i in "$T"/fake-*.pid; do [ -f "$i" ] && _h_kill "$(cat "$i")"; done
 	if [ -n "$APPROVALD_PID" ]; then
 		approvald_stop --any
 		# A leak or sanitizer report at shutdown fails an otherwise good test.
@@ -664,8 +665,9 @@ fake_server() {
 	rm -f "$pf"
 	FAKE_LISTEN=$listen python3 "$SRCDIR/tests/pam/fake_approvald.py" \
 		"$T/fake-$mode.mode" "$pf" "$T/fake-$mode.log" "$(host_token web1)" \
-		2>>"$T/fake-$mode.err.log" &
-	_H_PIDS+=($!)
+		>>"$T/fake-$mode.err.log" 2>&1 &
+	# often called in $(...): the pid file, not _H_PIDS, reaches the cleanup
+	echo $! >"$T/fake-$mode.pid"
 	for ((i = 0; i < 200; i++)); do
 		if [ -s "$pf" ]; then
 			if [ -n "$listen" ]; then echo "$listen"; else cat "$pf"; fi
