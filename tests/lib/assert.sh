@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# shellcheck disable=SC3043,SC3047  # local (dash has it), trap ERR (bash only, guarded)
 # tests/lib/assert.sh: the one assertion library of the shell suites
 # (integration, e2e, browser through tests/lib/harness.sh; pam through
 # tests/pam/pamlib.sh; sql through tests/sql/lib.sh). POSIX sh, so that the
@@ -77,7 +78,7 @@ skip() {
 }
 
 check() {
-	local what=$1
+	local what="$1"
 	shift
 	if "$@"; then
 		ok "$what"
@@ -145,7 +146,7 @@ assert_le() {
 }
 
 assert_rc() {
-	local want=$1 rc=0
+	local want="$1" rc=0
 	shift
 	"$@" >"${ASSERT_DIR:?assert.sh: ASSERT_DIR unset}/last.out" 2>&1 || rc=$?
 	LAST_OUT=$(cat "$ASSERT_DIR/last.out")
