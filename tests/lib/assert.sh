@@ -115,12 +115,14 @@ assert_not_contains() {
 	esac
 }
 
-# The whole string: bash's [[ =~ ]] (POSIX regcomp), else awk's ~.
+# The whole string: bash's [[ =~ ]] (POSIX regcomp); elsewhere grep -E
+# over the string made one line (its newlines as \001, which '.' matches
+# as regcomp's does a newline; mawk's awk lacks {n} intervals).
 _a_matches() {
 	if [ -n "${BASH_VERSION:-}" ]; then
 		eval '[[ "$1" =~ $2 ]]'
 	else
-		_A_S=$1 _A_RE=$2 awk 'BEGIN { exit !(ENVIRON["_A_S"] ~ ENVIRON["_A_RE"]) }'
+		{ printf '%s' "$1" | tr '\n' '\001'; echo; } | grep -Eq -- "$2"
 	fi
 }
 
