@@ -501,6 +501,7 @@ assert_pam() {	# OUTNAME PAM_xxx
 	else
 		[ "$PAMDRIVE_RC" != 0 ] || fail "pamdrive $1: $2 but exit 0"
 	fi
+	ok "pamdrive $1: $2"
 }
 
 # A failure of any kind, but a proper one (a RESULT line, not a crash).
@@ -511,6 +512,7 @@ assert_pam_denied() {
 	[ "$got" != PAM_SUCCESS ] || fail "pamdrive $1: expected a denial, got PAM_SUCCESS"
 	[ "$got" != PAM_IGNORE ] || fail "pamdrive $1: expected a denial, got PAM_IGNORE"
 	[ "$PAMDRIVE_RC" != 0 ] || fail "pamdrive $1: $got but exit 0"
+	ok "pamdrive $1: denied ($got)"
 }
 
 # --- waiting ----------------------------------------------------------------
@@ -612,6 +614,7 @@ http() {
 assert_status() {	# EXPECTED [WHAT]
 	[ "$HTTP_STATUS" = "$1" ] ||
 		fail "${2:-$_H_HTTP_WHAT}: HTTP $HTTP_STATUS, expected $1; body: $HTTP_BODY"
+	ok "${2:-$_H_HTTP_WHAT}: HTTP $1"
 }
 
 # json EXPR: jq -r over the last HTTP body.
@@ -621,6 +624,7 @@ assert_json() {	# JQ-EXPR EXPECTED [WHAT]
 	local got
 	got=$(json "$1" 2>/dev/null) || fail "${3:-$_H_HTTP_WHAT}: body is not JSON: $HTTP_BODY"
 	[ "$got" = "$2" ] || fail "${3:-$_H_HTTP_WHAT}: $1 is '$got', expected '$2'; body: $HTTP_BODY"
+	ok "${3:-$_H_HTTP_WHAT}: $1 is '$2'"
 }
 
 # An error answer: status and {"error": CODE}.
