@@ -6,7 +6,8 @@
  * items, non-numeric hosts, bad ports, relative, over-long and
  * unsafe-directory socket paths, Unix-only without public_url),
  * socket_mode (octal, at most 0777), socket_owner (names or ids, unknown
- * ones refused), and the keys that go in pairs. */
+ * ones refused), the words of log and debug, and the keys that go in
+ * pairs (tls_cert/tls_key, sso_header/sso_proxies). */
 #include <errno.h>
 #include <netinet/in.h>
 
@@ -356,6 +357,47 @@ START_TEST(pairs_and_words)
 }
 END_TEST
 
+START_TEST(words_accepted)
+{
+	struct approvald_config *c;
+	char text[2048], *cert, *key;
+
+	c = accepted3("log = syslog");
+	ck_assert_int_eq(c->use_syslog, 1);
+	settings_free(c);
+	c = accepted3("log = stderr");
+	ck_assert_int_eq(c->use_syslog, 0);
+	settings_free(c);
+	c = accepted3("debug = yes");
+	ck_assert_int_eq(c->debug, 1);
+	settings_free(c);
+	c = accepted("database = dbname=a\nlisten = 127.0.0.1:0\nsso_header = X-Remote-User\n"
+		     "sso_proxies = 127.0.0.1, ::1, unix:uid=0\n");
+	ck_assert_str_eq(c->sso_header, "X-Remote-User");
+	ck_assert_ptr_nonnull(c->sso_proxies);
+	settings_free(c);
+	refused("database = dbname=a\nlisten = 127.0.0.1:0\nsso_header = X-Remote-User\n"
+		"sso_proxies = proxy.example.com\n", 3, "sso_header (an HTTP header name)");
+	refused("database = dbname=a\nlisten = 127.0.0.1:0\nsso_header = X-Remote-User\n"
+		"sso_proxies = unix:uid=x\n", 3, "sso_header (an HTTP header name)");
+	/* TLS: both readable files; links then say https */
+	cert = unit_write(dir, "c.pem", "x", 1, 0600);
+	key = unit_write(dir, "k.pem", "x", 1, 0600);
+	snprintf(text, sizeof(text), BASE "tls_cert = %s\ntls_key = %s\n", cert, key);
+	c = accepted(text);
+	ck_assert_str_eq(c->tls_cert, cert);
+	{
+		char *u = settings_public_url(c, 8443);
+
+		ck_assert_str_eq(u, "https://127.0.0.1:8443");
+		free(u);
+	}
+	settings_free(c);
+	free(cert);
+	free(key);
+}
+END_TEST
+
 START_TEST(hostile_files)
 {
 	struct approvald_config *c = (void *)1;
@@ -427,6 +469,7 @@ main(void)
 	tcase_add_test(tc, listen_unix);
 	tcase_add_test(tc, socket_mode_owner);
 	tcase_add_test(tc, pairs_and_words);
+	tcase_add_test(tc, words_accepted);
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, public_url_derived);
 	suite_add_tcase(s, tc);
