@@ -75,3 +75,4 @@ bound=$(( 4 * base > BOUND_MS ? 4 * base : BOUND_MS ))
 note "slowest create: $max ms during the sweep, $base ms after it; bound $bound ms"
 assert_le "$max" "$bound" "slowest create (ms) while the sweep ran (baseline after it: $base ms)"
 ok "$BACKLOG overdue requests expired in batches; $n creates, each within $max ms"
+finish
