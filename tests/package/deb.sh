@@ -361,3 +361,4 @@ ok "purged: /etc/pam.d byte-identical to the snapshot, module, token and user go
 sudo_plain after
 assert_eq "$((n_before + 1))" "$(req_count)" "requests filed in the first database (only the approved one)"
 ok "after purge: sudo runs without an approval again"
+finish
