@@ -475,6 +475,7 @@ static const struct {
 	{ "command_truncated", D_BOOL }, { "command_sha256", D_STR },
 	{ "sudo_command_length", D_INT }, { "sudo_command_shown", D_INT },
 	{ "sudo_command_truncated", D_BOOL }, { "sudo_command_sha256", D_STR },
+	{ "signed_by_key", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -492,7 +493,8 @@ static const struct {
 	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
-	" r.sudo_command_sha256" \
+	" r.sudo_command_sha256," \
+	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -2,7 +2,8 @@
 # signed.sh: signed approvals end to end with the real approvald, module and
 # PostgreSQL. approvald signs with a key from `approvalctl key generate`;
 # the module with keys= accepts its approval (and a policy-free denial);
-# `approvalctl receipt show` prints the receipt and `receipt verify`
+# `approvalctl receipt show` prints the receipt (the API's detail names
+# the key for the web UI) and `receipt verify`
 # accepts it offline and refuses it tampered (decided_by, status, command
 # in the context); approvald refuses a group-readable key; signed chain
 # checkpoints are stored, and after a superuser rewrites and re-hashes the
@@ -84,6 +85,9 @@ printf '%s\n' "$PUB_B" >"$T/only_b.pub"
 assert_rc 1 "$APPROVALCTL" receipt verify "$T/receipt.json" --key "$T/only_b.pub"
 assert_contains "$LAST_OUT" "not in the key file"
 assert_eq denied "$(actl_admin receipt show "$code2" | jq -r .status)" "receipt of the denial"
+http GET "/v1/requests/$code" --approver carol
+assert_status 200
+assert_json .signed_by_key "$KID_A"
 ok "receipt show/verify offline; altered decided_by, status, command or key refused"
 
 # 3. Checkpoints: stored and signed; a rewritten, re-hashed chain is caught.
