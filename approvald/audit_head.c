@@ -22,7 +22,7 @@ struct audit_head {
 	pthread_cond_t cv;
 	int stop;		/* under mu */
 	struct db_pool *db;
-	const struct signer *signer;	/* NULL: no checkpoints */
+	struct signer *signer;	/* NULL: no checkpoints */
 	unsigned long interval;
 	int down_logged;
 };
@@ -105,7 +105,7 @@ head_main(void *arg)
 
 int
 audit_head_start(struct db_pool *db, unsigned long interval_s,
-		 const struct signer *signer, struct audit_head **out)
+		 struct signer *signer, struct audit_head **out)
 {
 	struct audit_head *h;
 	pthread_condattr_t ca;

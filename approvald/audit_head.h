@@ -14,7 +14,7 @@ struct signer;
  * every head logged is also signed and stored as a checkpoint
  * (approval.audit_checkpoints). 0 or -errno. */
 int audit_head_start(struct db_pool *db, unsigned long interval_s,
-		     const struct signer *signer, struct audit_head **out);
+		     struct signer *signer, struct audit_head **out);
 /* Stop and join; accepts NULL. */
 void audit_head_stop(struct audit_head *h);
 

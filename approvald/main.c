@@ -112,25 +112,31 @@ check_nofile(struct approvald_config *cfg)
 	return -EMFILE;
 }
 
+#define REGISTER_WAIT_MS 5000	/* for a pool connection at start */
+
 /* The signing key in approval.signing_keys; a retired key refuses to
- * start (hosts that pinned it as retired would refuse every answer). */
+ * start (hosts that pinned it as retired would refuse every answer). A
+ * database that does not answer yet is no reason not to start: the key
+ * is registered before the first receipt or checkpoint is stored. */
 static int
 register_key(struct app *app)
 {
-	struct db_conn *db = db_get(app->db, 5000);
+	struct db_conn *db = db_get(app->db, REGISTER_WAIT_MS);
 	int rc = db ? signer_register(app->signer, db) : -EIO;
 
 	db_put(app->db, db);
-	if (rc == -EKEYREVOKED)
+	if (rc == -EKEYREVOKED) {
 		approve_log(LOG_ERR, "start-up: signing key %s is retired; configure "
 			    "the new key (approvalctl key generate)", app->signer->key_id);
-	else if (rc < 0)
-		approve_log(LOG_ERR, "start-up: cannot register signing key %s: "
-			    "database unavailable", app->signer->key_id);
-	else
-		approve_log(LOG_NOTICE, "signing answers with key %s (%s)",
-			    app->signer->key_id, app->signer->pub_line);
-	return rc;
+		return rc;
+	}
+	if (rc < 0)
+		approve_log(LOG_WARNING, "signing key %s not registered yet: database "
+			    "unavailable; trying again before the first receipt",
+			    app->signer->key_id);
+	approve_log(LOG_NOTICE, "signing answers with key %s (%s)",
+		    app->signer->key_id, app->signer->pub_line);
+	return 0;
 }
 
 int

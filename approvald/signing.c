@@ -44,7 +44,7 @@ signer_free(struct signer *s)
 }
 
 int
-signer_register(const struct signer *s, struct db_conn *db)
+signer_register(struct signer *s, struct db_conn *db)
 {
 	static const char ins[] =
 		"INSERT INTO approval.signing_keys (key_id, public_key) VALUES ($1, $2)"
@@ -67,6 +67,8 @@ signer_register(const struct signer *s, struct db_conn *db)
 		goto out;
 	}
 	r = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? -EKEYREVOKED : 0;
+	if (r == 0)
+		atomic_store(&s->registered, 1);
 out:
 	PQclear(res);
 	return r;
@@ -95,7 +97,7 @@ signer_sign_status(const struct signer *s, struct approve_status *st)
 }
 
 int
-signer_store_receipt(const struct signer *s, struct db_conn *db, const char *id)
+signer_store_receipt(struct signer *s, struct db_conn *db, const char *id)
 {
 	static const char sel[] =
 		"SELECT r.id, r.digest, r.status, a.login, " DB_ISO_UTC("r.decided_at") ","
@@ -116,6 +118,8 @@ signer_store_receipt(const struct signer *s, struct db_conn *db, const char *id)
 
 	if (!s)
 		return 0;
+	if (!atomic_load(&s->registered) && signer_register(s, db) < 0)
+		return -EIO;
 	if (db_exec(db, sel, 1, &id, &res) < 0) {
 		db_log_error("receipt", res);
 		goto out;
@@ -148,7 +152,7 @@ out:
 }
 
 int
-signer_store_checkpoint(const struct signer *s, struct db_conn *db,
+signer_store_checkpoint(struct signer *s, struct db_conn *db,
 			const char *head_id, const char *head_hash, const char *at)
 {
 	static const char ins[] =
@@ -160,6 +164,8 @@ signer_store_checkpoint(const struct signer *s, struct db_conn *db,
 	PGresult *res = NULL;
 	int r = -EIO;
 
+	if (!atomic_load(&s->registered) && signer_register(s, db) < 0)
+		return -EIO;
 	if (approve_sig_sign_checkpoint(s->pk, &c, sig) < 0)
 		return -EIO;
 	if (db_exec(db, ins, 5, p, &res) < 0)
