@@ -27,7 +27,9 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER requests_nonce_guard BEFORE UPDATE ON approval.requests
+-- OF nonce: runs only for an UPDATE that names the column (the expiry
+-- sweep and decisions never do), so it costs nothing on the hot paths
+CREATE TRIGGER requests_nonce_guard BEFORE UPDATE OF nonce ON approval.requests
     FOR EACH ROW EXECUTE FUNCTION approval.requests_nonce_guard();
 
 CREATE TABLE approval.signing_keys (
