@@ -91,8 +91,10 @@ assert_json .signed_by_key "$KID_A"
 ok "receipt show/verify offline; altered decided_by, status, command or key refused"
 
 # 3. Checkpoints: stored and signed; a rewritten, re-hashed chain is caught.
-wait_until 15 test "$(sql "SELECT count(*) > 1 FROM approval.audit_checkpoints WHERE head_id > 0")" = t ||
-	fail "no signed checkpoints stored"
+checkpoints_ready() {	# two or more checkpoints of a non-empty chain
+	[ "$(sql "SELECT count(*) > 1 FROM approval.audit_checkpoints WHERE head_id > 0")" = t ]
+}
+wait_until 15 checkpoints_ready || fail "no signed checkpoints stored"
 assert_rc 0 actl_admin audit verify --key "$KEYS"
 assert_contains "$LAST_OUT" "signed checkpoints match the chain"
 approvald_stop	# no new checkpoints over the rewrite
@@ -126,6 +128,10 @@ approvald_start signing_key="$T/a.key" audit_head_interval=1
 run_pamdrive rot --service signed --user alice --op account
 code3=$(wait_for_code rot)
 wait_for_waiters 1 10
+if pg_psql -c "UPDATE approval.requests SET nonce = 'AAAAAAAAAAAAAAAAAAAA' WHERE code = '$code3'" >"$T/nonce.out" 2>&1; then
+	fail "a pending request's nonce could be changed"
+fi
+assert_file_contains "$T/nonce.out" "context is immutable"
 approvald_stop
 approvald_start signing_key="$T/b.key" audit_head_interval=1
 assert_rc 0 actl carol approve "$code3"
