@@ -453,6 +453,7 @@ verify(PGconn *db, int64_t from, struct chain *ch)
 
 static const struct option verify_opts[] = {
 	{ "from", required_argument, NULL, 'f' },
+	{ "key", required_argument, NULL, 'k' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -461,6 +462,7 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct chain ch;
 	unsigned long from = 1;
+	const char *keyfile = NULL;
 	PGconn *db = NULL;
 	int o, rc;
 
@@ -473,6 +475,9 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 			if (approve_parse_ulong(optarg, 1, (unsigned long)INT64_MAX / 2, &from) != 0)
 				return ctl_usage_error(c, "bad --from '%s' (a row id, 1 or more)",
 						       optarg);
+			break;
+		case 'k':
+			keyfile = optarg;
 			break;
 		default:
 			return CTL_USAGE;
@@ -489,6 +494,8 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 		goto out;
 	}
 	rc = verify(db, (int64_t)from, &ch);
+	if (rc == CTL_OK && keyfile)
+		rc = ctl_audit_checkpoints(db, keyfile);
 	if (rc != CTL_OK)
 		goto out;
 	if (ch.verified == 0)
@@ -536,7 +543,7 @@ run_head(struct ctl_ctx *c, int argc, char **argv)
 }
 
 static const struct ctl_command audit_verify_cmd = {
-	.name = "verify", .synopsis = "[--from ID]",
+	.name = "verify", .synopsis = "[--from ID] [--key FILE]",
 	.summary = "recompute the audit log's hash chain; exit 1 at the first broken row",
 	.details = "Reads approval.audit_log in id order, recomputes every row's\n"
 		   "sha256 from its canonical form (sql/002_audit.sql) and checks that each\n"
@@ -547,7 +554,10 @@ static const struct ctl_command audit_verify_cmd = {
 		   "elsewhere). Needs SELECT on approval.audit_log and approval.audit_chain\n"
 		   "(role approval_auditor).\n"
 		   "Options:\n"
-		   "  --from ID   start at row ID (row ID-1 is trusted as the anchor)\n",
+		   "  --from ID   start at row ID (row ID-1 is trusted as the anchor)\n"
+		   "  --key FILE  also check every signed checkpoint approvald stored\n"
+		   "              against approvald's public keys in FILE: a chain\n"
+		   "              rewritten and re-hashed fails, naming the checkpoint\n",
 	.longopts = verify_opts, .run = run_verify,
 };
 static const struct ctl_command audit_head_cmd = {

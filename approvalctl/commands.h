@@ -16,6 +16,11 @@ extern const struct ctl_command ctl_cmd_deny;
 extern const struct ctl_command ctl_cmd_watch;		/* watch.c */
 extern const struct ctl_command ctl_cmd_audit;		/* audit.c (issue 4) */
 extern const struct ctl_command ctl_cmd_report;		/* report.c (issue 4) */
+extern const struct ctl_command ctl_cmd_key;		/* key.c */
+extern const struct ctl_command ctl_cmd_receipt;	/* receipt.c */
+/* audit verify --key FILE (checkpoints.c): every signed checkpoint valid
+ * and matching the chain, in the caller's snapshot. An exit code. */
+int ctl_audit_checkpoints(PGconn *db, const char *keyfile);
 
 /* SQL: a timestamptz column as the API's time format (ISO 8601 UTC, µs). */
 #define CTL_SQL_UTC(col) \

@@ -11,6 +11,7 @@
 #include "audit_head.h"
 #include "db.h"
 #include "log.h"
+#include "signing.h"
 
 #define DB_WAIT_MS 5000
 #define RETRY_S 10
@@ -21,6 +22,7 @@ struct audit_head {
 	pthread_cond_t cv;
 	int stop;		/* under mu */
 	struct db_pool *db;
+	struct signer *signer;	/* NULL: no checkpoints */
 	unsigned long interval;
 	int down_logged;
 };
@@ -28,7 +30,8 @@ struct audit_head {
 /* approval.audit_head, or id 0 and 64 zeros for an empty log (as
  * `approvalctl audit head` prints it). */
 static const char head_sql[] =
-	"SELECT COALESCE(h.id, 0), COALESCE(h.hash, pg_catalog.repeat('0', 64))"
+	"SELECT COALESCE(h.id, 0), COALESCE(h.hash, pg_catalog.repeat('0', 64)),"
+	" " DB_ISO_UTC("pg_catalog.now()")
 	"  FROM (SELECT 1) one LEFT JOIN approval.audit_head h ON true";
 
 /* 0 when logged; -EIO when the database did not answer. */
@@ -54,8 +57,15 @@ log_head(struct audit_head *h)
 	if (!*id || strlen(id) > 19 || strspn(id, "0123456789") != strlen(id) ||
 	    strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
 		approve_log(LOG_ERR, "audit head: unexpected answer from approval.audit_head");
-	else
+	else if (!h->signer)
 		approve_log(LOG_NOTICE, "audit head id=%s hash=%s", id, hash);
+	else if (signer_store_checkpoint(h->signer, c, id, hash,
+					 PQgetvalue(res, 0, 2)) == 0)
+		approve_log(LOG_NOTICE, "audit head id=%s hash=%s, checkpoint "
+			    "signed by key %s", id, hash, h->signer->key_id);
+	else
+		approve_log(LOG_ERR, "audit head id=%s hash=%s: checkpoint not "
+			    "stored", id, hash);
 out:
 	PQclear(res);
 	db_put(h->db, c);
@@ -94,7 +104,8 @@ head_main(void *arg)
 }
 
 int
-audit_head_start(struct db_pool *db, unsigned long interval_s, struct audit_head **out)
+audit_head_start(struct db_pool *db, unsigned long interval_s,
+		 struct signer *signer, struct audit_head **out)
 {
 	struct audit_head *h;
 	pthread_condattr_t ca;
@@ -107,6 +118,7 @@ audit_head_start(struct db_pool *db, unsigned long interval_s, struct audit_head
 	if (!h)
 		return -ENOMEM;
 	h->db = db;
+	h->signer = signer;
 	h->interval = interval_s;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_condattr_init(&ca);

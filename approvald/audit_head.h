@@ -8,9 +8,13 @@
 
 struct audit_head;
 struct db_pool;
+struct signer;
 
-/* interval_s 0: off (nothing is started, *out is NULL). 0 or -errno. */
-int audit_head_start(struct db_pool *db, unsigned long interval_s, struct audit_head **out);
+/* interval_s 0: off (nothing is started, *out is NULL). With a signer
+ * every head logged is also signed and stored as a checkpoint
+ * (approval.audit_checkpoints). 0 or -errno. */
+int audit_head_start(struct db_pool *db, unsigned long interval_s,
+		     struct signer *signer, struct audit_head **out);
 /* Stop and join; accepts NULL. */
 void audit_head_stop(struct audit_head *h);
 

@@ -28,6 +28,11 @@
 struct db_pool;
 struct db_conn;
 
+/* A timestamptz expression as ISO 8601 UTC text with microseconds, the
+ * form hosts see and signatures cover (common/sig.h). */
+#define DB_ISO_UTC(x) "pg_catalog.to_char((" x ") AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* Connection parameters shared with the LISTEN connection: the operator's
  * conninfo, with defaults for connect_timeout, TCP keepalives,
  * tcp_user_timeout and application_name that the conninfo may override. */

@@ -49,6 +49,7 @@ struct app {
 	char *tls_cert_pem;	/* PEM text while serving HTTPS */
 	char *tls_key_pem;
 	struct metrics metrics;
+	struct signer *signer;	/* signing.h; NULL: answers are not signed */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */

@@ -18,6 +18,7 @@
 
 #include "config.h"	/* APPROVE_VERSION (generated) */
 #include "audit_head.h"
+#include "signing.h"
 #include "db.h"
 #include "httpd.h"
 #include "listener.h"
@@ -111,6 +112,33 @@ check_nofile(struct approvald_config *cfg)
 	return -EMFILE;
 }
 
+#define REGISTER_WAIT_MS 5000	/* for a pool connection at start */
+
+/* The signing key in approval.signing_keys; a retired key refuses to
+ * start (hosts that pinned it as retired would refuse every answer). A
+ * database that does not answer yet is no reason not to start: the key
+ * is registered before the first receipt or checkpoint is stored. */
+static int
+register_key(struct app *app)
+{
+	struct db_conn *db = db_get(app->db, REGISTER_WAIT_MS);
+	int rc = db ? signer_register(app->signer, db) : -EIO;
+
+	db_put(app->db, db);
+	if (rc == -EKEYREVOKED) {
+		approve_log(LOG_ERR, "start-up: signing key %s is retired; configure "
+			    "the new key (approvalctl key generate)", app->signer->key_id);
+		return rc;
+	}
+	if (rc < 0)
+		approve_log(LOG_WARNING, "signing key %s not registered yet: database "
+			    "unavailable; trying again before the first receipt",
+			    app->signer->key_id);
+	approve_log(LOG_NOTICE, "signing answers with key %s (%s)",
+		    app->signer->key_id, app->signer->pub_line);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -166,12 +194,22 @@ main(int argc, char **argv)
 	if (check_nofile(cfg) < 0)
 		goto out;
 
+	if (cfg->signing_key &&
+	    signer_load(cfg->signing_key, &app.signer, err, sizeof(err)) < 0) {
+		approve_log(LOG_ERR, "start-up: %s", err);
+		goto out;
+	}
+	if (!app.signer)
+		approve_log(LOG_WARNING, "no signing_key: answers are not signed, "
+			    "and hosts with keys= refuse every approval");
 	app.cfg = cfg;
 	if ((rc = db_pool_new(cfg->database, (unsigned)cfg->pool_size, &app.db)) < 0 ||
 	    (rc = waiters_new(&app.waiters)) < 0) {
 		approve_log(LOG_ERR, "start-up: %s", strerror(-rc));
 		goto out;
 	}
+	if (app.signer && (rc = register_key(&app)) < 0)
+		goto out;
 	if ((rc = listener_start(cfg->database, app.waiters, &app.listener)) < 0) {
 		approve_log(LOG_ERR, "start-up: listener: %s", strerror(-rc));
 		goto out;
@@ -191,7 +229,8 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
 		    APPROVE_VERSION, cfg->listen, app.port,
 		    cfg->tls_cert ? "https" : "http", app.public_url);
-	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, &head)) < 0) {
+	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, app.signer,
+				   &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
 	}
@@ -217,6 +256,7 @@ out:
 	db_pool_free(app.db);
 	waiters_free(app.waiters);
 	free(app.public_url);
+	signer_free(app.signer);
 	settings_free(cfg);
 	return status;
 }

@@ -11,9 +11,10 @@
 #include "log.h"
 #include "requests.h"
 
-#define ISO(x) "pg_catalog.to_char((" x ") AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define ISO(x) DB_ISO_UTC(x)
 #define CODE_TRIES 8
+/* the last two columns status_from_row reads (after decided_by) */
+#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce"
 
 /* ---- helpers ---- */
 
@@ -74,7 +75,8 @@ dup_or_null(const char *s, int *oom)
 }
 
 /* Row 0 of a result with the columns id, code, status, digest,
- * expires_at, comment, decided_by -> the status answer given to hosts.
+ * expires_at, comment, decided_by, decided_at, nonce (STATUS_COLS) -> the
+ * status answer given to hosts.
  * 0 or -ENOMEM. */
 static int
 status_from_row(const PGresult *res, struct approve_status **out)
@@ -92,6 +94,8 @@ status_from_row(const PGresult *res, struct approve_status **out)
 	st->expires_at = dup_or_null(col(res, 0, 4), &oom);
 	st->comment = dup_or_null(col(res, 0, 5), &oom);
 	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
+	st->decided_at = dup_or_null(col(res, 0, 7), &oom);
+	st->nonce = dup_or_null(col(res, 0, 8), &oom);
 	if (oom) {
 		approve_status_free(st);
 		return -ENOMEM;
@@ -119,16 +123,16 @@ static const char insert_sql[] =
 	" rhost, cwd, reason, ticket, digest, expires_at,"
 	" command_length, command_shown, command_truncated, command_sha256,"
 	" sudo_command_length, sudo_command_shown, sudo_command_truncated,"
-	" sudo_command_sha256, idempotency_key)"
+	" sudo_command_sha256, idempotency_key, nonce)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
-	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25)"
+	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
-	" decision_comment, NULL::text";
-#define INSERT_NPARAMS 25
+	" decision_comment, NULL::text" STATUS_TAIL("");
+#define INSERT_NPARAMS 26
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -151,7 +155,7 @@ cmd_full_params(const struct approve_cmd_full *f, char buf[2][24],
 /* The request an earlier create with this key made (its state now). */
 static const char by_key_sql[] =
 	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
-	" r.decision_comment, a.login"
+	" r.decision_comment, a.login" STATUS_TAIL("r.")
 	" FROM approval.requests r"
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 	" WHERE r.host_id = $1::bigint AND r.idempotency_key = $2";
@@ -195,6 +199,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	cmd_full_params(&ctx->command_full, full[0], params + 16);
 	cmd_full_params(&ctx->sudo_command_full, full[1], params + 20);
 	params[24] = ctx->idempotency_key;
+	params[25] = ctx->nonce;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			return -EIO;
@@ -259,7 +264,7 @@ req_expire_overdue(struct db_conn *db, const char *id)
 
 static const char host_status_sql[] =
 	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
-	" r.decision_comment, a.login,"
+	" r.decision_comment, a.login" STATUS_TAIL("r.") ","
 	" r.status = 'pending' AND r.expires_at <= pg_catalog.now()"
 	" FROM approval.requests r"
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
@@ -286,7 +291,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		r = -ENOENT;
 		if (PQntuples(res) != 1)
 			goto out;
-		if (pass == 1 || strcmp(PQgetvalue(res, 0, 7), "t") != 0)
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, 9), "t") != 0)
 			break;
 		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
 		if (r < 0)
@@ -470,6 +475,7 @@ static const struct {
 	{ "command_truncated", D_BOOL }, { "command_sha256", D_STR },
 	{ "sudo_command_length", D_INT }, { "sudo_command_shown", D_INT },
 	{ "sudo_command_truncated", D_BOOL }, { "sudo_command_sha256", D_STR },
+	{ "signed_by_key", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -487,7 +493,8 @@ static const struct {
 	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
-	" r.sudo_command_sha256" \
+	" r.sudo_command_sha256," \
+	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "requests.h"
+#include "signing.h"
 #include "wire.h"
 
 #define DB_WAIT_MS 5000
@@ -147,6 +148,10 @@ decide(struct http_req *r, enum approve_state decision)
 	rc = req_resolve(db, r->param, id, NULL);
 	if (rc == 0)
 		rc = req_decide(db, id, decision, r->who.id, r->who.name, comment);
+	/* the receipt: a failure is logged and the decision stands (a host
+	 * still gets its signed answer at wait) */
+	if (rc == 0 && signer_store_receipt(app->signer, db, id) < 0)
+		approve_log(LOG_ERR, "request %s: receipt not stored", id);
 	ret = rc < 0 ? reply_rc(r, rc) : show(r, db, id);
 out:
 	db_put(app->db, db);

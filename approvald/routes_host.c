@@ -14,6 +14,7 @@
 #include "log.h"
 #include "requests.h"
 #include "settings.h"
+#include "signing.h"
 #include "wire.h"
 
 #define DB_WAIT_MS 5000
@@ -21,11 +22,14 @@
 #define WAIT_MAX_S 60
 #define REARM_TRIES 4	/* wake-ups in a row before answering "pending" */
 
+/* A final answer is signed (signing.h) when approvald has a key. */
 static enum MHD_Result
-reply_status(struct http_req *r, unsigned code, const struct approve_status *st)
+reply_status(struct http_req *r, unsigned code, struct approve_status *st)
 {
 	char *json = NULL;
 
+	if (signer_sign_status(r->app->signer, st) < 0)
+		return http_reply_error(r, 500, "internal_error", "cannot sign status");
 	if (approve_status_to_json(st, &json) < 0)
 		return http_reply_error(r, 500, "internal_error", "cannot encode status");
 	return http_reply_json(r, code, json);

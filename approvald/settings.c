@@ -27,7 +27,7 @@ static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
 	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
-	"max_connections_per_peer", "socket_mode", "socket_owner", NULL,
+	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key", NULL,
 };
 
 static int
@@ -390,6 +390,10 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path, LINE("audit_head_interval"),
 			    "audit_head_interval: expected seconds 0..86400 (0: off)");
 
+	v = approve_conf_get(f, "signing_key");
+	if (v && (!*v || dup_value(v, &c->signing_key) < 0))
+		return fail(err, errlen, path, LINE("signing_key"), "signing_key: empty");
+
 	v = approve_conf_get(f, "tls_cert");
 	if (v && (!*v || dup_value(v, &c->tls_cert) < 0))
 		return fail(err, errlen, path, LINE("tls_cert"), "tls_cert: empty");
@@ -491,6 +495,7 @@ settings_free(struct approvald_config *c)
 	free(c->socket_owner);
 	free(c->database);
 	free(c->public_url);
+	free(c->signing_key);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->sso_header);

@@ -44,6 +44,7 @@ struct approvald_config {
 	char *sso_header;	/* trusted sign-in header (routes_web.c), or NULL */
 	char *sso_proxies;	/* addresses it is accepted from (both or neither) */
 	unsigned long audit_head_interval;	/* seconds between head log lines; 0 off */
+	char *signing_key;	/* private key file (signing.h); NULL: unsigned */
 };
 
 /* 0, or -EINVAL / -ENOENT / -ENOMEM with the message in err. */

@@ -355,6 +355,7 @@ static const struct ctx_field ctx_fields[] = {
 	CTX_F(reason, APPROVE_LEN_REASON, 0),
 	CTX_F(ticket, APPROVE_LEN_TICKET, 0),
 	CTX_F(idempotency_key, APPROVE_IDEM_KEY_MAX, 0),
+	CTX_F(nonce, APPROVE_NONCE_MAX, 0),
 };
 #define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
 #define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
@@ -545,6 +546,11 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "sudo_command_* without command_*");
 		return -EINVAL;
 	}
+	if (c->nonce && !approve_sig_nonce_valid(c->nonce)) {
+		approve_errf(err, errlen, "field \"nonce\" must be %d..%d characters "
+			     "of A-Z a-z 0-9 _ -", APPROVE_NONCE_MIN, APPROVE_NONCE_MAX);
+		return -EINVAL;
+	}
 	return idem_key_check(c->idempotency_key, err, errlen);
 }
 
@@ -605,7 +611,7 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		"tty", "rhost", "cwd", "hostname", "reason", "ticket",
 		"command_length", "command_shown", "command_truncated", "command_sha256",
 		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
-		"sudo_command_sha256", "idempotency_key", NULL,
+		"sudo_command_sha256", "idempotency_key", "nonce", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -753,6 +759,10 @@ approve_status_free(struct approve_status *s)
 	free(s->comment);
 	free(s->decided_by);
 	free(s->expires_at);
+	free(s->decided_at);
+	free(s->nonce);
+	free(s->signature);
+	free(s->key_id);
 	free(s);
 }
 
@@ -788,7 +798,11 @@ approve_status_to_json(const struct approve_status *s, char **out)
 	    (s->digest[0] && add_str(o, "digest", s->digest) < 0) ||
 	    add_str(o, "expires_at", s->expires_at) < 0 ||
 	    add_str(o, "comment", s->comment) < 0 ||
-	    add_str(o, "decided_by", s->decided_by) < 0)
+	    add_str(o, "decided_by", s->decided_by) < 0 ||
+	    add_str(o, "decided_at", s->decided_at) < 0 ||
+	    add_str(o, "nonce", s->nonce) < 0 ||
+	    add_str(o, "signature", s->signature) < 0 ||
+	    add_str(o, "key_id", s->key_id) < 0)
 		goto out;
 	*out = json_dup_out(o);
 	if (*out)
@@ -824,7 +838,11 @@ approve_status_from_json(const char *json, size_t len,
 	    (r = get_str(o, "url", APPROVE_LEN_URL, 0, 0, &s->url, err, errlen)) < 0 ||
 	    (r = get_str(o, "comment", APPROVE_LEN_COMMENT, 0, 0, &s->comment, err, errlen)) < 0 ||
 	    (r = get_str(o, "decided_by", APPROVE_LEN_NAME, 0, 0, &s->decided_by, err, errlen)) < 0 ||
-	    (r = get_str(o, "expires_at", LEN_EXPIRES, 0, 0, &s->expires_at, err, errlen)) < 0)
+	    (r = get_str(o, "expires_at", LEN_EXPIRES, 0, 0, &s->expires_at, err, errlen)) < 0 ||
+	    (r = get_str(o, "decided_at", LEN_EXPIRES, 0, 0, &s->decided_at, err, errlen)) < 0 ||
+	    (r = get_str(o, "nonce", APPROVE_NONCE_MAX, 0, 0, &s->nonce, err, errlen)) < 0 ||
+	    (r = get_str(o, "signature", APPROVE_SIG_B64_LEN, 0, 0, &s->signature, err, errlen)) < 0 ||
+	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0)
 		goto out;
 	r = -EINVAL;
 	if (!approve_uuid_valid(id)) {

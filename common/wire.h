@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "code.h"
 #include "secret.h"
+#include "sig.h"
 #include "text.h"	/* approve_utf8_valid, approve_sanitize_display */
 
 #define APPROVE_BODY_MAX (64 * 1024)	/* any request body */
@@ -81,6 +82,9 @@ struct approve_ctx {
 	char *reason;
 	char *ticket;
 	char *idempotency_key;
+	char *nonce;	/* the module's fresh random per request; the server
+			 * signs it into the final answer (sig.h); not part of
+			 * the digest; NULL when absent */
 	struct approve_cmd_full command_full;
 	struct approve_cmd_full sudo_command_full;
 };
@@ -106,7 +110,8 @@ int approve_ctx_digest(const struct approve_ctx *c,
 /* The server's answer to create, wait and cancel (and the summary of a
  * request in approver listings).
  * Required in JSON: id (uuid), status (state word). Optional: code, url,
- * digest, comment (decision comment), decided_by, expires_at (ISO 8601 text). */
+ * digest, comment (decision comment), decided_by, expires_at (ISO 8601 text),
+ * decided_at, nonce, signature, key_id (a signed final answer, sig.h). */
 struct approve_status {
 	char id[APPROVE_UUID_LEN + 1];
 	char code[APPROVE_CODE_LEN + 1];	/* "" when absent */
@@ -116,6 +121,11 @@ struct approve_status {
 	char *comment;		/* NULL when absent; <= APPROVE_LEN_COMMENT */
 	char *decided_by;	/* NULL when absent; <= APPROVE_LEN_NAME */
 	char *expires_at;	/* NULL when absent; <= 64 */
+	/* signed answers (sig.h): all NULL when absent */
+	char *decided_at;	/* <= 64 */
+	char *nonce;		/* the create's nonce, echoed */
+	char *signature;	/* base64, APPROVE_SIG_B64_LEN */
+	char *key_id;		/* APPROVE_SIG_KEY_ID_LEN hex */
 };
 void approve_status_free(struct approve_status *s);
 int approve_status_to_json(const struct approve_status *s, char **out);

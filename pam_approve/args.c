@@ -26,6 +26,7 @@ enum {
 	SEEN_REASON_MIN = 1 << 6,
 	SEEN_DEBUG = 1 << 7,
 	SEEN_SERVER_USER = 1 << 8,
+	SEEN_KEYS = 1 << 9,
 };
 
 /* Writes "what: 'arg'" with arg cut to a bounded, printable prefix. */
@@ -175,6 +176,9 @@ parse_one(const char *a, struct pa_args *o, unsigned *seen,
 	} else if ((v = arg_value(a, "token_file"))) {
 		bit = SEEN_TOKEN;
 		r = parse_path(v, &o->token_file);
+	} else if ((v = arg_value(a, "keys"))) {
+		bit = SEEN_KEYS;
+		r = parse_path(v, &o->keys);
 	} else if ((v = arg_value(a, "timeout"))) {
 		bit = SEEN_TIMEOUT;
 		r = approve_parse_ulong(v, 1, PA_TIMEOUT_MAX, &o->timeout);

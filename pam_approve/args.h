@@ -11,7 +11,7 @@
 #define PA_DEFAULT_TIMEOUT 300UL
 #define PA_TIMEOUT_MAX 86400UL
 #define PA_REASON_MIN_MAX 1024UL
-#define PA_PATH_MAX 4096	/* ca=, token_file= */
+#define PA_PATH_MAX 4096	/* ca=, token_file=, keys= */
 #define PA_DEFAULT_SERVER_USER "approvald"
 #define PA_USER_MAX 32		/* server_user= */
 
@@ -32,6 +32,8 @@ struct pa_args {
 	const char *url;		/* validated by approve_url_parse */
 	const char *ca;			/* NULL: the client's default bundle */
 	const char *token_file;
+	const char *keys;		/* pinned approvald public keys (sig.h); NULL:
+					 * answers are trusted by their channel only */
 	const char *server_user;	/* who, besides root, may serve a unix: url */
 	unsigned long timeout;		/* seconds, 1..86400 */
 	enum pa_failmode failmode;

@@ -315,6 +315,14 @@ pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 	 * finds the request the first one made */
 	if ((r = approve_token_generate(NULL, &c->idempotency_key)) != 0)
 		goto out;
+	/* fresh per request: with keys= the signed answer must cover it, so
+	 * an answer signed for an earlier request cannot be replayed (sent
+	 * only then: an approvald older than signing refuses the field) */
+	if (a->keys) {
+		r = -ENOMEM;
+		if (!(c->nonce = malloc(33)) || (r = approve_sig_nonce_new(c->nonce)) != 0)
+			goto out;
+	}
 	/* the same validation the server applies: refuse here, not there */
 	r = approve_ctx_to_json(c, &json, err, sizeof(err));
 	if (r != 0) {

@@ -4,7 +4,9 @@
  *
  * Fail-closed rules implemented here:
  *  - Only an answer that names our request id and carries the digest of
- *    exactly the context we sent, with status "approved", is an approval.
+ *    exactly the context we sent, with status "approved", is an approval;
+ *    with keys= it must also carry approvald's signature over our id,
+ *    digest and nonce by a pinned, non-retired key (signed_ok).
  *  - failmode=open applies only when the create call found nothing there
  *    (APPROVE_HTTP_UNREACHABLE: refused or no route on every address) and
  *    failopen.c confirms it afresh with normal resources. Not reaching
@@ -56,6 +58,7 @@ struct session {
 	const char *digest;
 	struct approve_http_opts http;
 	uint64_t deadline;
+	const struct approve_sig_keyring *keys;	/* keys=; NULL: none pinned */
 	char id[APPROVE_UUID_LEN + 1];	/* "" until created */
 	char *code;			/* display form; NULL until created */
 };
@@ -98,6 +101,53 @@ log_status(struct session *s, int prio, const char *what,
 	free(d);
 	free(se);
 	free(sd);
+}
+
+/* With keys=: an "approved" answer counts only with a valid signature by a
+ * pinned, non-retired key over our own id, digest and nonce (and the
+ * answer's status, decided_by, decided_at, expires_at). 0 or -EPROTO
+ * (logged). Starts at refused; the verification is the one way out. */
+static int
+signed_ok(struct session *s, const char *what, const struct approve_status *st)
+{
+	const struct approve_sig_answer a = {
+		.id = s->id[0] ? s->id : st->id, .digest = s->digest,
+		.status = approve_state_name(APPROVE_APPROVED),
+		.decided_by = st->decided_by, .decided_at = st->decided_at,
+		.nonce = s->ctx->nonce, .expires_at = st->expires_at,
+	};
+	const char *why;
+	char *kid;
+	int r;
+
+	if (!st->signature || !st->key_id) {
+		pam_syslog(s->pamh, LOG_WARNING, "%s: \"approved\" without a "
+			   "signature; keys= requires one, denied", what);
+		return -EPROTO;
+	}
+	r = approve_sig_verify_answer(s->keys, &a, st->key_id, st->signature, 0,
+				      NULL);
+	if (r == 0)
+		return 0;
+	switch (r) {
+	case -ENOKEY:
+		why = "by a key not pinned in keys=";
+		break;
+	case -EKEYREVOKED:
+		why = "by a retired key";
+		break;
+	case -EINVAL:
+		why = "malformed";
+		break;
+	default:
+		why = "invalid for this request, nonce and status";
+		break;
+	}
+	kid = shown(st->key_id, APPROVE_SIG_KEY_ID_LEN);
+	pam_syslog(s->pamh, LOG_WARNING, "%s: \"approved\" signature %s "
+		   "(key %s), denied", what, why, kid);
+	free(kid);
+	return -EPROTO;
 }
 
 /* Check an answer (create, wait) and parse it: JSON, a uuid id (ours once
@@ -145,6 +195,8 @@ parse_answer(struct session *s, const char *what,
 			   "elevation", what);
 		goto out;
 	}
+	if (st->state == APPROVE_APPROVED && s->keys && signed_ok(s, what, st) != 0)
+		goto out;
 	*out = st;
 	st = NULL;
 	r = 0;
@@ -537,6 +589,7 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 {
 	struct session s = { .pamh = pamh, .a = a, .ctx = ctx, .digest = digest };
 	struct approve_secret *token = NULL;
+	struct approve_sig_keyring *keys = NULL;
 	struct approve_status *st = NULL;
 	enum pa_verdict v = PA_DENY;
 	char err[256], *json = NULL;
@@ -548,6 +601,16 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 		pam_syslog(pamh, LOG_ERR, "host token refused, denying: %s", err);
 		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
 		goto out;
+	}
+	if (a->keys) {
+		r = approve_sig_keyring_read_file(a->keys, 1, &keys, err, sizeof(err));
+		if (r != 0) {
+			pam_syslog(pamh, LOG_ERR, "pinned keys refused, denying: %s",
+				   err);
+			pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
+			goto out;
+		}
+		s.keys = keys;
 	}
 	s.http.url = a->url;
 	s.http.ca_file = a->ca;
@@ -591,5 +654,6 @@ out:
 	free(s.code);
 	approve_status_free(st);
 	approve_secret_free(token);
+	approve_sig_keyring_free(keys);
 	return v;
 }

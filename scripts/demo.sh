@@ -157,12 +157,22 @@ fi
 mkdir -p "$SOCKDIR"
 chown root:root "$SOCKDIR"
 chmod 0711 "$SOCKDIR"
+# approvald's signing key (kept across runs) and the public line the
+# module pins (keys=): only answers signed with it can approve.
+if [ ! -s "$RUN/signing.key" ]; then
+	rm -f "$RUN/signing.key"
+	"$APPROVALCTL" key generate --out "$RUN/signing.key" >"$RUN/approvald.pub" 2>/dev/null ||
+		die "cannot generate the signing key"
+fi
+chown root:root "$RUN/approvald.pub"
+chmod 0644 "$RUN/approvald.pub"
 cat >"$RUN/approvald.conf" <<EOF
 # written by scripts/demo.sh
 listen = unix:$SOCK, $LISTEN
 database = $PG_APP_CONNINFO
 public_url = $URL
 request_ttl = 600
+signing_key = $RUN/signing.key
 EOF
 setsid "$APPROVALD" --config "$RUN/approvald.conf" </dev/null >>"$RUN/approvald.log" 2>&1 &
 echo $! >"$RUN/approvald.pid"
@@ -222,8 +232,8 @@ cat >"$RUN/bin/approvalctl" <<EOF
 # approvalctl as the demo approver (written by scripts/demo.sh)
 exec "$APPROVALCTL" --url "$SOCK_URL" --token-file "$RUN/approver-demo.token" "\$@"
 EOF
-printf 'account required %s url=%s token_file=%s timeout=300\n' \
-	"$MODULE" "$SOCK_URL" "$RUN/host.token" >"$RUN/pam.d/$DEMO_SVC"
+printf 'account required %s url=%s token_file=%s keys=%s timeout=300\n' \
+	"$MODULE" "$SOCK_URL" "$RUN/host.token" "$RUN/approvald.pub" >"$RUN/pam.d/$DEMO_SVC"
 # libpam also reads "other" (pam_wrapper complains when it is missing)
 deny=$(ls /lib/*/security/pam_deny.so /usr/lib/*/security/pam_deny.so 2>/dev/null | head -n 1 || true)
 if [ -n "$deny" ]; then
@@ -249,7 +259,7 @@ if [ "$with_sudo" = 1 ]; then
 # pam_approve demo (scripts/demo.sh; removed by scripts/demo.sh stop)
 session required pam_limits.so
 @include common-auth
-account required $MODULE url=$SOCK_URL token_file=$RUN/host.token timeout=300
+account required $MODULE url=$SOCK_URL token_file=$RUN/host.token keys=$RUN/approvald.pub timeout=300
 @include common-account
 @include common-session-noninteractive
 EOF

@@ -93,6 +93,8 @@ export function mount(main, {arg}) {
             created ? h('span', {class: 'muted'}, ` (after ${span((decided - created) / 1000)})`) : null) : null),
         r.decided_by ? field('Decided by', r.decided_by) : null,
         r.comment ? field('Comment', r.comment) : null,
+        r.signed_by_key ? field('Receipt', `signed by key ${r.signed_by_key}`,
+          {mono: true, note: 'approvalctl receipt show / verify'}) : null,
         field('Digest', r.digest, {mono: true, note: 'binds the decision to this exact context'}))));
 
     const evs = Array.isArray(r.events) ? r.events : [];

@@ -47,12 +47,17 @@ _e2e_verify_etc() {
 }
 
 # Start: fingerprint /etc (checked last of all in the trap), PostgreSQL,
-# approvald, the host "e2e" and an approver "approver1" (unix login nobody-e2e).
+# approvald signing with a fresh key ($T/signing.key; the module pins its
+# public line in $T/approvald.pub, keys=), the host "e2e" and an approver
+# "approver1" (unix login nobody-e2e).
 e2e_begin() {
 	_e2e_fingerprint >"$T/etc.before"
 	on_exit _e2e_verify_etc
 	db_start
-	approvald_start
+	"$APPROVALCTL" key generate --out "$T/signing.key" >"$T/approvald.pub" 2>>"$T/admin.log" ||
+		fail "approvalctl key generate failed"
+	chmod 0644 "$T/approvald.pub"
+	approvald_start signing_key="$T/signing.key"
 	mk_host e2e
 	mk_approver approver1 "nobody-e2e-$E2E_RAND"
 }
@@ -78,8 +83,9 @@ _e2e_userdel() {
 
 # The module line for a PAM service file (account stack, the documented one).
 e2e_module_line() {
-	printf 'account required %s url=%s token_file=%s timeout=%s %s\n' \
-		"$PAM_MODULE" "$APPROVALD_UNIX_URL" "$T/host-e2e.token" "${E2E_TIMEOUT:-90}" "$*"
+	printf 'account required %s url=%s token_file=%s keys=%s timeout=%s %s\n' \
+		"$PAM_MODULE" "$APPROVALD_UNIX_URL" "$T/host-e2e.token" "$T/approvald.pub" \
+		"${E2E_TIMEOUT:-90}" "$*"
 }
 
 # e2e_as USER CMD...: run CMD as USER with a clean environment, no PAM in

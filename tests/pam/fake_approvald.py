@@ -22,7 +22,10 @@ create_approved_baddigest (approved with a wrong digest), create_junk (bytes
 that are not HTTP), create_close (closed without an answer), create_silent
 (read, then never answered); at wait: approve, approve_now, deny, hostile,
 expire, cancelled, flaky, hang, sigint, wait_baddigest, wait_wrongid,
-wait_404."""
+wait_404.
+FAKE_KEYS=NAME=PEM,... names Ed25519 private keys for the signed modes
+(sign_*): "good" is the one the test pins, the others per mode."""
+
 import hashlib
 import json
 import os
@@ -39,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "tty", "rhost", "cwd", "hostname", "reason", "ticket",
-          "idempotency_key"}
+          "idempotency_key", "nonce"}
 for _c in ("command", "sudo_command"):
     FIELDS |= {_c + "_length", _c + "_shown", _c + "_truncated", _c + "_sha256"}
 HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
@@ -85,6 +88,47 @@ def digest(ctx):
             field(sha)
             field(None if sha is None else str(ctx[k + "_length"]))
     return h.hexdigest()
+
+
+KEYS = {}
+for _kv in filter(None, os.environ.get("FAKE_KEYS", "").split(",")):
+    from cryptography.hazmat.primitives import serialization as _ser
+    _name, _path = _kv.split("=", 1)
+    with open(_path, "rb") as _f:
+        KEYS[_name] = _ser.load_pem_private_key(_f.read(), None)
+
+
+def key_id(k):
+    from cryptography.hazmat.primitives import serialization as _ser
+    raw = k.public_key().public_bytes(_ser.Encoding.Raw, _ser.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def canonical(body):
+    """common/sig.c's answer bytes, written independently."""
+    out = b"approve-answer-v1"
+    for k in ("id", "digest", "status", "decided_by", "decided_at", "nonce",
+              "expires_at"):
+        v = body.get(k)
+        if v is None:
+            out += b"-"
+        else:
+            b = v.encode()
+            out += b"%d:" % len(b) + b
+    return out
+
+
+def signed(body, key="good", over=None):
+    """body with nonce, decided_at and a signature by KEYS[key]; over:
+    fields that differ in what is signed (the body keeps its own)."""
+    import base64
+    body = dict(body, nonce=body.get("nonce", state.get("nonce")),
+                decided_at="2026-12-01T10:00:00.000000Z")
+    k = KEYS[key]
+    msg = dict(body, **(over or {}))
+    body["signature"] = base64.b64encode(k.sign(canonical(msg))).decode()
+    body["key_id"] = key_id(k)
+    return body
 
 
 def status(st, **extra):
@@ -161,7 +205,7 @@ class H(BaseHTTPRequestHandler):
             if state["c503"] <= 2:
                 return self.send(503, {"error": "database_unavailable"})
         state.update(id=str(uuid.uuid4()), digest=digest(ctx), waits=0,
-                     cancelled=False, mode=mode)
+                     cancelled=False, mode=mode, nonce=ctx.get("nonce"))
         if mode == "create_junk":
             self.close_connection = True
             try:
@@ -241,6 +285,43 @@ class H(BaseHTTPRequestHandler):
             b = status("approved")
             b["id"] = str(uuid.uuid4())
             return self.send(200, b)
+        ok = status("approved", decided_by="bob")
+        if mode == "sign_good":
+            if w == 1:
+                return self.send(200, status("pending"))
+            return self.send(200, signed(ok))
+        if mode == "sign_none":
+            return self.send(200, ok)
+        if mode == "sign_garbage":
+            b = signed(ok)
+            b["signature"] = "A" * 86 + "=="
+            return self.send(200, b)
+        if mode == "sign_flipped":
+            # a real signature, one bit changed
+            import base64
+            b = signed(ok)
+            raw = bytearray(base64.b64decode(b["signature"]))
+            raw[10] ^= 1
+            b["signature"] = base64.b64encode(bytes(raw)).decode()
+            return self.send(200, b)
+        if mode == "sign_unpinned":
+            return self.send(200, signed(ok, "other"))
+        if mode == "sign_retired":
+            return self.send(200, signed(ok, "retired"))
+        if mode == "sign_status":
+            # signed over "denied", sent as "approved"
+            return self.send(200, signed(ok, over={"status": "denied"}))
+        if mode == "sign_replay":
+            # what approvald really signed for an earlier request with the
+            # same id and digest: another nonce (the answer echoes it too)
+            return self.send(200, signed(dict(ok, nonce="0123456789abcdef0123456789abcdef")))
+        if mode == "sign_replay_echo":
+            # the earlier signature, with our nonce pasted in the answer
+            b = signed(dict(ok, nonce="0123456789abcdef0123456789abcdef"))
+            b["nonce"] = state["nonce"]
+            return self.send(200, b)
+        if mode == "sign_digest":
+            return self.send(200, signed(ok, over={"digest": "0" * 64}))
         if mode == "wait_404":
             return self.send(404, {"error": "not_found"})
         self.send(500, {"error": "unknown mode"})

@@ -35,6 +35,7 @@ START_TEST(test_minimal_defaults)
 	ck_assert_str_eq(a.server_user, "approvald");
 	ck_assert_ptr_null(a.ca);
 	ck_assert_str_eq(a.token_file, "/etc/pam_approve/token");
+	ck_assert_ptr_null(a.keys);	/* no pinned keys unless asked */
 	ck_assert_uint_eq(a.timeout, 300);
 	ck_assert_int_eq(a.failmode, PA_FAIL_CLOSED);
 	ck_assert_int_eq(a.reason, PA_REASON_OFF);
@@ -48,6 +49,7 @@ START_TEST(test_all_arguments)
 	const char *v[] = { "debug", "url=https://approvald.example:8443/base/",
 			    "ca=/etc/pam_approve/ca.pem",
 			    "token_file=/etc/pam_approve/tok",
+			    "keys=/etc/pam_approve/approvald.pub",
 			    "timeout=86400", "failmode=open", "reason=prompt",
 			    "reason_min=1024", "server_user=_appr-1.d$" };
 	struct pa_args a;
@@ -56,6 +58,7 @@ START_TEST(test_all_arguments)
 	ck_assert_str_eq(a.url, "https://approvald.example:8443/base/");
 	ck_assert_str_eq(a.ca, "/etc/pam_approve/ca.pem");
 	ck_assert_str_eq(a.token_file, "/etc/pam_approve/tok");
+	ck_assert_str_eq(a.keys, "/etc/pam_approve/approvald.pub");
 	ck_assert_uint_eq(a.timeout, 86400);
 	ck_assert_int_eq(a.failmode, PA_FAIL_OPEN);
 	ck_assert_int_eq(a.reason, PA_REASON_PROMPT);
@@ -112,6 +115,9 @@ static const char *const bad_single[] = {
 	"token_file=",
 	"token_file=token",
 	"token_file=/etc/pam_approve/tok\nen",
+	"keys=",
+	"keys=approvald.pub",
+	"keys",
 	" url=http://x",
 	"URL=http://x",
 	"server_user=",
@@ -254,6 +260,7 @@ static const char *const dups[][2] = {
 	{ "reason_min=1", "reason_min=2" },
 	{ "ca=/a", "ca=/b" },
 	{ "token_file=/a", "token_file=/a" },
+	{ "keys=/a", "keys=/b" },
 	{ URL, "url=http://127.0.0.2" },
 	{ "server_user=a", "server_user=a" },
 };

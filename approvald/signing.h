@@ -1,0 +1,42 @@
+/* signing.h: approvald's signing key (common/sig.h): loaded at start,
+ * registered in approval.signing_keys, used to sign every final answer a
+ * host gets, the receipt of every decision, and the audit chain
+ * checkpoints. The private key never leaves this process: not in the
+ * database, a log or an answer. */
+#ifndef APPROVALD_SIGNING_H
+#define APPROVALD_SIGNING_H
+#include <stdatomic.h>
+
+#include "sig.h"
+#include "wire.h"
+
+struct db_conn;
+
+struct signer {
+	EVP_PKEY *pk;
+	char key_id[APPROVE_SIG_KEY_ID_LEN + 1];
+	char *pub_line;		/* "ed25519 BASE64" */
+	atomic_int registered;	/* in approval.signing_keys (receipts refer to it) */
+};
+
+/* Load the private key file (refused when group or others may read it).
+ * 0 or negative errno with err. */
+int signer_load(const char *path, struct signer **out, char *err, size_t errlen);
+void signer_free(struct signer *s);
+/* Record the public key in approval.signing_keys (once). -EKEYREVOKED:
+ * it was retired (approvald must not sign with it); -EIO: the database
+ * did not answer (receipts and checkpoints try again before storing). */
+int signer_register(struct signer *s, struct db_conn *db);
+/* Sign st when it is final (pending: nothing to do): fills signature and
+ * key_id. 0 or -ENOMEM/-EIO. A NULL signer signs nothing. */
+int signer_sign_status(const struct signer *s, struct approve_status *st);
+/* Sign the final request id as it is in the database and store the
+ * receipt (once; later calls change nothing). 0, -ENOENT, -EIO. */
+int signer_store_receipt(struct signer *s, struct db_conn *db,
+			 const char *id);
+/* Sign the chain head (id, hash, at) and store the checkpoint. 0 / -EIO. */
+int signer_store_checkpoint(struct signer *s, struct db_conn *db,
+			    const char *head_id, const char *head_hash,
+			    const char *at);
+
+#endif
