@@ -25,20 +25,13 @@
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
+#include "route.h"
 #include "session.h"
 #include "wire.h"
 
 #define CONNECTION_TIMEOUT_S 15	/* headers and body must arrive within */
 #define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
 #define STOP_GRACE_MS 2000
-
-struct route {
-	const char *method;
-	const char *pattern;	/* '*' stands for one non-empty segment */
-	enum access_need need;
-	int body;		/* reads a JSON body */
-	http_handler fn;
-};
 
 static const struct route routes[] = {
 	{ "POST", "/v1/requests", NEED_HOST, 1, route_create },
@@ -55,7 +48,7 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
 	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
 	{ "GET", "/metrics", NEED_NONE, 0, route_metrics },
-	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_web.c */
+	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_ui.c */
 	{ "GET", "/ui", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page },
@@ -63,7 +56,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
-	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },
+	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },	/* routes_session.c */
 	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login },
 	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout },
 	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout },
@@ -72,37 +65,68 @@ static const struct route routes[] = {
 
 /* ---- responses ---- */
 
+/* Pages may load only our own scripts and styles; no inline code, no
+ * framing, no foreign form targets. Every other answer (JSON, assets that
+ * are not HTML) may load nothing. */
+static const char page_csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
+	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+	" form-action 'self'";
+static const char other_csp[] = "default-src 'none'; frame-ancestors 'none'";
+
+/* The headers of every answer: content type, caching and the security set. */
+static int
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+{
+	const char *csp = strncasecmp(ctype, "text/html", 9) == 0 ? page_csp : other_csp;
+
+	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+	       MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES &&
+	       MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+				       "same-origin") == MHD_YES &&
+	       MHD_add_response_header(resp, "Content-Security-Policy", csp) == MHD_YES;
+}
+
+enum MHD_Result
+http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
+	   const char *ctype, const char *cache)
+{
+	enum MHD_Result ret = MHD_NO;
+
+	if (!resp)
+		return MHD_NO;
+	if (!add_headers(resp, ctype, cache))
+		goto out;
+	ret = MHD_queue_response(r->conn, status, resp);
+	if (ret == MHD_YES) {
+		r->answered = 1;
+		if (status < HTTP_MAX_STATUS)
+			atomic_fetch_add(&r->app->metrics.responses[status], 1);
+	}
+out:
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 reply(struct http_req *r, unsigned status, char *body, size_t len,
       const char *ctype, const char *hname, const char *hvalue)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(resp, "Content-Security-Policy",
-				    "default-src 'none'; frame-ancestors 'none'") != MHD_YES ||
-	    (hname && MHD_add_response_header(resp, hname, hvalue) != MHD_YES)) {
+	if (hname && MHD_add_response_header(resp, hname, hvalue) != MHD_YES) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	if (ret == MHD_YES) {
-		r->answered = 1;
-		if (status < HTTP_MAX_STATUS)
-			atomic_fetch_add(&r->app->metrics.responses[status], 1);
-	}
-	return ret;
+	return http_queue(r, status, resp, ctype, "no-store");
 }
 
 enum MHD_Result
@@ -213,60 +237,9 @@ http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 
 /* ---- routing ---- */
 
-/* 1 when path matches pattern; the '*' segment is copied to param. */
-static int
-path_match(const char *pattern, const char *path, char *param, int *param_bad)
-{
-	const char *p = pattern, *s = path;
-	size_t n;
-
-	while (*p && *s) {
-		if (*p == '*') {
-			n = strcspn(s, "/");
-			if (n == 0)
-				return 0;
-			if (param) {
-				*param_bad = n > HTTP_PARAM_MAX;
-				if (!*param_bad) {
-					memcpy(param, s, n);
-					param[n] = '\0';
-				} else {
-					param[0] = '\0';
-				}
-			}
-			s += n;
-			p++;
-			continue;
-		}
-		if (*p != *s)
-			return 0;
-		p++;
-		s++;
-	}
-	return *p == '\0' && *s == '\0';
-}
-
-static int
-content_type_json(const char *ct)
-{
-	size_t n;
-
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	n = strcspn(ct, "; \t");
-	if (n != strlen("application/json") ||
-	    strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
+/* The socket peer's label (clientaddr.h). */
 static void
-client_ip(struct MHD_Connection *conn, char *out, size_t len)
+peer_label(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct sockaddr_storage self;
@@ -305,30 +278,10 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	const char *cl, *te;
 	unsigned long long len = 0;
 	char *end;
-	size_t i;
 	int has_body, rc;
 
-	for (i = 0; i < NROUTES; i++) {
-		char param[HTTP_PARAM_MAX + 1] = "";
-		int bad = 0;
-
-		if (!path_match(routes[i].pattern, url, param, &bad))
-			continue;
-		if (strcmp(routes[i].method, method) == 0) {
-			r->route = &routes[i];
-			memcpy(r->param, param, sizeof(param));
-			r->param_bad = bad;
-			break;
-		}
-		if (!strstr(allow, routes[i].method)) {
-			size_t used = strlen(allow);
-
-			/* a handful of short method names; truncation would
-			 * only shorten the Allow header */
-			snprintf(allow + used, sizeof(allow) - used, "%s%s",
-				 used ? ", " : "", routes[i].method);
-		}
-	}
+	r->route = route_find(routes, NROUTES, method, url, r->param, &r->param_bad,
+			      allow, sizeof(allow));
 	if (!r->route) {
 		if (allow[0])
 			return reply_error_hdr(r, 405, "method_not_allowed",
@@ -402,7 +355,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->app = app;
 		r->conn = conn;
 		approve_buf_init(&r->body, APPROVE_BODY_MAX);
-		client_ip(conn, r->ip, sizeof(r->ip));
+		peer_label(conn, r->ip, sizeof(r->ip));
+		r->via_proxy = client_is_proxy(app->cfg->sso_proxies, r->ip);
+		client_resolve(r->ip, r->via_proxy,
+			       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							   "X-Forwarded-For"),
+			       r->client, sizeof(r->client));
 		r->headers_ms = approve_now_ms();
 		*con_cls = r;
 		return on_headers(r, url, method);

@@ -1,12 +1,10 @@
-/* routes_web.c: owns the browser side of approvald: the UI's pages and
- * assets (compiled in, web_assets.h) with their security and cache
- * headers, and the session endpoints: sign-in by password (with the
- * per-login and per-address delay of sql/004_web.sql) or by a trusted SSO
- * proxy header, who-am-I, and sign-out.
+/* routes_session.c: owns the approver's browser session endpoints:
+ * sign-in by password (with the per-login and per-address delay of
+ * sql/004_web.sql) or by a trusted SSO proxy header, who-am-I, and
+ * sign-out.
  * Every answer about credentials is the same for an unknown login, a
  * wrong password and a login without a password, and costs the same time
  * (password.c does the work either way). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,119 +20,15 @@
 #include "log.h"
 #include "password.h"
 #include "session.h"
-#include "web_assets.h"
 
 #define DB_WAIT_MS 5000
 #define LOGIN_MAX 128
-
-/* Pages may load only our own scripts and styles; no inline code, no
- * framing, no foreign form targets. */
-static const char ui_csp[] =
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
-	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
-	" form-action 'self'";
-static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
-
-/* ---- answers ---- */
-
-/* Queue resp with the headers every answer of this file carries. */
-static enum MHD_Result
-queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
-      const char *ctype, const char *cache, const char *csp)
-{
-	enum MHD_Result ret = MHD_NO;
-
-	if (!resp)
-		return MHD_NO;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
-	    MHD_add_response_header(resp, "Content-Security-Policy", csp) != MHD_YES)
-		goto out;
-	ret = MHD_queue_response(r->conn, status, resp);
-	if (ret == MHD_YES) {
-		r->answered = 1;
-		if (status < HTTP_MAX_STATUS)
-			atomic_fetch_add(&r->app->metrics.responses[status], 1);
-	}
-out:
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static const struct approve_asset *
-asset_find(const char *name)
-{
-	size_t lo = 0, hi = approve_assets_count, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, approve_assets[mid].name);
-		if (c == 0)
-			return &approve_assets[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-/* 1 when If-None-Match lists etag (or is "*"). */
-static int
-etag_matches(struct MHD_Connection *conn, const char *etag)
-{
-	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_IF_NONE_MATCH);
-	size_t n = strlen(etag);
-	const char *p;
-
-	if (!inm)
-		return 0;
-	if (strcmp(inm, "*") == 0)
-		return 1;
-	for (p = inm; (p = strstr(p, etag)) != NULL; p += n) {
-		/* whole list item only, W/ prefix allowed (weak comparison) */
-		if ((p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
-		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return 1;
-	}
-	return 0;
-}
-
-/* Assets are revalidated on every use (no-cache + ETag): there is no
- * fingerprint in their names, so an upgrade shows at the next load. */
-static enum MHD_Result
-serve_asset(struct http_req *r, const struct approve_asset *a)
-{
-	struct MHD_Response *resp;
-	int html = strncmp(a->type, "text/html", 9) == 0;
-	unsigned status = 200;
-
-	if (etag_matches(r->conn, a->etag)) {
-		status = 304;
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	} else {
-		resp = MHD_create_response_from_buffer(a->len, (void *)a->data,
-						       MHD_RESPMEM_PERSISTENT);
-	}
-	if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return queue(r, status, resp, a->type, "no-cache", html ? ui_csp : api_csp);
-}
 
 /* JSON answer with an optional Set-Cookie; takes obj. */
 static enum MHD_Result
 reply_cookie(struct http_req *r, unsigned status, json_object *obj,
 	     const char *cookie)
 {
-	struct MHD_Response *resp = NULL;
 	const char *s;
 	char *copy;
 
@@ -144,18 +38,9 @@ reply_cookie(struct http_req *r, unsigned status, json_object *obj,
 	json_object_put(obj);
 	if (!copy)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	resp = MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(copy);
-		return MHD_NO;
-	}
-	if (cookie && MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
-					      cookie) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return queue(r, status, resp, "application/json; charset=utf-8",
-		     "no-store", api_csp);
+	return http_reply_body(r, status, "application/json; charset=utf-8", copy,
+			       strlen(copy), cookie ? MHD_HTTP_HEADER_SET_COOKIE : NULL,
+			       cookie);
 }
 
 /* Secure when approvald speaks TLS itself or is published as https
@@ -207,102 +92,7 @@ fail:
 	return NULL;
 }
 
-/* ---- pages ---- */
-
-enum MHD_Result
-route_ui_root(struct http_req *r)
-{
-	return http_reply_redirect(r, "/ui/");
-}
-
-/* Every UI path answers the same shell; the page's script routes. */
-enum MHD_Result
-route_ui_page(struct http_req *r)
-{
-	const struct approve_asset *a = asset_find("index.html");
-
-	if (!a)
-		return http_reply_error(r, 404, "not_found", "no such path");
-	return serve_asset(r, a);
-}
-
-enum MHD_Result
-route_ui_static(struct http_req *r)
-{
-	const struct approve_asset *a = r->param_bad ? NULL : asset_find(r->param);
-
-	if (!a)
-		return http_reply_error(r, 404, "not_found", "no such path");
-	return serve_asset(r, a);
-}
-
 /* ---- SSO through a trusted proxy ---- */
-
-struct addr {
-	int family;
-	unsigned char b[16];
-};
-
-static int
-addr_parse(const char *s, size_t n, struct addr *a)
-{
-	char buf[64];
-
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a->b) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a->b) == 1) {
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-		a->family = AF_INET6;
-		if (memcmp(a->b, mapped, 12) == 0) {	/* ::ffff:a.b.c.d is IPv4 */
-			memmove(a->b, a->b + 12, 4);
-			memset(a->b + 4, 0, 12);
-			a->family = AF_INET;
-		}
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* 1 when the peer is one of sso_proxies (addresses, or unix:uid=N for a
- * Unix socket peer, separated by commas or blanks; the config parser
- * checked them). */
-static int
-peer_is_sso_proxy(const struct http_req *r)
-{
-	const char *list = r->app->cfg->sso_proxies, *p;
-	struct addr peer, x;
-	size_t n;
-
-	if (!list)
-		return 0;
-	if (strncmp(r->ip, "unix", 4) == 0) {
-		/* a Unix socket peer only when its "unix:uid=N" is listed */
-		for (p = list; *(p += strspn(p, ", \t")); p += n) {
-			n = strcspn(p, ", \t");
-			if (n == strlen(r->ip) && strncmp(p, r->ip, n) == 0)
-				return 1;
-		}
-		return 0;
-	}
-	if (addr_parse(r->ip, strlen(r->ip), &peer) < 0)
-		return 0;
-	for (p = list; *p; p += n) {
-		p += strspn(p, ", \t");
-		n = strcspn(p, ", \t");
-		if (n && addr_parse(p, n, &x) == 0 && x.family == peer.family &&
-		    memcmp(x.b, peer.b, 16) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 static int
 login_ok(const char *s)
@@ -335,7 +125,7 @@ sso_login(const struct http_req *r)
 	v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, hdr);
 	if (!v)
 		return NULL;
-	if (!peer_is_sso_proxy(r)) {
+	if (!r->via_proxy) {
 		approve_log(LOG_WARNING, "client %s: %s header from an address not in "
 			    "sso_proxies, ignored", r->ip, hdr);
 		return NULL;
@@ -345,30 +135,6 @@ sso_login(const struct http_req *r)
 		return NULL;
 	}
 	return v;
-}
-
-/* The client's address: the TCP peer, or behind a trusted proxy (one of
- * sso_proxies) the last X-Forwarded-For entry that proxy added, so the
- * per-address delay does not lock out everyone behind the proxy. */
-static void
-client_addr(const struct http_req *r, char *out, size_t len)
-{
-	const char *xff, *last;
-	struct addr a;
-	size_t n;
-
-	snprintf(out, len, "%s", r->ip);
-	if (!peer_is_sso_proxy(r))
-		return;
-	xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-	if (!xff)
-		return;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	last += strspn(last, " \t");
-	n = strcspn(last, " \t");
-	if (n < len && last[n] == '\0' && addr_parse(last, n, &a) == 0)
-		snprintf(out, len, "%.*s", (int)n, last);
 }
 
 /* ---- session endpoints ---- */
@@ -403,7 +169,6 @@ struct login_body {
 	char *password;		/* malloc'd, wiped by the caller */
 	size_t password_len;
 	int sso;
-	char addr[48];		/* the client, for the delay and the audit */
 };
 
 static int
@@ -510,10 +275,10 @@ enum verdict { V_DB = -1, V_NO = 0, V_YES, V_WAIT };
 
 /* Check login/password; *approver_id on V_YES, *wait seconds on V_WAIT. */
 static enum verdict
-check_password(struct db_conn *c, const struct login_body *b,
+check_password(struct db_conn *c, const struct login_body *b, const char *addr,
 	       long long *approver_id, int *wait)
 {
-	const char *params[2] = { b->login, b->addr };
+	const char *params[2] = { b->login, addr };
 	const char *stored = NULL;
 	PGresult *res = NULL;
 	char *fresh = NULL;
@@ -622,17 +387,16 @@ route_session_login(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
-	client_addr(r, b.addr, sizeof(b.addr));
 	if (b.sso) {
 		const char *sl = sso_login(r);	/* login_ok() bounded it */
 
 		snprintf(b.login, sizeof(b.login), "%s", sl ? sl : "");
 	}
 	v = b.sso ? check_sso(r, c, &b, &approver_id)
-		  : check_password(c, &b, &approver_id, &wait);
+		  : check_password(c, &b, r->client, &approver_id, &wait);
 	/* a sign-in that cannot be recorded does not happen */
 	if (v != V_DB && audit(c, v == V_YES ? "auth.sign_in" : "auth.sign_in_failed",
-			       *b.login ? b.login : NULL, b.addr, b.sso ? "sso" : "password",
+			       *b.login ? b.login : NULL, r->client, b.sso ? "sso" : "password",
 			       v == V_WAIT ? "delayed" : NULL) < 0 && v == V_YES)
 		v = V_DB;
 	db_put(r->app->db, c);
