@@ -15,7 +15,6 @@
 #include "secret.h"
 #include "session.h"
 
-#define DB_WAIT_MS 5000
 
 static const char host_sql[] =
 	"SELECT h.id, h.name FROM approval.hosts h"

@@ -10,13 +10,10 @@
 
 #include "conf.h"
 #include "db.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "httpd.h"
 #include "requests.h"
 
-#define DB_WAIT_MS 5000
-#define EVENTS_DEFAULT_S 25
-#define EVENTS_MAX_S 60
 #define EVENTS_LIMIT 200
 #define REARM_TRIES 4
 
@@ -52,10 +49,9 @@ route_events(struct http_req *r)
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, EVENTS_MAX_S, EVENTS_DEFAULT_S,
+		if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
 				     &timeout) < 0)
-			return http_reply_error(r, 400, "bad_request",
-						"timeout must be an integer 0..60");
+			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		/* ULONG_MAX (out of range) marks "after" omitted: then only
 		 * events after the current maximum */
 		if (http_query_ulong(r, "after", 0, LLONG_MAX, ULONG_MAX, &after) < 0)

@@ -20,9 +20,9 @@
 
 #include "settings.h"
 #include "access.h"
+#include "clock.h"
 #include "conf.h"
 #include "connguard.h"
-#include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
 #include "route.h"

@@ -324,7 +324,7 @@ req_host_cancel(struct db_conn *db, const char *id, long long host_id)
 		return r;
 	if (db_exec(db, sql, 2, params, &res) < 0) {
 		r = -EALREADY;
-		if (!db_error_is(res, "P0002", NULL)) {
+		if (!db_error_is(res, DB_STATE_FINAL, NULL)) {
 			db_log_error("cancel request", res);
 			r = -EIO;
 		}
@@ -358,13 +358,9 @@ req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
 	const char *params[1] = { key };
 	const char *sql;
 	PGresult *res = NULL;
-	size_t i;
 	int r;
 
-	if (approve_uuid_valid(s)) {
-		for (i = 0; i < APPROVE_UUID_LEN; i++)
-			key[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
-		key[APPROVE_UUID_LEN] = '\0';
+	if (approve_uuid_normalize(s, strlen(s), key) == 0) {
 		sql = by_id;
 	} else if (approve_code_normalize(s, key) == 0) {
 		sql = by_code;
@@ -427,7 +423,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	if (r < 0)
 		return r;
 	if (db_exec(db, sql, 4, params, &res) < 0) {
-		if (db_error_is(res, "P0001", "self_approval")) {
+		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
 			PQclear(res);
 			res = NULL;
 			approve_log(LOG_WARNING, "request %s: %s may not decide their "
@@ -436,7 +432,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 			record_self_approval(db, id, login,
 					     decision == APPROVE_APPROVED ? "approve" : "deny");
 			r = -EPERM;
-		} else if (db_error_is(res, "P0002", NULL)) {
+		} else if (db_error_is(res, DB_STATE_FINAL, NULL)) {
 			r = -EALREADY;
 		} else {
 			db_log_error("decide request", res);

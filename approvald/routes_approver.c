@@ -16,7 +16,6 @@
 #include "requests.h"
 #include "wire.h"
 
-#define DB_WAIT_MS 5000
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 #define BEFORE_MAX 64

@@ -9,16 +9,13 @@
 #include <json-c/json.h>
 
 #include "db.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "requests.h"
 #include "settings.h"
 #include "wire.h"
 
-#define DB_WAIT_MS 5000
-#define WAIT_DEFAULT_S 25
-#define WAIT_MAX_S 60
 #define REARM_TRIES 4	/* wake-ups in a row before answering "pending" */
 
 static enum MHD_Result
@@ -35,17 +32,9 @@ reply_status(struct http_req *r, unsigned code, const struct approve_status *st)
 static int
 path_uuid(struct http_req *r)
 {
-	size_t i;
-
-	if (r->param_bad || !approve_uuid_valid(r->param))
+	if (r->param_bad)
 		return -EINVAL;
-	for (i = 0; i < APPROVE_UUID_LEN; i++) {
-		char c = r->param[i];
-
-		r->id[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
-	}
-	r->id[APPROVE_UUID_LEN] = '\0';
-	return 0;
+	return approve_uuid_normalize(r->param, strlen(r->param), r->id);
 }
 
 enum MHD_Result
@@ -115,9 +104,9 @@ route_wait(struct http_req *r)
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, WAIT_MAX_S, WAIT_DEFAULT_S, &timeout) < 0)
-			return http_reply_error(r, 400, "bad_request",
-						"timeout must be an integer 0..60");
+		if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
+				     &timeout) < 0)
+			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		if (path_uuid(r) < 0)
 			return http_reply_error(r, 400, "bad_request", "malformed request id");
 		r->deadline_ms = approve_now_ms() + timeout * 1000;

@@ -24,7 +24,6 @@
 #include "report.h"
 #include "text.h"
 
-#define DB_WAIT_MS 5000
 #define REPORT_ROW_MAX 100000UL
 #define REPORT_BODY_MAX (128UL << 20)	/* 128 MiB */
 #define REPORT_NAME_MAX 32

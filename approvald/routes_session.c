@@ -21,7 +21,6 @@
 #include "password.h"
 #include "session.h"
 
-#define DB_WAIT_MS 5000
 #define LOGIN_MAX 128
 
 /* JSON answer with an optional Set-Cookie; takes obj. */

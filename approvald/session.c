@@ -15,7 +15,6 @@
 #include "secret.h"
 #include "session.h"
 
-#define DB_WAIT_MS 5000
 #define COOKIE_PREFIX "aps_"
 #define COOKIE_LEN (4 + APPROVE_TOKEN_B64_LEN)
 

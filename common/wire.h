@@ -26,6 +26,15 @@
 #define APPROVE_LEN_TICKET 256
 #define APPROVE_LEN_COMMENT 2048
 #define APPROVE_LEN_URL 2048
+/* A long poll (GET /v1/requests/ID/wait, GET /v1/events) waits
+ * ?timeout=S seconds: 0..APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S when the
+ * client names none. Our clients ask for APPROVE_POLL_DEFAULT_S, which stays
+ * under the 30 s idle timeout common in proxies. */
+#define APPROVE_POLL_MAX_S 60
+#define APPROVE_POLL_DEFAULT_S 25
+#define APPROVE_STR_(x) #x
+#define APPROVE_STR(x) APPROVE_STR_(x)
+#define APPROVE_POLL_TIMEOUT_ERR "timeout must be an integer 0.." APPROVE_STR(APPROVE_POLL_MAX_S)
 /* idempotency_key: [A-Za-z0-9_-], this many bytes */
 #define APPROVE_IDEM_KEY_MIN 16
 #define APPROVE_IDEM_KEY_MAX 64
