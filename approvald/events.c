@@ -21,16 +21,9 @@ static enum MHD_Result
 reply_events(struct http_req *r, json_object *events, long long last)
 {
 	json_object *o = json_object_new_object();
-	json_object *l = json_object_new_int64(last);
 
-	if (!o || !l || json_object_object_add(o, "events", events) != 0) {
-		json_object_put(events);
-		json_object_put(l);
-		json_object_put(o);
-		return http_reply_error(r, 500, "internal_error", "out of memory");
-	}
-	if (json_object_object_add(o, "last", l) != 0) {
-		json_object_put(l);
+	if (approve_json_add(o, "events", events) < 0 ||
+	    approve_json_add(o, "last", json_object_new_int64(last)) < 0) {
 		json_object_put(o);
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	}

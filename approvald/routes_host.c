@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "db.h"
 #include "clock.h"
@@ -135,30 +134,6 @@ route_wait(struct http_req *r)
 	return ret;
 }
 
-/* The body of a cancel must be empty or exactly {}. */
-static int
-empty_object(const struct approve_buf *b)
-{
-	struct json_tokener *tok;
-	json_object *o;
-	int ok;
-
-	if (b->len == 0)
-		return 1;
-	tok = json_tokener_new();
-	if (!tok)
-		return 0;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, b->data, (int)b->len);
-	ok = o && json_tokener_get_error(tok) == json_tokener_success &&
-	     json_tokener_get_parse_end(tok) == b->len &&
-	     json_object_is_type(o, json_type_object) &&
-	     json_object_object_length(o) == 0;
-	json_object_put(o);
-	json_tokener_free(tok);
-	return ok;
-}
-
 enum MHD_Result
 route_cancel(struct http_req *r)
 {
@@ -170,7 +145,7 @@ route_cancel(struct http_req *r)
 
 	if (path_uuid(r) < 0)
 		return http_reply_error(r, 400, "bad_request", "malformed request id");
-	if (!empty_object(&r->body))
+	if (approve_empty_from_json(r->body.data, r->body.len, NULL, 0) < 0)
 		return http_reply_error(r, 400, "bad_request",
 					"the body of a cancel is empty or {}");
 	db = db_get(app->db, DB_WAIT_MS);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "password.h"
 #include "session.h"
+#include "wire.h"
 
 #define LOGIN_MAX 128
 
@@ -70,25 +71,19 @@ info_json(const struct session_info *in, unsigned roles)
 {
 	json_object *o = json_object_new_object(), *ra = json_object_new_array();
 
-	if (!o || !ra)
-		goto fail;
-	if (roles & ROLE_APPROVER)
-		json_object_array_add(ra, json_object_new_string("approver"));
-	if (roles & ROLE_AUDITOR)
-		json_object_array_add(ra, json_object_new_string("auditor"));
-	if (roles & ROLE_ADMIN)
-		json_object_array_add(ra, json_object_new_string("admin"));
-	json_object_object_add(o, "login", json_object_new_string(in->login));
-	json_object_object_add(o, "display_name", json_object_new_string(in->display_name));
-	json_object_object_add(o, "roles", ra);
-	json_object_object_add(o, "via", json_object_new_string(in->via));
-	json_object_object_add(o, "expires_at", json_object_new_string(in->expires_at));
-	json_object_object_add(o, "csrf_token", json_object_new_string(in->csrf));
+	if (approve_json_add(o, "roles", ra) < 0 ||
+	    ((roles & ROLE_APPROVER) && approve_json_push(ra, json_object_new_string("approver")) < 0) ||
+	    ((roles & ROLE_AUDITOR) && approve_json_push(ra, json_object_new_string("auditor")) < 0) ||
+	    ((roles & ROLE_ADMIN) && approve_json_push(ra, json_object_new_string("admin")) < 0) ||
+	    approve_json_add_str(o, "login", in->login) < 0 ||
+	    approve_json_add_str(o, "display_name", in->display_name) < 0 ||
+	    approve_json_add_str(o, "via", in->via) < 0 ||
+	    approve_json_add_str(o, "expires_at", in->expires_at) < 0 ||
+	    approve_json_add_str(o, "csrf_token", in->csrf) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
-fail:
-	json_object_put(o);
-	json_object_put(ra);
-	return NULL;
 }
 
 /* ---- SSO through a trusted proxy ---- */
@@ -150,11 +145,12 @@ route_session_get(struct http_req *r)
 		return http_reply_db_down(r);
 	if (rc < 0) {
 		o = json_object_new_object();
-		if (!o)
-			return MHD_NO;
-		json_object_object_add(o, "error", json_object_new_string("unauthorized"));
-		json_object_object_add(o, "detail", json_object_new_string("not signed in"));
-		json_object_object_add(o, "sso", json_object_new_boolean(sso_login(r) != NULL));
+		if (approve_json_add_str(o, "error", "unauthorized") < 0 ||
+		    approve_json_add_str(o, "detail", "not signed in") < 0 ||
+		    approve_json_add(o, "sso", json_object_new_boolean(sso_login(r) != NULL)) < 0) {
+			json_object_put(o);
+			o = NULL;	/* reply_cookie answers 500 */
+		}
 		return reply_cookie(r, 401, o, NULL);
 	}
 	o = info_json(&info, r->who.roles);
@@ -162,7 +158,8 @@ route_session_get(struct http_req *r)
 	return reply_cookie(r, 200, o, NULL);
 }
 
-/* {"login": "...", "password": "..."} or {"sso": true}; strict. */
+/* {"login": "...", "password": "..."} or {"sso": true}, through the strict
+ * reader (common/wire.c). */
 struct login_body {
 	char login[LOGIN_MAX + 1];
 	char *password;		/* malloc'd, wiped by the caller */
@@ -170,70 +167,43 @@ struct login_body {
 	int sso;
 };
 
+#define LOGIN_BODY_MAX 4096
+
 static int
 parse_login(const struct http_req *r, struct login_body *b)
 {
-	struct json_tokener *tok = NULL;
+	static const char *const known[] = { "login", "password", "sso", NULL };
 	json_object *o = NULL, *v;
-	const char *s;
-	int rc = -EINVAL, n;
+	char *login = NULL;
+	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if (r->body.len == 0 || r->body.len > 4096)
-		return -EINVAL;
-	if (!(tok = json_tokener_new_ex(4)))
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != r->body.len ||
-	    !json_object_is_type(o, json_type_object))
+	rc = approve_json_read_object(r->body.data, r->body.len, LOGIN_BODY_MAX, known, &o,
+				      NULL, 0);
+	if (rc < 0)
 		goto out;
-	n = 0;
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "login") && strcmp(key, "password") && strcmp(key, "sso"))
-			goto out;
-		n++;
-	}
+	rc = -EINVAL;
 	if (json_object_object_get_ex(o, "sso", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) || !json_object_get_boolean(v) ||
-		    n != 1)
+		    json_object_object_length(o) != 1)
 			goto out;
 		b->sso = 1;
 		rc = 0;
 		goto out;
 	}
-	if (n != 2 || !json_object_object_get_ex(o, "login", &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if ((rc = approve_json_get_str(o, "login", LOGIN_MAX, 1, 1, &login, NULL, 0)) < 0 ||
+	    (rc = approve_json_get_str(o, "password", APPROVE_PASSWORD_MAX, 1, 1, &b->password,
+				       NULL, 0)) < 0)
 		goto out;
-	s = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(s) || strlen(s) > LOGIN_MAX ||
-	    !*s)
-		goto out;
-	memcpy(b->login, s, strlen(s) + 1);
-	if (!json_object_object_get_ex(o, "password", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		goto out;
-	s = json_object_get_string(v);
-	b->password_len = (size_t)json_object_get_string_len(v);
-	if (b->password_len == 0 || b->password_len > APPROVE_PASSWORD_MAX ||
-	    memchr(s, '\0', b->password_len))
-		goto out;
-	if (!(b->password = malloc(b->password_len + 1))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	memcpy(b->password, s, b->password_len + 1);
-	rc = 0;
+	memcpy(b->login, login, strlen(login) + 1);
+	b->password_len = strlen(b->password);
 out:
-	if (o && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "password", &v) &&
+	free(login);
+	if (o && json_object_object_get_ex(o, "password", &v) &&
 	    json_object_is_type(v, json_type_string))
 		OPENSSL_cleanse((void *)json_object_get_string(v),
 				(size_t)json_object_get_string_len(v));
 	json_object_put(o);
-	json_tokener_free(tok);
 	return rc;
 }
 
@@ -368,7 +338,7 @@ route_session_login(struct http_req *r)
 	struct session_info info;
 	struct db_conn *c = NULL;
 	long long approver_id = 0;
-	char *cookie = NULL, *hdr = NULL, retry[16];
+	char *cookie = NULL, *hdr = NULL;
 	enum verdict v;
 	enum MHD_Result ret;
 	json_object *o;
@@ -407,16 +377,14 @@ route_session_login(struct http_req *r)
 	case V_WAIT:
 		approve_log(LOG_NOTICE, "client %s: sign-in delayed %d s after repeated failures",
 			    r->ip, wait);
-		snprintf(retry, sizeof(retry), "%d", wait);
 		o = json_object_new_object();
-		if (!o) {
-			ret = MHD_NO;
-			goto out;
+		if (approve_json_add_str(o, "error", "too_many_attempts") < 0 ||
+		    approve_json_add_str(o, "detail", "Too many failed sign-ins. "
+					 "Wait a little and try again.") < 0 ||
+		    approve_json_add(o, "retry_after", json_object_new_int(wait)) < 0) {
+			json_object_put(o);
+			o = NULL;	/* reply_cookie answers 500 */
 		}
-		json_object_object_add(o, "error", json_object_new_string("too_many_attempts"));
-		json_object_object_add(o, "detail", json_object_new_string(
-			"Too many failed sign-ins. Wait a little and try again."));
-		json_object_object_add(o, "retry_after", json_object_new_int(wait));
 		ret = reply_cookie(r, 429, o, NULL);
 		goto out;
 	case V_NO:
@@ -487,12 +455,13 @@ route_session_logout(struct http_req *r)
 		db_put(r->app->db, c);
 	}
 	approve_log(LOG_NOTICE, "client %s: approver %s signed out", r->ip, r->who.name);
-	if (!(hdr = cookie_header(r->app, NULL)) ||
-	    !(o = json_object_new_object())) {
-		free(hdr);
-		return MHD_NO;
+	if (!(hdr = cookie_header(r->app, NULL)))
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	o = json_object_new_object();
+	if (approve_json_add_str(o, "status", "signed_out") < 0) {
+		json_object_put(o);
+		o = NULL;	/* reply_cookie answers 500 */
 	}
-	json_object_object_add(o, "status", json_object_new_string("signed_out"));
 	ret = reply_cookie(r, 200, o, hdr);
 	free(hdr);
 	return ret;

@@ -143,4 +143,33 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
 
+/* Empty body or {}: what a cancel carries. 0 or -EINVAL (err says why). */
+int approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen);
+
+/* ---- the one strict reader and the one checked writer ----
+ * For bodies whose type lives in one program only (approvald's sign-in).
+ * approve_json_read_object: json[0..len) is exactly one JSON object within
+ * max bytes (blanks around it allowed), with no NUL byte, valid UTF-8, no
+ * \u0000, raw control character or lone surrogate escape in a string, no
+ * duplicate field, and, when known is not NULL, no field outside that
+ * NULL-terminated list. *out: the object (json_object_put() it).
+ * 0, -EINVAL (err says why) or -ENOMEM. */
+struct json_object;
+int approve_json_read_object(const char *json, size_t len, size_t max,
+			     const char *const *known, struct json_object **out,
+			     char *err, size_t errlen);
+/* A string field of such an object into *dst (malloc'd; NULL when absent
+ * or null and not required): a string without NUL, valid UTF-8, at most
+ * max bytes, non-empty when nonempty. 0, -EINVAL (err) or -ENOMEM. */
+int approve_json_get_str(struct json_object *o, const char *key, size_t max,
+			 int required, int nonempty, char **dst, char *err, size_t errlen);
+/* Add v under key (v taken, also on failure; NULL is JSON null); an o that
+ * is NULL fails. 0 or -ENOMEM. */
+int approve_json_add(struct json_object *o, const char *key, struct json_object *v);
+/* The same for a string (s NULL: JSON null). */
+int approve_json_add_str(struct json_object *o, const char *key, const char *s);
+/* Append v to the array a (v taken, also on failure; v NULL fails). 0 or
+ * -ENOMEM. */
+int approve_json_push(struct json_object *a, struct json_object *v);
+
 #endif
