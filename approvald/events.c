@@ -36,14 +36,13 @@ route_events(struct http_req *r)
 	struct app *app = r->app;
 	json_object *events = NULL;
 	struct db_conn *db;
-	unsigned long timeout, after;
+	unsigned long after;
 	long long last = 0;
 	int tries, armed, rc;
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
-				     &timeout) < 0)
+		if (http_poll_start(r) < 0)
 			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		/* ULONG_MAX (out of range) marks "after" omitted: then only
 		 * events after the current maximum */
@@ -51,7 +50,6 @@ route_events(struct http_req *r)
 			return http_reply_error(r, 400, "bad_request",
 						"after must be an event id");
 		r->cursor = after == ULONG_MAX ? -1 : (long long)after;
-		r->deadline_ms = approve_now_ms() + timeout * 1000;
 	}
 	for (tries = 0;; tries++) {
 		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&

@@ -235,6 +235,18 @@ http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 	return approve_parse_ulong(v, min, max, out) < 0 ? -EINVAL : 0;
 }
 
+int
+http_poll_start(struct http_req *r)
+{
+	unsigned long timeout;
+
+	if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
+			     &timeout) < 0)
+		return -EINVAL;
+	r->deadline_ms = approve_now_ms() + timeout * 1000;
+	return 0;
+}
+
 /* ---- routing ---- */
 
 /* The socket peer's label (clientaddr.h). */

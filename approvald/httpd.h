@@ -121,6 +121,11 @@ const char *http_query(struct http_req *r, const char *name);
 int http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 		     unsigned long max, unsigned long def, unsigned long *out);
 
+/* A long poll's first call: ?timeout (0..APPROVE_POLL_MAX_S, default
+ * APPROVE_POLL_DEFAULT_S, wire.h) sets r->deadline_ms. 0, or -EINVAL (answer
+ * 400 with APPROVE_POLL_TIMEOUT_ERR). */
+int http_poll_start(struct http_req *r);
+
 /* Route handlers (routes_host.c, routes_approver.c, events.c, health.c). */
 enum MHD_Result route_create(struct http_req *r);
 enum MHD_Result route_wait(struct http_req *r);

@@ -98,17 +98,14 @@ route_wait(struct http_req *r)
 	struct approve_status *st = NULL;
 	struct db_conn *db;
 	enum MHD_Result ret;
-	unsigned long timeout;
 	int tries, armed, rc;
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
-				     &timeout) < 0)
+		if (http_poll_start(r) < 0)
 			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		if (path_uuid(r) < 0)
 			return http_reply_error(r, 400, "bad_request", "malformed request id");
-		r->deadline_ms = approve_now_ms() + timeout * 1000;
 	}
 	for (tries = 0;; tries++) {
 		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&
