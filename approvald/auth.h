@@ -1,7 +1,8 @@
-/* auth.h: who is calling. A bearer token (docs/api.md: "aph_" host tokens,
- * "apa_" approver API tokens) is hashed (sha256) and looked up; revoked
- * or disabled identities do not match. Without an Authorization header the
- * approver session cookie (session.c) fills the same struct identity. */
+/* auth.h: who is calling, by bearer token (docs/api.md: "aph_" host
+ * tokens, "apa_" approver API tokens): hashed (sha256) and looked up;
+ * revoked or disabled identities do not match. A browser without an
+ * Authorization header is identified by its session cookie (session.c)
+ * into the same struct identity; httpd.c picks which. */
 #ifndef APPROVALD_AUTH_H
 #define APPROVALD_AUTH_H
 #include <microhttpd.h>
@@ -10,8 +11,7 @@
 
 struct db_pool;
 
-/* Authenticate the connection's Authorization header or, without one,
- * its approver session cookie (session.c).
+/* Authenticate the connection's Authorization header.
  * 0: *who filled; -EACCES: no, malformed, unknown, revoked token (401;
  * logged here as a WARNING with the client address, never the token);
  * -EIO: database unavailable (503). */

@@ -332,7 +332,11 @@ on_headers(struct http_req *r, const char *url, const char *method)
 
 	if (r->route->need == NEED_NONE)
 		return MHD_YES;
-	rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	/* a bearer token, or without one a browser's session cookie */
+	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+		rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	else
+		rc = session_identify(r->app->db, r->conn, r->ip, &r->who, NULL);
 	if (rc == -EIO)
 		return http_reply_db_down(r);
 	if (rc < 0)
