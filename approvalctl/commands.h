@@ -14,8 +14,8 @@ extern const struct ctl_command ctl_cmd_show;
 extern const struct ctl_command ctl_cmd_approve;
 extern const struct ctl_command ctl_cmd_deny;
 extern const struct ctl_command ctl_cmd_watch;		/* watch.c */
-extern const struct ctl_command ctl_cmd_audit;		/* audit.c (issue 4) */
-extern const struct ctl_command ctl_cmd_report;		/* report.c (issue 4) */
+extern const struct ctl_command ctl_cmd_audit;		/* audit.c */
+extern const struct ctl_command ctl_cmd_report;		/* report.c */
 extern const struct ctl_command ctl_cmd_key;		/* key.c */
 extern const struct ctl_command ctl_cmd_receipt;	/* receipt.c */
 /* audit verify --key FILE (checkpoints.c): every signed checkpoint valid

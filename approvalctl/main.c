@@ -42,10 +42,10 @@ static const struct ctl_command *const commands[] = {
 	&ctl_cmd_approve,
 	&ctl_cmd_deny,
 	&ctl_cmd_watch,
-	/* issue 4: &ctl_cmd_audit, &ctl_cmd_report (declared in commands.h,
-	 * their files added to meson.build) */
-	&ctl_cmd_audit, &ctl_cmd_report,
-	&ctl_cmd_key, &ctl_cmd_receipt,
+	&ctl_cmd_audit,
+	&ctl_cmd_report,
+	&ctl_cmd_key,
+	&ctl_cmd_receipt,
 	&help_cmd,
 	NULL,
 };

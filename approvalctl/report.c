@@ -15,36 +15,31 @@
 #include <string.h>
 
 #include "commands.h"
-#include "csv.h"
 #include "print.h"
 #include "report.h"
+#include "report_csv.h"
 #include "wire.h"
 
-/* One record per row, built in a buffer (common/csv.c writes the fields)
- * and written whole. */
+/* Each record written whole as soon as it is complete. */
+static int
+write_record(struct approve_buf *b, void *ctx)
+{
+	(void)ctx;
+	if (fwrite(b->data, 1, b->len, stdout) != b->len)
+		return -EIO;
+	b->len = 0;
+	return 0;
+}
+
+/* The rows as CSV (common/report_csv.c, the loop of the HTTP export). */
 static int
 print_csv(const PGresult *r)
 {
-	int nf = PQnfields(r), nt = PQntuples(r), rc = 0;
 	struct approve_buf b;
+	int rc;
 
 	approve_buf_init(&b, SIZE_MAX - 1);
-	for (int i = -1; rc == 0 && i < nt; i++) {
-		b.len = 0;
-		for (int c = 0; rc == 0 && c < nf; c++) {
-			if (c)
-				rc = approve_buf_append(&b, ",", 1);
-			if (rc == 0 && i < 0)
-				rc = approve_csv_cell(&b, PQfname(r, c), 1);
-			else if (rc == 0)
-				rc = approve_csv_cell(&b, PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c),
-						      !approve_report_plain_type(PQftype(r, c)));
-		}
-		if (rc == 0)
-			rc = approve_buf_append_str(&b, APPROVE_CSV_EOL);
-		if (rc == 0 && fwrite(b.data, 1, b.len, stdout) != b.len)
-			rc = -EIO;
-	}
+	rc = approve_report_csv(r, &b, write_record, NULL);
 	approve_buf_release(&b);
 	return rc;
 }

@@ -17,7 +17,6 @@
 #include "print.h"
 #include "wire.h"
 
-#define POLL_S 25		/* server-side wait of one long-poll */
 #define SLACK_S 10		/* client deadline beyond it */
 
 static volatile sig_atomic_t stop;
@@ -70,7 +69,7 @@ show_event(struct ctl_ctx *c, struct json_object *ev)
 	if (id && approve_uuid_valid(id)) {
 		snprintf(path, sizeof(path), "/v1/requests/%s", id);
 		rc = ctl_api(c, "watch: reading the request", "GET", path, NULL,
-			     POLL_S + SLACK_S, &detail);
+			     APPROVE_POLL_DEFAULT_S + SLACK_S, &detail);
 		if (rc == CTL_INTERRUPTED)
 			return rc;
 		/* a request we may not read still gets its event line */
@@ -131,7 +130,7 @@ run_watch(struct ctl_ctx *c, int argc, char **argv)
 	fprintf(stderr, "watching events after %lld (Ctrl-C to stop)\n", last);
 
 	while (!stop) {
-		unsigned poll = POLL_S;
+		unsigned poll = APPROVE_POLL_DEFAULT_S;
 		long long next;
 
 		if (end) {

@@ -3,7 +3,7 @@
  * default is unit-tested (tests/unit/test_access.c). */
 #ifndef APPROVALD_ACCESS_H
 #define APPROVALD_ACCESS_H
-#include "auth.h"
+#include "identity.h"
 
 enum access_need {
 	NEED_NONE,	/* anyone: no credentials are read */

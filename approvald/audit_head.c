@@ -9,11 +9,11 @@
 #include <time.h>
 
 #include "audit_head.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "signing.h"
 
-#define DB_WAIT_MS 5000
 #define RETRY_S 10
 
 struct audit_head {
@@ -93,8 +93,7 @@ head_main(void *arg)
 		} else {
 			h->down_logged = 0;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &due);
-		due.tv_sec += (time_t)wait_s;
+		due = approve_timespec_after(CLOCK_MONOTONIC, (uint64_t)wait_s * 1000);
 		pthread_mutex_lock(&h->mu);
 		while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &due) != ETIMEDOUT)
 			;

@@ -1,5 +1,5 @@
-/* audit_head.h: the chain head to the log (issue 4: an external copy of
- * the audit log's head, so that a rewrite by a database superuser shows).
+/* audit_head.h: the chain head to the log (an external copy of the audit
+ * log's head, so that a rewrite by a database superuser shows).
  * A thread logs "audit head id=N hash=H" at NOTICE once at start-up and
  * then every audit_head_interval seconds, through approve_log (syslog when
  * log = syslog). */

@@ -13,9 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "secret.h"
-#include "session.h"
 
-#define DB_WAIT_MS 5000
 
 static const char host_sql[] =
 	"SELECT h.id, h.name FROM approval.hosts h"
@@ -92,8 +90,10 @@ auth_identify(struct db_pool *db, struct MHD_Connection *conn,
 	memset(who, 0, sizeof(*who));
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h)		/* a browser: its session cookie, if any */
-		return session_identify(db, conn, client_ip, who, NULL);
+	if (!h) {
+		why = "no Authorization header";
+		goto refused;
+	}
 	if (strncasecmp(h, "Bearer ", 7) != 0) {
 		why = "not a bearer token";
 		goto refused;

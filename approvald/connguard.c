@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "connguard.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "log.h"
 #include "waiters.h"
 
@@ -473,10 +473,7 @@ sweep_main(void *arg)
 	memset(&last, 0, sizeof(last));
 	pthread_mutex_lock(&g->mu);
 	while (!g->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += SWEEP_MS * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		ts = approve_timespec_after(CLOCK_MONOTONIC, SWEEP_MS);
 		pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 		if (g->stop)
 			break;

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "db.h"
-#include "http.h"	/* approve_now_ms() lives in common/http.h */
+#include "clock.h"
 #include "log.h"
 
 #define DB_RETRY_MS 1000	/* a broken slot reconnects at most this often */
@@ -527,12 +527,7 @@ db_get(struct db_pool *p, unsigned timeout_ms)
 			break;
 		}
 		slice = d - now > DB_SLICE_MS ? DB_SLICE_MS : d - now;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)slice * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = approve_timespec_after(CLOCK_REALTIME, slice);
 		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 	}
 	if (!extra)

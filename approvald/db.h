@@ -22,6 +22,7 @@
 #define DB_STATEMENT_MS 10000	/* one statement, send to last result */
 #define DB_CONNECT_MS 5000	/* one connection attempt, with its setup */
 #define DB_STOP_MS 1000		/* what statements still get once stopping */
+#define DB_WAIT_MS 5000		/* how long a handler waits for a free connection */
 #define DB_MAX_WAITING(size) (size)
 #define DB_MAX_BLOCKED(size) ((size) + DB_MAX_WAITING(size))
 
@@ -72,6 +73,9 @@ void db_put(struct db_pool *p, struct db_conn *c);
  * logged here; other errors are for the caller to judge and log. */
 int db_exec(struct db_conn *c, const char *sql, int nparams,
 	    const char *const *params, PGresult **res);
+/* SQLSTATEs our own triggers raise (sql/001_core.sql, sql/006_...). */
+#define DB_STATE_FINAL "P0002"		/* the request is final already (HINT 'final') */
+#define DB_STATE_SELF_APPROVAL "P0001"	/* an approver deciding their own request */
 /* 1 when res carries exactly this SQLSTATE (and, when hint is not NULL,
  * this HINT), else 0. */
 int db_error_is(const PGresult *res, const char *sqlstate, const char *hint);

@@ -10,13 +10,10 @@
 
 #include "conf.h"
 #include "db.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "httpd.h"
 #include "requests.h"
 
-#define DB_WAIT_MS 5000
-#define EVENTS_DEFAULT_S 25
-#define EVENTS_MAX_S 60
 #define EVENTS_LIMIT 200
 #define REARM_TRIES 4
 
@@ -24,16 +21,9 @@ static enum MHD_Result
 reply_events(struct http_req *r, json_object *events, long long last)
 {
 	json_object *o = json_object_new_object();
-	json_object *l = json_object_new_int64(last);
 
-	if (!o || !l || json_object_object_add(o, "events", events) != 0) {
-		json_object_put(events);
-		json_object_put(l);
-		json_object_put(o);
-		return http_reply_error(r, 500, "internal_error", "out of memory");
-	}
-	if (json_object_object_add(o, "last", l) != 0) {
-		json_object_put(l);
+	if (approve_json_add(o, "events", events) < 0 ||
+	    approve_json_add(o, "last", json_object_new_int64(last)) < 0) {
 		json_object_put(o);
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	}
@@ -46,23 +36,20 @@ route_events(struct http_req *r)
 	struct app *app = r->app;
 	json_object *events = NULL;
 	struct db_conn *db;
-	unsigned long timeout, after;
+	unsigned long after;
 	long long last = 0;
 	int tries, armed, rc;
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, EVENTS_MAX_S, EVENTS_DEFAULT_S,
-				     &timeout) < 0)
-			return http_reply_error(r, 400, "bad_request",
-						"timeout must be an integer 0..60");
+		if (http_poll_start(r) < 0)
+			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		/* ULONG_MAX (out of range) marks "after" omitted: then only
 		 * events after the current maximum */
 		if (http_query_ulong(r, "after", 0, LLONG_MAX, ULONG_MAX, &after) < 0)
 			return http_reply_error(r, 400, "bad_request",
 						"after must be an event id");
 		r->cursor = after == ULONG_MAX ? -1 : (long long)after;
-		r->deadline_ms = approve_now_ms() + timeout * 1000;
 	}
 	for (tries = 0;; tries++) {
 		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&

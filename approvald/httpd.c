@@ -20,9 +20,9 @@
 
 #include "settings.h"
 #include "access.h"
+#include "clock.h"
 #include "conf.h"
 #include "connguard.h"
-#include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
 #include "route.h"
@@ -48,7 +48,7 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
 	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
 	{ "GET", "/metrics", NEED_NONE, 0, route_metrics },
-	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_web.c */
+	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_ui.c */
 	{ "GET", "/ui", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page },
@@ -56,7 +56,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
-	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },
+	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },	/* routes_session.c */
 	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login },
 	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout },
 	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout },
@@ -65,37 +65,68 @@ static const struct route routes[] = {
 
 /* ---- responses ---- */
 
+/* Pages may load only our own scripts and styles; no inline code, no
+ * framing, no foreign form targets. Every other answer (JSON, assets that
+ * are not HTML) may load nothing. */
+static const char page_csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
+	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+	" form-action 'self'";
+static const char other_csp[] = "default-src 'none'; frame-ancestors 'none'";
+
+/* The headers of every answer: content type, caching and the security set. */
+static int
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+{
+	const char *csp = strncasecmp(ctype, "text/html", 9) == 0 ? page_csp : other_csp;
+
+	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+	       MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES &&
+	       MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+				       "same-origin") == MHD_YES &&
+	       MHD_add_response_header(resp, "Content-Security-Policy", csp) == MHD_YES;
+}
+
+enum MHD_Result
+http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
+	   const char *ctype, const char *cache)
+{
+	enum MHD_Result ret = MHD_NO;
+
+	if (!resp)
+		return MHD_NO;
+	if (!add_headers(resp, ctype, cache))
+		goto out;
+	ret = MHD_queue_response(r->conn, status, resp);
+	if (ret == MHD_YES) {
+		r->answered = 1;
+		if (status < HTTP_MAX_STATUS)
+			atomic_fetch_add(&r->app->metrics.responses[status], 1);
+	}
+out:
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 reply(struct http_req *r, unsigned status, char *body, size_t len,
       const char *ctype, const char *hname, const char *hvalue)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(resp, "Content-Security-Policy",
-				    "default-src 'none'; frame-ancestors 'none'") != MHD_YES ||
-	    (hname && MHD_add_response_header(resp, hname, hvalue) != MHD_YES)) {
+	if (hname && MHD_add_response_header(resp, hname, hvalue) != MHD_YES) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	if (ret == MHD_YES) {
-		r->answered = 1;
-		if (status < HTTP_MAX_STATUS)
-			atomic_fetch_add(&r->app->metrics.responses[status], 1);
-	}
-	return ret;
+	return http_queue(r, status, resp, ctype, "no-store");
 }
 
 enum MHD_Result
@@ -204,10 +235,23 @@ http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 	return approve_parse_ulong(v, min, max, out) < 0 ? -EINVAL : 0;
 }
 
+int
+http_poll_start(struct http_req *r)
+{
+	unsigned long timeout;
+
+	if (http_query_ulong(r, "timeout", 0, APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S,
+			     &timeout) < 0)
+		return -EINVAL;
+	r->deadline_ms = approve_now_ms() + timeout * 1000;
+	return 0;
+}
+
 /* ---- routing ---- */
 
+/* The socket peer's label (clientaddr.h). */
 static void
-client_ip(struct MHD_Connection *conn, char *out, size_t len)
+peer_label(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct sockaddr_storage self;
@@ -288,7 +332,11 @@ on_headers(struct http_req *r, const char *url, const char *method)
 
 	if (r->route->need == NEED_NONE)
 		return MHD_YES;
-	rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	/* a bearer token, or without one a browser's session cookie */
+	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+		rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	else
+		rc = session_identify(r->app->db, r->conn, r->ip, &r->who, NULL);
 	if (rc == -EIO)
 		return http_reply_db_down(r);
 	if (rc < 0)
@@ -323,7 +371,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->app = app;
 		r->conn = conn;
 		approve_buf_init(&r->body, APPROVE_BODY_MAX);
-		client_ip(conn, r->ip, sizeof(r->ip));
+		peer_label(conn, r->ip, sizeof(r->ip));
+		r->via_proxy = client_is_proxy(app->cfg->sso_proxies, r->ip);
+		client_resolve(r->ip, r->via_proxy,
+			       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							   "X-Forwarded-For"),
+			       r->client, sizeof(r->client));
 		r->headers_ms = approve_now_ms();
 		*con_cls = r;
 		return on_headers(r, url, method);

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "clientaddr.h"
 #include "db.h"		/* DB_MAX_BLOCKED */
 #include "route.h"	/* struct route, HTTP_PARAM_MAX, http_handler */
 #include "settings.h"	/* APPROVALD_LISTEN_MAX */
@@ -71,9 +72,14 @@ struct http_req {
 	uint64_t deadline_ms;
 	long long cursor;	/* /v1/events: last event id seen */
 	char id[APPROVE_UUID_LEN + 1];
-	char ip[48];		/* client address (numeric), or for a Unix
-				 * socket peer "unix:uid=N" (SO_PEERCRED):
+	/* who is calling, computed once in httpd.c when the head is complete */
+	char ip[CLIENT_ADDR_MAX];	/* the socket peer (numeric), or for a
+				 * Unix socket peer "unix:uid=N" (SO_PEERCRED):
 				 * logs, rate and peer keys */
+	int via_proxy;		/* that peer is one of sso_proxies */
+	char client[CLIENT_ADDR_MAX];	/* ip, or behind that proxy the client
+				 * it forwarded (clientaddr.h): the
+				 * sign-in delay and its audit */
 };
 
 /* Start serving: one MHD daemon per listen endpoint (a Unix socket is
@@ -85,7 +91,14 @@ int httpd_start(struct app *app);
  * the daemons, remove the Unix socket files approvald created. */
 void httpd_stop(struct app *app);
 
-/* Answers. Each queues exactly one response (the JSON text is freed). */
+/* Answers. Each queues exactly one response (the JSON text is freed), and
+ * each goes through http_queue(). */
+/* Queue resp (taken: destroyed here, also on failure) with the headers of
+ * every answer: Content-Type ctype, Cache-Control cache, and the security
+ * set (nosniff, Referrer-Policy, X-Frame-Options, COOP, and a CSP that lets
+ * a text/html page load our own assets and anything else load nothing). */
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
+			   const char *ctype, const char *cache);
 enum MHD_Result http_reply_json(struct http_req *r, unsigned status, char *json);
 /* Takes ownership of obj. */
 enum MHD_Result http_reply_obj(struct http_req *r, unsigned status, json_object *obj);
@@ -108,6 +121,11 @@ const char *http_query(struct http_req *r, const char *name);
 int http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 		     unsigned long max, unsigned long def, unsigned long *out);
 
+/* A long poll's first call: ?timeout (0..APPROVE_POLL_MAX_S, default
+ * APPROVE_POLL_DEFAULT_S, wire.h) sets r->deadline_ms. 0, or -EINVAL (answer
+ * 400 with APPROVE_POLL_TIMEOUT_ERR). */
+int http_poll_start(struct http_req *r);
+
 /* Route handlers (routes_host.c, routes_approver.c, events.c, health.c). */
 enum MHD_Result route_create(struct http_req *r);
 enum MHD_Result route_wait(struct http_req *r);
@@ -124,10 +142,11 @@ enum MHD_Result route_metrics(struct http_req *r);
 /* routes_reports.c */
 enum MHD_Result route_reports(struct http_req *r);
 enum MHD_Result route_report(struct http_req *r);
-/* routes_web.c */
+/* routes_ui.c */
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);
 enum MHD_Result route_ui_static(struct http_req *r);
+/* routes_session.c */
 enum MHD_Result route_session_get(struct http_req *r);
 enum MHD_Result route_session_login(struct http_req *r);
 enum MHD_Result route_session_logout(struct http_req *r);

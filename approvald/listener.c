@@ -14,7 +14,7 @@
 
 #include "code.h"
 #include "db.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "listener.h"
 #include "log.h"
 #include "waiters.h"
@@ -156,19 +156,12 @@ static void
 dispatch_notify(struct listener *l, const PGnotify *n)
 {
 	char id[APPROVE_UUID_LEN + 1];
-	size_t i;
 
-	if (n->extra && strlen(n->extra) >= APPROVE_UUID_LEN &&
-	    (n->extra[APPROVE_UUID_LEN] == ' ' || n->extra[APPROVE_UUID_LEN] == '\0')) {
-		for (i = 0; i < APPROVE_UUID_LEN; i++) {
-			char c = n->extra[i];
-
-			id[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
-		}
-		id[APPROVE_UUID_LEN] = '\0';
-		if (approve_uuid_valid(id))
-			waiters_wake_id(l->ws, id);
-	}
+	/* the payload: the request's id, then maybe ' ' and more */
+	if (n->extra && strnlen(n->extra, APPROVE_UUID_LEN) == APPROVE_UUID_LEN &&
+	    (n->extra[APPROVE_UUID_LEN] == ' ' || n->extra[APPROVE_UUID_LEN] == '\0') &&
+	    approve_uuid_normalize(n->extra, APPROVE_UUID_LEN, id) == 0)
+		waiters_wake_id(l->ws, id);
 	waiters_wake_events(l->ws);
 }
 

@@ -24,26 +24,8 @@ col(const PGresult *res, int row, int c)
 	return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
 }
 
-static int
-add(json_object *o, const char *key, json_object *v)
-{
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* NULL column -> JSON null. */
-static int
-add_str(json_object *o, const char *key, const char *s)
-{
-	json_object *v = NULL;
-
-	if (s && !(v = json_object_new_string(s)))
-		return -ENOMEM;
-	return add(o, key, v);
-}
+/* NULL column -> JSON null (the short name keeps the field code readable). */
+#define add_str approve_json_add_str
 
 static int
 add_int(json_object *o, const char *key, const char *s)
@@ -52,13 +34,13 @@ add_int(json_object *o, const char *key, const char *s)
 
 	if (s && !(v = json_object_new_int64(strtoll(s, NULL, 10))))
 		return -ENOMEM;
-	return add(o, key, v);
+	return approve_json_add(o, key, v);
 }
 
 static int
 add_bool(json_object *o, const char *key, const char *s)
 {
-	return add(o, key, json_object_new_boolean(s && strcmp(s, "t") == 0));
+	return approve_json_add(o, key, json_object_new_boolean(s && strcmp(s, "t") == 0));
 }
 
 static char *
@@ -329,7 +311,7 @@ req_host_cancel(struct db_conn *db, const char *id, long long host_id)
 		return r;
 	if (db_exec(db, sql, 2, params, &res) < 0) {
 		r = -EALREADY;
-		if (!db_error_is(res, "P0002", NULL)) {
+		if (!db_error_is(res, DB_STATE_FINAL, NULL)) {
 			db_log_error("cancel request", res);
 			r = -EIO;
 		}
@@ -363,13 +345,9 @@ req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
 	const char *params[1] = { key };
 	const char *sql;
 	PGresult *res = NULL;
-	size_t i;
 	int r;
 
-	if (approve_uuid_valid(s)) {
-		for (i = 0; i < APPROVE_UUID_LEN; i++)
-			key[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
-		key[APPROVE_UUID_LEN] = '\0';
+	if (approve_uuid_normalize(s, strlen(s), key) == 0) {
 		sql = by_id;
 	} else if (approve_code_normalize(s, key) == 0) {
 		sql = by_code;
@@ -432,7 +410,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	if (r < 0)
 		return r;
 	if (db_exec(db, sql, 4, params, &res) < 0) {
-		if (db_error_is(res, "P0001", "self_approval")) {
+		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
 			PQclear(res);
 			res = NULL;
 			approve_log(LOG_WARNING, "request %s: %s may not decide their "
@@ -441,7 +419,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 			record_self_approval(db, id, login,
 					     decision == APPROVE_APPROVED ? "approve" : "deny");
 			r = -EPERM;
-		} else if (db_error_is(res, "P0002", NULL)) {
+		} else if (db_error_is(res, DB_STATE_FINAL, NULL)) {
 			r = -EALREADY;
 		} else {
 			db_log_error("decide request", res);
@@ -600,7 +578,7 @@ req_detail(struct db_conn *db, const char *id, long long approver_id,
 		goto out;
 	r = -ENOMEM;
 	o = row_to_detail(res, 0, public_url);
-	if (!o || add(o, "events", events) < 0)
+	if (!o || approve_json_add(o, "events", events) < 0)
 		goto out;
 	events = NULL;
 	*out = o;
@@ -661,7 +639,7 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 			goto out;
 		}
 	}
-	if (add(o, "requests", arr) < 0) {
+	if (approve_json_add(o, "requests", arr) < 0) {
 		arr = NULL;
 		goto out;
 	}

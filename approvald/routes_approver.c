@@ -17,7 +17,6 @@
 #include "signing.h"
 #include "wire.h"
 
-#define DB_WAIT_MS 5000
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 #define BEFORE_MAX 64

@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "db.h"
-#include "http.h"	/* approve_now_ms() */
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "requests.h"
@@ -17,9 +16,6 @@
 #include "signing.h"
 #include "wire.h"
 
-#define DB_WAIT_MS 5000
-#define WAIT_DEFAULT_S 25
-#define WAIT_MAX_S 60
 #define REARM_TRIES 4	/* wake-ups in a row before answering "pending" */
 
 /* A final answer is signed (signing.h) when approvald has a key. */
@@ -39,17 +35,9 @@ reply_status(struct http_req *r, unsigned code, struct approve_status *st)
 static int
 path_uuid(struct http_req *r)
 {
-	size_t i;
-
-	if (r->param_bad || !approve_uuid_valid(r->param))
+	if (r->param_bad)
 		return -EINVAL;
-	for (i = 0; i < APPROVE_UUID_LEN; i++) {
-		char c = r->param[i];
-
-		r->id[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
-	}
-	r->id[APPROVE_UUID_LEN] = '\0';
-	return 0;
+	return approve_uuid_normalize(r->param, strlen(r->param), r->id);
 }
 
 enum MHD_Result
@@ -114,17 +102,14 @@ route_wait(struct http_req *r)
 	struct approve_status *st = NULL;
 	struct db_conn *db;
 	enum MHD_Result ret;
-	unsigned long timeout;
 	int tries, armed, rc;
 
 	if (!r->started) {
 		r->started = 1;
-		if (http_query_ulong(r, "timeout", 0, WAIT_MAX_S, WAIT_DEFAULT_S, &timeout) < 0)
-			return http_reply_error(r, 400, "bad_request",
-						"timeout must be an integer 0..60");
+		if (http_poll_start(r) < 0)
+			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		if (path_uuid(r) < 0)
 			return http_reply_error(r, 400, "bad_request", "malformed request id");
-		r->deadline_ms = approve_now_ms() + timeout * 1000;
 	}
 	for (tries = 0;; tries++) {
 		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&
@@ -150,30 +135,6 @@ route_wait(struct http_req *r)
 	return ret;
 }
 
-/* The body of a cancel must be empty or exactly {}. */
-static int
-empty_object(const struct approve_buf *b)
-{
-	struct json_tokener *tok;
-	json_object *o;
-	int ok;
-
-	if (b->len == 0)
-		return 1;
-	tok = json_tokener_new();
-	if (!tok)
-		return 0;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, b->data, (int)b->len);
-	ok = o && json_tokener_get_error(tok) == json_tokener_success &&
-	     json_tokener_get_parse_end(tok) == b->len &&
-	     json_object_is_type(o, json_type_object) &&
-	     json_object_object_length(o) == 0;
-	json_object_put(o);
-	json_tokener_free(tok);
-	return ok;
-}
-
 enum MHD_Result
 route_cancel(struct http_req *r)
 {
@@ -185,7 +146,7 @@ route_cancel(struct http_req *r)
 
 	if (path_uuid(r) < 0)
 		return http_reply_error(r, 400, "bad_request", "malformed request id");
-	if (!empty_object(&r->body))
+	if (approve_empty_from_json(r->body.data, r->body.len, NULL, 0) < 0)
 		return http_reply_error(r, 400, "bad_request",
 					"the body of a cancel is empty or {}");
 	db = db_get(app->db, DB_WAIT_MS);

@@ -17,14 +17,14 @@
 
 #include <json-c/json.h>
 
-#include "csv.h"
 #include "db.h"
 #include "httpd.h"
 #include "log.h"
 #include "report.h"
+#include "report_csv.h"
 #include "text.h"
+#include "wire.h"
 
-#define DB_WAIT_MS 5000
 #define REPORT_ROW_MAX 100000UL
 #define REPORT_BODY_MAX (128UL << 20)	/* 128 MiB */
 #define REPORT_NAME_MAX 32
@@ -167,70 +167,60 @@ out:
 
 /* ---- answers ---- */
 
+/* {"report", "from", "to", "columns", "rows"} through json-c. Each row is
+ * the database's own row_to_json text, which json-c prints as it is (its
+ * userdata serializer); the whole text is then escaped for DEL, C1 and the
+ * other hostile code points (to_json leaves them raw) into b. */
 static int
 json_body(const char *name, const struct period *p, const PGresult *rows,
 	  const PGresult *cols, struct approve_buf *b)
 {
 	json_object *head = json_object_new_object(), *ca = json_object_new_array();
+	json_object *ra = json_object_new_array(), *row;
 	const char *s;
-	size_t len;
 	int rc = -ENOMEM, i, n = PQntuples(rows);
 
-	if (!head || !ca)
+	if (!ca || !ra)
 		goto out;
 	for (i = 0; i < PQntuples(cols); i++)
-		if (json_object_array_add(ca, json_object_new_string(PQgetvalue(cols, i, 0))) != 0)
+		if (approve_json_push(ca, json_object_new_string(PQgetvalue(cols, i, 0))) < 0)
 			goto out;
-	json_object_object_add(head, "report", json_object_new_string(name));
-	json_object_object_add(head, "from", p->from ? json_object_new_string(p->from) : NULL);
-	json_object_object_add(head, "to", p->to ? json_object_new_string(p->to) : NULL);
-	json_object_object_add(head, "columns", ca);
-	ca = NULL;
+	for (i = 0; i < n; i++) {
+		/* the text stays the PGresult's, which outlives head */
+		if (!(row = json_object_new_object()))
+			goto out;
+		json_object_set_serializer(row, json_object_userdata_to_json_string,
+					   PQgetvalue(rows, i, 0), NULL);
+		if (approve_json_push(ra, row) < 0)
+			goto out;
+	}
+	if (approve_json_add_str(head, "report", name) < 0 ||
+	    approve_json_add_str(head, "from", p->from) < 0 ||
+	    approve_json_add_str(head, "to", p->to) < 0)
+		goto out;
+	rc = approve_json_add(head, "columns", ca);
+	ca = NULL;	/* head's now, or freed */
+	if (rc == 0)
+		rc = approve_json_add(head, "rows", ra);
+	ra = NULL;
+	if (rc < 0)
+		goto out;
+	rc = -ENOMEM;
 	s = json_object_to_json_string_ext(head, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
-		goto out;
-	/* {"report":...,"columns":[...]} + ,"rows":[ row, ... ]} where each
-	 * row is the database's own row_to_json text, with DEL, C1 and the
-	 * other hostile code points escaped (to_json leaves them raw) */
-	len = strlen(s);
-	if (len < 2 || s[len - 1] != '}')
-		goto out;
-	if ((rc = approve_buf_append(b, s, len - 1)) != 0 ||
-	    (rc = approve_buf_append_str(b, ",\"rows\":[")) != 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((i && (rc = approve_buf_append(b, ",", 1)) != 0) ||
-		    (rc = approve_json_escape_hostile(b, PQgetvalue(rows, i, 0),
-						      (size_t)PQgetlength(rows, i, 0))) != 0)
-			goto out;
-	rc = approve_buf_append_str(b, "]}");
+	if (s)
+		rc = approve_json_escape_hostile(b, s, strlen(s));
 out:
 	json_object_put(head);
 	json_object_put(ca);
+	json_object_put(ra);
 	return rc;
 }
 
 static int
 csv_body(const PGresult *rows, struct approve_buf *b)
 {
-	int nf = PQnfields(rows), nt = PQntuples(rows), rc = 0, i, c;
-
-	for (i = -1; rc == 0 && i < nt; i++) {
-		for (c = 0; rc == 0 && c < nf; c++) {
-			if (c)
-				rc = approve_buf_append(b, ",", 1);
-			if (rc == 0 && i < 0)
-				rc = approve_csv_cell(b, PQfname(rows, c), 1);
-			else if (rc == 0)
-				rc = approve_csv_cell(b, PQgetisnull(rows, i, c) ? NULL :
-						      PQgetvalue(rows, i, c),
-						      !approve_report_plain_type(PQftype(rows, c)));
-		}
-		if (rc == 0)
-			rc = approve_buf_append_str(b, APPROVE_CSV_EOL);
-	}
-	return rc;
+	return approve_report_csv(rows, b, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -370,13 +360,11 @@ route_reports(struct http_req *r)
 	a = json_object_new_array();
 	for (k = 0; o && a && k < PQntuples(res); k++) {
 		e = json_object_new_object();
-		if (!e || json_object_array_add(a, e) != 0) {
-			json_object_put(e);
+		if (approve_json_push(a, e) < 0 ||
+		    approve_json_add_str(e, "name", PQgetvalue(res, k, 0)) < 0 ||
+		    approve_json_add_str(e, "description", PQgetisnull(res, k, 1) ? NULL :
+					 PQgetvalue(res, k, 1)) < 0)
 			break;
-		}
-		json_object_object_add(e, "name", json_object_new_string(PQgetvalue(res, k, 0)));
-		json_object_object_add(e, "description", PQgetisnull(res, k, 1) ? NULL :
-				       json_object_new_string(PQgetvalue(res, k, 1)));
 	}
 	PQclear(res);
 	if (!o || !a || (size_t)json_object_array_length(a) != approve_reports_count) {
@@ -384,7 +372,10 @@ route_reports(struct http_req *r)
 		json_object_put(a);
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	}
-	json_object_object_add(o, "reports", a);
-	json_object_object_add(o, "row_limit", json_object_new_int64((int64_t)REPORT_ROW_MAX));
+	if (approve_json_add(o, "reports", a) < 0 ||
+	    approve_json_add(o, "row_limit", json_object_new_int64((int64_t)REPORT_ROW_MAX)) < 0) {
+		json_object_put(o);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
 	return http_reply_obj(r, 200, o);
 }

@@ -15,9 +15,8 @@
 #include "secret.h"
 #include "session.h"
 
-#define DB_WAIT_MS 5000
 #define COOKIE_PREFIX "aps_"
-#define COOKIE_LEN (4 + 43)
+#define COOKIE_LEN (4 + APPROVE_TOKEN_B64_LEN)
 
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 

@@ -1,7 +1,7 @@
 /* session.h: approver browser sessions (sql/004_web.sql).
  * The cookie "approvald_session" carries a random id ("aps_" + base64url of
  * 32 RAND bytes); the database keeps only its sha256. Each session has a
- * CSRF token (43 base64url characters) that the page sends back in
+ * CSRF token (a random token: APPROVE_TOKEN_B64_LEN base64url characters) that the page sends back in
  * X-CSRF-Token on every state-changing request. A session ends at idle
  * expiry (slides with use), absolute expiry, logout, or when its approver
  * is disabled or revoked. */
@@ -9,13 +9,13 @@
 #define APPROVALD_SESSION_H
 #include <microhttpd.h>
 
-#include "auth.h"
+#include "identity.h"
 
 struct db_pool;
 
 #define SESSION_COOKIE "approvald_session"
 #define SESSION_CSRF_HEADER "X-CSRF-Token"
-#define SESSION_CSRF_LEN 43
+#define SESSION_CSRF_LEN APPROVE_TOKEN_B64_LEN
 #define SESSION_IDLE_S (30 * 60)		/* idle expiry */
 #define SESSION_LIFETIME_S (12 * 60 * 60)	/* absolute expiry */
 

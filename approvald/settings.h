@@ -41,7 +41,7 @@ struct approvald_config {
 	char *tls_key;
 	int use_syslog;
 	int debug;
-	char *sso_header;	/* trusted sign-in header (routes_web.c), or NULL */
+	char *sso_header;	/* trusted sign-in header (routes_session.c), or NULL */
 	char *sso_proxies;	/* addresses it is accepted from (both or neither) */
 	unsigned long audit_head_interval;	/* seconds between head log lines; 0 off */
 	char *signing_key;	/* private key file (signing.h); NULL: unsigned */

@@ -1,6 +1,6 @@
 /* web_assets.h: the web UI's files compiled into approvald. The table is
  * generated at build time by tools/embed.c from web/ (web/meson.build);
- * routes_web.c serves it. Entries are sorted by name (strcmp). */
+ * routes_ui.c serves it. Entries are sorted by name (strcmp). */
 #ifndef APPROVE_WEB_ASSETS_H
 #define APPROVE_WEB_ASSETS_H
 #include <stddef.h>

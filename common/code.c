@@ -114,3 +114,21 @@ approve_uuid_valid(const char *s)
 	}
 	return s[APPROVE_UUID_LEN] == '\0';
 }
+
+int
+approve_uuid_normalize(const char *s, size_t len, char out[APPROVE_UUID_LEN + 1])
+{
+	size_t i;
+
+	out[0] = '\0';
+	if (len != APPROVE_UUID_LEN || memchr(s, '\0', len))
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		out[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') : s[i];
+	out[len] = '\0';
+	if (!approve_uuid_valid(out)) {
+		out[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}

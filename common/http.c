@@ -40,16 +40,6 @@
 #define RAW_MAX (APPROVE_RESPONSE_MAX + HDR_MAX)
 #define DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
 
-uint64_t
-approve_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- URL ---- */
 
 void
@@ -597,7 +587,7 @@ approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
 	struct lookup *l;
 	struct gaicb *list[1];
 	struct timespec ts;
-	uint64_t now, ms;
+	uint64_t now;
 	int r;
 
 	*out = NULL;
@@ -645,9 +635,7 @@ approve_resolve(const char *host, const char *port, uint64_t deadline_ms,
 			}	/* else: still the resolver thread's */
 			return EAI_AGAIN;
 		}
-		ms = deadline_ms - now;
-		ts.tv_sec = (time_t)(ms / 1000);
-		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		ts = approve_ms_to_timespec(deadline_ms - now);
 		(void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
 	}
 	if (r == 0)
@@ -675,16 +663,14 @@ wait_fd(int fd, short events, uint64_t deadline_ms, const sigset_t *sigmask)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	struct timespec ts;
-	uint64_t now, ms;
+	uint64_t now;
 	int n, polled = 0;
 
 	for (;;) {
 		now = approve_now_ms();
 		if (now >= deadline_ms && polled)
 			return -ETIMEDOUT;
-		ms = now < deadline_ms ? deadline_ms - now : 0;
-		ts.tv_sec = (time_t)(ms / 1000);
-		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		ts = approve_ms_to_timespec(now < deadline_ms ? deadline_ms - now : 0);
 		/* with a mask, signals blocked by the caller can arrive only
 		 * inside this wait: no window between its flag check and here */
 		n = ppoll(&pfd, 1, &ts, sigmask);

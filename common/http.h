@@ -14,8 +14,7 @@
 #include <sys/types.h>
 #include "buf.h"
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-uint64_t approve_now_ms(void);
+#include "clock.h"	/* deadlines are approve_now_ms() values */
 
 struct addrinfo;
 /* getaddrinfo() for TCP with a numeric port, bounded by deadline_ms

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "http.h"
 #include "peer.h"
@@ -203,7 +204,7 @@ out:
 static int
 pause_ms(unsigned ms, const sigset_t *sigmask)
 {
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000L };
+	struct timespec ts = approve_ms_to_timespec(ms);
 
 	if (ppoll(NULL, 0, &ts, sigmask) < 0 && errno == EINTR)
 		return -EINTR;

@@ -18,8 +18,6 @@
 #include "buf.h"
 #include "secret.h"
 
-#define TOKEN_RANDOM_BYTES 32
-
 void
 approve_secret_free(struct approve_secret *s)
 {
@@ -158,7 +156,7 @@ static const char b64url[] =
 int
 approve_token_generate(const char *prefix, char **out)
 {
-	unsigned char rnd[TOKEN_RANDOM_BYTES];
+	unsigned char rnd[APPROVE_TOKEN_RANDOM_BYTES];
 	size_t plen, olen, i, o;
 	uint32_t v;
 	char *t;
@@ -170,7 +168,7 @@ approve_token_generate(const char *prefix, char **out)
 	plen = strlen(prefix);
 	if (plen > APPROVE_TOKEN_MAX)
 		return -EINVAL;
-	olen = plen + (TOKEN_RANDOM_BYTES * 4 + 2) / 3;	/* 43 chars */
+	olen = plen + APPROVE_TOKEN_B64_LEN;
 	t = malloc(olen + 1);
 	if (!t)
 		return -ENOMEM;

@@ -6,6 +6,9 @@
 
 #define APPROVE_TOKEN_MAX 256
 #define APPROVE_HASH_HEX_LEN 64	/* sha256 as lowercase hex */
+#define APPROVE_TOKEN_RANDOM_BYTES 32
+/* base64url (no padding) of APPROVE_TOKEN_RANDOM_BYTES: a token after its prefix */
+#define APPROVE_TOKEN_B64_LEN ((APPROVE_TOKEN_RANDOM_BYTES * 4 + 2) / 3)
 
 struct approve_secret {
 	char *data;	/* NUL-terminated, wiped on free */
@@ -22,8 +25,8 @@ void approve_secret_free(struct approve_secret *s);
 int approve_secret_read_file(const char *path, struct approve_secret **out,
 			     char *err, size_t errlen);
 
-/* New random token: prefix followed by base64url (no padding) of 32 bytes
- * from RAND_bytes. prefix is e.g. "aph_" (host) or "apa_" (approver).
+/* New random token: prefix followed by base64url (no padding) of
+ * APPROVE_TOKEN_RANDOM_BYTES from RAND_bytes. prefix is e.g. "aph_" (host) or "apa_" (approver).
  * *out is malloc'd; 0, -ENOMEM or -EIO (RNG failure). */
 int approve_token_generate(const char *prefix, char **out);
 

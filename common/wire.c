@@ -967,3 +967,78 @@ out:
 	json_object_put(o);
 	return r;
 }
+
+/* ---- cancel body ---- */
+
+int
+approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen)
+{
+	static const char *const known[] = { NULL };
+	struct json_object *o = NULL;
+	int r;
+
+	if (len == 0)
+		return 0;
+	r = approve_json_read_object(json, len, APPROVE_BODY_MAX, known, &o, err, errlen);
+	json_object_put(o);
+	return r;
+}
+
+/* ---- the strict reader and the checked writer (see wire.h) ---- */
+
+int
+approve_json_read_object(const char *json, size_t len, size_t max,
+			 const char *const *known, struct json_object **out,
+			 char *err, size_t errlen)
+{
+	struct json_object *o = NULL;
+	int r;
+
+	*out = NULL;
+	r = json_parse_object(json, len, max, &o, err, errlen);
+	if (r == 0 && known)
+		r = check_known(o, known, err, errlen);
+	if (r == 0) {
+		*out = o;
+		o = NULL;
+	}
+	json_object_put(o);
+	return r;
+}
+
+int
+approve_json_get_str(struct json_object *o, const char *key, size_t max, int required,
+		     int nonempty, char **dst, char *err, size_t errlen)
+{
+	return get_str(o, key, max, required, nonempty, dst, err, errlen);
+}
+
+int
+approve_json_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!o || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+approve_json_add_str(struct json_object *o, const char *key, const char *s)
+{
+	struct json_object *v = NULL;
+
+	if (s && !(v = json_object_new_string(s)))
+		return -ENOMEM;
+	return approve_json_add(o, key, v);
+}
+
+int
+approve_json_push(struct json_object *a, struct json_object *v)
+{
+	if (!a || !v || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -27,6 +27,15 @@
 #define APPROVE_LEN_TICKET 256
 #define APPROVE_LEN_COMMENT 2048
 #define APPROVE_LEN_URL 2048
+/* A long poll (GET /v1/requests/ID/wait, GET /v1/events) waits
+ * ?timeout=S seconds: 0..APPROVE_POLL_MAX_S, APPROVE_POLL_DEFAULT_S when the
+ * client names none. Our clients ask for APPROVE_POLL_DEFAULT_S, which stays
+ * under the 30 s idle timeout common in proxies. */
+#define APPROVE_POLL_MAX_S 60
+#define APPROVE_POLL_DEFAULT_S 25
+#define APPROVE_STR_(x) #x
+#define APPROVE_STR(x) APPROVE_STR_(x)
+#define APPROVE_POLL_TIMEOUT_ERR "timeout must be an integer 0.." APPROVE_STR(APPROVE_POLL_MAX_S)
 /* idempotency_key: [A-Za-z0-9_-], this many bytes */
 #define APPROVE_IDEM_KEY_MIN 16
 #define APPROVE_IDEM_KEY_MAX 64
@@ -143,5 +152,34 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 /* *error / *detail malloc'd (detail may be NULL). */
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
+
+/* Empty body or {}: what a cancel carries. 0 or -EINVAL (err says why). */
+int approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen);
+
+/* ---- the one strict reader and the one checked writer ----
+ * For bodies whose type lives in one program only (approvald's sign-in).
+ * approve_json_read_object: json[0..len) is exactly one JSON object within
+ * max bytes (blanks around it allowed), with no NUL byte, valid UTF-8, no
+ * \u0000, raw control character or lone surrogate escape in a string, no
+ * duplicate field, and, when known is not NULL, no field outside that
+ * NULL-terminated list. *out: the object (json_object_put() it).
+ * 0, -EINVAL (err says why) or -ENOMEM. */
+struct json_object;
+int approve_json_read_object(const char *json, size_t len, size_t max,
+			     const char *const *known, struct json_object **out,
+			     char *err, size_t errlen);
+/* A string field of such an object into *dst (malloc'd; NULL when absent
+ * or null and not required): a string without NUL, valid UTF-8, at most
+ * max bytes, non-empty when nonempty. 0, -EINVAL (err) or -ENOMEM. */
+int approve_json_get_str(struct json_object *o, const char *key, size_t max,
+			 int required, int nonempty, char **dst, char *err, size_t errlen);
+/* Add v under key (v taken, also on failure; NULL is JSON null); an o that
+ * is NULL fails. 0 or -ENOMEM. */
+int approve_json_add(struct json_object *o, const char *key, struct json_object *v);
+/* The same for a string (s NULL: JSON null). */
+int approve_json_add_str(struct json_object *o, const char *key, const char *s);
+/* Append v to the array a (v taken, also on failure; v NULL fails). 0 or
+ * -ENOMEM. */
+int approve_json_push(struct json_object *a, struct json_object *v);
 
 #endif

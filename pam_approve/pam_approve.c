@@ -34,6 +34,8 @@ struct decision {
 static void
 decision_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
+	(void)pamh;		/* pam_set_data's cleanup signature */
+	(void)error_status;
 	free(data);
 }
 
@@ -114,12 +116,14 @@ out:
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	(void)flags;	/* the module reads no PAM flag */
 	return run(pamh, argc, argv, PAM_AUTH_ERR, "auth");
 }
 
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	(void)flags;
 	return run(pamh, argc, argv, PAM_PERM_DENIED, "account");
 }
 
@@ -127,5 +131,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 PAM_EXTERN int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
 	return PAM_SUCCESS;
 }

@@ -40,7 +40,6 @@
 
 #define CREATE_BOUND_MS 15000ULL	/* create: at most this, within the deadline */
 #define CANCEL_BOUND_MS 3000ULL		/* cancel: own short deadline */
-#define POLL_MAX_S 25UL			/* long-poll timeout asked from the server */
 #define POLL_SLACK_MS 10000ULL		/* server time beyond the long-poll */
 #define BACKOFF_MS 1000ULL		/* after a transient error while waiting */
 #define FAILOPEN_PROBE_MS 2000U		/* second look before failmode=open */
@@ -399,14 +398,12 @@ transient(int r, const struct approve_http_response *resp)
 static void
 backoff(struct session *s)
 {
-	uint64_t now = approve_now_ms(), ms;
+	uint64_t now = approve_now_ms();
 	struct timespec ts;
 
 	if (now >= s->deadline)
 		return;
-	ms = min_u64(BACKOFF_MS, s->deadline - now);
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	ts = approve_ms_to_timespec(min_u64(BACKOFF_MS, s->deadline - now));
 	/* the wait signals are blocked outside waits: open them here too */
 	ppoll(NULL, 0, &ts, s->http.wait_sigmask);
 }
@@ -425,8 +422,8 @@ poll_once(struct session *s, struct approve_status **st, int *warned)
 	char path[96 + APPROVE_UUID_LEN], err[256];
 	int r;
 
-	if (poll_s > POLL_MAX_S)
-		poll_s = POLL_MAX_S;
+	if (poll_s > APPROVE_POLL_DEFAULT_S)
+		poll_s = APPROVE_POLL_DEFAULT_S;
 	if (snprintf(path, sizeof(path), "/v1/requests/%s/wait?timeout=%lu",
 		     s->id, poll_s) >= (int)sizeof(path))
 		return -EINVAL;

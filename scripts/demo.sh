@@ -217,7 +217,7 @@ if [ ! -s "$RUN/approver-demo.token" ] || ! approver_exists demo; then
 	fi
 	say "approver 'demo': API token in $RUN/approver-demo.token"
 fi
-# web sign-in (issue 3): a random password, kept in a 0600 file
+# web sign-in: a random password, kept in a 0600 file
 if [ ! -s "$RUN/approver-demo.password" ] ||
    [ "$(db_count "SELECT count(*) FROM approval.approvers WHERE login = 'demo' AND password_hash IS NOT NULL")" = 0 ]; then
 	( umask 077; head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$RUN/approver-demo.password" )

@@ -2,7 +2,7 @@
 # scripts/deps.sh [--browser]: install the Debian 12 packages this project
 # needs, only those missing (apt-get update first when something is missing).
 # Groups: build, runtime, tests, packaging; --browser adds the browser-test group
-# (chromium, nodejs, npm; issue 3). Safe to run again; needs root only when
+# (chromium, nodejs, npm). Safe to run again; needs root only when
 # something is missing.
 set -euo pipefail
 

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# tests/browser/reports.sh: the reports page in a real browser (issue 4,
-# item 6). Builds a history through the real module (pamdrive under
+# tests/browser/reports.sh: the reports page in a real browser. Builds a history through the real module (pamdrive under
 # pam_wrapper: approved, denied, cancelled by Ctrl-C, left to expire) and
 # the host API (other requesters, hosts and commands, one command holding
 # HTML and one a spreadsheet formula), then runs reports.test.mjs (node's

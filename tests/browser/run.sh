@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/browser/run.sh: the web UI in a real browser (issue 3, item 5).
+# tests/browser/run.sh: the web UI in a real browser.
 # Starts a throwaway PostgreSQL and approvald (tests/lib/harness.sh), enrols
 # a host and two approvers with passwords (approvalctl approver passwd, read
 # from stdin), writes a PAM service for the real module, then runs

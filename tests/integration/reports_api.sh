@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# reports_api.sh: GET /v1/reports, /v1/reports/NAME and NAME.csv (issue 4,
-# items 5 and 7) over a history made through the real module and API:
+# reports_api.sh: GET /v1/reports, /v1/reports/NAME and NAME.csv over a
+# history made through the real module and API:
 # requests approved, denied (comment with a comma, quotes and a newline),
 # left to expire, cancelled by Ctrl-C, and one an approver tried to decide
 # for themselves. The commands start with =, @, + and - (the module reports

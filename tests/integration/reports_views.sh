@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # reports_views.sh: every report view (sql/003_reports.sql) returns the
 # expected rows, value for value, for a history made through the real
-# module and API (issue 4, item 7), read back with GET /v1/reports/NAME for
+# module and API, read back with GET /v1/reports/NAME for
 # a from/to period. The history, one request after the other:
 #   A approved by carol, D denied by carol with a comment, C cancelled by
 #   Ctrl-C, S an approver (rooty, unix login root) tries to approve their

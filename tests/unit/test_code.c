@@ -112,7 +112,35 @@ END_TEST
 
 START_TEST(bad_uuid)
 {
+	char out[APPROVE_UUID_LEN + 1] = "x";
+
 	ck_assert_msg(approve_uuid_valid(bad_uuids[_i]) == 0, "accepted %s", bad_uuids[_i]);
+	ck_assert_int_eq(approve_uuid_normalize(bad_uuids[_i], strlen(bad_uuids[_i]), out),
+			 -EINVAL);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* Lower-cased, whole input only: a uuid followed by more bytes, or with a
+ * NUL inside its length, is refused. */
+START_TEST(uuid_normalize)
+{
+	static const char nul[] = "123e4567-e89b-12d3-a456-426614\0" "74000";	/* 36 */
+	char out[APPROVE_UUID_LEN + 1];
+	const char *up = "ABCDEF01-2345-6789-ABCD-EF0123456789";
+
+	ck_assert_int_eq(approve_uuid_normalize(up, strlen(up), out), 0);
+	ck_assert_str_eq(out, "abcdef01-2345-6789-abcd-ef0123456789");
+	ck_assert_int_eq(approve_uuid_normalize(good_uuids[0], strlen(good_uuids[0]), out), 0);
+	ck_assert_str_eq(out, good_uuids[0]);
+	ck_assert_int_eq(approve_uuid_normalize(up, APPROVE_UUID_LEN - 1, out), -EINVAL);
+	ck_assert_int_eq(approve_uuid_normalize(nul, APPROVE_UUID_LEN, out), -EINVAL);
+	ck_assert_int_eq(approve_uuid_normalize("123e4567-e89b-12d3-a456-426614174000 x",
+						APPROVE_UUID_LEN + 2, out), -EINVAL);
+	/* the first 36 bytes of a longer buffer, when the caller says so */
+	ck_assert_int_eq(approve_uuid_normalize("123E4567-e89b-12d3-a456-426614174000 x",
+						APPROVE_UUID_LEN, out), 0);
+	ck_assert_str_eq(out, "123e4567-e89b-12d3-a456-426614174000");
 }
 END_TEST
 
@@ -130,6 +158,7 @@ code_suite(void)
 	tcase_add_test(tc, null_code);
 	tcase_add_loop_test(tc, uuids, 0, N(good_uuids));
 	tcase_add_loop_test(tc, bad_uuid, 0, N(bad_uuids));
+	tcase_add_test(tc, uuid_normalize);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,10 @@
  * UTF-8, lone surrogate escapes, overlong fields, uid negative/float/huge,
  * deep nesting) and state words. UTF-8 and display rules: test_text.c. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
 
 #include "buf.h"
 #include "wire.h"
@@ -685,6 +689,72 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* The strict reader that approvald's own bodies (sign-in, cancel) use. */
+static const char *const bad_objects[] = {
+	"", "[]", "null", "{} {}", "{\"a\": 1", "{\"a\": 1, \"a\": 2}",
+	"{\"a\": \"\\ud800\"}", "{\"a\": \"\\u0000\"}", "{\"a\": \"\xff\"}",
+	"{\"b\": 1}", "{\"a\": \"x\ty\"}",
+};
+
+START_TEST(read_object_bad)
+{
+	static const char *const known[] = { "a", NULL };
+	struct json_object *o = (struct json_object *)1;
+	char err[128] = "";
+	const char *in = bad_objects[_i];
+
+	ck_assert_int_eq(approve_json_read_object(in, strlen(in), 1024, known, &o, err,
+						  sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(o);
+	ck_assert_msg(err[0], "no reason for %s", in);
+}
+END_TEST
+
+START_TEST(read_object_good)
+{
+	static const char *const known[] = { "a", NULL };
+	static const char nul[] = "{\"a\": 1}\0";
+	struct json_object *o = NULL;
+	char *v = NULL, err[128];
+
+	ck_assert_int_eq(approve_json_read_object(" {\"a\": \"x\"}\n", 11, 1024, known, &o,
+						  err, sizeof(err)), 0);
+	ck_assert_int_eq(approve_json_get_str(o, "a", 1, 1, 1, &v, err, sizeof(err)), 0);
+	ck_assert_str_eq(v, "x");
+	free(v);
+	ck_assert_int_eq(approve_json_get_str(o, "a", 0, 1, 1, &v, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_json_get_str(o, "b", 8, 1, 1, &v, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_json_get_str(o, "b", 8, 0, 1, &v, err, sizeof(err)), 0);
+	ck_assert_ptr_null(v);
+	json_object_put(o);
+	ck_assert_int_eq(approve_json_read_object(nul, sizeof(nul) - 1, 1024, known, &o, err,
+						  sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_json_read_object("{\"a\": 1}", 8, 4, known, &o, err,
+						  sizeof(err)), -EINVAL);
+	ck_assert_int_eq(approve_empty_from_json("", 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(approve_empty_from_json(" {} ", 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(approve_empty_from_json("{\"a\":1}", 7, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
+/* The checked writer takes v also when it fails, and fails on a NULL o. */
+START_TEST(checked_writer)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	ck_assert_int_eq(approve_json_add(NULL, "x", json_object_new_int(1)), -ENOMEM);
+	ck_assert_int_eq(approve_json_push(NULL, json_object_new_int(1)), -ENOMEM);
+	ck_assert_int_eq(approve_json_push(a, NULL), -ENOMEM);
+	ck_assert_int_eq(approve_json_push(a, json_object_new_string("r")), 0);
+	ck_assert_int_eq(approve_json_add(o, "a", a), 0);
+	ck_assert_int_eq(approve_json_add_str(o, "s", "v"), 0);
+	ck_assert_int_eq(approve_json_add_str(o, "n", NULL), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"a\":[\"r\"],\"s\":\"v\",\"n\":null}");
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *
 wire_suite(void)
 {
@@ -706,6 +776,9 @@ wire_suite(void)
 	tcase_add_test(tc, decision);
 	tcase_add_test(tc, error_body);
 	tcase_add_test(tc, states);
+	tcase_add_loop_test(tc, read_object_bad, 0, N(bad_objects));
+	tcase_add_test(tc, read_object_good);
+	tcase_add_test(tc, checked_writer);
 	suite_add_tcase(s, tc);
 	return s;
 }

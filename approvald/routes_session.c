@@ -1,12 +1,10 @@
-/* routes_web.c: owns the browser side of approvald: the UI's pages and
- * assets (compiled in, web_assets.h) with their security and cache
- * headers, and the session endpoints: sign-in by password (with the
- * per-login and per-address delay of sql/004_web.sql) or by a trusted SSO
- * proxy header, who-am-I, and sign-out.
+/* routes_session.c: owns the approver's browser session endpoints:
+ * sign-in by password (with the per-login and per-address delay of
+ * sql/004_web.sql) or by a trusted SSO proxy header, who-am-I, and
+ * sign-out.
  * Every answer about credentials is the same for an unknown login, a
  * wrong password and a login without a password, and costs the same time
  * (password.c does the work either way). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,119 +20,15 @@
 #include "log.h"
 #include "password.h"
 #include "session.h"
-#include "web_assets.h"
+#include "wire.h"
 
-#define DB_WAIT_MS 5000
 #define LOGIN_MAX 128
-
-/* Pages may load only our own scripts and styles; no inline code, no
- * framing, no foreign form targets. */
-static const char ui_csp[] =
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
-	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
-	" form-action 'self'";
-static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
-
-/* ---- answers ---- */
-
-/* Queue resp with the headers every answer of this file carries. */
-static enum MHD_Result
-queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
-      const char *ctype, const char *cache, const char *csp)
-{
-	enum MHD_Result ret = MHD_NO;
-
-	if (!resp)
-		return MHD_NO;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
-	    MHD_add_response_header(resp, "Content-Security-Policy", csp) != MHD_YES)
-		goto out;
-	ret = MHD_queue_response(r->conn, status, resp);
-	if (ret == MHD_YES) {
-		r->answered = 1;
-		if (status < HTTP_MAX_STATUS)
-			atomic_fetch_add(&r->app->metrics.responses[status], 1);
-	}
-out:
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static const struct approve_asset *
-asset_find(const char *name)
-{
-	size_t lo = 0, hi = approve_assets_count, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, approve_assets[mid].name);
-		if (c == 0)
-			return &approve_assets[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-/* 1 when If-None-Match lists etag (or is "*"). */
-static int
-etag_matches(struct MHD_Connection *conn, const char *etag)
-{
-	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_IF_NONE_MATCH);
-	size_t n = strlen(etag);
-	const char *p;
-
-	if (!inm)
-		return 0;
-	if (strcmp(inm, "*") == 0)
-		return 1;
-	for (p = inm; (p = strstr(p, etag)) != NULL; p += n) {
-		/* whole list item only, W/ prefix allowed (weak comparison) */
-		if ((p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
-		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return 1;
-	}
-	return 0;
-}
-
-/* Assets are revalidated on every use (no-cache + ETag): there is no
- * fingerprint in their names, so an upgrade shows at the next load. */
-static enum MHD_Result
-serve_asset(struct http_req *r, const struct approve_asset *a)
-{
-	struct MHD_Response *resp;
-	int html = strncmp(a->type, "text/html", 9) == 0;
-	unsigned status = 200;
-
-	if (etag_matches(r->conn, a->etag)) {
-		status = 304;
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	} else {
-		resp = MHD_create_response_from_buffer(a->len, (void *)a->data,
-						       MHD_RESPMEM_PERSISTENT);
-	}
-	if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return queue(r, status, resp, a->type, "no-cache", html ? ui_csp : api_csp);
-}
 
 /* JSON answer with an optional Set-Cookie; takes obj. */
 static enum MHD_Result
 reply_cookie(struct http_req *r, unsigned status, json_object *obj,
 	     const char *cookie)
 {
-	struct MHD_Response *resp = NULL;
 	const char *s;
 	char *copy;
 
@@ -144,18 +38,9 @@ reply_cookie(struct http_req *r, unsigned status, json_object *obj,
 	json_object_put(obj);
 	if (!copy)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	resp = MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(copy);
-		return MHD_NO;
-	}
-	if (cookie && MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
-					      cookie) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return queue(r, status, resp, "application/json; charset=utf-8",
-		     "no-store", api_csp);
+	return http_reply_body(r, status, "application/json; charset=utf-8", copy,
+			       strlen(copy), cookie ? MHD_HTTP_HEADER_SET_COOKIE : NULL,
+			       cookie);
 }
 
 /* Secure when approvald speaks TLS itself or is published as https
@@ -186,123 +71,22 @@ info_json(const struct session_info *in, unsigned roles)
 {
 	json_object *o = json_object_new_object(), *ra = json_object_new_array();
 
-	if (!o || !ra)
-		goto fail;
-	if (roles & ROLE_APPROVER)
-		json_object_array_add(ra, json_object_new_string("approver"));
-	if (roles & ROLE_AUDITOR)
-		json_object_array_add(ra, json_object_new_string("auditor"));
-	if (roles & ROLE_ADMIN)
-		json_object_array_add(ra, json_object_new_string("admin"));
-	json_object_object_add(o, "login", json_object_new_string(in->login));
-	json_object_object_add(o, "display_name", json_object_new_string(in->display_name));
-	json_object_object_add(o, "roles", ra);
-	json_object_object_add(o, "via", json_object_new_string(in->via));
-	json_object_object_add(o, "expires_at", json_object_new_string(in->expires_at));
-	json_object_object_add(o, "csrf_token", json_object_new_string(in->csrf));
+	if (approve_json_add(o, "roles", ra) < 0 ||
+	    ((roles & ROLE_APPROVER) && approve_json_push(ra, json_object_new_string("approver")) < 0) ||
+	    ((roles & ROLE_AUDITOR) && approve_json_push(ra, json_object_new_string("auditor")) < 0) ||
+	    ((roles & ROLE_ADMIN) && approve_json_push(ra, json_object_new_string("admin")) < 0) ||
+	    approve_json_add_str(o, "login", in->login) < 0 ||
+	    approve_json_add_str(o, "display_name", in->display_name) < 0 ||
+	    approve_json_add_str(o, "via", in->via) < 0 ||
+	    approve_json_add_str(o, "expires_at", in->expires_at) < 0 ||
+	    approve_json_add_str(o, "csrf_token", in->csrf) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
-fail:
-	json_object_put(o);
-	json_object_put(ra);
-	return NULL;
-}
-
-/* ---- pages ---- */
-
-enum MHD_Result
-route_ui_root(struct http_req *r)
-{
-	return http_reply_redirect(r, "/ui/");
-}
-
-/* Every UI path answers the same shell; the page's script routes. */
-enum MHD_Result
-route_ui_page(struct http_req *r)
-{
-	const struct approve_asset *a = asset_find("index.html");
-
-	if (!a)
-		return http_reply_error(r, 404, "not_found", "no such path");
-	return serve_asset(r, a);
-}
-
-enum MHD_Result
-route_ui_static(struct http_req *r)
-{
-	const struct approve_asset *a = r->param_bad ? NULL : asset_find(r->param);
-
-	if (!a)
-		return http_reply_error(r, 404, "not_found", "no such path");
-	return serve_asset(r, a);
 }
 
 /* ---- SSO through a trusted proxy ---- */
-
-struct addr {
-	int family;
-	unsigned char b[16];
-};
-
-static int
-addr_parse(const char *s, size_t n, struct addr *a)
-{
-	char buf[64];
-
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a->b) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a->b) == 1) {
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-		a->family = AF_INET6;
-		if (memcmp(a->b, mapped, 12) == 0) {	/* ::ffff:a.b.c.d is IPv4 */
-			memmove(a->b, a->b + 12, 4);
-			memset(a->b + 4, 0, 12);
-			a->family = AF_INET;
-		}
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* 1 when the peer is one of sso_proxies (addresses, or unix:uid=N for a
- * Unix socket peer, separated by commas or blanks; the config parser
- * checked them). */
-static int
-peer_is_sso_proxy(const struct http_req *r)
-{
-	const char *list = r->app->cfg->sso_proxies, *p;
-	struct addr peer, x;
-	size_t n;
-
-	if (!list)
-		return 0;
-	if (strncmp(r->ip, "unix", 4) == 0) {
-		/* a Unix socket peer only when its "unix:uid=N" is listed */
-		for (p = list; *(p += strspn(p, ", \t")); p += n) {
-			n = strcspn(p, ", \t");
-			if (n == strlen(r->ip) && strncmp(p, r->ip, n) == 0)
-				return 1;
-		}
-		return 0;
-	}
-	if (addr_parse(r->ip, strlen(r->ip), &peer) < 0)
-		return 0;
-	for (p = list; *p; p += n) {
-		p += strspn(p, ", \t");
-		n = strcspn(p, ", \t");
-		if (n && addr_parse(p, n, &x) == 0 && x.family == peer.family &&
-		    memcmp(x.b, peer.b, 16) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 static int
 login_ok(const char *s)
@@ -335,7 +119,7 @@ sso_login(const struct http_req *r)
 	v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, hdr);
 	if (!v)
 		return NULL;
-	if (!peer_is_sso_proxy(r)) {
+	if (!r->via_proxy) {
 		approve_log(LOG_WARNING, "client %s: %s header from an address not in "
 			    "sso_proxies, ignored", r->ip, hdr);
 		return NULL;
@@ -345,30 +129,6 @@ sso_login(const struct http_req *r)
 		return NULL;
 	}
 	return v;
-}
-
-/* The client's address: the TCP peer, or behind a trusted proxy (one of
- * sso_proxies) the last X-Forwarded-For entry that proxy added, so the
- * per-address delay does not lock out everyone behind the proxy. */
-static void
-client_addr(const struct http_req *r, char *out, size_t len)
-{
-	const char *xff, *last;
-	struct addr a;
-	size_t n;
-
-	snprintf(out, len, "%s", r->ip);
-	if (!peer_is_sso_proxy(r))
-		return;
-	xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-	if (!xff)
-		return;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	last += strspn(last, " \t");
-	n = strcspn(last, " \t");
-	if (n < len && last[n] == '\0' && addr_parse(last, n, &a) == 0)
-		snprintf(out, len, "%.*s", (int)n, last);
 }
 
 /* ---- session endpoints ---- */
@@ -385,11 +145,12 @@ route_session_get(struct http_req *r)
 		return http_reply_db_down(r);
 	if (rc < 0) {
 		o = json_object_new_object();
-		if (!o)
-			return MHD_NO;
-		json_object_object_add(o, "error", json_object_new_string("unauthorized"));
-		json_object_object_add(o, "detail", json_object_new_string("not signed in"));
-		json_object_object_add(o, "sso", json_object_new_boolean(sso_login(r) != NULL));
+		if (approve_json_add_str(o, "error", "unauthorized") < 0 ||
+		    approve_json_add_str(o, "detail", "not signed in") < 0 ||
+		    approve_json_add(o, "sso", json_object_new_boolean(sso_login(r) != NULL)) < 0) {
+			json_object_put(o);
+			o = NULL;	/* reply_cookie answers 500 */
+		}
 		return reply_cookie(r, 401, o, NULL);
 	}
 	o = info_json(&info, r->who.roles);
@@ -397,79 +158,52 @@ route_session_get(struct http_req *r)
 	return reply_cookie(r, 200, o, NULL);
 }
 
-/* {"login": "...", "password": "..."} or {"sso": true}; strict. */
+/* {"login": "...", "password": "..."} or {"sso": true}, through the strict
+ * reader (common/wire.c). */
 struct login_body {
 	char login[LOGIN_MAX + 1];
 	char *password;		/* malloc'd, wiped by the caller */
 	size_t password_len;
 	int sso;
-	char addr[48];		/* the client, for the delay and the audit */
 };
+
+#define LOGIN_BODY_MAX 4096
 
 static int
 parse_login(const struct http_req *r, struct login_body *b)
 {
-	struct json_tokener *tok = NULL;
+	static const char *const known[] = { "login", "password", "sso", NULL };
 	json_object *o = NULL, *v;
-	const char *s;
-	int rc = -EINVAL, n;
+	char *login = NULL;
+	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if (r->body.len == 0 || r->body.len > 4096)
-		return -EINVAL;
-	if (!(tok = json_tokener_new_ex(4)))
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != r->body.len ||
-	    !json_object_is_type(o, json_type_object))
+	rc = approve_json_read_object(r->body.data, r->body.len, LOGIN_BODY_MAX, known, &o,
+				      NULL, 0);
+	if (rc < 0)
 		goto out;
-	n = 0;
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "login") && strcmp(key, "password") && strcmp(key, "sso"))
-			goto out;
-		n++;
-	}
+	rc = -EINVAL;
 	if (json_object_object_get_ex(o, "sso", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) || !json_object_get_boolean(v) ||
-		    n != 1)
+		    json_object_object_length(o) != 1)
 			goto out;
 		b->sso = 1;
 		rc = 0;
 		goto out;
 	}
-	if (n != 2 || !json_object_object_get_ex(o, "login", &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if ((rc = approve_json_get_str(o, "login", LOGIN_MAX, 1, 1, &login, NULL, 0)) < 0 ||
+	    (rc = approve_json_get_str(o, "password", APPROVE_PASSWORD_MAX, 1, 1, &b->password,
+				       NULL, 0)) < 0)
 		goto out;
-	s = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(s) || strlen(s) > LOGIN_MAX ||
-	    !*s)
-		goto out;
-	memcpy(b->login, s, strlen(s) + 1);
-	if (!json_object_object_get_ex(o, "password", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		goto out;
-	s = json_object_get_string(v);
-	b->password_len = (size_t)json_object_get_string_len(v);
-	if (b->password_len == 0 || b->password_len > APPROVE_PASSWORD_MAX ||
-	    memchr(s, '\0', b->password_len))
-		goto out;
-	if (!(b->password = malloc(b->password_len + 1))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	memcpy(b->password, s, b->password_len + 1);
-	rc = 0;
+	memcpy(b->login, login, strlen(login) + 1);
+	b->password_len = strlen(b->password);
 out:
-	if (o && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "password", &v) &&
+	free(login);
+	if (o && json_object_object_get_ex(o, "password", &v) &&
 	    json_object_is_type(v, json_type_string))
 		OPENSSL_cleanse((void *)json_object_get_string(v),
 				(size_t)json_object_get_string_len(v));
 	json_object_put(o);
-	json_tokener_free(tok);
 	return rc;
 }
 
@@ -510,10 +244,10 @@ enum verdict { V_DB = -1, V_NO = 0, V_YES, V_WAIT };
 
 /* Check login/password; *approver_id on V_YES, *wait seconds on V_WAIT. */
 static enum verdict
-check_password(struct db_conn *c, const struct login_body *b,
+check_password(struct db_conn *c, const struct login_body *b, const char *addr,
 	       long long *approver_id, int *wait)
 {
-	const char *params[2] = { b->login, b->addr };
+	const char *params[2] = { b->login, addr };
 	const char *stored = NULL;
 	PGresult *res = NULL;
 	char *fresh = NULL;
@@ -604,7 +338,7 @@ route_session_login(struct http_req *r)
 	struct session_info info;
 	struct db_conn *c = NULL;
 	long long approver_id = 0;
-	char *cookie = NULL, *hdr = NULL, retry[16];
+	char *cookie = NULL, *hdr = NULL;
 	enum verdict v;
 	enum MHD_Result ret;
 	json_object *o;
@@ -622,17 +356,16 @@ route_session_login(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
-	client_addr(r, b.addr, sizeof(b.addr));
 	if (b.sso) {
 		const char *sl = sso_login(r);	/* login_ok() bounded it */
 
 		snprintf(b.login, sizeof(b.login), "%s", sl ? sl : "");
 	}
 	v = b.sso ? check_sso(r, c, &b, &approver_id)
-		  : check_password(c, &b, &approver_id, &wait);
+		  : check_password(c, &b, r->client, &approver_id, &wait);
 	/* a sign-in that cannot be recorded does not happen */
 	if (v != V_DB && audit(c, v == V_YES ? "auth.sign_in" : "auth.sign_in_failed",
-			       *b.login ? b.login : NULL, b.addr, b.sso ? "sso" : "password",
+			       *b.login ? b.login : NULL, r->client, b.sso ? "sso" : "password",
 			       v == V_WAIT ? "delayed" : NULL) < 0 && v == V_YES)
 		v = V_DB;
 	db_put(r->app->db, c);
@@ -644,16 +377,14 @@ route_session_login(struct http_req *r)
 	case V_WAIT:
 		approve_log(LOG_NOTICE, "client %s: sign-in delayed %d s after repeated failures",
 			    r->ip, wait);
-		snprintf(retry, sizeof(retry), "%d", wait);
 		o = json_object_new_object();
-		if (!o) {
-			ret = MHD_NO;
-			goto out;
+		if (approve_json_add_str(o, "error", "too_many_attempts") < 0 ||
+		    approve_json_add_str(o, "detail", "Too many failed sign-ins. "
+					 "Wait a little and try again.") < 0 ||
+		    approve_json_add(o, "retry_after", json_object_new_int(wait)) < 0) {
+			json_object_put(o);
+			o = NULL;	/* reply_cookie answers 500 */
 		}
-		json_object_object_add(o, "error", json_object_new_string("too_many_attempts"));
-		json_object_object_add(o, "detail", json_object_new_string(
-			"Too many failed sign-ins. Wait a little and try again."));
-		json_object_object_add(o, "retry_after", json_object_new_int(wait));
 		ret = reply_cookie(r, 429, o, NULL);
 		goto out;
 	case V_NO:
@@ -724,12 +455,13 @@ route_session_logout(struct http_req *r)
 		db_put(r->app->db, c);
 	}
 	approve_log(LOG_NOTICE, "client %s: approver %s signed out", r->ip, r->who.name);
-	if (!(hdr = cookie_header(r->app, NULL)) ||
-	    !(o = json_object_new_object())) {
-		free(hdr);
-		return MHD_NO;
+	if (!(hdr = cookie_header(r->app, NULL)))
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	o = json_object_new_object();
+	if (approve_json_add_str(o, "status", "signed_out") < 0) {
+		json_object_put(o);
+		o = NULL;	/* reply_cookie answers 500 */
 	}
-	json_object_object_add(o, "status", json_object_new_string("signed_out"));
 	ret = reply_cookie(r, 200, o, hdr);
 	free(hdr);
 	return ret;
