@@ -16,7 +16,6 @@
 #define POLICY_VALUE_MAX 4096	/* bytes of one value */
 #define POLICY_MESSAGE_MAX 512	/* bytes of a deny message */
 #define POLICY_APPROVALS_MAX 1	/* N-of-M needs approver groups (not yet) */
-#define POLICY_DECIDER "policy"	/* decided_by shown for a rule's decision */
 
 enum policy_action {
 	POLICY_REQUIRE = 0,	/* a human decides (the safe zero value) */
