@@ -81,13 +81,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
     SELECT 'policy'::text
 $$;
 
--- INSERT: a final status only from a rule with that action.
+-- INSERT: a final status only from a rule with that action (and an allow or
+-- deny verdict only with that final status).
 CREATE FUNCTION approval.requests_policy_insert() RETURNS trigger
 LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
     want text;
 BEGIN
-    IF NOT (NEW.policy_action IN ('allow', 'deny')
+    IF NOT (COALESCE(NEW.policy_action IN ('allow', 'deny'), false)
             OR (NEW.status IN ('approved', 'denied') AND NEW.decided_by IS NULL)) THEN
         RETURN NEW;	-- pending, or a human's decision (checked as before)
     END IF;
