@@ -45,6 +45,7 @@ static const struct ctl_command *const commands[] = {
 	/* issue 4: &ctl_cmd_audit, &ctl_cmd_report (declared in commands.h,
 	 * their files added to meson.build) */
 	&ctl_cmd_audit, &ctl_cmd_report,
+	&ctl_cmd_policy,
 	&help_cmd,
 	NULL,
 };

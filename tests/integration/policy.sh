@@ -5,7 +5,10 @@
 # version on the request, a policy.allowed audit row, a
 # report_auto_allowed row); a deny rule fails with the rule's message and
 # wins over a later allow (first match); a request no rule matches still
-# waits for a human (the default, require approvals=1).
+# waits for a human (the default, require approvals=1). approvalctl policy
+# add refuses bad rule text with its column and stores nothing; policy test
+# names the deciding rule and why, without filing a request; list, show,
+# remove and default work and each change is an audit event with who.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 standard_setup
@@ -13,8 +16,10 @@ pam_service sudo-test --stack account
 pam_service ok-test --stack account
 pam_service no-test --stack account
 
-add_rule() {	# add_rule POSITION TEXT
-	sql "INSERT INTO approval.policy_rules (position, rule) VALUES ($1, \$r\$$2\$r\$) RETURNING id"
+add_rule() {	# add_rule POSITION TEXT: prints the new rule's id
+	assert_rc 0 actl_admin policy add "$2"
+	assert_match "$LAST_OUT" "^rule [0-9]+ added at position $1 " "policy add output"
+	sed -n 's/^rule \([0-9]*\) added.*/\1/p' <<<"$LAST_OUT"
 }
 allow_text="allow command-prefix=\"$PAMDRIVE --service ok-test \""
 allow_id=$(add_rule 1 "$allow_text")
@@ -22,6 +27,32 @@ deny_id=$(add_rule 2 'deny service=no-test message="no rm through sudo; ask the 
 add_rule 3 'allow service=no-test' >/dev/null
 version=$(sql "SELECT version FROM approval.policy_state")
 assert_eq 4 "$version" "three rules added: version 1 -> 4"
+assert_eq "3 postgres" "$(sql "SELECT count(*) || ' ' || min(actor) FROM approval.audit_log WHERE kind = 'policy.rule_added'")" "rule_added audit rows name who"
+
+# bad text: refused with the column, nothing stored, version unchanged
+assert_rc 2 actl_admin policy add 'allow hosts=web-*'
+assert_contains "$LAST_OUT" "column 7: unknown key 'hosts'" "the fault and its column"
+assert_rc 2 actl_admin policy add 'require approvals=2'
+assert_contains "$LAST_OUT" "column 19: approvals above 1" "N-of-M is refused, not silently 1"
+assert_rc 2 actl_admin policy add 'allow command="unterminated'
+assert_contains "$LAST_OUT" "column 15: unterminated"
+assert_eq 4 "$(sql "SELECT version FROM approval.policy_state")" "bad rules stored nothing"
+ok "bad rule text is refused at add with its column"
+
+# policy test: which rule and why; files nothing
+n_before=$(req_count)
+assert_rc 0 actl_admin policy test --host web1 --user root --target alice --service no-test --command "/bin/true"
+assert_match "$LAST_OUT" "rule $deny_id +MATCHES: every field matches" "the deciding rule and why"
+assert_match "$LAST_OUT" "rule $allow_id +no: the command does not match" "why rule 1 does not match"
+assert_contains "$LAST_OUT" "decision: deny by rule $deny_id"
+assert_rc 0 actl_admin policy test --host web1 --user root --target alice --service sudo-test --command "/bin/true"
+assert_contains "$LAST_OUT" "service sudo-test is not no-test" "why"
+assert_contains "$LAST_OUT" "decision: require by the default"
+assert_rc 0 actl_admin policy test --host web1 --user root --target alice --service x --command "$PAMDRIVE --service ok-test --op account"
+assert_contains "$LAST_OUT" "decision: allow by rule $allow_id"
+assert_rc 2 actl_admin policy test --host web1 --user root
+assert_eq "$n_before" "$(req_count)" "policy test files nothing"
+ok "policy test names the rule and why, files nothing"
 
 # allow: no waiting, PAM_SUCCESS, recorded
 t0=$(now_ms)
@@ -59,5 +90,25 @@ pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam human PAM_SUCCESS
 assert_eq carol "$(sql "SELECT decided_by FROM approval.report_elevations WHERE code = '$CODE'")"
 ok "no matching rule: the request waits for a human"
+
+# list, show, remove, default
+assert_rc 0 actl_admin policy list
+assert_contains "$LAST_OUT" 'deny service=no-test message="no rm through sudo; ask the DBAs"' "policy list"
+assert_rc 0 actl_admin policy show "$allow_id"
+assert_contains "$LAST_OUT" "decided:  1 request(s)" "policy show counts the decisions"
+assert_rc 0 actl_admin policy remove "$deny_id"
+assert_rc 1 actl_admin policy remove "$deny_id"
+assert_rc 0 actl_admin policy show "$deny_id"
+assert_contains "$LAST_OUT" "status:   removed"
+assert_rc 0 actl_admin policy default 'deny message="closed for the night"'
+assert_rc 2 actl_admin policy default 'allow host=web1'
+assert_eq "1 1 postgres" "$(sql "SELECT count(*) FILTER (WHERE kind = 'policy.rule_removed') || ' ' || count(*) FILTER (WHERE kind = 'policy.default_changed') || ' ' || min(actor) FROM approval.audit_log WHERE kind IN ('policy.rule_removed', 'policy.default_changed')")" "remove and default audited with who"
+# with rule 2 gone, no-test meets rule 3 (allow); sudo-test meets the new default
+pamdrive_run after 10 --service no-test --user alice --op account
+assert_pam after PAM_SUCCESS
+pamdrive_run closed 10 --service sudo-test --user alice --op account
+assert_pam_denied closed
+assert_file_contains "$T/closed.out" "closed for the night" "the default's message"
+ok "list, show, remove and default; changes take effect on the next request"
 
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.audit_crosscheck")" "audit crosscheck finds nothing"
