@@ -510,7 +510,7 @@ static const struct {
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
 	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
-	" a.login, r.decision_comment," \
+	" " DECIDER("r") ", r.decision_comment," \
 	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
 	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
 	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \

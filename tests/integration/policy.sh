@@ -70,6 +70,10 @@ assert_eq "1" "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'poli
 assert_eq "$code|#$allow_id $allow_text|version $version" \
 	"$(sql "SELECT code, rule, policy FROM approval.report_auto_allowed")" "report_auto_allowed row"
 assert_eq "policy" "$(sql "SELECT decided_by FROM approval.report_elevations WHERE code = '$code'")" "report_elevations decided_by"
+http GET "/v1/requests/$code" --approver carol
+assert_status 200
+assert_json .decided_by policy "approvers see the policy as decider"
+assert_json '[.events[] | .kind + ":" + .actor] | join(",")' created:web1,approved:policy
 ok "allow rule: at once, PAM_SUCCESS, recorded with rule $allow_id and version $version"
 
 # deny: fails with the rule's message
