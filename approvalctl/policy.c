@@ -10,9 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "commands.h"
 #include "policy.h"
+#include "policy_db.h"	/* POLICY_LOAD_SQL only: no daemon code runs here */
 #include "print.h"
+
+static const char load_sql[] = POLICY_LOAD_SQL;
 
 /* Parse argv's rule text; on a fault print it with a caret under the
  * column and return CTL_USAGE. */
@@ -272,11 +277,7 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 		return ctl_usage_error(c, "--host, --user, --target, --service and "
 				       "--command are all needed");
 	/* the statement approvald runs (approvald/policy_db.c) */
-	rc = ctl_db_query(c, c->path,
-		"SELECT s.version, s.default_rule, r.id, r.rule"
-		" FROM approval.policy_state s"
-		" LEFT JOIN approval.policy_rules r ON r.removed_at IS NULL"
-		" ORDER BY r.position", 0, NULL, &r);
+	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
 	if (rc != CTL_OK)
 		return rc;
 	n = PQntuples(r);
@@ -307,6 +308,265 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 	rc = CTL_OK;
 out:
 	PQclear(r);
+	return rc;
+}
+
+/* ---- policy as code: export and apply ---- */
+
+#define POLICY_FILE_MAX (1024 * 1024)	/* bytes of a policy file */
+#define POLICY_FILE_RULES 10000
+
+
+static int
+policy_export(struct ctl_ctx *c, int argc, char **argv)
+{
+	PGresult *r = NULL;
+	int rc, o, i, n;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	if (rc != CTL_OK)
+		return rc;
+	n = PQntuples(r);
+	if (n < 1) {
+		ctl_err("%s: approval.policy_state has no row", c->path);
+		PQclear(r);
+		return CTL_FAILURE;
+	}
+	printf("# approvalctl policy export: policy version %s\n"
+	       "# One rule per line (docs/policy.md), first match wins;\n"
+	       "# 'approvalctl policy apply FILE' makes the database match this file.\n"
+	       "default %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	for (i = 0; i < n && !PQgetisnull(r, i, 2); i++)
+		printf("%s\n", PQgetvalue(r, i, 3));
+	PQclear(r);
+	return fflush(stdout) == 0 && !ferror(stdout) ? CTL_OK : CTL_FAILURE;
+}
+
+struct policy_file {
+	char **rules;		/* canonical texts, in order */
+	size_t n;
+	char *def;		/* canonical default, or NULL: unchanged */
+};
+
+static void
+policy_file_free(struct policy_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->rules[i]);
+	free(f->rules);
+	free(f->def);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Read and parse path ("-": stdin). Faults are printed as
+ * PATH:LINE: column N: what; CTL_USAGE then, nothing kept. */
+static int
+policy_file_read(const char *path, struct policy_file *pf)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *canon = NULL;
+	size_t cap = 0, total = 0;
+	unsigned long lineno = 0;
+	ssize_t got;
+	int rc = CTL_USAGE;
+
+	memset(pf, 0, sizeof(*pf));
+	if (!f) {
+		ctl_err("%s: cannot open: %s", path, strerror(errno));
+		return CTL_USAGE;
+	}
+	while ((got = getline(&line, &cap, f)) != -1) {
+		struct policy_rule *rule = NULL;
+		const char *t = line;
+		size_t len = (size_t)got, skip, pos = 0;
+		char err[256];
+		int is_def = 0;
+
+		lineno++;
+		total += len;
+		if (total > POLICY_FILE_MAX) {
+			ctl_err("%s: longer than %d bytes", path, POLICY_FILE_MAX);
+			goto out;
+		}
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		skip = strspn(t, " \t");
+		if (skip == len || t[skip] == '#')
+			continue;
+		if (len - skip > 8 && !strncmp(t + skip, "default", 7) &&
+		    (t[skip + 7] == ' ' || t[skip + 7] == '\t')) {
+			is_def = 1;
+			skip += 8;
+		} else {
+			skip = 0;
+		}
+		if (policy_rule_parse(t + skip, len - skip, &rule, err, sizeof(err), &pos) < 0) {
+			/* the column counts from the start of the line */
+			ctl_err("%s:%lu: column %zu: %s", path, lineno, pos + skip + 1,
+				strchr(err, ':') ? strchr(err, ':') + 2 : err);
+			goto out;
+		}
+		if (is_def && !policy_rule_is_default(rule)) {
+			ctl_err("%s:%lu: the default has no match fields", path, lineno);
+			policy_rule_free(rule);
+			goto out;
+		}
+		if ((is_def && pf->def) || (!is_def && pf->n >= POLICY_FILE_RULES)) {
+			ctl_err("%s:%lu: %s", path, lineno, is_def ? "a second default line"
+				: "too many rules");
+			policy_rule_free(rule);
+			goto out;
+		}
+		rc = policy_rule_format(rule, &canon);
+		policy_rule_free(rule);
+		if (rc < 0) {
+			rc = CTL_FAILURE;
+			goto out;
+		}
+		rc = CTL_USAGE;
+		if (is_def) {
+			pf->def = canon;
+		} else {
+			char **more = realloc(pf->rules, (pf->n + 1) * sizeof(*more));
+
+			if (!more) {
+				rc = CTL_FAILURE;
+				goto out;
+			}
+			pf->rules = more;
+			pf->rules[pf->n++] = canon;
+		}
+		canon = NULL;
+	}
+	if (ferror(f)) {
+		ctl_err("%s: read error", path);
+		goto out;
+	}
+	rc = CTL_OK;
+out:
+	free(canon);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (rc != CTL_OK)
+		policy_file_free(pf);
+	return rc;
+}
+
+static const struct option apply_opts[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Make the active rules equal the file's, in one transaction: the rules
+ * after the longest common prefix are removed and the file's rest added
+ * in order (rules are never rewritten in place); the default is set when
+ * the file has one. Prints the diff. */
+static int
+policy_apply(struct ctl_ctx *c, int argc, char **argv)
+{
+	struct policy_file pf;
+	const char *path = NULL, *params[1];
+	PGconn *db = NULL;
+	PGresult *r = NULL;
+	int rc, o, dry = 0, n, i, changes = 0, def_change;
+	size_t k = 0, j;
+
+	memset(&pf, 0, sizeof(pf));
+	while ((o = ctl_getopt(c, argc, argv)) != -1) {
+		if (o == CTL_OPT_HELP)
+			return CTL_OK;
+		if (o != 'n')
+			return CTL_USAGE;
+		dry = 1;
+	}
+	if (optind >= argc)
+		return ctl_usage_error(c, "missing FILE");
+	if (optind + 1 < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind + 1]);
+	path = argv[optind];
+	rc = policy_file_read(path, &pf);
+	if (rc != CTL_OK)
+		return rc;
+	rc = ctl_db_connect(c, 0, &db);
+	if (rc != CTL_OK)
+		goto out;
+	rc = ctl_db_do(db, c->path, "BEGIN", 0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, "SELECT 1 FROM approval.policy_state FOR UPDATE",
+			       0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, &r);
+	if (rc != CTL_OK)
+		goto out;
+	n = PQntuples(r);
+	if (n < 1) {
+		ctl_err("%s: approval.policy_state has no row", c->path);
+		rc = CTL_FAILURE;
+		goto out;
+	}
+	if (PQgetisnull(r, 0, 2))
+		n = 0;		/* no active rules: one row of state only */
+	while ((int)k < n && k < pf.n && !strcmp(PQgetvalue(r, (int)k, 3), pf.rules[k]))
+		k++;
+	def_change = pf.def && strcmp(pf.def, PQgetvalue(r, 0, 1)) != 0;
+	if (def_change)
+		printf("- default %s\n+ default %s\n", PQgetvalue(r, 0, 1), pf.def);
+	for (i = (int)k; i < n; i++)
+		printf("- #%s %s\n", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	for (j = k; j < pf.n; j++)
+		printf("+ %s\n", pf.rules[j]);
+	changes = def_change || (int)k < n || k < pf.n;
+	if (!changes) {
+		printf("no changes (policy version %s)\n", PQgetvalue(r, 0, 0));
+		goto rollback;
+	}
+	if (dry) {
+		printf("dry run: nothing changed (policy version %s)\n", PQgetvalue(r, 0, 0));
+		goto rollback;
+	}
+	for (i = (int)k; i < n && rc == CTL_OK; i++) {
+		params[0] = PQgetvalue(r, i, 2);
+		rc = ctl_db_do(db, c->path,
+			"UPDATE approval.policy_rules SET removed_at = pg_catalog.now(),"
+			" removed_by = approval.audit_actor() WHERE id = $1::bigint", 1, params, NULL);
+	}
+	for (j = k; j < pf.n && rc == CTL_OK; j++) {
+		params[0] = pf.rules[j];
+		rc = ctl_db_do(db, c->path,
+			"INSERT INTO approval.policy_rules (position, rule)"
+			" SELECT COALESCE(pg_catalog.max(p.position), 0) + 1, $1"
+			" FROM approval.policy_rules p WHERE p.removed_at IS NULL", 1, params, NULL);
+	}
+	if (rc == CTL_OK && def_change) {
+		params[0] = pf.def;
+		rc = ctl_db_do(db, c->path, "UPDATE approval.policy_state SET default_rule = $1",
+			       1, params, NULL);
+	}
+	if (rc != CTL_OK)
+		goto rollback;
+	PQclear(r);
+	r = NULL;
+	rc = ctl_db_do(db, c->path, "COMMIT", 0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, "SELECT version FROM approval.policy_state",
+			       0, NULL, &r);
+	if (rc == CTL_OK)
+		printf("applied: policy version %s\n",
+		       PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+	goto out;
+rollback:
+	ctl_db_do(db, c->path, "ROLLBACK", 0, NULL, NULL);
+out:
+	PQclear(r);
+	PQfinish(db);
+	policy_file_free(&pf);
 	return rc;
 }
 
@@ -354,12 +614,29 @@ static const struct ctl_command policy_test_cmd = {
 		   "  --cut         the module reported the command cut\n",
 	.longopts = test_opts, .run = policy_test,
 };
+static const struct ctl_command policy_export_cmd = {
+	.name = "export", .synopsis = "",
+	.summary = "print the whole policy (default and rules) as a policy file",
+	.run = policy_export,
+};
+static const struct ctl_command policy_apply_cmd = {
+	.name = "apply", .synopsis = "[--dry-run] FILE",
+	.summary = "make the database match a policy file, in one transaction; prints the diff",
+	.details = "FILE: what 'policy export' writes ('-' reads stdin): one rule per line,\n"
+		   "'default RULE' once at most (absent: the default stays), '#' comments.\n"
+		   "The rules after the first difference are removed and the file's rest\n"
+		   "added in order. A line that does not parse: FILE:LINE: column N (exit 2),\n"
+		   "nothing changed.\n"
+		   "Options:\n  --dry-run   print the diff only\n",
+	.longopts = apply_opts, .run = policy_apply,
+};
 static const struct ctl_command *const policy_cmds[] = {
 	&policy_add_cmd, &policy_list_cmd, &policy_show_cmd, &policy_remove_cmd,
-	&policy_default_cmd, &policy_test_cmd, NULL,
+	&policy_default_cmd, &policy_test_cmd, &policy_export_cmd, &policy_apply_cmd,
+	NULL,
 };
 const struct ctl_command ctl_cmd_policy = {
-	.name = "policy", .synopsis = "add|list|show|remove|default|test",
+	.name = "policy", .synopsis = "add|list|show|remove|default|test|export|apply",
 	.summary = "manage the policy rules (admin, database)",
 	.sub = policy_cmds,
 };

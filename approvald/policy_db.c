@@ -10,11 +10,7 @@
 #include "log.h"
 #include "policy_db.h"
 
-static const char load_sql[] =
-	"SELECT s.version, s.default_rule, r.id, r.rule"
-	" FROM approval.policy_state s"
-	" LEFT JOIN approval.policy_rules r ON r.removed_at IS NULL"
-	" ORDER BY r.position";
+static const char load_sql[] = POLICY_LOAD_SQL;
 
 void
 policy_verdict_clear(struct policy_verdict *v)

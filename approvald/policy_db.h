@@ -9,6 +9,16 @@
 
 struct db_conn;
 
+/* The policy as one snapshot: row 0 carries version and default_rule;
+ * columns 2 and 3 are the active rules' id and text in order (NULL on
+ * the only row when there are none). approvalctl policy test and apply
+ * read it the same way. */
+#define POLICY_LOAD_SQL \
+	"SELECT s.version, s.default_rule, r.id, r.rule" \
+	" FROM approval.policy_state s" \
+	" LEFT JOIN approval.policy_rules r ON r.removed_at IS NULL" \
+	" ORDER BY r.position"
+
 struct policy_verdict {
 	enum policy_action action;	/* starts at POLICY_REQUIRE: a human */
 	long long rule_id;		/* 0: the default decided */
