@@ -5,7 +5,8 @@
  * parse is refused with its column. Every change is made by the database
  * triggers of sql/011_policy.sql into a new policy version and an audit
  * event naming the database user. `policy test` evaluates a request the
- * way approvald does, without filing anything. */
+ * way approvald does, without filing anything; `export` and `apply` keep
+ * the policy as a file; `lint` finds rules an earlier one covers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +571,62 @@ out:
 	return rc;
 }
 
+/* Rules that can never decide: an earlier rule covers them. Exit 1 when
+ * there are any (so CI can refuse the policy), 0 when clean. */
+static int
+policy_lint(struct ctl_ctx *c, int argc, char **argv)
+{
+	struct policy_rule **rules = NULL;
+	PGresult *r = NULL;
+	int rc, o, n, i, j, found = 0;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	if (rc != CTL_OK)
+		return rc;
+	n = PQntuples(r);
+	if (n >= 1 && PQgetisnull(r, 0, 2))
+		n = 0;
+	rules = calloc((size_t)n + 1, sizeof(*rules));
+	if (!rules) {
+		rc = CTL_FAILURE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *t = PQgetvalue(r, i, 3);
+		char err[256];
+		size_t pos;
+
+		if (policy_rule_parse(t, strlen(t), &rules[i], err, sizeof(err), &pos) < 0) {
+			printf("rule %s does not parse (%s): approvald stops there and a "
+			       "human decides\n", PQgetvalue(r, i, 2), err);
+			found++;
+		}
+	}
+	for (j = 0; j < n; j++)
+		for (i = 0; i < j && rules[j]; i++)
+			if (rules[i] && policy_rule_covers(rules[i], rules[j])) {
+				printf("rule %s can never match: rule %s before it covers it\n"
+				       "  %s\n  %s\n", PQgetvalue(r, j, 2), PQgetvalue(r, i, 2),
+				       PQgetvalue(r, j, 3), PQgetvalue(r, i, 3));
+				found++;
+				break;
+			}
+	if (found)
+		rc = CTL_REFUSED;
+	else
+		printf("%d rule(s), none shadowed\n", n);
+out:
+	for (i = 0; rules && i < n; i++)
+		policy_rule_free(rules[i]);
+	free(rules);
+	PQclear(r);
+	return rc;
+}
+
 static const struct ctl_command policy_add_cmd = {
 	.name = "add", .synopsis = "RULE",
 	.summary = "add a rule at the end (first match wins); prints its id",
@@ -630,13 +687,18 @@ static const struct ctl_command policy_apply_cmd = {
 		   "Options:\n  --dry-run   print the diff only\n",
 	.longopts = apply_opts, .run = policy_apply,
 };
+static const struct ctl_command policy_lint_cmd = {
+	.name = "lint", .synopsis = "",
+	.summary = "report rules an earlier rule covers (they never decide); exit 1 if any",
+	.run = policy_lint,
+};
 static const struct ctl_command *const policy_cmds[] = {
 	&policy_add_cmd, &policy_list_cmd, &policy_show_cmd, &policy_remove_cmd,
 	&policy_default_cmd, &policy_test_cmd, &policy_export_cmd, &policy_apply_cmd,
-	NULL,
+	&policy_lint_cmd, NULL,
 };
 const struct ctl_command ctl_cmd_policy = {
-	.name = "policy", .synopsis = "add|list|show|remove|default|test|export|apply",
+	.name = "policy", .synopsis = "add|list|show|remove|default|test|export|apply|lint",
 	.summary = "manage the policy rules (admin, database)",
 	.sub = policy_cmds,
 };

@@ -519,3 +519,68 @@ policy_first_match(const struct policy_rule *const *rules, size_t n,
 			return (long)i;
 	return -1;
 }
+
+/* ---- lint ---- */
+
+static int
+has_glob_meta(const char *s)
+{
+	return strpbrk(s, "*?[\\") != NULL;
+}
+
+/* a glob covers another pattern: the same text, or a literal it matches */
+static int
+glob_covers(const char *a, const char *b)
+{
+	if (!a)
+		return 1;
+	if (!b)
+		return 0;
+	return strcmp(a, b) == 0 || (!has_glob_meta(b) && fnmatch(a, b, 0) == 0);
+}
+
+static int
+eq_covers(const char *a, const char *b)
+{
+	return !a || (b && strcmp(a, b) == 0);
+}
+
+static int
+starts_with(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+static int
+command_covers(const struct policy_rule *a, const struct policy_rule *b)
+{
+	if (a->cmd_kind == POLICY_CMD_ANY)
+		return 1;
+	if (b->cmd_kind == POLICY_CMD_ANY)
+		return 0;
+	switch (a->cmd_kind) {
+	case POLICY_CMD_EXACT:
+		return b->cmd_kind == POLICY_CMD_EXACT && strcmp(a->cmd, b->cmd) == 0;
+	case POLICY_CMD_PREFIX:
+		if (b->cmd_kind == POLICY_CMD_GLOB)	/* its literal start */
+			return starts_with(b->cmd, strcspn(b->cmd, "*?[\\"), a->cmd);
+		return starts_with(b->cmd, strlen(b->cmd), a->cmd);
+	case POLICY_CMD_GLOB:
+		/* a glob never matches a cut command; a prefix may */
+		if (b->cmd_kind == POLICY_CMD_EXACT)
+			return fnmatch(a->cmd, b->cmd, 0) == 0;
+		return b->cmd_kind == POLICY_CMD_GLOB && strcmp(a->cmd, b->cmd) == 0;
+	default:
+		return 0;
+	}
+}
+
+int
+policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b)
+{
+	return glob_covers(a->host, b->host) && eq_covers(a->user, b->user) &&
+	       eq_covers(a->target, b->target) && eq_covers(a->service, b->service) &&
+	       command_covers(a, b);
+}

@@ -77,5 +77,9 @@ int policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
 long policy_first_match(const struct policy_rule *const *rules, size_t n,
 			const struct policy_query *q);
 const char *policy_action_name(enum policy_action a);
+/* 1 when every request b matches is matched by a too (so b, after a,
+ * can never decide anything), judged conservatively: 0 whenever it is not
+ * certain (two different globs, say). For `policy lint`. */
+int policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b);
 
 #endif

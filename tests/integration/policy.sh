@@ -11,7 +11,8 @@
 # remove and default work and each change is an audit event with who;
 # export writes the policy as a file that apply (with --dry-run: the diff
 # only) makes the database match in one transaction, refusing a bad line
-# with FILE:LINE: column N and changing nothing.
+# with FILE:LINE: column N and changing nothing; lint reports a rule that
+# an earlier one covers.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 standard_setup
@@ -150,5 +151,13 @@ assert_rc 0 actl carol deny "$CODE"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied applied
 ok "export and apply (--dry-run) keep the policy as code"
+
+# lint: rule 3 (allow service=no-test) covers nothing; a later narrower rule is shadowed
+assert_rc 0 actl_admin policy lint
+assert_contains "$LAST_OUT" "none shadowed"
+shadow_id=$(add_rule '[0-9]+' 'deny service=no-test command-prefix="/bin/rm "')
+assert_rc 1 actl_admin policy lint
+assert_match "$LAST_OUT" "rule $shadow_id can never match: rule [0-9]+ before it covers it" "lint names the shadowed rule"
+ok "policy lint reports a rule an earlier one covers"
 
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.audit_crosscheck")" "audit crosscheck finds nothing"

@@ -6,7 +6,8 @@
  * with the column of the fault; matching is exact for users, targets and
  * services, a glob for hosts, exact/prefix/glob for commands; a cut
  * command matches only a prefix; the first matching rule wins and no
- * match means the default. */
+ * match means the default; a rule covers a later one only when certain
+ * (for policy lint). */
 #include <errno.h>
 
 #include "policy.h"
@@ -301,6 +302,47 @@ START_TEST(first_match_wins)
 }
 END_TEST
 
+/* earlier, later, covered */
+static const struct {
+	const char *a, *b;
+	int covers;
+} covering[] = {
+	{ "allow", "deny host=x", 1 },
+	{ "deny host=x", "allow", 0 },
+	{ "allow host=db-*", "deny host=db-1", 1 },
+	{ "allow host=db-*", "deny host=db-*", 1 },
+	{ "allow host=db-*", "deny host=db-?", 0 },	/* not certain: 0 */
+	{ "allow host=db-*", "deny host=web-1", 0 },
+	{ "allow host=db-1", "deny host=db-*", 0 },
+	{ "allow user=a", "deny user=a target=root", 1 },
+	{ "allow user=a", "deny user=b", 0 },
+	{ "allow user=a", "deny", 0 },
+	{ "allow service=sudo", "deny service=sudo command=/bin/x", 1 },
+	{ "allow command-prefix=/usr/bin/", "deny command=/usr/bin/id", 1 },
+	{ "allow command-prefix=/usr/bin/", "deny command-prefix=/usr/bin/sys", 1 },
+	{ "allow command-prefix=/usr/bin/sys", "deny command-prefix=/usr/bin/", 0 },
+	{ "allow command-prefix=/usr/bin/", "deny command-glob=/usr/bin/*", 1 },
+	{ "allow command-prefix=/usr/bin/", "deny command-glob=/usr/*", 0 },
+	{ "allow command=/bin/id", "deny command=/bin/id", 1 },
+	{ "allow command=/bin/id", "deny command-prefix=/bin/id", 0 },
+	{ "allow command-glob=/bin/*", "deny command=/bin/id", 1 },
+	{ "allow command-glob=/bin/*", "deny command-prefix=/bin/", 0 },	/* cut commands */
+	{ "allow command-glob=/bin/*", "deny command-glob=/bin/*", 1 },
+	{ "allow command-glob=/bin/*", "deny command-glob=/bin/a*", 0 },
+	{ "allow command=/bin/id", "deny", 0 },
+};
+
+START_TEST(covers)
+{
+	struct policy_rule *a = parse_ok(covering[_i].a), *b = parse_ok(covering[_i].b);
+
+	ck_assert_msg(policy_rule_covers(a, b) == covering[_i].covers, "'%s' covers '%s': "
+		      "want %d", covering[_i].a, covering[_i].b, covering[_i].covers);
+	policy_rule_free(a);
+	policy_rule_free(b);
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert_str_eq(policy_action_name(POLICY_ALLOW), "allow");
@@ -323,6 +365,7 @@ suite(void)
 	tcase_add_test(tc, parse_lengths);
 	tcase_add_loop_test(tc, matching, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, first_match_wins);
+	tcase_add_loop_test(tc, covers, 0, sizeof(covering) / sizeof(covering[0]));
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);
 	return s;
