@@ -25,20 +25,13 @@
 #include "http.h"	/* approve_now_ms() */
 #include "httpd.h"
 #include "log.h"
+#include "route.h"
 #include "session.h"
 #include "wire.h"
 
 #define CONNECTION_TIMEOUT_S 15	/* headers and body must arrive within */
 #define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
 #define STOP_GRACE_MS 2000
-
-struct route {
-	const char *method;
-	const char *pattern;	/* '*' stands for one non-empty segment */
-	enum access_need need;
-	int body;		/* reads a JSON body */
-	http_handler fn;
-};
 
 static const struct route routes[] = {
 	{ "POST", "/v1/requests", NEED_HOST, 1, route_create },
@@ -213,58 +206,6 @@ http_query_ulong(struct http_req *r, const char *name, unsigned long min,
 
 /* ---- routing ---- */
 
-/* 1 when path matches pattern; the '*' segment is copied to param. */
-static int
-path_match(const char *pattern, const char *path, char *param, int *param_bad)
-{
-	const char *p = pattern, *s = path;
-	size_t n;
-
-	while (*p && *s) {
-		if (*p == '*') {
-			n = strcspn(s, "/");
-			if (n == 0)
-				return 0;
-			if (param) {
-				*param_bad = n > HTTP_PARAM_MAX;
-				if (!*param_bad) {
-					memcpy(param, s, n);
-					param[n] = '\0';
-				} else {
-					param[0] = '\0';
-				}
-			}
-			s += n;
-			p++;
-			continue;
-		}
-		if (*p != *s)
-			return 0;
-		p++;
-		s++;
-	}
-	return *p == '\0' && *s == '\0';
-}
-
-static int
-content_type_json(const char *ct)
-{
-	size_t n;
-
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	n = strcspn(ct, "; \t");
-	if (n != strlen("application/json") ||
-	    strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 static void
 client_ip(struct MHD_Connection *conn, char *out, size_t len)
 {
@@ -305,30 +246,10 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	const char *cl, *te;
 	unsigned long long len = 0;
 	char *end;
-	size_t i;
 	int has_body, rc;
 
-	for (i = 0; i < NROUTES; i++) {
-		char param[HTTP_PARAM_MAX + 1] = "";
-		int bad = 0;
-
-		if (!path_match(routes[i].pattern, url, param, &bad))
-			continue;
-		if (strcmp(routes[i].method, method) == 0) {
-			r->route = &routes[i];
-			memcpy(r->param, param, sizeof(param));
-			r->param_bad = bad;
-			break;
-		}
-		if (!strstr(allow, routes[i].method)) {
-			size_t used = strlen(allow);
-
-			/* a handful of short method names; truncation would
-			 * only shorten the Allow header */
-			snprintf(allow + used, sizeof(allow) - used, "%s%s",
-				 used ? ", " : "", routes[i].method);
-		}
-	}
+	r->route = route_lookup(routes, NROUTES, method, url, r->param,
+				&r->param_bad, allow, sizeof(allow));
 	if (!r->route) {
 		if (allow[0])
 			return reply_error_hdr(r, 405, "method_not_allowed",

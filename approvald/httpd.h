@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "db.h"		/* DB_MAX_BLOCKED */
+#include "route.h"	/* struct route, HTTP_PARAM_MAX, http_handler */
 #include "settings.h"	/* APPROVALD_LISTEN_MAX */
 #include "waiters.h"
 
@@ -50,10 +51,6 @@ struct app {
 	struct metrics metrics;
 };
 
-struct route;
-
-#define HTTP_PARAM_MAX 64
-
 /* Per-connection state for one HTTP request (MHD's con_cls). */
 struct http_req {
 	struct app *app;
@@ -77,8 +74,6 @@ struct http_req {
 				 * socket peer "unix:uid=N" (SO_PEERCRED):
 				 * logs, rate and peer keys */
 };
-
-typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
 /* Start serving: one MHD daemon per listen endpoint (a Unix socket is
  * created here, its file mode and owner set before listen(), and handed to

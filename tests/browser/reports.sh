@@ -60,3 +60,4 @@ export REPORT_DAY
 REPORT_DAY=$(sql "SELECT max(day) FROM approval.report_elevations")
 browser_run reports.test.mjs
 ok "reports page in the browser"
+finish

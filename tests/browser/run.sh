@@ -55,3 +55,4 @@ rc=0
 node --test --test-reporter=tap --test-timeout=240000 "$BROWSER_DIR/web.test.mjs" || rc=$?
 [ "$rc" = 0 ] || fail "browser test failed (node exit $rc)"
 ok "browser test"
+finish

@@ -184,3 +184,4 @@ login carol a-new-password-2
 assert_status 200
 assert_contains "$HTTP_HEADERS" "SameSite=Strict; Max-Age=43200; Secure" "Secure when published over https"
 ok "Secure cookie when public_url is https"
+finish

@@ -57,3 +57,4 @@ assert_ne 0 "$rc" "su exit status after a denial"
 [ ! -e "$T/su/deny.marker" ] || fail "denied, yet the command ran"
 e2e_pane deny | grep -q "not you" || fail "deny comment not shown by su: $(e2e_pane deny)"
 ok "deny -> su fails, the command did not run"
+finish

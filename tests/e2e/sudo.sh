@@ -98,3 +98,4 @@ assert_ne 0 "$rc" "sudo exit status after Ctrl-C"
 wait_for_status "$code" cancelled 5
 [ ! -e "$T/ctrlc.marker" ] || fail "Ctrl-C, yet the command ran"
 ok "Ctrl-C in a terminal cancels the request and sudo fails"
+finish

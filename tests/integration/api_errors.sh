@@ -93,3 +93,4 @@ ok "security headers present"
 curl -fsS -o /dev/null "$APPROVALD_URL/healthz" || fail "approvald unhealthy after the bad input"
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.requests WHERE status <> 'pending'")" "requests changed by bad input"
 ok "approvald still serves"
+finish

@@ -17,3 +17,4 @@ assert_rc 0 actl carol approve "$code"
 pamdrive_wait "$PAMDRIVE_PID" 40
 assert_pam adr PAM_SUCCESS
 ok "approval after an approvald restart reached the waiting module"
+finish

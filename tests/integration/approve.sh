@@ -62,3 +62,4 @@ assert_rc 0 actl carol approve "$code"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam prompt PAM_SUCCESS
 ok "reason=prompt reaches approvers"
+finish

@@ -19,3 +19,4 @@ assert_pam_denied a2
 assert_file_contains "$T/a2.out" "use the runbook" "deny comment shown"
 assert_eq 2 "$(req_count)" "one request per authentication"
 ok "auth stack: deny -> failure"
+finish

@@ -18,3 +18,4 @@ ok "SIGINT -> request cancelled, PAM fails"
 assert_rc 1 actl carol approve "$code"
 assert_eq cancelled "$(req_status "$code")" "status after a late approval"
 ok "a cancelled request cannot be approved"
+finish

@@ -121,3 +121,4 @@ assert_eq "held $CAP answered 0 closed 0" "$(cat "$T/hold.out")" "the $CAP long-
 _h_served_from() { [ "$(from "$1" "$APPROVALD_URL/healthz")" = 200 ]; }
 wait_until 10 _h_served_from 127.0.0.2 || fail "127.0.0.2 still refused after its long-polls ended"
 ok "127.0.0.2 served again once its long-polls ended"
+finish

@@ -19,8 +19,9 @@ pg_pids() {	# the postmaster and its children
 STOPPED=
 pg_cont() { [ -z "$STOPPED" ] || kill -CONT $STOPPED 2>/dev/null || true; STOPPED=; }
 # Continue the cluster first thing on exit: the harness's cleanup stops it,
-# and a stopped postmaster would not stop.
-trap '_rc=$?; pg_cont; (exit $_rc); _h_cleanup' EXIT
+# and a stopped postmaster would not stop. (set +e: under errexit the
+# failed status replayed by (exit) would end the trap before the cleanup.)
+trap '_rc=$?; set +e; pg_cont; (exit $_rc); _h_cleanup' EXIT
 
 # Waiters suspended in approvald (raw long-polls, 60 s).
 tok=$(host_token web1)
@@ -103,3 +104,4 @@ for i in "${!waiter_pids[@]}"; do
 done
 ok "every suspended waiter was answered before exit"
 pg_cont
+finish

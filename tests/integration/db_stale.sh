@@ -86,3 +86,4 @@ assert_ne "$(jq -r .id <<<"$first")" "$(json .id)" "another host's request id"
 http POST /v1/requests --host web1 --json "$(ctx_json '.idempotency_key = "short"')"
 assert_error 400 bad_request "a key of 5 characters"
 ok "a key is per host, bound to its elevation, and checked"
+finish

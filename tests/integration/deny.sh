@@ -26,3 +26,4 @@ assert_pam_denied deny2
 assert_file_not_contains "$T/deny2.out" $'\033' "escape sequences in the comment"
 assert_file_contains "$T/deny2.out" "way" "sanitised comment still shown"
 ok "control characters in a comment are not passed to the terminal"
+finish

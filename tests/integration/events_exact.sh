@@ -87,3 +87,4 @@ for ((i = 0; i < WATCHERS; i++)); do
 done
 [ "$missed" = 0 ] || fail "$missed of $WATCHERS watchers did not get exactly the committed events in order"
 ok "$WATCHERS watchers each got events [$(echo $want)] once, in order, across a 10 s lock wait"
+finish

@@ -21,3 +21,4 @@ ok "expiry after ${elapsed} ms -> failure"
 assert_rc 1 actl carol approve "$code"
 assert_eq expired "$(req_status "$code")"
 ok "an expired request cannot be approved"
+finish

@@ -35,3 +35,4 @@ assert_eq 4096 "$soft" "approvald's soft open-files limit"
 ok "soft limit raised to the hard limit (4096) and started"
 kill -TERM "$pid"
 wait "$pid" || fail "approvald exited $? on SIGTERM"
+finish

@@ -56,3 +56,4 @@ http POST "/v1/requests/$id/cancel" --host web1
 assert_error 409 final "second cancel"
 assert_eq "$before" "$(snapshot "$id")"
 ok "cancelled: approve and cancel -> 409, unchanged"
+finish

@@ -48,3 +48,4 @@ assert_error 401 unauthorized "revoked host"
 http POST /v1/requests --host web2 --json "$(ctx_json)"
 assert_error 401 unauthorized "revoked host creates"
 ok "revoked host -> 401"
+finish

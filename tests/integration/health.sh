@@ -33,3 +33,4 @@ ok "PostgreSQL stopped -> readyz 503, healthz 200"
 pg_restart "$T/pg" || fail "pg_restart failed"
 wait_until 30 _h_readyz_is 200 || fail "/readyz answered $HTTP_STATUS after PostgreSQL came back"
 ok "PostgreSQL back -> readyz 200"
+finish

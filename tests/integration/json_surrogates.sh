@@ -41,3 +41,4 @@ http POST "/v1/requests/$REQ_ID/deny" --approver carol --json '{"comment":"no \u
 assert_error 400 "" "lone surrogate in a decision comment"
 ok "lone surrogate in a decision comment -> 400"
 assert_eq pending "$(req_status "$REQ_CODE")" "the request is still pending"
+finish

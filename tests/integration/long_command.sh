@@ -60,3 +60,4 @@ assert_not_contains "$LAST_OUT" "command cut" "approvalctl show of a short comma
 assert_rc 0 actl carol deny "$CODE"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied d
+finish

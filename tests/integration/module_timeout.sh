@@ -20,10 +20,11 @@ wait_for_status "$code" cancelled 5
 assert_le "$elapsed" 10000 "ms until the module gave up (timeout=3)"
 ok "timeout=3 -> cancelled after ${elapsed} ms"
 
-pam_service slow-test --stack account "url=$(fake_server_url slow)" timeout=3
+pam_service slow-test --stack account "url=$(fake_server_url create_silent)" timeout=3
 t0=$(now_ms)
 pamdrive_run slow 20 --service slow-test --user alice --op account
 elapsed=$(( $(now_ms) - t0 ))
 assert_pam_denied slow
 assert_le "$elapsed" 10000 "ms until the module gave up on a silent server (timeout=3)"
 ok "a silent server: denied after ${elapsed} ms"
+finish

@@ -35,3 +35,4 @@ assert_pam pgr PAM_SUCCESS
 ok "approval after a PostgreSQL restart reached the waiting module (${ms} ms)"
 assert_le "$ms" 5000 "ms from the decision to the release after a PostgreSQL restart (LISTEN re-established?)"
 ok "woken promptly after the restart"
+finish

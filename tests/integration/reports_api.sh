@@ -249,3 +249,4 @@ for v in 0 86400; do
 	assert_rc 0 "$APPROVALD" --check-config --config "$T/good.conf"
 done
 ok "audit_head_interval is checked"
+finish

@@ -354,3 +354,4 @@ ok "every view: API JSON rows equal approvalctl report --format json"
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.audit_crosscheck")" "audit_crosscheck rows"
 assert_rc 0 "$APPROVALCTL" --database "$PG_AUDITOR_CONNINFO" audit verify
 ok "audit_crosscheck is empty and audit verify passes over this history"
+finish

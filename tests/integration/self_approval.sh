@@ -64,3 +64,4 @@ for who in dave erin; do
 	assert_eq pending "$(req_status "$REQ_CODE")"
 done
 ok "API: a self-approval differing only in letter case -> 403"
+finish

@@ -35,3 +35,4 @@ assert_rc 0 actl carol approve "$code"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam tok-good PAM_SUCCESS
 ok "root-owned 0600 token file -> works"
+finish

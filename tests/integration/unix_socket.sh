@@ -120,3 +120,4 @@ printf '%s\n' "database = dbname=x" "listen = unix:$T/run/a.sock, 127.0.0.1:0, [
 	"socket_mode = 0600" "socket_owner = root:root" >"$T/check.conf"
 assert_rc 0 "$APPROVALD" --check-config --config "$T/check.conf"
 ok "--check-config explains bad listen, socket_mode and socket_owner values"
+finish

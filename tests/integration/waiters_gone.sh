@@ -53,3 +53,4 @@ http GET "/v1/requests/$REQ_ID/wait?timeout=1" --host web1
 assert_status 200
 assert_json .status pending
 ok "still serving long-polls"
+finish

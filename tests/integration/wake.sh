@@ -65,3 +65,4 @@ assert_json .status pending
 [ "$ms" -ge 1800 ] || fail "wait?timeout=2 answered after $ms ms"
 assert_le "$ms" 6000 "ms for wait?timeout=2"
 ok "wait?timeout=2 -> pending after $ms ms"
+finish

@@ -11,7 +11,8 @@
 #     127.0.0.1 and a free port ($APPROVALD_URL, for curl and browsers);
 #   - mk_host, mk_approver (root-owned 0600 token files under $T);
 #   - pam_service + run_pamdrive: the real module under libpamtest/pam_wrapper;
-#   - wait helpers, assertions and a raw HTTP helper (curl).
+#   - wait helpers, the PAM and HTTP assertions and a raw HTTP helper
+#     (curl); the generic assertions are tests/lib/assert.sh's.
 # Binaries come from the environment meson sets (APPROVALD, APPROVALCTL,
 # PAMDRIVE, PAM_MODULE, SRCDIR, BUILDDIR, SANITIZE); when a script is run by
 # hand they default to the build dir "build" of the source tree.
@@ -63,8 +64,10 @@ export APPROVALD_SOCK APPROVALD_UNIX_URL
 
 # --- messages and failure --------------------------------------------------
 
-note() { printf '# %s\n' "$*" >&2; }
-ok() { printf 'ok - %s\n' "$*" >&2; }
+ASSERT_DIR=$T
+# shellcheck source=tests/lib/assert.sh
+. "$SRCDIR/tests/lib/assert.sh"
+assert_on_fail() { _h_dump; }
 
 # Print everything that helps to understand a failure, once.
 _h_dump() {
@@ -81,22 +84,6 @@ _h_dump() {
 		grep -E 'ERROR|FATAL|PANIC' "$T/pg/postgres.log" | tail -n 10 >&2 || true
 	fi
 	return 0
-}
-
-fail() {
-	trap - ERR
-	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
-	local i
-	for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do
-		printf '  at %s:%s (%s)\n' "${BASH_SOURCE[i+1]##*/}" "${BASH_LINENO[i]}" "${FUNCNAME[i]}" >&2
-	done
-	_h_dump
-	exit 1
-}
-
-skip() {
-	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 77
 }
 
 # An unhandled failing command. Reported by the main shell only (a failed
@@ -135,10 +122,12 @@ _h_kill() {
 _h_cleanup() {
 	local rc=$? i pid
 	trap - ERR
+	rc=$(assert_exit_status "$rc")
 	# Finish the cleanup whatever happens to our output or terminal now.
 	trap '' PIPE INT TERM HUP
 	set +e
 	for pid in "${_H_PIDS[@]}"; do _h_kill "$pid"; done
+	for i in "$T"/fake-*.pid; do [ -f "$i" ] && _h_kill "$(cat "$i")"; done
 	if [ -n "$APPROVALD_PID" ]; then
 		approvald_stop --any
 		# A leak or sanitizer report at shutdown fails an otherwise good test.
@@ -196,7 +185,7 @@ need_root() {
 	[ "$(id -u)" = 0 ] || skip "${1:-needs root}"
 }
 
-need_cmd curl jq perl
+need_cmd curl jq perl python3
 need_built "$APPROVALD" "$APPROVALCTL"
 
 # --- PostgreSQL -------------------------------------------------------------
@@ -512,6 +501,7 @@ assert_pam() {	# OUTNAME PAM_xxx
 	else
 		[ "$PAMDRIVE_RC" != 0 ] || fail "pamdrive $1: $2 but exit 0"
 	fi
+	ok "pamdrive $1: $2"
 }
 
 # A failure of any kind, but a proper one (a RESULT line, not a crash).
@@ -522,6 +512,7 @@ assert_pam_denied() {
 	[ "$got" != PAM_SUCCESS ] || fail "pamdrive $1: expected a denial, got PAM_SUCCESS"
 	[ "$got" != PAM_IGNORE ] || fail "pamdrive $1: expected a denial, got PAM_IGNORE"
 	[ "$PAMDRIVE_RC" != 0 ] || fail "pamdrive $1: $got but exit 0"
+	ok "pamdrive $1: denied ($got)"
 }
 
 # --- waiting ----------------------------------------------------------------
@@ -581,42 +572,6 @@ metric() {
 		awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
 }
 
-# --- assertions -------------------------------------------------------------
-
-assert_eq() {	# EXPECTED ACTUAL [WHAT]
-	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
-}
-assert_ne() {	# UNEXPECTED ACTUAL [WHAT]
-	[ "$1" != "$2" ] || fail "${3:-value}: must not be '$1'"
-}
-assert_contains() {	# HAYSTACK NEEDLE [WHAT]
-	[[ "$1" == *"$2"* ]] || fail "${3:-text}: '$2' not found in: $1"
-}
-assert_not_contains() {	# HAYSTACK NEEDLE [WHAT]
-	[[ "$1" != *"$2"* ]] || fail "${3:-text}: must not contain '$2': $1"
-}
-assert_match() {	# STRING ERE [WHAT]
-	[[ "$1" =~ $2 ]] || fail "${3:-text}: '$1' does not match /$2/"
-}
-assert_file_contains() {	# FILE ERE [WHAT]
-	grep -qE -- "$2" "$1" || fail "${3:-${1#"$T"/}}: no line matching /$2/"
-}
-assert_file_not_contains() {	# FILE ERE [WHAT]
-	! grep -qE -- "$2" "$1" || fail "${3:-${1#"$T"/}}: unexpected line matching /$2/: $(grep -m1 -E -- "$2" "$1")"
-}
-assert_le() {	# VALUE MAX [WHAT]
-	[ "$1" -le "$2" ] || fail "${3:-value}: $1 > $2"
-}
-
-# assert_rc EXPECTED CMD...: run CMD, output in $T/last.out (and $LAST_OUT).
-assert_rc() {
-	local want=$1 rc=0
-	shift
-	"$@" >"$T/last.out" 2>&1 || rc=$?
-	LAST_OUT=$(cat "$T/last.out")
-	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want; output: $LAST_OUT"
-}
-
 # --- raw HTTP ---------------------------------------------------------------
 
 # http METHOD PATH [--host NAME | --approver LOGIN | --bearer TOKEN]
@@ -659,6 +614,7 @@ http() {
 assert_status() {	# EXPECTED [WHAT]
 	[ "$HTTP_STATUS" = "$1" ] ||
 		fail "${2:-$_H_HTTP_WHAT}: HTTP $HTTP_STATUS, expected $1; body: $HTTP_BODY"
+	ok "${2:-$_H_HTTP_WHAT}: HTTP $1"
 }
 
 # json EXPR: jq -r over the last HTTP body.
@@ -668,6 +624,7 @@ assert_json() {	# JQ-EXPR EXPECTED [WHAT]
 	local got
 	got=$(json "$1" 2>/dev/null) || fail "${3:-$_H_HTTP_WHAT}: body is not JSON: $HTTP_BODY"
 	[ "$got" = "$2" ] || fail "${3:-$_H_HTTP_WHAT}: $1 is '$got', expected '$2'; body: $HTTP_BODY"
+	ok "${3:-$_H_HTTP_WHAT}: $1 is '$2'"
 }
 
 # An error answer: status and {"error": CODE}.
@@ -695,78 +652,34 @@ api_create() {
 	assert_match "$REQ_CODE" "^$CODE_RE\$" "created code"
 }
 
-# --- a fake server for the failmode tests -----------------------------------
+# --- the fake approvald ----------------------------------------------------
 
-# fake_server MODE [unix]: a reachable "daemon" on 127.0.0.1 answering every
-# request in a broken way; prints its port. MODE: 500, junk, badjson, close,
-# approved_wrong_digest, slow (accepts and never answers). With "unix" it
-# listens on $T/run/fake-MODE.sock instead (a socket the module trusts: the
-# test runs as root) and prints its url= (fake_server_url).
+# fake_server MODE [unix]: tests/pam/fake_approvald.py, the one fake
+# approvald of the suites, answering every create in MODE (its docstring
+# lists them: create_500, create_junk, create_truncated_json, create_close,
+# create_approved_baddigest, create_silent, ...) and expecting host web1's
+# token (mk_host web1 first). On 127.0.0.1 and a free port (prints the
+# port), or with "unix" on $T/run/fake-MODE.sock (a socket the module
+# trusts: the test runs as root; prints its url=). Each request it saw is
+# a line "METHOD PATH" in $T/fake-MODE.log, each refusal "BAD why".
 fake_server() {
-	local mode=$1 pf="$T/fake-$1.port" i sock=
-	[ "${2:-}" = unix ] && sock="$T/run/fake-$mode.sock"
+	local mode=$1 pf="$T/fake-$1.port" i listen=
+	[ "${2:-}" = unix ] && listen="unix:$T/run/fake-$mode.sock"
+	printf '%s\n' "$mode" >"$T/fake-$mode.mode"
 	rm -f "$pf"
-	perl - "$mode" "$pf" "$sock" >>"$T/fake-$mode.log" 2>&1 <<'PERL' &
-use strict; use warnings; use IO::Socket::INET; use IO::Socket::UNIX;
-my ($mode, $pf, $sock) = @ARGV;
-my $s;
-if ($sock) {
-	unlink $sock;
-	$s = IO::Socket::UNIX->new(Local => $sock, Listen => 64, Type => SOCK_STREAM)
-		or die "listen: $!";
-} else {
-	$s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-		Listen => 64, ReuseAddr => 1, Proto => 'tcp') or die "listen: $!";
-}
-open(my $f, '>', "$pf.tmp") or die; print $f ($sock ? "unix:$sock" : $s->sockport), "\n"; close $f;
-rename("$pf.tmp", $pf) or die;
-$SIG{PIPE} = 'IGNORE';
-my @held;
-while (my $c = $s->accept) {
-	my $req = '';
-	eval {
-		local $SIG{ALRM} = sub { die "timeout\n" };
-		alarm 5;
-		while ($req !~ /\r\n\r\n/s) {
-			my $n = sysread($c, $req, 4096, length $req); last unless $n;
-		}
-		my ($len) = $req =~ /^content-length:\s*(\d+)/im;
-		my ($hdr) = $req =~ /^(.*?\r\n\r\n)/s;
-		my $want = ($hdr ? length($hdr) : 0) + ($len // 0);
-		while (length($req) < $want) {
-			my $n = sysread($c, $req, 4096, length $req); last unless $n;
-		}
-		alarm 0;
-	};
-	my ($line) = $req =~ /^([^\r\n]*)/;
-	print STDERR "$mode: ", ($line // ''), "\n";
-	my $out;
-	if ($mode eq '500') {
-		my $b = '{"error":"internal","detail":"boom"}';
-		$out = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
-	} elsif ($mode eq 'junk') {
-		$out = "\x00\xff\x1b[2J garbage that is not HTTP\r\n\r\n\x07";
-	} elsif ($mode eq 'badjson') {
-		my $b = '{"id": "not json';
-		$out = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
-	} elsif ($mode eq 'approved_wrong_digest') {
-		my $b = '{"id":"00000000-0000-4000-8000-000000000001","code":"AAA-BBB","status":"approved","url":"http://x/r/AAA-BBB","expires_at":"2030-01-01T00:00:00.000000Z","digest":"' . ('0' x 64) . '"}';
-		$out = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
-	} elsif ($mode eq 'close') {
-		$out = '';
-	} elsif ($mode eq 'slow') {
-		push @held, $c; next;
-	} else { die "unknown mode $mode"; }
-	syswrite($c, $out) if length $out;
-	close $c;
-}
-PERL
-	_H_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$pf" ] && { cat "$pf"; return 0; }
+	FAKE_LISTEN=$listen python3 "$SRCDIR/tests/pam/fake_approvald.py" \
+		"$T/fake-$mode.mode" "$pf" "$T/fake-$mode.log" "$(host_token web1)" \
+		>>"$T/fake-$mode.err.log" 2>&1 &
+	# often called in $(...): the pid file, not _H_PIDS, reaches the cleanup
+	echo $! >"$T/fake-$mode.pid"
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$pf" ]; then
+			if [ -n "$listen" ]; then echo "$listen"; else cat "$pf"; fi
+			return 0
+		fi
 		sleep 0.05
 	done
-	fail "fake server $mode did not start"
+	fail "fake approvald in mode $mode did not start"
 }
 
 # fake_server_url MODE: fake_server on a Unix socket; prints its url=.

@@ -11,7 +11,18 @@ header received is appended to LOGFILE.auth (the impostor tests assert that
 none arrived). FAKE_LISTEN=unix:/PATH serves on a Unix socket instead of
 127.0.0.1 (PORTFILE then just says "unix"), FAKE_LISTEN=tcp:PORT on that
 127.0.0.1 port; FAKE_UID=N binds as the caller, then becomes uid N before
-listen(), so SO_PEERCRED names N (the logs are opened before that)."""
+listen(), so SO_PEERCRED names N (the logs are opened before that).
+It is the one fake approvald of the shell suites: tests/lib/harness.sh's
+fake_server runs it too (tests/integration/failmode.sh, module_timeout.sh).
+Modes at create: create_approved, create_denied, create_503 (503 twice,
+then approved), create_500 (a hostile error detail), create_garbage_json
+(JSON of the wrong shape), create_truncated_json (not JSON at all),
+create_html, create_baddigest (pending with a wrong digest),
+create_approved_baddigest (approved with a wrong digest), create_junk (bytes
+that are not HTTP), create_close (closed without an answer), create_silent
+(read, then never answered); at wait: approve, approve_now, deny, hostile,
+expire, cancelled, flaky, hang, sigint, wait_baddigest, wait_wrongid,
+wait_404."""
 import hashlib
 import json
 import os
@@ -151,10 +162,27 @@ class H(BaseHTTPRequestHandler):
                 return self.send(503, {"error": "database_unavailable"})
         state.update(id=str(uuid.uuid4()), digest=digest(ctx), waits=0,
                      cancelled=False, mode=mode)
+        if mode == "create_junk":
+            self.close_connection = True
+            try:
+                self.wfile.write(b"\x00\xff\x1b[2J garbage that is not HTTP"
+                                 b"\r\n\r\n\x07")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+        if mode == "create_close":
+            self.close_connection = True
+            return None
+        if mode == "create_silent":
+            threading.Event().wait()    # until the test kills the fake
         if mode == "create_500":
             return self.send(500, {"error": "internal", "detail": HOSTILE})
         if mode == "create_garbage_json":
             return self.send(201, b"{\"id\": 5}")
+        if mode == "create_truncated_json":
+            return self.send(201, b"{\"id\": \"not json")
+        if mode == "create_approved_baddigest":
+            return self.send(201, status("approved", digest="0" * 64))
         if mode == "create_html":
             return self.send(201, b"<html>ok</html>", "text/html")
         if mode == "create_baddigest":

@@ -1,7 +1,8 @@
 # pamlib.sh: shared by the tests/pam shell tests (POSIX sh). Sourced with
 # PAMDRIVE and MODULE set (absolute paths made here). Provides a temp dir $T
 # with a root-owned 0600 token file $TOKEN, pam_wrapper service files
-# (service), pamdrive runs (drive, drive_bg), TAP-style checks and finish.
+# (service), pamdrive runs (drive, drive_bg), the predicates result, has
+# and count for check, and tests/lib/assert.sh (check, finish, ...).
 # Needs root (the module refuses a token file not owned by root): exits 77
 # (skipped) otherwise.
 set -u
@@ -10,15 +11,16 @@ MODULE=$(readlink -f "$MODULE")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
 T=$(mktemp -d /tmp/pam_test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+ASSERT_DIR=$T
+# shellcheck source=tests/lib/assert.sh
+. "$(dirname "$0")/../lib/assert.sh"
+trap 'rc=$?; rm -rf "$T"; exit "$(assert_exit_status "$rc")"' EXIT
 trap 'exit 1' INT TERM
 mkdir "$T/svc"
 TOKEN_VALUE=aph_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG
 TOKEN=$T/token
 printf '%s\n' "$TOKEN_VALUE" > "$TOKEN"
 chmod 600 "$TOKEN"
-failed=0
-n=0
 # Under ASan/UBSan (SANITIZE from meson's b_sanitize): pam_wrapper must not
 # use RTLD_DEEPBIND, and ASan must tolerate being preloaded second. Debian's
 # pam_wrapper 1.1.4 reads the switch as UID_WRAPPER_DISABLE_DEEPBIND (a
@@ -72,29 +74,15 @@ wait_out() {
 	grep -q -- "$1" "$T/out"
 }
 
-# check DESCRIPTION COMMAND...: one TAP line; the output when it fails
-check() {
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/    | /' "$T/out" "$T/err"
-		failed=$((failed + 1))
-	fi
-}
+# a failed check shows the last run's output
+assert_on_fail() { sed 's/^/    | /' "$T/out" "$T/err" >&2; }
 
 result() { [ "$(sed -n 's/^RESULT: //p' "$T/out" | tail -n 1)" = "$1" ]; }
 has() { grep -q -- "$1" "$T/out"; }
 count() { [ "$(grep -c -- "$1" "$T/out")" = "$2" ]; }
 
-finish() {
+assert_before_finish() {
 	[ -f "$T/err" ] && cat "$T/err" >> "$T/err.all"
 	check "no sanitizer reports from any run" \
 		sh -c "! grep -E 'Sanitizer|runtime error' '$T/err.all'"
-	echo "1..$n"
-	[ "$failed" = 0 ] || { echo "$failed of $n failed"; exit 1; }
-	exit 0
 }

@@ -10,31 +10,31 @@ n=$(pg_psql -c "SELECT count(*) FROM approval.audit_log")
 [ "$n" -ge 6 ] || fail "expected host, approver and request rows in audit_log, got $n"
 
 # The application role: no UPDATE, DELETE or TRUNCATE privilege at all.
-expect_refused "app UPDATE" app_psql "UPDATE approval.audit_log SET detail = '{}' WHERE id = 1" "permission denied"
-expect_refused "app DELETE" app_psql "DELETE FROM approval.audit_log WHERE id = 1" "permission denied"
-expect_refused "app TRUNCATE" app_psql "TRUNCATE approval.audit_log" "permission denied"
-expect_refused "app writes chain head" app_psql "UPDATE approval.audit_chain SET last_id = 0" "permission denied"
-expect_refused "app calls internal writer" app_psql \
+assert_refused "app UPDATE" app_psql "UPDATE approval.audit_log SET detail = '{}' WHERE id = 1" "permission denied"
+assert_refused "app DELETE" app_psql "DELETE FROM approval.audit_log WHERE id = 1" "permission denied"
+assert_refused "app TRUNCATE" app_psql "TRUNCATE approval.audit_log" "permission denied"
+assert_refused "app writes chain head" app_psql "UPDATE approval.audit_chain SET last_id = 0" "permission denied"
+assert_refused "app calls internal writer" app_psql \
 	"SELECT approval.audit_record('host.added', 'x', 'x', NULL, '{}')" "permission denied"
 
 # The superuser: the triggers refuse, whatever the privileges.
-expect_refused "superuser UPDATE" pg_psql "UPDATE approval.audit_log SET detail = '{}' WHERE id = 1" "append-only"
-expect_refused "superuser DELETE" pg_psql "DELETE FROM approval.audit_log WHERE id = 1" "append-only"
-expect_refused "superuser TRUNCATE" pg_psql "TRUNCATE approval.audit_log" "append-only"
-expect_refused "superuser DELETE chain head" pg_psql "DELETE FROM approval.audit_chain" "append-only"
+assert_refused "superuser UPDATE" pg_psql "UPDATE approval.audit_log SET detail = '{}' WHERE id = 1" "append-only"
+assert_refused "superuser DELETE" pg_psql "DELETE FROM approval.audit_log WHERE id = 1" "append-only"
+assert_refused "superuser TRUNCATE" pg_psql "TRUNCATE approval.audit_log" "append-only"
+assert_refused "superuser DELETE chain head" pg_psql "DELETE FROM approval.audit_chain" "append-only"
 
 # The auditor reads only.
-expect_refused "auditor INSERT" auditor_psql \
+assert_refused "auditor INSERT" auditor_psql \
 	"INSERT INTO approval.audit_log (kind) VALUES ('auth.sign_in')" "permission denied"
-expect_refused "auditor audit_event" auditor_psql \
+assert_refused "auditor audit_event" auditor_psql \
 	"SELECT approval.audit_event('auth.sign_in', 'x', 'x', '{}')" "permission denied"
 auditor_psql -c "SELECT count(*) FROM approval.audit_log" >/dev/null || fail "auditor cannot read"
 
 # The app cannot forge what the database records (request decisions,
 # host and approver changes), neither directly nor through audit_event().
-expect_refused "app forges request.approved" app_psql \
+assert_refused "app forges request.approved" app_psql \
 	"INSERT INTO approval.audit_log (kind, actor) VALUES ('request.approved', 'alice')" "recorded by the database"
-expect_refused "app forges host.added via audit_event" app_psql \
+assert_refused "app forges host.added via audit_event" app_psql \
 	"SELECT approval.audit_event('host.added', 'x', 'web9', '{}')" "may not be written"
 
 # Application kinds: accepted; id, time and hashes are the chain's own,
@@ -44,23 +44,24 @@ app_psql -c "INSERT INTO approval.audit_log (id, at, kind, actor, subject, prev_
 	VALUES (999, '2000-01-01', 'auth.sign_in', 'alice', 'web', repeat('f', 64), repeat('f', 64))" >/dev/null
 got=$(pg_psql -c "SELECT id = $before + 1, at > '2020-01-01', hash <> repeat('f', 64)
 	FROM approval.audit_log WHERE kind = 'auth.sign_in'")
-expect_eq "direct app insert gets the chain's id, time and hash" "$got" "t|t|t"
+assert_eq "t|t|t" "$got" "direct app insert gets the chain's id, time and hash"
 id=$(app_psql -c "SELECT approval.audit_event('notification.sent', 'approvald', 'AAA-001',
 	'{\"channel\": \"webhook\"}', (SELECT id FROM approval.requests WHERE code = 'AAA-001'))")
-expect_eq "audit_event returns the next id" "$id" "$((before + 2))"
+assert_eq "$((before + 2))" "$id" "audit_event returns the next id"
 got=$(pg_psql -c "SELECT detail->>'channel', detail->>'db_user', request_id IS NOT NULL
 	FROM approval.audit_log WHERE id = $id")
-expect_eq "audit_event row" "$got" "webhook|approval_app|t"
+assert_eq "webhook|approval_app|t" "$got" "audit_event row"
 
 # A password set through the app is recorded, the hash never is.
 app_psql -c "UPDATE approval.approvers SET password_hash = 'pbkdf2-secret-hash-value' WHERE login = 'alice'" >/dev/null
 got=$(pg_psql -c "SELECT kind, subject, detail->>'password_set' FROM approval.audit_log
 	WHERE kind = 'approver.password_set'")
-expect_eq "password change recorded" "$got" "approver.password_set|alice|true"
+assert_eq "approver.password_set|alice|true" "$got" "password change recorded"
 leaks=$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE detail::text LIKE '%pbkdf2-secret%'
 	OR detail::text LIKE '%1111111111%'")
-expect_eq "no password or token hash in the log" "$leaks" "0"
+assert_eq "0" "$leaks" "no password or token hash in the log"
 
 # Still intact after all the refusals.
-expect_eq "chain intact (inline recomputation)" "$(pg_psql -c "$CHAIN_CHECK_SQL")" ""
-expect_eq "chain intact (audit_verify)" "$(pg_psql -c "SELECT * FROM approval.audit_verify()")" ""
+assert_eq "" "$(pg_psql -c "$CHAIN_CHECK_SQL")" "chain intact (inline recomputation)"
+assert_eq "" "$(pg_psql -c "SELECT * FROM approval.audit_verify()")" "chain intact (audit_verify)"
+finish

@@ -25,7 +25,7 @@ fixture_people
 
 # The self-approval the database refuses leaves the request pending and
 # records nothing itself; the daemon records the attempt (above).
-expect_refused "self-approval" app_psql "UPDATE approval.requests SET status = 'approved',
+assert_refused "self-approval" app_psql "UPDATE approval.requests SET status = 'approved',
 	decided_by = (SELECT id FROM approval.approvers WHERE login = 'alice') WHERE code = 'CHA-004'" ""
 
 pg_psql >/dev/null <<-'SQL'
@@ -42,7 +42,7 @@ SQL
 
 got=$(pg_psql -c "SELECT string_agg(kind || ' ' || coalesce(actor, '-') || ' ' || coalesce(subject, '-'), E'\n' ORDER BY id)
 	FROM approval.audit_log")
-expect_eq "one row per event, in order" "$got" "host.added postgres web1
+assert_eq "host.added postgres web1
 host.added postgres db1
 approver.added postgres alice
 approver.added postgres bob
@@ -65,27 +65,27 @@ approver.revoked postgres carol
 approver.changed postgres carol
 host.revoked postgres db1
 host.changed postgres db1
-host.token_rotated postgres web1"
+host.token_rotated postgres web1" "$got" "one row per event, in order"
 
 got=$(pg_psql -c "SELECT detail->>'command', detail->>'reason', detail->>'ticket', detail->>'requester_uid',
 	detail->>'created_at', detail->>'host', detail->>'digest' = repeat('d', 64)
 	FROM approval.audit_log WHERE kind = 'request.created' AND subject = 'CHA-001'")
-expect_eq "request.created carries the full context" "$got" \
-	"sudo systemctl restart nginx|deploy|OPS-1|1000|2025-03-03T08:00:00.000000Z|web1|t"
+assert_eq "sudo systemctl restart nginx|deploy|OPS-1|1000|2025-03-03T08:00:00.000000Z|web1|t" "$got" \
+	"request.created carries the full context"
 got=$(pg_psql -c "SELECT detail->>'decided_by', detail->>'comment', detail->>'status', request_id IS NOT NULL
 	FROM approval.audit_log WHERE kind = 'request.denied'")
-expect_eq "request.denied carries approver and comment" "$got" "bob|no ticket|denied|t"
+assert_eq "bob|no ticket|denied|t" "$got" "request.denied carries approver and comment"
 got=$(pg_psql -c "SELECT detail->'changes'->'roles'->>'new', detail->'changes'->'unix_logins'->>'old', detail->>'db_user'
 	FROM approval.audit_log WHERE kind = 'approver.changed' AND subject = 'alice'")
-expect_eq "approver.changed carries old and new values" "$got" '["approver", "admin"]|["alice"]|postgres'
+assert_eq '["approver", "admin"]|["alice"]|postgres' "$got" "approver.changed carries old and new values"
 
 # Dense ids, monotonic times, head view = last row = chain state.
 got=$(pg_psql -c "SELECT count(*) = max(id) AND min(id) = 1 FROM approval.audit_log")
-expect_eq "ids dense from 1" "$got" "t"
+assert_eq "t" "$got" "ids dense from 1"
 got=$(pg_psql -c "SELECT count(*) FROM (SELECT at < lag(at) OVER (ORDER BY id) AS back FROM approval.audit_log) x WHERE back")
-expect_eq "times never go backwards" "$got" "0"
+assert_eq "0" "$got" "times never go backwards"
 got=$(pg_psql -c "SELECT h.id = c.last_id AND h.hash = c.last_hash FROM approval.audit_head h, approval.audit_chain c")
-expect_eq "audit_head is the chain head" "$got" "t"
+assert_eq "t" "$got" "audit_head is the chain head"
 [ "$(auditor_psql -c "SELECT hash FROM approval.audit_head")" = "$(pg_psql -c "SELECT last_hash FROM approval.audit_chain")" ] ||
 	fail "auditor reads a different head"
 
@@ -93,7 +93,7 @@ expect_eq "audit_head is the chain head" "$got" "t"
 last=$(pg_psql -c "SELECT max(id) FROM approval.audit_log")
 app_psql -c "BEGIN; SELECT approval.audit_event('auth.sign_in', 'ghost', 'web', '{}'); ROLLBACK;" >/dev/null
 id=$(app_psql -c "SELECT approval.audit_event('auth.sign_in', 'bob', 'web', '{}')")
-expect_eq "next id after a rollback" "$id" "$((last + 1))"
+assert_eq "$((last + 1))" "$id" "next id after a rollback"
 
 # A REPEATABLE READ writer that took its snapshot before another writer
 # committed must fail (40001) rather than link to a stale head.
@@ -110,11 +110,12 @@ echo "SELECT approval.audit_event('auth.sign_in', 'stale', 'web', '{}'); COMMIT;
 exec 3>&-
 wait "$rr_pid" || true
 grep -q "could not serialize access" "$tmp/rr.out" || fail "stale writer was not refused: $(cat "$tmp/rr.out")"
-echo "ok: stale REPEATABLE READ writer refused"
-expect_eq "stale writer left nothing" "$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE actor = 'stale'")" "0"
+ok "stale REPEATABLE READ writer refused"
+assert_eq "0" "$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE actor = 'stale'")" "stale writer left nothing"
 
 # SERIALIZABLE writers in sequence are fine.
 app_psql -c "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT approval.audit_event('auth.sign_out', 'bob', 'web', '{}'); COMMIT;" >/dev/null
 
-expect_eq "chain intact (inline recomputation)" "$(pg_psql -c "$CHAIN_CHECK_SQL")" ""
-expect_eq "chain intact (audit_verify)" "$(auditor_psql -c "SELECT * FROM approval.audit_verify()")" ""
+assert_eq "" "$(pg_psql -c "$CHAIN_CHECK_SQL")" "chain intact (inline recomputation)"
+assert_eq "" "$(auditor_psql -c "SELECT * FROM approval.audit_verify()")" "chain intact (audit_verify)"
+finish

@@ -9,12 +9,11 @@ MIGRATE_WITH_APPROVALCTL=1
 ctl() { "$APPROVALCTL" --database "$PG_AUDITOR_CONNINFO" "$@"; }
 # expect_exit WHAT CODE PATTERN CMD...: CMD exits CODE with PATTERN in its output.
 expect_exit() {
-	local what=$1 code=$2 pat=$3 out rc=0
+	local what=$1 code=$2 pat=$3
 	shift 3
-	out=$("$@" 2>&1) || rc=$?
-	[ "$rc" = "$code" ] || fail "$what: exit $rc, want $code: $out"
-	printf '%s' "$out" | grep -q -- "$pat" || fail "$what: no '$pat' in: $out"
-	echo "ok: $what"
+	assert_rc "$code" "$@"
+	printf '%s' "$LAST_OUT" | grep -q -- "$pat" || fail "$what: no '$pat' in: $LAST_OUT"
+	ok "$what"
 }
 
 fixture_people
@@ -39,7 +38,7 @@ expect_exit "verify --from past the end" 0 "nothing to verify from row 999; head
 expect_exit "verify as the app role" 0 "rows verified" "$APPROVALCTL" --database "$PG_APP_CONNINFO" audit verify
 expect_exit "audit head" 0 "^$n $head 20[0-9-]*T[0-9:.]*Z$" ctl audit head
 got=$(ctl audit head --json | jq -r '"\(.id) \(.hash)"')
-expect_eq "audit head --json" "$got" "$n $head"
+assert_eq "$n $head" "$got" "audit head --json"
 expect_exit "verify --from 0 is a usage error" 2 "bad --from" ctl audit verify --from 0
 expect_exit "unknown audit command" 2 "unknown command" ctl audit rewrite
 
@@ -107,7 +106,7 @@ SQL
 expect_exit "rewritten chain around a deleted row" 1 "BROKEN at row 13 (.*): missing rows 12..12 although it links to row 11" ctl audit verify
 new_head=$(ctl audit head | cut -d' ' -f2)
 [ "$new_head" != "$head" ] || fail "rewrite kept the head"
-echo "ok: the rewrite changed the head (an external copy exposes it)"
+ok "the rewrite changed the head (an external copy exposes it)"
 
 # Rows deleted at the end.
 tamper "DELETE FROM approval.audit_log WHERE id = $n"
@@ -115,3 +114,4 @@ expect_exit "deleted newest row" 1 "BROKEN after row $((n - 1)): the recorded ch
 
 # No database, no verdict of "intact".
 expect_exit "database down" 3 "cannot connect" "$APPROVALCTL" --database "host=$tmp/none port=1 dbname=x" audit verify
+finish

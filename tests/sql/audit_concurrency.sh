@@ -38,16 +38,17 @@ done
 # Per round: created + decided (+ notification for cancelled ones).
 want=$(( writers * rounds * 2 + writers * (rounds / 3) ))
 got=$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE id > $start")
-expect_eq "every event recorded once" "$got" "$want"
+assert_eq "$want" "$got" "every event recorded once"
 got=$(pg_psql -c "SELECT count(*) FROM approval.request_events")
-expect_eq "request_events and audit rows agree" "$got" "$(( writers * rounds * 2 ))"
+assert_eq "$(( writers * rounds * 2 ))" "$got" "request_events and audit rows agree"
 got=$(pg_psql -c "SELECT count(DISTINCT prev_hash) = count(*) AND count(*) = max(id) FROM approval.audit_log")
-expect_eq "no fork, ids dense" "$got" "t"
+assert_eq "t" "$got" "no fork, ids dense"
 got=$(pg_psql -c "SELECT count(DISTINCT (detail->>'writer')) FROM approval.audit_log WHERE kind = 'notification.sent'")
-expect_eq "all writers wrote" "$got" "$writers"
+assert_eq "$writers" "$got" "all writers wrote"
 # How much the writers interleaved (informational: scheduling decides).
 switches=$(pg_psql -c "SELECT count(*) FROM (SELECT substr(subject, 2, 1) <> lag(substr(subject, 2, 1)) OVER (ORDER BY id) AS sw
 	FROM approval.audit_log WHERE id > $start) x WHERE sw")
 echo "info: writer switches along the chain: $switches"
-expect_eq "chain intact (inline recomputation)" "$(pg_psql -c "$CHAIN_CHECK_SQL")" ""
-expect_eq "chain intact (audit_verify)" "$(pg_psql -c "SELECT * FROM approval.audit_verify()")" ""
+assert_eq "" "$(pg_psql -c "$CHAIN_CHECK_SQL")" "chain intact (inline recomputation)"
+assert_eq "" "$(pg_psql -c "SELECT * FROM approval.audit_verify()")" "chain intact (audit_verify)"
+finish

@@ -4,15 +4,12 @@
 # migration left out of the list would pass the tests, which read SQLDIR,
 # and be missing from an installed approvald).
 set -eu
+# shellcheck source=../lib/assert.sh
+. "$(dirname "$0")/../lib/assert.sh"
 dir=$1
 shift
 listed=$(for f in "$@"; do basename "$f"; done | sort)
 present=$(cd "$dir" && ls -- *.sql | sort)
-if [ "$listed" != "$present" ]; then
-	echo "FAIL: sql/meson.build lists:" >&2
-	echo "$listed" >&2
-	echo "but $dir holds:" >&2
-	echo "$present" >&2
-	exit 1
-fi
-echo "ok - $(echo "$present" | wc -l) migrations, all listed in sql/meson.build"
+assert_eq "$present" "$listed" "the migrations sql/meson.build lists (those in $dir)"
+ok "$(echo "$present" | wc -l) migrations, all listed in sql/meson.build"
+finish

@@ -22,11 +22,12 @@ decide() {	# decide CODE APPROVER-LOGIN
 	  decided_by = (SELECT id FROM approval.approvers WHERE login = '$2')
 	  WHERE code = '$1'"
 }
-expect_refused "login 'Dave' approves requester 'dave'" app_psql "$(decide AAA-001 Dave)" "may not decide"
-expect_refused "unix login 'Erin.Smith' approves requester 'erin.smith'" app_psql \
+assert_refused "login 'Dave' approves requester 'dave'" app_psql "$(decide AAA-001 Dave)" "may not decide"
+assert_refused "unix login 'Erin.Smith' approves requester 'erin.smith'" app_psql \
 	"$(decide AAA-002 erin)" "may not decide"
 got=$(pg_psql -c "SELECT string_agg(status, ',' ORDER BY code) FROM approval.requests")
-expect_eq "both still pending" "$got" "pending,pending,pending"
+assert_eq "pending,pending,pending" "$got" "both still pending"
 app_psql -c "$(decide AAA-003 frank)" >/dev/null || fail "another approver cannot decide"
 got=$(pg_psql -c "SELECT status FROM approval.requests WHERE code = 'AAA-003'")
-expect_eq "someone else decides" "$got" "approved"
+assert_eq "approved" "$got" "someone else decides"
+finish

@@ -1,0 +1,92 @@
+/* route.c: route-table lookup and Content-Type judgement (route.h). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "route.h"
+
+int
+route_path_match(const char *pattern, const char *path,
+		 char param[HTTP_PARAM_MAX + 1], int *param_bad)
+{
+	const char *p = pattern, *s = path;
+	size_t n;
+
+	while (*p && *s) {
+		if (*p == '*') {
+			n = strcspn(s, "/");
+			if (n == 0)
+				return 0;
+			if (param) {
+				*param_bad = n > HTTP_PARAM_MAX;
+				if (!*param_bad) {
+					memcpy(param, s, n);
+					param[n] = '\0';
+				} else {
+					param[0] = '\0';
+				}
+			}
+			s += n;
+			p++;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+const struct route *
+route_lookup(const struct route *table, size_t n, const char *method,
+	     const char *path, char param[HTTP_PARAM_MAX + 1], int *param_bad,
+	     char *allow, size_t allow_len)
+{
+	size_t i;
+
+	allow[0] = '\0';
+	param[0] = '\0';
+	*param_bad = 0;
+	for (i = 0; i < n; i++) {
+		char seg[HTTP_PARAM_MAX + 1] = "";
+		int bad = 0;
+
+		if (!route_path_match(table[i].pattern, path, seg, &bad))
+			continue;
+		if (strcmp(table[i].method, method) == 0) {
+			memcpy(param, seg, sizeof(seg));
+			*param_bad = bad;
+			allow[0] = '\0';
+			return &table[i];
+		}
+		if (!strstr(allow, table[i].method)) {
+			size_t used = strlen(allow);
+
+			/* a handful of short method names; truncation would
+			 * only shorten the Allow header */
+			snprintf(allow + used, allow_len - used, "%s%s",
+				 used ? ", " : "", table[i].method);
+		}
+	}
+	return NULL;
+}
+
+int
+content_type_json(const char *ct)
+{
+	size_t n;
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n != strlen("application/json") ||
+	    strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
