@@ -18,6 +18,7 @@ extern const struct ctl_command ctl_cmd_audit;		/* audit.c */
 extern const struct ctl_command ctl_cmd_report;		/* report.c */
 extern const struct ctl_command ctl_cmd_key;		/* key.c */
 extern const struct ctl_command ctl_cmd_receipt;	/* receipt.c */
+extern const struct ctl_command ctl_cmd_policy;		/* policy.c */
 /* audit verify --key FILE (checkpoints.c): every signed checkpoint valid
  * and matching the chain, in the caller's snapshot. An exit code. */
 int ctl_audit_checkpoints(PGconn *db, const char *keyfile);

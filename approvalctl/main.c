@@ -46,6 +46,7 @@ static const struct ctl_command *const commands[] = {
 	&ctl_cmd_report,
 	&ctl_cmd_key,
 	&ctl_cmd_receipt,
+	&ctl_cmd_policy,
 	&help_cmd,
 	NULL,
 };

@@ -15,6 +15,10 @@
 #define CODE_TRIES 8
 /* the last two columns status_from_row reads (after decided_by) */
 #define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce"
+/* decided_by as hosts see it: the approver's login, or the policy's
+ * marker (sql/011_policy.sql) when a rule decided */
+#define DECIDER(r) "COALESCE(a.login, CASE WHEN " r ".decided_by IS NULL AND " r \
+	".status IN ('approved', 'denied') THEN approval.policy_decider() END)"
 
 /* ---- helpers ---- */
 
@@ -105,16 +109,20 @@ static const char insert_sql[] =
 	" rhost, cwd, reason, ticket, digest, expires_at,"
 	" command_length, command_shown, command_truncated, command_sha256,"
 	" sudo_command_length, sudo_command_shown, sudo_command_truncated,"
-	" sudo_command_sha256, idempotency_key, nonce)"
+	" sudo_command_sha256, idempotency_key, nonce,"
+	" status, decision_comment, policy_rule_id, policy_version, policy_action)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
-	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26)"
+	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26,"
+	" $27, $28, $29::bigint, $30::bigint, $31)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
-	" decision_comment, NULL::text" STATUS_TAIL("");
-#define INSERT_NPARAMS 26
+	" decision_comment,"
+	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
+	STATUS_TAIL("");
+#define INSERT_NPARAMS 31
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -137,18 +145,32 @@ cmd_full_params(const struct approve_cmd_full *f, char buf[2][24],
 /* The request an earlier create with this key made (its state now). */
 static const char by_key_sql[] =
 	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
-	" r.decision_comment, a.login" STATUS_TAIL("r.")
+	" r.decision_comment, " DECIDER("r") STATUS_TAIL("r.")
 	" FROM approval.requests r"
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 	" WHERE r.host_id = $1::bigint AND r.idempotency_key = $2";
 
+/* The verdict's status word and action name; NULL for an unknown action
+ * (refused: it never becomes a pending or a final request). */
+static const char *
+verdict_status(const struct policy_verdict *pol)
+{
+	switch (pol->action) {
+	case POLICY_REQUIRE:	return "pending";
+	case POLICY_ALLOW:	return "approved";
+	case POLICY_DENY:	return "denied";
+	default:		return NULL;
+	}
+}
+
 int
 req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
-	   unsigned long ttl, const char *public_url, struct approve_status **out,
-	   int *again)
+	   const struct policy_verdict *pol, unsigned long ttl,
+	   const char *public_url, struct approve_status **out, int *again)
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
+	char rule_id[24], version[24];
 	char full[2][2][24];
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
@@ -182,6 +204,15 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	cmd_full_params(&ctx->sudo_command_full, full[1], params + 20);
 	params[24] = ctx->idempotency_key;
 	params[25] = ctx->nonce;
+	params[26] = verdict_status(pol);
+	if (!params[26])
+		return -EINVAL;
+	params[27] = pol->action == POLICY_DENY ? pol->message : NULL;
+	snprintf(rule_id, sizeof(rule_id), "%lld", pol->rule_id);
+	snprintf(version, sizeof(version), "%lld", pol->version);
+	params[28] = pol->rule_id ? rule_id : NULL;
+	params[29] = version;
+	params[30] = policy_action_name(pol->action);
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			return -EIO;
@@ -246,7 +277,7 @@ req_expire_overdue(struct db_conn *db, const char *id)
 
 static const char host_status_sql[] =
 	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
-	" r.decision_comment, a.login" STATUS_TAIL("r.") ","
+	" r.decision_comment, " DECIDER("r") STATUS_TAIL("r.") ","
 	" r.status = 'pending' AND r.expires_at <= pg_catalog.now()"
 	" FROM approval.requests r"
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
@@ -464,7 +495,7 @@ static const struct {
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
 	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
-	" a.login, r.decision_comment," \
+	" " DECIDER("r") ", r.decision_comment," \
 	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
 	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
 	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \

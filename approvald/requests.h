@@ -11,18 +11,22 @@
 #include <json-c/json.h>
 
 #include "code.h"
+#include "policy_db.h"
 #include "wire.h"
 
 struct db_conn;
 
-/* Insert a pending request for host_id (code generated here, retried on
- * a collision); *out is the answer to the host, with url. When ctx has an
+/* Insert a request for host_id as pol decided it (code generated here,
+ * retried on a collision): pending when a human decides, else approved or
+ * denied at once (decided_by "policy", the deny message as the comment),
+ * with pol's rule id and version; *out is the answer to the host, with
+ * url. When ctx has an
  * idempotency key that this host used before, nothing is inserted: *out
  * is that request as it is now and *again = 1; -EEXIST when that request
  * was for another elevation (another digest). */
 int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
-	       unsigned long ttl, const char *public_url, struct approve_status **out,
-	       int *again);
+	       const struct policy_verdict *pol, unsigned long ttl,
+	       const char *public_url, struct approve_status **out, int *again);
 /* Status of one of host_id's requests (expiring it first when its TTL
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "httpd.h"
 #include "log.h"
+#include "policy_db.h"
 #include "requests.h"
 #include "settings.h"
 #include "signing.h"
@@ -47,6 +48,7 @@ route_create(struct http_req *r)
 	struct approve_ctx *ctx = NULL;
 	struct approve_status *st = NULL;
 	struct db_conn *db = NULL;
+	struct policy_verdict pol = { .action = POLICY_REQUIRE };
 	enum MHD_Result ret;
 	char err[256];
 	int rc, again = 0;
@@ -61,8 +63,12 @@ route_create(struct http_req *r)
 		ret = http_reply_db_down(r);
 		goto out;
 	}
-	rc = req_create(db, r->who.id, ctx, app->cfg->request_ttl, app->public_url, &st,
-			&again);
+	/* the policy decides first: allow and deny are final at once, and
+	 * their answer goes out through reply_status like every other */
+	rc = policy_db_decide(db, r->who.name, ctx, &pol);
+	if (rc == 0)
+		rc = req_create(db, r->who.id, ctx, &pol, app->cfg->request_ttl,
+				app->public_url, &st, &again);
 	if (rc == -EEXIST) {
 		approve_log(LOG_WARNING, "host %s: idempotency key reused for another "
 			    "elevation", r->who.name);
@@ -82,11 +88,15 @@ route_create(struct http_req *r)
 		goto out;
 	}
 	atomic_fetch_add(&app->metrics.requests_created, 1);
-	approve_log(LOG_INFO, "request %s (%s) created by host %s: %s as %s via %s",
-		    st->id, st->code, r->who.name, ctx->user, ctx->target_user,
-		    ctx->service);
+	snprintf(err, sizeof(err), pol.rule_id ? "rule %lld" : "the default",
+		 pol.rule_id);
+	approve_log(LOG_INFO, "request %s (%s) created by host %s: %s as %s via %s: "
+		    "policy %s by %s (version %lld)", st->id, st->code, r->who.name,
+		    ctx->user, ctx->target_user, ctx->service,
+		    policy_action_name(pol.action), err, pol.version);
 	ret = reply_status(r, 201, st);
 out:
+	policy_verdict_clear(&pol);
 	db_put(app->db, db);
 	approve_status_free(st);
 	approve_ctx_free(ctx);

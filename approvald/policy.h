@@ -1,0 +1,85 @@
+/* policy.h: the policy rules of docs/policy.md, pure (no I/O, no clock,
+ * no environment): parse one rule line, write it back in canonical form,
+ * and find the first rule that matches a request. approvald evaluates it
+ * on create; approvalctl uses it for `policy add` (refusing bad text
+ * before it is stored) and `policy test`.
+ *
+ * A rule is an action and match fields; an absent field matches anything,
+ * all present fields must match. Rules are tried in order, the first
+ * match decides; none matching means the default (itself a rule with no
+ * match fields, normally "require approvals=1"). */
+#ifndef APPROVALD_POLICY_H
+#define APPROVALD_POLICY_H
+#include <stddef.h>
+
+#define POLICY_LINE_MAX 8192	/* bytes of one rule line */
+#define POLICY_VALUE_MAX 4096	/* bytes of one value */
+#define POLICY_MESSAGE_MAX 512	/* bytes of a deny message */
+#define POLICY_APPROVALS_MAX 1	/* N-of-M needs approver groups (not yet) */
+
+enum policy_action {
+	POLICY_REQUIRE = 0,	/* a human decides (the safe zero value) */
+	POLICY_ALLOW,
+	POLICY_DENY,
+};
+
+enum policy_cmd {
+	POLICY_CMD_ANY = 0,
+	POLICY_CMD_EXACT,	/* command="..." */
+	POLICY_CMD_PREFIX,	/* command-prefix="..." */
+	POLICY_CMD_GLOB,	/* command-glob="..." (fnmatch, '*' spans '/') */
+};
+
+struct policy_rule {
+	long long id;		/* database id; 0 when not stored */
+	enum policy_action action;
+	unsigned approvals;	/* require: N (1) */
+	char *message;		/* deny: shown to the requester, or NULL */
+	char *host;		/* glob on the enrolled host name, or NULL */
+	char *user;		/* requesting unix login, exact, or NULL */
+	char *target;		/* target user, exact, or NULL */
+	char *service;		/* PAM service, exact, or NULL */
+	enum policy_cmd cmd_kind;
+	char *cmd;		/* NULL when cmd_kind is POLICY_CMD_ANY */
+};
+
+/* What a request is matched on. host is the name the host token is
+ * enrolled under (proven), not the hostname the module reports. command
+ * is the full command (sudo's resolved SUDO_COMMAND where there is one);
+ * command_truncated says the text is only the start of it: then exact and
+ * glob never match, and a prefix matches only within the text. */
+struct policy_query {
+	const char *host;
+	const char *user;
+	const char *target;
+	const char *service;
+	const char *command;
+	int command_truncated;
+};
+
+/* Parse one rule (len bytes, no NUL inside, no newline). 0 and *out, or
+ * -EINVAL with err ("column N: what") and *pos (0-based byte offset of
+ * the fault), or -ENOMEM. */
+int policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
+		      char *err, size_t errlen, size_t *pos);
+void policy_rule_free(struct policy_rule *r);
+/* The canonical text (fixed key order, values quoted where needed);
+ * parsing it gives the same rule. *out is malloc'd. 0 or -ENOMEM. */
+int policy_rule_format(const struct policy_rule *r, char **out);
+/* A default rule has no match fields. 1 or 0. */
+int policy_rule_is_default(const struct policy_rule *r);
+
+/* 1 when r matches q, else 0; why (if not NULL) gets a short sentence
+ * saying which field decided it. */
+int policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
+		      char *why, size_t whylen);
+/* The index of the first of n rules matching q, or -1 (the default). */
+long policy_first_match(const struct policy_rule *const *rules, size_t n,
+			const struct policy_query *q);
+const char *policy_action_name(enum policy_action a);
+/* 1 when every request b matches is matched by a too (so b, after a,
+ * can never decide anything), judged conservatively: 0 whenever it is not
+ * certain (two different globs, say). For `policy lint`. */
+int policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b);
+
+#endif
