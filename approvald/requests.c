@@ -119,16 +119,21 @@ static const char insert_sql[] =
 	" rhost, cwd, reason, ticket, digest, expires_at,"
 	" command_length, command_shown, command_truncated, command_sha256,"
 	" sudo_command_length, sudo_command_shown, sudo_command_truncated,"
-	" sudo_command_sha256, idempotency_key)"
+	" sudo_command_sha256, idempotency_key,"
+	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
+	" tty_attached, observed_note, initiator)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
-	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25)"
+	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25,"
+	" $26, $27, $28, $29, $30::jsonb, $31::bigint, $32::bigint, $33::boolean, $34,"
+	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
+	"  WHERE ih.id = $2::bigint), $26, $27, $30::jsonb))"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment, NULL::text";
-#define INSERT_NPARAMS 25
+#define INSERT_NPARAMS 34
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -163,7 +168,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	char full[2][2][24];
+	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
@@ -195,9 +200,22 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	cmd_full_params(&ctx->command_full, full[0], params + 16);
 	cmd_full_params(&ctx->sudo_command_full, full[1], params + 20);
 	params[24] = ctx->idempotency_key;
+	if (approve_ctx_ancestry_json(ctx, &ancestry) < 0)
+		return -ENOMEM;
+	snprintf(luid, sizeof(luid), "%lld", ctx->loginuid);
+	snprintf(asess, sizeof(asess), "%lld", ctx->audit_session);
+	params[25] = ctx->agent;
+	params[26] = ctx->run_url;
+	params[27] = ctx->commit;
+	params[28] = ctx->prompt;
+	params[29] = ancestry;
+	params[30] = ctx->has_loginuid ? luid : NULL;
+	params[31] = ctx->has_audit_session ? asess : NULL;
+	params[32] = !ctx->has_tty_attached ? NULL : ctx->tty_attached ? "true" : "false";
+	params[33] = ctx->observed_note;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
-			return -EIO;
+			goto out;
 		PQclear(res);
 		res = NULL;
 		if (db_exec(db, insert_sql, INSERT_NPARAMS, params, &res) == 0)
@@ -237,6 +255,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	st = NULL;
 	r = 0;
 out:
+	free(ancestry);
 	approve_status_free(st);
 	PQclear(res);
 	return r;
@@ -453,7 +472,7 @@ out:
 }
 
 /* Columns of the detail object, in the order of detail_cols below. */
-enum dtype { D_STR, D_INT, D_BOOL };
+enum dtype { D_STR, D_INT, D_BOOL, D_BOOLN, D_JSON };
 static const struct {
 	const char *name;
 	enum dtype type;
@@ -470,6 +489,10 @@ static const struct {
 	{ "command_truncated", D_BOOL }, { "command_sha256", D_STR },
 	{ "sudo_command_length", D_INT }, { "sudo_command_shown", D_INT },
 	{ "sudo_command_truncated", D_BOOL }, { "sudo_command_sha256", D_STR },
+	{ "initiator", D_STR }, { "agent", D_STR }, { "run_url", D_STR },
+	{ "commit", D_STR }, { "prompt", D_STR }, { "ancestry", D_JSON },
+	{ "loginuid", D_INT }, { "audit_session", D_INT },
+	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -487,7 +510,9 @@ static const struct {
 	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
-	" r.sudo_command_sha256" \
+	" r.sudo_command_sha256," \
+	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 
@@ -507,6 +532,14 @@ row_to_detail(const PGresult *res, int row, const char *public_url)
 		case D_STR: rc = add_str(o, detail_fields[i].name, v); break;
 		case D_INT: rc = add_int(o, detail_fields[i].name, v); break;
 		case D_BOOL: rc = add_bool(o, detail_fields[i].name, v); break;
+		case D_BOOLN:
+			rc = v ? add_bool(o, detail_fields[i].name, v) :
+				 add(o, detail_fields[i].name, NULL);
+			break;
+		case D_JSON:	/* jsonb the module's observation wrote */
+			rc = add(o, detail_fields[i].name,
+				 v ? json_tokener_parse(v) : NULL);
+			break;
 		}
 	}
 	if (rc == 0) {
@@ -619,10 +652,11 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 		" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)"
 		" AND ($8::text IS NULL OR r.requester = $8::text)"
 		" AND ($9::text IS NULL OR a.login = $9::text)"
+		" AND ($10::text IS NULL OR r.initiator = $10::text)"
 		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
 	char who[24], lim[24];
-	const char *params[9] = { who, f->status, f->before, lim, f->from, f->to,
-				  f->host, f->requester, f->approver };
+	const char *params[10] = { who, f->status, f->before, lim, f->from, f->to,
+				   f->host, f->requester, f->approver, f->initiator };
 	PGresult *res = NULL;
 	json_object *o = NULL, *arr = NULL, *d;
 	const char *state;
@@ -631,7 +665,7 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 	*out = NULL;
 	snprintf(who, sizeof(who), "%lld", approver_id);
 	snprintf(lim, sizeof(lim), "%lu", limit);
-	if (db_exec(db, sql, 9, params, &res) < 0) {
+	if (db_exec(db, sql, 10, params, &res) < 0) {
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (state && strncmp(state, "22", 2) == 0) {
 			r = -EINVAL;	/* before/from/to is not a time */

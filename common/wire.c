@@ -592,6 +592,26 @@ observed_to_json(struct json_object *o, const struct approve_ctx *c)
 	return 0;
 }
 
+int
+approve_ctx_ancestry_json(const struct approve_ctx *c, char **out)
+{
+	struct approve_ctx only = { .ancestry = c->ancestry, .n_ancestry = c->n_ancestry };
+	struct json_object *o, *arr;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!c->n_ancestry)
+		return 0;
+	o = json_object_new_object();
+	if (o && observed_to_json(o, &only) == 0 &&
+	    json_object_object_get_ex(o, "ancestry", &arr)) {
+		*out = json_dup_out(arr);
+		r = *out ? 0 : -ENOMEM;
+	}
+	json_object_put(o);
+	return r;
+}
+
 /* An optional integer field: *has 0 when absent or null. */
 static int
 get_int(struct json_object *o, const char *key, long long *dst, int *has,

@@ -125,6 +125,10 @@ int approve_ctx_to_json(const struct approve_ctx *c, char **out,
 			char *err, size_t errlen);
 int approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 			  char *err, size_t errlen);
+/* The ancestry as a JSON array text ([{"pid":..,"exe":..,"argv":..}]),
+ * *out NULL when there is none. 0 or -ENOMEM. */
+int approve_ctx_ancestry_json(const struct approve_ctx *c, char **out);
+
 /* Digest binding a decision to exactly this elevation: sha256 hex over
  * "approve-v2" and the fields hostname, uid (decimal), user, target_user,
  * service, command, command_sha256, command_length (decimal),
