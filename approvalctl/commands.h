@@ -16,6 +16,8 @@ extern const struct ctl_command ctl_cmd_deny;
 extern const struct ctl_command ctl_cmd_watch;		/* watch.c */
 extern const struct ctl_command ctl_cmd_audit;		/* audit.c (issue 4) */
 extern const struct ctl_command ctl_cmd_report;		/* report.c (issue 4) */
+extern const struct ctl_command ctl_cmd_request;	/* action.c */
+extern const struct ctl_command ctl_cmd_exec;
 
 /* SQL: a timestamptz column as the API's time format (ISO 8601 UTC, µs). */
 #define CTL_SQL_UTC(col) \
