@@ -99,7 +99,7 @@ export function mount(main, {arg}) {
     // the module observed. Reported links are shown as text, never followed.
     const anc = Array.isArray(r.ancestry) ? r.ancestry.slice().reverse() : [];
     root.appendChild(h('div', {class: 'card', id: 'initiator'},
-      h('h2', {}, 'Initiated by', r.initiator ? h('span', {class: `badge initiator-${r.initiator}`}, ` ${r.initiator}`) : null),
+      h('h2', {}, 'Initiated by ', r.initiator ? h('span', {class: `badge initiator-${r.initiator}`}, ` ${r.initiator}`) : null),
       h('dl', {class: 'kv', id: 'reported'},
         field('Agent', r.agent, {note: 'reported by the requester'}),
         field('Run', r.run_url, {mono: true, note: 'reported by the requester'}),
