@@ -5,7 +5,8 @@
 # reported by the requester; the observed ancestry of a module run started
 # from a script is the real process chain by executable, also for a parent
 # that renamed itself with prctl(PR_SET_NAME); over-long and invalid UTF-8
-# values are cut or cleaned with a note; the initiator kind is stored and
+# values are cut or cleaned with a note; an unreadable /proc entry leaves
+# its field empty and says so; the initiator kind is stored and
 # filters the list.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
@@ -114,3 +115,33 @@ assert_rc 0 actl carol deny "$bcode"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied bad
 ok "over-long and invalid UTF-8 values are cut or cleaned, with a note"
+
+# A /proc entry the module cannot read: a non-dumpable parent's exe, seen
+# from a user namespace without CAP_SYS_PTRACE over it (as with hidepid or
+# a process that exited, the field stays empty and the note says why).
+cat >"$T/hidden.sh" <<CHAIN
+#!/bin/bash
+python3 "$SRCDIR/tests/integration/renamed_parent.py" --nodump "$T/py2.pid" unshare -U -r "$REAL_PAMDRIVE" "\$@"
+rc=\$?
+exit \$rc
+CHAIN
+chmod 0755 "$T/hidden.sh"
+if unshare -U -r true 2>/dev/null; then
+	PAMDRIVE=$T/hidden.sh start_waiter hidden sudo-test
+	PAMDRIVE=$REAL_PAMDRIVE
+	hcode=$CODE
+	read -r py2_pid _ <"$T/py2.pid"
+	http GET "/v1/requests/$(req_field "$hcode" id)" --approver carol
+	assert_json '.ancestry[1].pid' "$py2_pid"
+	assert_json '.ancestry[1].exe' null "an unreadable executable is left empty"
+	assert_match "$(json '.ancestry[1].argv')" "renamed_parent.py" "what could be read is kept"
+	assert_contains "$(json .observed_note)" "pid $py2_pid: executable not readable (Permission denied)" "and the note says so"
+	actl carol show "$hcode" >"$T/hidden.show"
+	assert_file_contains "$T/hidden.show" "executable not readable" "approvalctl show says so"
+	assert_rc 0 actl carol deny "$hcode"
+	pamdrive_wait "$PAMDRIVE_PID" 20
+	assert_pam_denied hidden
+	ok "an unreadable /proc entry leaves the field empty and says so"
+else
+	note "unshare -U not available: the unreadable /proc case is not exercised"
+fi
