@@ -82,7 +82,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER requests_initiator_guard BEFORE UPDATE ON approval.requests
+-- Only an UPDATE that names one of these columns can change them (no other
+-- trigger writes them), so the guard fires only for those: the expiry
+-- sweep's mass UPDATE of status pays nothing for it.
+CREATE TRIGGER requests_initiator_guard
+    BEFORE UPDATE OF agent, run_url, commit_ref, prompt, ancestry, loginuid,
+        audit_session, tty_attached, observed_note, initiator
+    ON approval.requests
     FOR EACH ROW EXECUTE FUNCTION approval.requests_initiator_guard();
 
 -- report_elevations: the same columns as before, then the new context.
