@@ -84,6 +84,7 @@ assert_status 200
 assert_json '[.rows[] | select(.initiator == "agent") | .approved] | add' 1
 ok "exports carry reported and observed context; the initiators report counts it"
 
+
 # a human request next to it: the list filters by kind
 start_waiter human sudo-test
 hcode=$CODE
@@ -111,6 +112,16 @@ assert_json '.prompt | endswith("...")' true
 assert_json .agent 'bot??' "invalid byte and escape sequence shown as ?"
 assert_file_contains "$T/bad.out" "pam_approve: note: APPROVAL_PROMPT cut to 2048 bytes" "the cut is said"
 assert_file_contains "$T/bad.out" "pam_approve: note: APPROVAL_AGENT had invalid UTF-8" "the cleaning is said"
+long_cut=$(json .prompt)
+# like the rest of a request's context (this one still pending), none of it changes once written
+for set in "prompt = 'something else'" "initiator = 'human'" "ancestry = '[]'" "tty_attached = true"; do
+	if sql "UPDATE approval.requests SET $set WHERE code = '$bcode'" >/dev/null 2>"$T/upd.err"; then
+		fail "UPDATE ... SET $set was allowed"
+	fi
+	assert_file_contains "$T/upd.err" "context is immutable" "SET $set refused"
+done
+assert_eq "$long_cut" "$(req_field "$bcode" prompt)"
+ok "reported and observed context are immutable in the database"
 assert_rc 0 actl carol deny "$bcode"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam_denied bad
