@@ -3,7 +3,7 @@
 # host token: approve (exit 0; exec runs the command), deny with comment
 # (exit 1, the comment on stderr, exec runs nothing), expiry and Ctrl-C
 # (exit 5, the request cancelled on the server), and exec --id refuses an
-# approval made for a different command.
+# approval made for a different command; `host initiator` sets a host's kind.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 standard_setup request_ttl=10
@@ -98,3 +98,17 @@ assert_rc 1 act exec --id "$e1_id" --service deploy --target prod-db -- sh -c 'e
 	--host-token-file "$HT" -- sh -c 'echo ran >"$0"' "$T/e1.cwd") && fail "another cwd ran"
 [ ! -e "$T/e1.cwd" ] || fail "exec in another cwd ran"
 ok "exec --id refuses a different command, target or cwd"
+
+# a host's setting decides the kind of its requests
+assert_rc 0 actl_admin host initiator web1 ci
+act request --service deploy --command "from the runner" 2>"$T/k1.err"
+k1=$(sed -n 's/^approvalctl: pending \([^ ]*\).*/\1/p' "$T/k1.err")
+assert_eq ci "$(req_field "$k1" initiator)" "host setting ci"
+assert_rc 0 actl_admin host initiator web1 derived
+act request --service deploy --command "derived again" 2>"$T/k2.err"
+k2=$(sed -n 's/^approvalctl: pending \([^ ]*\).*/\1/p' "$T/k2.err")
+assert_eq human "$(req_field "$k2" initiator)" "no setting, nothing reported"
+assert_eq ci "$(req_field "$k1" initiator)" "an earlier request keeps its kind"
+assert_rc 1 actl_admin host initiator nosuchhost ci
+assert_rc 2 actl_admin host initiator web1 robot
+ok "approvalctl host initiator sets (and clears) a host's kind"
