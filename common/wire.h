@@ -84,7 +84,8 @@ struct approve_proc {
  * Reported by the requester (untrusted text from the environment, shown
  * labelled "reported by the requester"): agent, run_url, commit, prompt.
  * Observed by the module (facts the requester cannot choose, labelled
- * "observed"): ancestry (parent first, up to APPROVE_ANCESTRY_MAX),
+ * "observed"): ancestry (the elevating process first, then its parents,
+ * up to APPROVE_ANCESTRY_MAX),
  * loginuid and audit_session (/proc/self/loginuid, sessionid; has_* 0 when
  * not read), tty_attached (has_tty_attached 0 when not reported), and
  * observed_note: what could not be observed, and why. */
