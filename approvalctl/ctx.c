@@ -99,7 +99,8 @@ ctl_print_global_options(FILE *f)
 	      "                     itself in $APPROVALCTL_TOKEN, else 'token_file')\n"
 	      "  --ca FILE          PEM CA bundle for https (else 'ca'; default: the\n"
 	      "                     system bundle)\n"
-	      "  -h, --help         show help\n", f);
+	      "  -h, --help         show help\n"
+	      "  --version          print \"approvalctl VERSION\" and exit 0\n", f);
 }
 
 void

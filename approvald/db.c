@@ -51,6 +51,7 @@ struct db_pool {
 	unsigned nfree;
 	unsigned nwaiting;	/* callers in db_get waiting for a slot */
 	uint64_t last_put;	/* when a slot last came back */
+	_Atomic uint64_t crowd_logged;	/* when "503 at once" was last logged */
 	struct db_conn *slots;
 	struct db_conn **free;	/* stack of free slots */
 	atomic_int down;	/* 1 after a failure was logged, until success */
@@ -540,11 +541,15 @@ db_get(struct db_pool *p, unsigned timeout_ms)
 		c = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
 	if (!c) {
-		if (crowded)
+		uint64_t t = approve_now_ms(), last = atomic_load(&p->crowd_logged);
+
+		/* a crowd is one event: one line a second, not one per caller */
+		if (crowded && t - last >= 1000 &&
+		    atomic_compare_exchange_strong(&p->crowd_logged, &last, t))
 			approve_log(LOG_WARNING, "all %u database connections busy for "
 				    "%u ms and %u callers waiting: 503 at once", p->size,
 				    DB_STALL_MS, DB_MAX_WAITING(p->size));
-		else
+		else if (!crowded)
 			approve_log(LOG_WARNING, "no database connection free within %u ms",
 				    timeout_ms);
 		return NULL;

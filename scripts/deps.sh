@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh [--browser]: install the Debian 12 packages this project
 # needs, only those missing (apt-get update first when something is missing).
-# Groups: build, runtime, tests; --browser adds the browser-test group
+# Groups: build, runtime, tests, packaging; --browser adds the browser-test group
 # (chromium, nodejs, npm; issue 3). Safe to run again; needs root only when
 # something is missing.
 set -euo pipefail
@@ -11,11 +11,15 @@ build=(meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libmicrohttpd-dev
 runtime=(postgresql-15 sudo)
 tests=(check libpamtest0-dev libpam-wrapper curl jq perl python3 tmux util-linux
 	bsdutils passwd procps clang libclang-rt-14-dev strace)
+# the Debian packages (packaging/build-deb.sh) and their test (tests/package):
+# build, lint, the man pages, systemd-analyze for the unit
+packaging=(debhelper dpkg-dev fakeroot lintian scdoc mandoc groff-base man-db systemd
+	adduser libpam-runtime)
 # PACKAGE:COMMAND: present when the command is, however it was installed
 # (e.g. NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 browser=(chromium:chromium nodejs:node npm:npm)
 
-want=("${build[@]}" "${runtime[@]}" "${tests[@]}")
+want=("${build[@]}" "${runtime[@]}" "${tests[@]}" "${packaging[@]}")
 for a in "$@"; do
 	case $a in
 	--browser) want+=("${browser[@]}") ;;

@@ -3,7 +3,8 @@
 #   1. scripts/deps.sh --browser (missing Debian packages only, including
 #      chromium/nodejs/npm for the browser suite);
 #   2. build/ with -Dwerror=true: every suite (unit, pam, integration, e2e,
-#      sql, browser; e2e needs root and skips otherwise);
+#      sql, browser, package; e2e and package need root and skip otherwise;
+#      package builds the .debs, installs, upgrades and purges them);
 #   3. build-asan/ with -Db_sanitize=address,undefined: unit, pam and
 #      integration (not e2e: setuid sudo/su cannot load a sanitizer build);
 #   4. build-fuzz/ with clang (-Dfuzz=true, ASan+UBSan): the clang build of

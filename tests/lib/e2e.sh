@@ -13,6 +13,16 @@
 need_cmd sudo su visudo useradd userdel chpasswd setpriv tmux sha256sum
 need_built "$PAM_MODULE"
 
+# One test at a time changes /etc: the e2e tests and tests/package hold
+# this lock for their whole run (released when the test's shell exits),
+# unless a run around them already holds it (tests/lib/etclock.sh).
+# shellcheck source=tests/lib/etclock.sh
+. "$SRCDIR/tests/lib/etclock.sh"
+if ! etc_lock_held_by_ancestor; then
+	exec {E2E_ETC_LOCK}>"$ETC_LOCK_FILE"
+	flock -w 600 "$E2E_ETC_LOCK" || fail "another run held $ETC_LOCK_FILE for 10 min"
+fi
+
 E2E_RAND=$(printf '%04x%04x' $RANDOM $RANDOM)
 E2E_TMUX=approve-e2e-$E2E_RAND
 E2E_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
