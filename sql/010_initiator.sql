@@ -32,7 +32,9 @@ COMMENT ON COLUMN approval.requests.audit_session IS 'Observed: /proc/self/sessi
 COMMENT ON COLUMN approval.requests.tty_attached IS 'Observed: a controlling terminal was attached';
 COMMENT ON COLUMN approval.requests.observed_note IS 'Observed: what could not be read, and why';
 COMMENT ON COLUMN approval.requests.initiator IS 'human, agent or ci (approval.classify_initiator); NULL: filed before 010';
-CREATE INDEX requests_initiator_created ON approval.requests (initiator, created_at);
+-- No index on initiator: the list walks requests_created newest first and
+-- filters; another index would be one more write for every row the expiry
+-- sweep updates.
 
 -- The kind of a request: the host's setting when it has one; else 'ci'
 -- when an observed ancestor's executable is a known CI runner; else
