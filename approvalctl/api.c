@@ -201,9 +201,28 @@ server_uid(struct ctl_ctx *c, uid_t *out)
 }
 
 int
+ctl_read_token_file(const char *path, char **out)
+{
+	return read_token_file(path, out);
+}
+
+int
 ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 	const char *path, const char *body, unsigned deadline_s,
 	struct json_object **out)
+{
+	int rc = load_token(c);
+
+	*out = NULL;
+	if (rc != CTL_OK)
+		return rc;
+	return ctl_api_as(c, c->token, what, method, path, body, deadline_s, out);
+}
+
+int
+ctl_api_as(struct ctl_ctx *c, const char *token, const char *what,
+	   const char *method, const char *path, const char *body,
+	   unsigned deadline_s, struct json_object **out)
 {
 	struct approve_http_opts o = { 0 };
 	struct approve_http_response *resp = NULL;
@@ -238,10 +257,7 @@ ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 	approve_url_release(&u);
 	o.strict_transport = 1;
 	o.ca_file = ctl_setting(c, c->ca, NULL, "ca", &failed);
-	rc = load_token(c);
-	if (rc != CTL_OK)
-		return rc;
-	o.token = c->token;
+	o.token = token;
 
 	r = approve_http_request(&o, method, path, body, body ? strlen(body) : 0,
 				 approve_now_ms() + (uint64_t)deadline_s * 1000,

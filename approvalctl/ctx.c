@@ -35,7 +35,7 @@ static const struct option global_opts[] = {
 #define MAX_LOCAL 24
 
 static const char *const conf_keys[] = { "url", "token_file", "ca", "database",
-	"server_user", NULL };
+	"server_user", "host_token_file", NULL };
 
 void
 ctl_err(const char *fmt, ...)

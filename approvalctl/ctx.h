@@ -19,6 +19,7 @@ enum ctl_exit {
 	CTL_USAGE = 2,		/* bad option, missing or malformed argument */
 	CTL_UNREACHABLE = 3,	/* server or database not reachable, or a 5xx */
 	CTL_FAILURE = 4,	/* anything else: bad config file, invalid response */
+	CTL_NOT_DECIDED = 5,	/* request --wait / exec: expired or cancelled */
 };
 /* Who besides root may serve a unix: server URL, by default. */
 #define CTL_DEFAULT_SERVER_USER "approvald"
@@ -123,5 +124,13 @@ int ctl_db_query(struct ctl_ctx *c, const char *what, const char *sql, int npara
 int ctl_api(struct ctl_ctx *c, const char *what, const char *method,
 	    const char *path, const char *body, unsigned deadline_s,
 	    struct json_object **out);
+
+/* ctl_api with another bearer token (a host token for request/exec). */
+int ctl_api_as(struct ctl_ctx *c, const char *token, const char *what,
+	       const char *method, const char *path, const char *body,
+	       unsigned deadline_s, struct json_object **out);
+/* A token file of the caller's (or root's), mode 0600: CTL_OK and *out
+ * (malloc'd, the caller wipes and frees it), or an exit code (printed). */
+int ctl_read_token_file(const char *path, char **out);
 
 #endif

@@ -87,6 +87,43 @@ host_revoke(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* host initiator NAME human|agent|ci|derived: the initiator kind of every
+ * later request from this host (docs/agents.md); "derived" clears it. */
+static int
+host_initiator(struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[2];
+	PGresult *r = NULL;
+	int rc, o;
+
+	o = ctl_getopt(c, argc, argv);
+	if (o != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (argc - optind != 2)
+		return ctl_usage_error(c, "expected NAME and human|agent|ci|derived");
+	params[0] = argv[optind];
+	params[1] = argv[optind + 1];
+	if (strcmp(params[1], "human") && strcmp(params[1], "agent") &&
+	    strcmp(params[1], "ci") && strcmp(params[1], "derived"))
+		return ctl_usage_error(c, "kind must be human, agent, ci or derived");
+	if (!strcmp(params[1], "derived"))
+		params[1] = NULL;
+	rc = ctl_db_query(c, c->path,
+		"UPDATE approval.hosts SET initiator = $2 WHERE name = $1 RETURNING 1",
+		2, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		ctl_err("host initiator %s: no host named %s", argv[optind], argv[optind]);
+		rc = CTL_REFUSED;
+	} else {
+		printf("host %s: requests from now on are %s\n", argv[optind],
+		       params[1] ? params[1] : "classified per request");
+	}
+	PQclear(r);
+	return rc;
+}
+
 static const struct ctl_column host_cols[] = {
 	{ "NAME", "name", 0, 0 },
 	{ "STATUS", "status", 16, 0 },
@@ -131,11 +168,16 @@ static const struct ctl_command host_list_cmd = {
 	.details = "Options:\n  --json   print a JSON array instead of a table\n",
 	.longopts = ctl_json_opts, .run = host_list,
 };
+static const struct ctl_command host_initiator_cmd = {
+	.name = "initiator", .synopsis = "NAME human|agent|ci|derived",
+	.summary = "set the initiator kind of a host's requests (derived: per request)",
+	.run = host_initiator,
+};
 static const struct ctl_command *const host_cmds[] = {
-	&host_add_cmd, &host_revoke_cmd, &host_list_cmd, NULL,
+	&host_add_cmd, &host_revoke_cmd, &host_list_cmd, &host_initiator_cmd, NULL,
 };
 const struct ctl_command ctl_cmd_host = {
-	.name = "host", .synopsis = "add|revoke|list",
+	.name = "host", .synopsis = "add|revoke|list|initiator",
 	.summary = "manage enrolled hosts (admin, database)",
 	.sub = host_cmds,
 };

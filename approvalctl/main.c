@@ -47,6 +47,8 @@ static const struct ctl_command *const commands[] = {
 	&ctl_cmd_key,
 	&ctl_cmd_receipt,
 	&ctl_cmd_policy,
+	&ctl_cmd_request,
+	&ctl_cmd_exec,
 	&help_cmd,
 	NULL,
 };
@@ -58,7 +60,8 @@ static const char exit_codes[] =
 	"     or by the database rules (unknown or duplicate name, constraint)\n"
 	"  2  usage error (bad option, missing argument or setting)\n"
 	"  3  could not reach the server or the database, or a 5xx answer\n"
-	"  4  other failure (bad config file, invalid answer)\n";
+	"  4  other failure (bad config file, invalid answer)\n"
+	"  5  request --wait / exec: expired or cancelled\n";
 
 static void
 print_main_help(FILE *f)

@@ -379,6 +379,48 @@ cut_note(struct json_object *o, const char *prefix)
 		printf("%-14s command cut\n", "");
 }
 
+/* Who or what initiated it: the kind, what the requester reported (its
+ * own words) and what the module observed (facts), each block labelled. */
+static void
+print_initiator(struct json_object *d)
+{
+	struct json_object *anc = get(d, "ancestry"), *v;
+	size_t i, n;
+
+	kv_opt(d, "Initiator", "initiator");
+	if (get(d, "agent") || get(d, "run_url") || get(d, "commit") || get(d, "prompt")) {
+		fputs("Context reported by the requester (not verified):\n", stdout);
+		kv_opt(d, "  Agent", "agent");
+		kv_opt(d, "  Run", "run_url");
+		kv_opt(d, "  Commit", "commit");
+		kv_opt(d, "  Prompt", "prompt");
+	}
+	fputs("Context observed by the module:\n", stdout);
+	n = anc && json_object_is_type(anc, json_type_array) ?
+	    json_object_array_length(anc) : 0;
+	if (n == 0)
+		printf("%-14s (not observed)\n", "  Ancestry");
+	/* eldest first, as "sshd -> bash -> sudo" reads */
+	for (i = n; i-- > 0;) {
+		struct json_object *e = json_object_array_get_idx(anc, i);
+		char *pid = ctl_field(e, "pid", 32), *exe = ctl_field(e, "exe", CELL_MAX);
+		char *argv = ctl_field(e, "argv", CELL_MAX);
+
+		printf("%-14s %s %s  [%s]\n", i == n - 1 ? "  Ancestry" : "",
+		       pid, get(e, "exe") ? exe : "(executable not readable)", argv);
+		free(pid);
+		free(exe);
+		free(argv);
+	}
+	kv_opt(d, "  Login uid", "loginuid");
+	kv_opt(d, "  Audit session", "audit_session");
+	v = get(d, "tty_attached");
+	if (v && json_object_is_type(v, json_type_boolean))
+		printf("%-14s %s\n", "  Terminal", json_object_get_boolean(v) ?
+		       "attached" : "none");
+	kv_opt(d, "  Not observed", "observed_note");
+}
+
 int
 ctl_print_request(struct json_object *d)
 {
@@ -417,6 +459,7 @@ ctl_print_request(struct json_object *d)
 	/* typed by the requester: labelled so nobody mistakes it for a fact */
 	kv_opt(d, "Reason (req.)", "reason");
 	kv_opt(d, "Ticket (req.)", "ticket");
+	print_initiator(d);
 	kv("Created", time_field(d, "created_at"));
 	kv("Expires", time_field(d, "expires_at"));
 	if (get(d, "decided_at")) {

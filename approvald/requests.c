@@ -110,19 +110,24 @@ static const char insert_sql[] =
 	" command_length, command_shown, command_truncated, command_sha256,"
 	" sudo_command_length, sudo_command_shown, sudo_command_truncated,"
 	" sudo_command_sha256, idempotency_key, nonce,"
-	" status, decision_comment, policy_rule_id, policy_version, policy_action)"
+	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
+	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
+	" tty_attached, observed_note, initiator)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
 	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26,"
-	" $27, $28, $29::bigint, $30::bigint, $31)"
+	" $27, $28, $29::bigint, $30::bigint, $31,"
+	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
+	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
+	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb))"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
 	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 31
+#define INSERT_NPARAMS 40
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -171,7 +176,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
 	char rule_id[24], version[24];
-	char full[2][2][24];
+	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
@@ -213,9 +218,22 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[28] = pol->rule_id ? rule_id : NULL;
 	params[29] = version;
 	params[30] = policy_action_name(pol->action);
+	if (approve_ctx_ancestry_json(ctx, &ancestry) < 0)
+		return -ENOMEM;
+	snprintf(luid, sizeof(luid), "%lld", ctx->loginuid);
+	snprintf(asess, sizeof(asess), "%lld", ctx->audit_session);
+	params[31] = ctx->agent;
+	params[32] = ctx->run_url;
+	params[33] = ctx->commit;
+	params[34] = ctx->prompt;
+	params[35] = ancestry;
+	params[36] = ctx->has_loginuid ? luid : NULL;
+	params[37] = ctx->has_audit_session ? asess : NULL;
+	params[38] = !ctx->has_tty_attached ? NULL : ctx->tty_attached ? "true" : "false";
+	params[39] = ctx->observed_note;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
-			return -EIO;
+			goto out;
 		PQclear(res);
 		res = NULL;
 		if (db_exec(db, insert_sql, INSERT_NPARAMS, params, &res) == 0)
@@ -255,6 +273,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	st = NULL;
 	r = 0;
 out:
+	free(ancestry);
 	approve_status_free(st);
 	PQclear(res);
 	return r;
@@ -467,7 +486,7 @@ out:
 }
 
 /* Columns of the detail object, in the order of detail_cols below. */
-enum dtype { D_STR, D_INT, D_BOOL };
+enum dtype { D_STR, D_INT, D_BOOL, D_BOOLN, D_JSON };
 static const struct {
 	const char *name;
 	enum dtype type;
@@ -485,6 +504,10 @@ static const struct {
 	{ "sudo_command_length", D_INT }, { "sudo_command_shown", D_INT },
 	{ "sudo_command_truncated", D_BOOL }, { "sudo_command_sha256", D_STR },
 	{ "signed_by_key", D_STR },
+	{ "initiator", D_STR }, { "agent", D_STR }, { "run_url", D_STR },
+	{ "commit", D_STR }, { "prompt", D_STR }, { "ancestry", D_JSON },
+	{ "loginuid", D_INT }, { "audit_session", D_INT },
+	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -503,7 +526,9 @@ static const struct {
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
 	" r.sudo_command_sha256," \
-	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)" \
+	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
+	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 
@@ -523,6 +548,14 @@ row_to_detail(const PGresult *res, int row, const char *public_url)
 		case D_STR: rc = add_str(o, detail_fields[i].name, v); break;
 		case D_INT: rc = add_int(o, detail_fields[i].name, v); break;
 		case D_BOOL: rc = add_bool(o, detail_fields[i].name, v); break;
+		case D_BOOLN:
+			rc = v ? add_bool(o, detail_fields[i].name, v) :
+				 approve_json_add(o, detail_fields[i].name, NULL);
+			break;
+		case D_JSON:	/* jsonb the module's observation wrote */
+			rc = approve_json_add(o, detail_fields[i].name,
+				 v ? json_tokener_parse(v) : NULL);
+			break;
 		}
 	}
 	if (rc == 0) {
@@ -635,10 +668,11 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 		" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)"
 		" AND ($8::text IS NULL OR r.requester = $8::text)"
 		" AND ($9::text IS NULL OR a.login = $9::text)"
+		" AND ($10::text IS NULL OR r.initiator = $10::text)"
 		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
 	char who[24], lim[24];
-	const char *params[9] = { who, f->status, f->before, lim, f->from, f->to,
-				  f->host, f->requester, f->approver };
+	const char *params[10] = { who, f->status, f->before, lim, f->from, f->to,
+				   f->host, f->requester, f->approver, f->initiator };
 	PGresult *res = NULL;
 	json_object *o = NULL, *arr = NULL, *d;
 	const char *state;
@@ -647,7 +681,7 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 	*out = NULL;
 	snprintf(who, sizeof(who), "%lld", approver_id);
 	snprintf(lim, sizeof(lim), "%lu", limit);
-	if (db_exec(db, sql, 9, params, &res) < 0) {
+	if (db_exec(db, sql, 10, params, &res) < 0) {
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (state && strncmp(state, "22", 2) == 0) {
 			r = -EINVAL;	/* before/from/to is not a time */

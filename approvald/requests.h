@@ -52,6 +52,7 @@ struct req_filter {
 	const char *host;	/* enrolled host name or reported hostname */
 	const char *requester;	/* requester's unix login */
 	const char *approver;	/* login of who decided */
+	const char *initiator;	/* human, agent or ci */
 };
 /* {"requests":[...]}, newest first. */
 int req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,

@@ -52,6 +52,7 @@ route_list(struct http_req *r)
 		.from = http_query(r, "from"), .to = http_query(r, "to"),
 		.host = http_query(r, "host"), .requester = http_query(r, "requester"),
 		.approver = http_query(r, "approver"),
+		.initiator = http_query(r, "initiator"),
 	};
 	const char *const times[] = { f.before, f.from, f.to };
 	const char *const names[] = { f.host, f.requester, f.approver };
@@ -66,6 +67,10 @@ route_list(struct http_req *r)
 		return http_reply_error(r, 400, "bad_request", "unknown status");
 	if (http_query_ulong(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit) < 0)
 		return http_reply_error(r, 400, "bad_request", "limit must be 1..500");
+	if (f.initiator && strcmp(f.initiator, "human") != 0 &&
+	    strcmp(f.initiator, "agent") != 0 && strcmp(f.initiator, "ci") != 0)
+		return http_reply_error(r, 400, "bad_request",
+					"initiator must be human, agent or ci");
 	for (t = 0; t < 3; t++) {
 		/* ISO 8601 text only; the database parses it */
 		if (!times[t])

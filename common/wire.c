@@ -356,6 +356,11 @@ static const struct ctx_field ctx_fields[] = {
 	CTX_F(ticket, APPROVE_LEN_TICKET, 0),
 	CTX_F(idempotency_key, APPROVE_IDEM_KEY_MAX, 0),
 	CTX_F(nonce, APPROVE_NONCE_MAX, 0),
+	CTX_F(agent, APPROVE_LEN_NAME, 0),
+	CTX_F(run_url, APPROVE_LEN_URL, 0),
+	CTX_F(commit, APPROVE_LEN_NAME, 0),
+	CTX_F(prompt, APPROVE_LEN_PROMPT, 0),
+	CTX_F(observed_note, APPROVE_LEN_NOTE, 0),
 };
 #define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
 #define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
@@ -371,6 +376,11 @@ approve_ctx_free(struct approve_ctx *c)
 		return;
 	for (i = 0; i < N_CTX_FIELDS; i++)
 		free(*CTX_STR(c, i));
+	for (i = 0; i < c->n_ancestry; i++) {
+		free(c->ancestry[i].exe);
+		free(c->ancestry[i].argv);
+	}
+	free(c->ancestry);
 	free(c);
 }
 
@@ -503,6 +513,189 @@ cmd_full_from_json(struct json_object *o, const char *const keys[4],
 	return 0;
 }
 
+/* The observed fields: at most APPROVE_ANCESTRY_MAX ancestors with a pid
+ * in 1..PID_MAX_WIRE and bounded UTF-8 exe/argv; audit ids 0..2^32-1. */
+#define PID_MAX_WIRE 4194304LL	/* the kernel's PID_MAX_LIMIT */
+static int
+observed_validate(const struct approve_ctx *c, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (c->n_ancestry > APPROVE_ANCESTRY_MAX || (c->n_ancestry && !c->ancestry)) {
+		approve_errf(err, errlen, "field \"ancestry\" over %d entries",
+			     APPROVE_ANCESTRY_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_ancestry; i++) {
+		const struct approve_proc *p = &c->ancestry[i];
+
+		if (p->pid < 1 || p->pid > PID_MAX_WIRE ||
+		    (p->exe && (strlen(p->exe) > APPROVE_LEN_EXE ||
+				!approve_utf8_valid(p->exe, strlen(p->exe)))) ||
+		    (p->argv && (strlen(p->argv) > APPROVE_LEN_ARGV ||
+				 !approve_utf8_valid(p->argv, strlen(p->argv))))) {
+			approve_errf(err, errlen, "field \"ancestry\" entry %zu invalid "
+				     "(pid 1..%lld, exe <= %d, argv <= %d bytes of UTF-8)",
+				     i, PID_MAX_WIRE, APPROVE_LEN_EXE, APPROVE_LEN_ARGV);
+			return -EINVAL;
+		}
+	}
+	if ((c->has_loginuid && (c->loginuid < 0 || c->loginuid > UID_MAX_WIRE)) ||
+	    (c->has_audit_session &&
+	     (c->audit_session < 0 || c->audit_session > UID_MAX_WIRE))) {
+		approve_errf(err, errlen, "field \"loginuid\"/\"audit_session\" out of range");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+add_obj(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+observed_to_json(struct json_object *o, const struct approve_ctx *c)
+{
+	struct json_object *arr, *e;
+	size_t i;
+
+	if (c->n_ancestry) {
+		arr = json_object_new_array();
+		if (add_obj(o, "ancestry", arr) < 0)
+			return -ENOMEM;
+		for (i = 0; i < c->n_ancestry; i++) {
+			e = json_object_new_object();
+			if (!e || json_object_array_add(arr, e) != 0) {
+				json_object_put(e);
+				return -ENOMEM;
+			}
+			if (add_obj(e, "pid", json_object_new_int64(c->ancestry[i].pid)) < 0 ||
+			    add_str(e, "exe", c->ancestry[i].exe) < 0 ||
+			    add_str(e, "argv", c->ancestry[i].argv) < 0)
+				return -ENOMEM;
+		}
+	}
+	if ((c->has_loginuid &&
+	     add_obj(o, "loginuid", json_object_new_int64(c->loginuid)) < 0) ||
+	    (c->has_audit_session &&
+	     add_obj(o, "audit_session", json_object_new_int64(c->audit_session)) < 0) ||
+	    (c->has_tty_attached &&
+	     add_obj(o, "tty_attached", json_object_new_boolean(c->tty_attached)) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
+int
+approve_ctx_ancestry_json(const struct approve_ctx *c, char **out)
+{
+	struct approve_ctx only = { .ancestry = c->ancestry, .n_ancestry = c->n_ancestry };
+	struct json_object *o, *arr;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (!c->n_ancestry)
+		return 0;
+	o = json_object_new_object();
+	if (o && observed_to_json(o, &only) == 0 &&
+	    json_object_object_get_ex(o, "ancestry", &arr)) {
+		*out = json_dup_out(arr);
+		r = *out ? 0 : -ENOMEM;
+	}
+	json_object_put(o);
+	return r;
+}
+
+/* An optional integer field: *has 0 when absent or null. */
+static int
+get_int(struct json_object *o, const char *key, long long *dst, int *has,
+	char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	*has = 0;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		approve_errf(err, errlen, "field \"%s\" must be an integer", key);
+		return -EINVAL;
+	}
+	*dst = json_object_get_int64(v);	/* saturates; ranges checked later */
+	*has = 1;
+	return 0;
+}
+
+/* Strict: ancestry is an array of objects with exactly pid (integer) and
+ * optional exe, argv (strings); the rest as observed_validate. */
+static int
+observed_from_json(struct json_object *o, struct approve_ctx *c, char *err,
+		   size_t errlen)
+{
+	static const char *const known[] = { "pid", "exe", "argv", NULL };
+	struct json_object *arr, *e, *v;
+	size_t i, n;
+	int r, has;
+
+	if ((r = get_int(o, "loginuid", &c->loginuid, &c->has_loginuid, err, errlen)) < 0 ||
+	    (r = get_int(o, "audit_session", &c->audit_session, &c->has_audit_session,
+			 err, errlen)) < 0)
+		return r;
+	if (json_object_object_get_ex(o, "tty_attached", &v) && v) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			approve_errf(err, errlen, "field \"tty_attached\" must be a boolean");
+			return -EINVAL;
+		}
+		c->has_tty_attached = 1;
+		c->tty_attached = json_object_get_boolean(v);
+	}
+	if (!json_object_object_get_ex(o, "ancestry", &arr) || !arr)
+		return 0;
+	if (!json_object_is_type(arr, json_type_array)) {
+		approve_errf(err, errlen, "field \"ancestry\" must be an array");
+		return -EINVAL;
+	}
+	n = json_object_array_length(arr);
+	if (n > APPROVE_ANCESTRY_MAX) {
+		approve_errf(err, errlen, "field \"ancestry\" over %d entries",
+			     APPROVE_ANCESTRY_MAX);
+		return -EINVAL;
+	}
+	if (n == 0)
+		return 0;
+	c->ancestry = calloc(n, sizeof(*c->ancestry));
+	if (!c->ancestry) {
+		approve_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct approve_proc *p = &c->ancestry[i];
+
+		e = json_object_array_get_idx(arr, i);
+		if (!e || !json_object_is_type(e, json_type_object)) {
+			approve_errf(err, errlen, "field \"ancestry\" entry %zu is not an object", i);
+			return -EINVAL;
+		}
+		c->n_ancestry = i + 1;	/* freed with the context from here on */
+		if ((r = check_known(e, known, err, errlen)) < 0 ||
+		    (r = get_int(e, "pid", &p->pid, &has, err, errlen)) < 0 ||
+		    (r = get_str(e, "exe", APPROVE_LEN_EXE, 0, 0, &p->exe, err, errlen)) < 0 ||
+		    (r = get_str(e, "argv", APPROVE_LEN_ARGV, 0, 0, &p->argv, err, errlen)) < 0)
+			return r;
+		if (!has) {
+			approve_errf(err, errlen, "field \"ancestry\" entry %zu has no pid", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 {
@@ -551,6 +744,8 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 			     "of A-Z a-z 0-9 _ -", APPROVE_NONCE_MIN, APPROVE_NONCE_MAX);
 		return -EINVAL;
 	}
+	if (observed_validate(c, err, errlen) < 0)
+		return -EINVAL;
 	return idem_key_check(c->idempotency_key, err, errlen);
 }
 
@@ -582,7 +777,8 @@ approve_ctx_to_json(const struct approve_ctx *c, char **out, char *err,
 		}
 	}
 	if (cmd_full_to_json(o, &c->command_full, cmd_full_keys[0]) < 0 ||
-	    cmd_full_to_json(o, &c->sudo_command_full, cmd_full_keys[1]) < 0)
+	    cmd_full_to_json(o, &c->sudo_command_full, cmd_full_keys[1]) < 0 ||
+	    observed_to_json(o, c) < 0)
 		goto out;
 	*out = json_dup_out(o);
 	if (!*out)
@@ -611,7 +807,9 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		"tty", "rhost", "cwd", "hostname", "reason", "ticket",
 		"command_length", "command_shown", "command_truncated", "command_sha256",
 		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
-		"sudo_command_sha256", "idempotency_key", "nonce", NULL,
+		"sudo_command_sha256", "idempotency_key", "nonce",
+		"agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
+		"loginuid", "audit_session", "tty_attached", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -662,7 +860,8 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 	if ((r = cmd_full_from_json(o, cmd_full_keys[0], &c->command_full, err,
 				    errlen)) < 0 ||
 	    (r = cmd_full_from_json(o, cmd_full_keys[1], &c->sudo_command_full, err,
-				    errlen)) < 0)
+				    errlen)) < 0 ||
+	    (r = observed_from_json(o, c, err, errlen)) < 0)
 		goto out;
 	r = ctx_validate(c, err, errlen);
 	if (r < 0)
@@ -709,6 +908,52 @@ digest_full(EVP_MD_CTX *md, const struct approve_cmd_full *f)
 	return digest_field(md, f->sha256) < 0 || digest_field(md, len) < 0 ? -EIO : 0;
 }
 
+/* 1 when c has a field only the v3 digest binds. */
+static int
+ctx_has_v3(const struct approve_ctx *c)
+{
+	return c->agent || c->run_url || c->commit || c->prompt ||
+	       c->observed_note || c->n_ancestry || c->has_loginuid ||
+	       c->has_audit_session || c->has_tty_attached;
+}
+
+static int
+digest_num(EVP_MD_CTX *md, int has, long long v)
+{
+	char s[32];
+	int n;
+
+	if (!has)
+		return digest_field(md, NULL);
+	n = snprintf(s, sizeof(s), "%lld", v);
+	if (n < 0 || (size_t)n >= sizeof(s))
+		return -EIO;
+	return digest_field(md, s);
+}
+
+/* The v3 tail: reported, then observed context. */
+static int
+digest_v3(EVP_MD_CTX *md, const struct approve_ctx *c)
+{
+	size_t i;
+
+	if (digest_field(md, c->agent) < 0 || digest_field(md, c->run_url) < 0 ||
+	    digest_field(md, c->commit) < 0 || digest_field(md, c->prompt) < 0 ||
+	    digest_num(md, 1, (long long)c->n_ancestry) < 0)
+		return -EIO;
+	for (i = 0; i < c->n_ancestry; i++)
+		if (digest_num(md, 1, c->ancestry[i].pid) < 0 ||
+		    digest_field(md, c->ancestry[i].exe) < 0 ||
+		    digest_field(md, c->ancestry[i].argv) < 0)
+			return -EIO;
+	if (digest_num(md, c->has_loginuid, c->loginuid) < 0 ||
+	    digest_num(md, c->has_audit_session, c->audit_session) < 0 ||
+	    digest_num(md, c->has_tty_attached, c->tty_attached ? 1 : 0) < 0 ||
+	    digest_field(md, c->observed_note) < 0)
+		return -EIO;
+	return 0;
+}
+
 int
 approve_ctx_digest(const struct approve_ctx *c,
 		   char out[APPROVE_HASH_HEX_LEN + 1])
@@ -718,14 +963,16 @@ approve_ctx_digest(const struct approve_ctx *c,
 	unsigned int dlen = 0, i;
 	EVP_MD_CTX *md = NULL;
 	char uid[32];
-	int r = -EIO, n, v2 = c->command_full.sha256[0] != '\0';
+	int r = -EIO, n, v3 = ctx_has_v3(c);
+	int v2 = v3 || c->command_full.sha256[0] != '\0';
 
 	n = snprintf(uid, sizeof(uid), "%lld", c->uid);
 	if (n < 0 || (size_t)n >= sizeof(uid))
 		goto out;
 	md = EVP_MD_CTX_new();
 	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, v2 ? "approve-v2" : "approve-v1", 10) != 1)
+	    EVP_DigestUpdate(md, v3 ? "approve-v3" : v2 ? "approve-v2" : "approve-v1",
+			     10) != 1)
 		goto out;
 	if (digest_field(md, c->hostname) < 0 || digest_field(md, uid) < 0 ||
 	    digest_field(md, c->user) < 0 || digest_field(md, c->target_user) < 0 ||
@@ -733,7 +980,8 @@ approve_ctx_digest(const struct approve_ctx *c,
 	    (v2 && digest_full(md, &c->command_full) < 0) ||
 	    digest_field(md, c->sudo_command) < 0 ||
 	    (v2 && digest_full(md, &c->sudo_command_full) < 0) ||
-	    digest_field(md, c->cwd) < 0 || digest_field(md, c->tty) < 0)
+	    digest_field(md, c->cwd) < 0 || digest_field(md, c->tty) < 0 ||
+	    (v3 && digest_v3(md, c) < 0))
 		goto out;
 	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen * 2 != APPROVE_HASH_HEX_LEN)
 		goto out;

@@ -36,6 +36,11 @@
 #define APPROVE_STR_(x) #x
 #define APPROVE_STR(x) APPROVE_STR_(x)
 #define APPROVE_POLL_TIMEOUT_ERR "timeout must be an integer 0.." APPROVE_STR(APPROVE_POLL_MAX_S)
+#define APPROVE_LEN_PROMPT 2048		/* prompt (reported by an agent) */
+#define APPROVE_LEN_EXE 1024		/* ancestry: /proc/PID/exe */
+#define APPROVE_LEN_ARGV 256		/* ancestry: first argv words */
+#define APPROVE_LEN_NOTE 1024		/* observed_note */
+#define APPROVE_ANCESTRY_MAX 16		/* ancestors reported */
 /* idempotency_key: [A-Za-z0-9_-], this many bytes */
 #define APPROVE_IDEM_KEY_MIN 16
 #define APPROVE_IDEM_KEY_MAX 64
@@ -70,13 +75,30 @@ struct approve_cmd_full {
 };
 #define APPROVE_CMD_LENGTH_MAX (1LL << 40)
 
+/* One observed ancestor of the elevating process, from /proc as root:
+ * pid, readlink(/proc/PID/exe) and the first words of /proc/PID/cmdline
+ * (NULL when unreadable: hidepid, an exited process). */
+struct approve_proc {
+	long long pid;
+	char *exe;
+	char *argv;
+};
+
 /* What the module reports about an elevation (POST /v1/requests).
  * Required: service, user, uid (>= 0), target_user, command, hostname.
  * Optional (NULL when absent): sudo_command, tty, rhost, cwd, reason, ticket,
  * idempotency_key (random per elevation, chosen by the module: a create
  * repeated with the same key answers the request the first one made; not
  * part of the digest); command_full / sudo_command_full (sha256 "" when
- * absent). */
+ * absent).
+ * Reported by the requester (untrusted text from the environment, shown
+ * labelled "reported by the requester"): agent, run_url, commit, prompt.
+ * Observed by the module (facts the requester cannot choose, labelled
+ * "observed"): ancestry (the elevating process first, then its parents,
+ * up to APPROVE_ANCESTRY_MAX),
+ * loginuid and audit_session (/proc/self/loginuid, sessionid; has_* 0 when
+ * not read), tty_attached (has_tty_attached 0 when not reported), and
+ * observed_note: what could not be observed, and why. */
 struct approve_ctx {
 	char *service;
 	char *user;
@@ -96,6 +118,19 @@ struct approve_ctx {
 			 * the digest; NULL when absent */
 	struct approve_cmd_full command_full;
 	struct approve_cmd_full sudo_command_full;
+	char *agent;
+	char *run_url;
+	char *commit;
+	char *prompt;
+	char *observed_note;
+	struct approve_proc *ancestry;	/* n_ancestry entries, malloc'd */
+	size_t n_ancestry;
+	long long loginuid;
+	long long audit_session;
+	int has_loginuid;
+	int has_audit_session;
+	int has_tty_attached;
+	int tty_attached;
 };
 void approve_ctx_free(struct approve_ctx *c);
 /* Validates like the parser (so the module never sends what the server
@@ -104,6 +139,10 @@ int approve_ctx_to_json(const struct approve_ctx *c, char **out,
 			char *err, size_t errlen);
 int approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 			  char *err, size_t errlen);
+/* The ancestry as a JSON array text ([{"pid":..,"exe":..,"argv":..}]),
+ * *out NULL when there is none. 0 or -ENOMEM. */
+int approve_ctx_ancestry_json(const struct approve_ctx *c, char **out);
+
 /* Digest binding a decision to exactly this elevation: sha256 hex over
  * "approve-v2" and the fields hostname, uid (decimal), user, target_user,
  * service, command, command_sha256, command_length (decimal),
@@ -111,8 +150,13 @@ int approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out
  * as <decimal length>:<bytes> (absent = "-"), so it binds the whole
  * command, not only the text shown. A context without command_full (an
  * older module) gets the "approve-v1" digest over hostname, uid, user,
- * target_user, service, command, sudo_command, cwd, tty. Server and module
- * compute it independently. 0 or -EIO. */
+ * target_user, service, command, sudo_command, cwd, tty. A context with
+ * any reported (agent, run_url, commit, prompt) or observed field gets
+ * "approve-v3": the v2 fields (command_full absent as "-" "-"), then
+ * agent, run_url, commit, prompt, the number of ancestors and for each
+ * pid, exe, argv, then loginuid, audit_session, tty_attached ("1"/"0")
+ * and observed_note, absent ones as "-". Server and module compute it
+ * independently. 0 or -EIO. */
 int approve_ctx_digest(const struct approve_ctx *c,
 		       char out[APPROVE_HASH_HEX_LEN + 1]);
 

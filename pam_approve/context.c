@@ -11,10 +11,16 @@
  *  - APPROVAL_REASON, APPROVAL_TICKET and SSH_CONNECTION are read from the
  *    process environ (under sudo, getenv() would answer from the command's
  *    environment, where env_reset removed them). They are requester-supplied
- *    context: bounded, cleaned, never deciding anything. */
+ *    context: bounded, cleaned, never deciding anything. So are
+ *    APPROVAL_AGENT, APPROVAL_RUN_URL, APPROVAL_COMMIT and APPROVAL_PROMPT
+ *    (docs/agents.md); a value that had to be cut or cleaned is logged and
+ *    told to the requester, and still never decides anything.
+ *  - The observed context (ancestry by executable, audit ids, terminal) is
+ *    observed.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +35,7 @@
 #include "buf.h"
 #include "cmdline.h"
 #include "context.h"
+#include "observed.h"
 #include "secret.h"	/* approve_token_generate() */
 #include "conv.h"
 
@@ -63,6 +70,61 @@ clean_dup(const char *s, size_t max, char **out)
 	/* the result, "..." included, is at most max bytes */
 	*out = approve_sanitize_display(s, strnlen(s, max + 1), max);
 	return *out ? 0 : -ENOMEM;
+}
+
+/* The requester-reported variables, in the process environ. */
+static const struct {
+	const char *var;
+	size_t off;
+	size_t max;
+} reported_vars[] = {
+	{ "APPROVAL_REASON", offsetof(struct approve_ctx, reason), APPROVE_LEN_REASON },
+	{ "APPROVAL_TICKET", offsetof(struct approve_ctx, ticket), APPROVE_LEN_TICKET },
+	{ "APPROVAL_AGENT", offsetof(struct approve_ctx, agent), APPROVE_LEN_NAME },
+	{ "APPROVAL_RUN_URL", offsetof(struct approve_ctx, run_url), APPROVE_LEN_URL },
+	{ "APPROVAL_COMMIT", offsetof(struct approve_ctx, commit), APPROVE_LEN_NAME },
+	{ "APPROVAL_PROMPT", offsetof(struct approve_ctx, prompt), APPROVE_LEN_PROMPT },
+};
+
+/* Each reported variable, cleaned and cut like clean_dup. A value that was
+ * cut or had bytes replaced (invalid UTF-8, control or hostile characters)
+ * is kept as cleaned, logged, and told to the requester in one
+ * "pam_approve: note:" line (docs/agents.md). */
+static int
+capture_reported(pam_handle_t *pamh, const struct pa_args *a,
+		 struct approve_ctx *c)
+{
+	size_t i, len;
+	char **dst;
+	const char *v;
+	int r;
+
+	for (i = 0; i < sizeof(reported_vars) / sizeof(reported_vars[0]); i++) {
+		dst = (char **)((char *)c + reported_vars[i].off);
+		v = environ_get(reported_vars[i].var);
+		r = clean_dup(v, reported_vars[i].max, dst);
+		if (r != 0)
+			return r;
+		if (!*dst)
+			continue;
+		len = strnlen(v, reported_vars[i].max + 1);
+		if (len > reported_vars[i].max) {
+			pam_syslog(pamh, LOG_NOTICE, "%s over %zu bytes: cut",
+				   reported_vars[i].var, reported_vars[i].max);
+			pa_conv_sayf(pamh, PAM_ERROR_MSG, a->debug,
+				     "pam_approve: note: %s cut to %zu bytes",
+				     reported_vars[i].var, reported_vars[i].max);
+		} else if (strlen(*dst) != len || memcmp(*dst, v, len) != 0) {
+			pam_syslog(pamh, LOG_NOTICE,
+				   "%s held invalid UTF-8 or control characters: "
+				   "replaced by '?'", reported_vars[i].var);
+			pa_conv_sayf(pamh, PAM_ERROR_MSG, a->debug,
+				     "pam_approve: note: %s had invalid UTF-8 or "
+				     "control characters, replaced by '?'",
+				     reported_vars[i].var);
+		}
+	}
+	return 0;
 }
 
 /* What a command text of shown bytes out of data[0..len) stands for. */
@@ -306,10 +368,8 @@ pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 		goto out;
 	if (sudo && (r = capture_sudo_command(c)) != 0)
 		goto out;
-	if ((r = clean_dup(environ_get("APPROVAL_REASON"), APPROVE_LEN_REASON,
-			   &c->reason)) != 0 ||
-	    (r = clean_dup(environ_get("APPROVAL_TICKET"), APPROVE_LEN_TICKET,
-			   &c->ticket)) != 0)
+	if ((r = capture_reported(pamh, a, c)) != 0 ||
+	    (r = pa_observe(pamh, c)) != 0)
 		goto out;
 	/* one per elevation: a create repeated after a lost answer or a 503
 	 * finds the request the first one made */

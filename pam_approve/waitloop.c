@@ -19,6 +19,7 @@
  *    before it reaches the conversation or syslog. */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,50 @@ struct session {
 };
 
 /* ---- helpers --------------------------------------------------------- */
+
+/* The stable lines for callers without a terminal (docs/agents.md has the
+ * grammar): "pam_approve: " VERB [" " ARGS], one PAM_ERROR_MSG each (sudo
+ * and su write those to unbuffered stderr). Shown only when stderr is not
+ * a terminal; a person at a terminal reads the sentences instead. */
+#define MACHINE_PREFIX "pam_approve: "
+
+static void machine(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+machine(struct session *s, const char *fmt, ...)
+{
+	char line[SHOW_COMMENT_MAX + APPROVE_LEN_URL + 128];
+	va_list ap;
+	int n;
+
+	if (isatty(STDERR_FILENO))
+		return;
+	memcpy(line, MACHINE_PREFIX, sizeof(MACHINE_PREFIX) - 1);
+	va_start(ap, fmt);
+	n = vsnprintf(line + sizeof(MACHINE_PREFIX) - 1,
+		      sizeof(line) - (sizeof(MACHINE_PREFIX) - 1), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* the parts are bounded below the buffer; a cut line is still one line */
+	pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, line);
+}
+
+/* A server text as one word of a machine line: sanitised, and blanks and
+ * ':' (the grammar's separators) shown as '?'. "?" on ENOMEM. */
+static char *
+word(const char *v, size_t max)
+{
+	char *w = approve_sanitize_display(v ? v : "", v ? strlen(v) : 0, max), *p;
+
+	if (!w)
+		return strdup("?");
+	for (p = w; *p; p++)
+		if (*p == ' ' || *p == ':' || *p == '\t')
+			*p = '?';
+	return w;
+}
 
 /* Sanitised copy of a server string for display/logging; "?" on ENOMEM. */
 static char *
@@ -315,6 +360,14 @@ show_pending(struct session *s, const struct approve_status *st)
 		     "Approval required: request %s%s%s\n"
 		     "Waiting up to %s (Ctrl-C cancels)...",
 		     s->code, url ? "\nApprove at: " : "", url ? url : "", wait);
+	if (st->url) {
+		char *u = word(st->url, APPROVE_LEN_URL);
+
+		machine(s, "pending %s %s", s->code, u ? u : "?");
+		free(u);
+	} else {
+		machine(s, "pending %s", s->code);
+	}
 	pam_syslog(s->pamh, LOG_NOTICE, "request %s (%s) for %s as %s (%s): pending",
 		   s->id, s->code, s->ctx->user, s->ctx->target_user,
 		   s->ctx->service);
@@ -326,6 +379,7 @@ static enum pa_verdict
 outcome(struct session *s, const struct approve_status *st)
 {
 	char *by = st->decided_by ? shown(st->decided_by, SHOW_NAME_MAX) : NULL;
+	char *by_word = st->decided_by ? word(st->decided_by, SHOW_NAME_MAX) : NULL;
 	char *comment = st->comment && *st->comment ?
 			shown(st->comment, SHOW_COMMENT_MAX) : NULL;
 	enum pa_verdict v = PA_DENY;
@@ -338,23 +392,33 @@ outcome(struct session *s, const struct approve_status *st)
 			pa_conv_sayf(pamh, PAM_TEXT_INFO, dbg, "Approved by %s.", by);
 		else
 			pa_conv_say(pamh, PAM_TEXT_INFO, dbg, "Approved.");
+		if (by_word)
+			machine(s, "approved by %s", by_word);
+		else
+			machine(s, "approved");
 		v = PA_APPROVED;
 		break;
 	case APPROVE_DENIED:
 		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg, "Denied%s%s%s%s",
 			     by ? " by " : "", by ? by : "",
 			     comment ? ": " : ".", comment ? comment : "");
+		machine(s, "denied%s%s%s%s", by_word ? " by " : "",
+			by_word ? by_word : "", comment ? ": " : "",
+			comment ? comment : "");
 		break;
 	case APPROVE_EXPIRED:
 		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg, "Request %s expired.",
 			     s->code);
+		machine(s, "expired");
 		break;
 	case APPROVE_CANCELLED:
 		pa_conv_sayf(pamh, PAM_ERROR_MSG, dbg,
 			     "Request %s was cancelled.", s->code);
+		machine(s, "cancelled");
 		break;
 	default:	/* pending cannot reach here; refuse anyway */
 		pa_conv_say(pamh, PAM_ERROR_MSG, dbg, MSG_SERVER_ERROR);
+		machine(s, "error server");
 		break;
 	}
 	pam_syslog(pamh, LOG_NOTICE, "request %s (%s) for %s as %s (%s): %s%s%s",
@@ -363,6 +427,7 @@ outcome(struct session *s, const struct approve_status *st)
 		   approve_state_name(st->state) : "invalid",
 		   by ? " by " : "", by ? by : "");
 	free(by);
+	free(by_word);
 	free(comment);
 	return v;
 }
@@ -514,6 +579,7 @@ out:
 			   "request %s (%s) for %s: cancelled by signal %d",
 			   s->id, s->code, s->ctx->user, pa_signal_caught());
 		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, "Cancelled.");
+		machine(s, "cancelled");
 		return -ECANCELED;
 	case END_TIMEOUT:
 		pam_syslog(s->pamh, LOG_NOTICE,
@@ -521,12 +587,14 @@ out:
 			   s->id, s->code, s->ctx->user, s->a->timeout);
 		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
 			    "Approval timed out; request cancelled.");
+		machine(s, "expired");
 		return -ETIMEDOUT;
 	default:
 		pam_syslog(s->pamh, LOG_NOTICE,
 			   "request %s (%s) for %s: denied after a server error",
 			   s->id, s->code, s->ctx->user);
 		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug, MSG_SERVER_ERROR);
+		machine(s, "error server");
 		return -EPROTO;
 	}
 }
@@ -573,10 +641,13 @@ unreachable(struct session *s, int r)
 	pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
 		    "WARNING: approval service unreachable; allowed without "
 		    "approval (failmode=open).");
+	machine(s, "allowed unreachable");
 out:
-	if (v == PA_DENY)
+	if (v == PA_DENY) {
 		pa_conv_say(s->pamh, PAM_ERROR_MSG, s->a->debug,
 			    "Approval service unreachable; access denied.");
+		machine(s, "error unreachable");
+	}
 	return v;
 }
 
@@ -597,6 +668,7 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	if (r != 0) {
 		pam_syslog(pamh, LOG_ERR, "host token refused, denying: %s", err);
 		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
+		machine(&s, "error misconfigured");
 		goto out;
 	}
 	if (a->keys) {
@@ -621,6 +693,7 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	if (r != 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot encode the request: %s", err);
 		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_MISCONFIGURED);
+		machine(&s, "error misconfigured");
 		goto out;
 	}
 	r = create(&s, json, &st);
@@ -630,6 +703,7 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	}
 	if (r != 0) {
 		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_SERVER_ERROR);
+		machine(&s, "error server");
 		goto out;
 	}
 	memcpy(s.id, st->id, sizeof(s.id));

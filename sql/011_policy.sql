@@ -250,7 +250,7 @@ CREATE TRIGGER policy_state_audit BEFORE UPDATE OR DELETE ON approval.policy_sta
     FOR EACH ROW EXECUTE FUNCTION approval.policy_state_audit();
 
 -- report_elevations (and report_denied over it): a rule's decision shows
--- "policy" as decided_by. Otherwise the body of 003, unchanged.
+-- "policy" as decided_by. Otherwise the body of 010, unchanged.
 CREATE OR REPLACE VIEW approval.report_elevations AS
 SELECT (r.created_at AT TIME ZONE s.time_zone)::date AS day,
        r.created_at,
@@ -277,7 +277,17 @@ SELECT (r.created_at AT TIME ZONE s.time_zone)::date AS day,
        r.decision_comment,
        CASE WHEN r.status IN ('approved', 'denied')
             THEN round(EXTRACT(epoch FROM r.decided_at - r.created_at), 3) END
-           AS decision_latency_seconds
+           AS decision_latency_seconds,
+       r.initiator,
+       r.agent AS reported_agent,
+       r.run_url AS reported_run_url,
+       r.commit_ref AS reported_commit,
+       r.prompt AS reported_prompt,
+       approval.ancestry_chain(r.ancestry) AS observed_ancestry,
+       r.loginuid AS observed_loginuid,
+       r.audit_session AS observed_audit_session,
+       r.tty_attached AS observed_tty_attached,
+       r.observed_note
   FROM approval.requests r
   JOIN approval.hosts h ON h.id = r.host_id
   LEFT JOIN approval.approvers a ON a.id = r.decided_by

@@ -97,6 +97,26 @@ export function mount(main, {arg}) {
           {mono: true, note: 'approvalctl receipt show / verify'}) : null,
         field('Digest', r.digest, {mono: true, note: 'binds the decision to this exact context'}))));
 
+    // Who or what initiated it: the requester's own words apart from what
+    // the module observed. Reported links are shown as text, never followed.
+    const anc = Array.isArray(r.ancestry) ? r.ancestry.slice().reverse() : [];
+    root.appendChild(h('div', {class: 'card', id: 'initiator'},
+      h('h2', {}, 'Initiated by ', r.initiator ? h('span', {class: `badge initiator-${r.initiator}`}, ` ${r.initiator}`) : null),
+      h('dl', {class: 'kv', id: 'reported'},
+        field('Agent', r.agent, {note: 'reported by the requester'}),
+        field('Run', r.run_url, {mono: true, note: 'reported by the requester'}),
+        field('Commit', r.commit, {mono: true, note: 'reported by the requester'}),
+        field('Prompt', r.prompt, {note: 'reported by the requester'})),
+      h('dl', {class: 'kv', id: 'observed'},
+        field('Process chain', anc.length ? h('ol', {class: 'ancestry mono'}, anc.map((p) => h('li', {},
+          `${p.pid} `, p.exe ? visible(p.exe) : h('span', {class: 'muted'}, '(executable not readable)'),
+          p.argv ? h('span', {class: 'muted'}, '  ', visible(p.argv)) : null))) : null,
+        {note: 'observed', empty: 'not observed'}),
+        field('Audit login uid', r.loginuid === null || r.loginuid === undefined ? null : String(r.loginuid), {note: 'observed'}),
+        field('Audit session', r.audit_session === null || r.audit_session === undefined ? null : String(r.audit_session), {note: 'observed'}),
+        field('Terminal attached', typeof r.tty_attached === 'boolean' ? (r.tty_attached ? 'yes' : 'no') : null, {note: 'observed'}),
+        r.observed_note ? field('Not observed', r.observed_note, {note: 'observed'}) : null)));
+
     const evs = Array.isArray(r.events) ? r.events : [];
     root.appendChild(h('div', {class: 'card'},
       h('h2', {}, 'History'),

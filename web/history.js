@@ -16,6 +16,12 @@ const STATUS_CHOICES = [
   ['expired', 'expired'],
   ['cancelled', 'cancelled'],
 ];
+const INITIATOR_CHOICES = [
+  ['', 'anyone'],
+  ['human', 'human'],
+  ['agent', 'agent'],
+  ['ci', 'CI'],
+];
 const TEXT_FILTERS = [
   ['host', 'Host'],
   ['requester', 'Requester'],
@@ -37,9 +43,13 @@ export function mount(main, {go}) {
 
   const statusSel = h('select', {id: 'f-status', name: 'status'},
     STATUS_CHOICES.map(([v, label]) => h('option', {value: v, selected: v === status}, label)));
+  const initiator = INITIATOR_CHOICES.some(([v]) => v && v === q.get('initiator')) ? q.get('initiator') : '';
+  const initSel = h('select', {id: 'f-initiator', name: 'initiator'},
+    INITIATOR_CHOICES.map(([v, label]) => h('option', {value: v, selected: v === initiator}, label)));
   const inputs = {};
   const form = h('form', {class: 'filters card', role: 'search', 'aria-label': 'Filter history'},
     h('div', {class: 'f'}, h('label', {for: 'f-status'}, 'Status'), statusSel),
+    h('div', {class: 'f'}, h('label', {for: 'f-initiator'}, 'Initiated by'), initSel),
     TEXT_FILTERS.map(([k, label]) => {
       inputs[k] = h('input', {id: `f-${k}`, name: k, type: 'text', maxlength: 256,
         autocapitalize: 'none', spellcheck: 'false', value: q.get(k) || ''});
@@ -65,6 +75,7 @@ export function mount(main, {go}) {
     ev.preventDefault();
     const p = new URLSearchParams();
     if (statusSel.value !== 'final') p.set('status', statusSel.value);
+    if (initSel.value) p.set('initiator', initSel.value);
     for (const k of ['host', 'requester', 'approver', 'from', 'to']) {
       const v = inputs[k].value.trim();
       if (v) p.set(k, v);
@@ -75,6 +86,7 @@ export function mount(main, {go}) {
 
   // The API query for this view.
   const params = {status, limit: String(PAGE + 1)};
+  if (initiator) params.initiator = initiator;
   for (const [k] of TEXT_FILTERS) if (q.get(k)) params[k] = q.get(k);
   const from = dayStart(q.get('from'));
   const to = dayStart(q.get('to'), 1);

@@ -44,6 +44,15 @@ export function requestRow(r, {mode}) {
       h('span', {class: 'k', title: 'supplied by the requester, not verified'}, 'ticket (requester-supplied)'),
       h('span', {class: 'v supplied'}, visible(r.ticket))));
   }
+  if (r.initiator === 'agent' || r.initiator === 'ci') {
+    meta.push(h('span', {class: `meta-item initiator initiator-${r.initiator}`},
+      h('span', {class: 'k'}, 'initiated by'), h('span', {class: 'v'}, r.initiator)));
+  }
+  if (r.agent) {
+    meta.push(h('span', {class: 'meta-item'},
+      h('span', {class: 'k', title: 'reported by the requester, not verified'}, 'agent (reported by the requester)'),
+      h('span', {class: 'v supplied'}, visible(r.agent))));
+  }
   let times;
   if (mode === 'pending') {
     times = h('div', {class: 'times'},

@@ -39,7 +39,7 @@ const children = new Set();
 
 // Start the real module through pamdrive as unix user `user`; resolves
 // `code` once the module printed the request code, `done` when it exits.
-function startPam(name, {user = 'alice', reason, ticket, args = []} = {}) {
+function startPam(name, {user = 'alice', reason, ticket, args = [], extraEnv = {}} = {}) {
   const childEnv = {
     ...process.env,
     LD_PRELOAD: 'libpam_wrapper.so',
@@ -56,6 +56,7 @@ function startPam(name, {user = 'alice', reason, ticket, args = []} = {}) {
   delete childEnv.APPROVAL_TICKET;
   if (reason) childEnv.APPROVAL_REASON = reason;
   if (ticket) childEnv.APPROVAL_TICKET = ticket;
+  Object.assign(childEnv, extraEnv);
   const proc = spawn(env('PAMDRIVE'),
     ['--service', env('PAM_SERVICE'), '--user', user, '--op', 'account', ...args],
     {env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
@@ -325,6 +326,33 @@ test('a command cut for display says so, with how much is shown', async () => {
   await page.goto(`${URL0}/ui/requests/${reqC.codeText}`);
   await page.locator('#cmd').waitFor();
   assert.equal(await page.locator('#cmd-cut').count(), 0);
+});
+
+test('reported context is labelled "reported by the requester", the process chain "observed"', async () => {
+  const prompt = 'restart nginx <b>now</b> (asked by dana)';
+  const b = startPam('agent', {extraEnv: {APPROVAL_AGENT: 'claude-code/2.1',
+    APPROVAL_RUN_URL: 'javascript:alert(1)', APPROVAL_COMMIT: '3f2a9c1', APPROVAL_PROMPT: prompt}});
+  const code = await b.code;
+  await page.goto(`${URL0}/r/${code}`);
+  await page.locator('#initiator').waitFor();
+  assert.match(await page.locator('#initiator h2').textContent(), /agent/);
+  const reported = page.locator('#reported');
+  for (const [label, value] of [['Agent', 'claude-code/2.1'], ['Commit', '3f2a9c1'], ['Prompt', prompt],
+    ['Run', 'javascript:alert(1)']]) {
+    const dt = reported.locator('dt', {hasText: label});
+    assert.equal(await dt.locator('.note').textContent(), 'reported by the requester', `${label} labelled`);
+    assert.equal(await dt.locator('xpath=following-sibling::dd[1]').textContent(), value, `${label} shown as text`);
+  }
+  assert.equal(await page.locator('#initiator a, #initiator b').count(), 0, 'no link or element from reported text');
+  const chain = page.locator('#observed dt', {hasText: 'Process chain'});
+  assert.equal(await chain.locator('.note').textContent(), 'observed');
+  const items = page.locator('#observed ol.ancestry li');
+  assert.ok(await items.count() >= 2, 'the chain has the module run and its parent');
+  assert.match(await items.last().textContent(), /pamdrive/, 'the elevating process last (eldest first)');
+  await page.screenshot({path: join(SHOTS, 'agent-detail.png'), fullPage: true});
+  b.proc.kill('SIGINT');
+  const res = await withTimeout(b.done, 20000, 'pamdrive after SIGINT');
+  assert.notEqual(res.rc, 0);
 });
 
 test('a POST without the CSRF token (or with a wrong one) is refused with 403', async () => {

@@ -6,7 +6,8 @@
 #   approve -> sudo exits 0 and the command ran;
 #   deny    -> sudo fails, the command did not run, the comment is shown;
 #   a user-set SUDO_COMMAND does not change what approvers see;
-#   Ctrl-C in a terminal cancels the request.
+#   Ctrl-C in a terminal cancels the request;
+#   an agent's sudo -n reads the link and the decision from stderr.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/e2e.sh"
 e2e_begin
@@ -98,4 +99,30 @@ assert_ne 0 "$rc" "sudo exit status after Ctrl-C"
 wait_for_status "$code" cancelled 5
 [ ! -e "$T/ctrlc.marker" ] || fail "Ctrl-C, yet the command ran"
 ok "Ctrl-C in a terminal cancels the request and sudo fails"
+# 5. An agent: `sudo -n` with no terminal, its prompt and commit in the
+# environment, stderr read as it comes (docs/agents.md grammar).
+e2e_as "$U" env APPROVAL_AGENT=test-agent/1 APPROVAL_COMMIT=3f2a9c1 \
+	APPROVAL_RUN_URL=https://ci.example/run/7 "APPROVAL_PROMPT=touch the agent marker" \
+	sudo -n /usr/bin/touch "$T/agent.marker" </dev/null >"$T/agent.stdout" 2>"$T/agent.stderr" &
+SUDO_PID=$!
+_H_PIDS+=("$SUDO_PID")
+wait_until 20 grep -q '^pam_approve: pending ' "$T/agent.stderr" ||
+	fail "no pending line on sudo's stderr while it waits: $(cat "$T/agent.stderr")"
+read -r _ _ code url < <(grep '^pam_approve: pending ' "$T/agent.stderr")
+assert_match "$url" "/r/$code\$" "the link the agent shows its user"
+http GET "/v1/requests/$code" --approver approver1
+assert_json .prompt "touch the agent marker"
+assert_json .commit 3f2a9c1
+assert_json .run_url https://ci.example/run/7
+assert_json .initiator agent
+assert_match "$(json '[.ancestry[].exe] | join(" ")')" "sudo" "the observed chain names sudo by its executable"
+assert_json .tty_attached false
+assert_rc 0 actl approver1 deny "$code" -m "ask a human: prod change"
+wait_pid "$SUDO_PID" 30
+assert_ne 0 "$WAIT_RC" "sudo exit status after a denial"
+assert_file_contains "$T/agent.stderr" "^pam_approve: denied by approver1: ask a human: prod change$" \
+	"the agent reads the decision and the comment from stderr"
+[ ! -e "$T/agent.marker" ] || fail "denied, yet the command ran"
+ok "an agent's sudo -n: link on stderr, prompt/commit/run and the chain to the approver, decision back on stderr"
+
 finish

@@ -78,7 +78,7 @@ range="from=$d1&to=$d2"
 # --- the catalogue ------------------------------------------------------------
 http GET /v1/reports --approver audrey
 assert_status 200
-assert_json '[.reports[].name] | join(" ")' "elevations decision_latency denied expired_unanswered self_approval_attempts approver_activity after_hours auto_allowed host_silence"
+assert_json '[.reports[].name] | join(" ")' "elevations decision_latency denied expired_unanswered self_approval_attempts approver_activity after_hours auto_allowed initiators host_silence"
 assert_json '.reports[0].description' "$(sql "SELECT obj_description('approval.report_elevations'::regclass, 'pg_class')")"
 assert_json '[.reports[] | select(.description == null)] | length' 0
 assert_json .row_limit 100000
@@ -143,7 +143,7 @@ assert_match "$HTTP_HEADERS" $'[Cc]ontent-[Tt]ype: text/csv; charset=utf-8\r'
 assert_match "$HTTP_HEADERS" "[Cc]ontent-[Dd]isposition: attachment; filename=\"report_elevations_${d1}_${d2}\\.csv\""
 assert_match "$HTTP_HEADERS" "X-Content-Type-Options: nosniff"
 assert_match "$HTTP_HEADERS" "Cache-Control: no-store"
-head -n 1 "$T/api.csv" | grep -q $'^day,created_at,decided_at,expires_at,request_id,code,host,hostname,requester,.*,decision_latency_seconds\r$' ||
+head -n 1 "$T/api.csv" | grep -q $'^day,created_at,decided_at,expires_at,request_id,code,host,hostname,requester,.*,decision_latency_seconds,initiator,.*,observed_note\r$' ||
 	fail "CSV header row: $(head -n 1 "$T/api.csv" | od -c | head -n 3)"
 # raw bytes: neutralised formulas, quoted comma / quotes / newline, CRLF
 grep -qF "\"'=1+2,3 $tail_args\"" "$T/api.csv" || fail "=... with a comma: not quoted and neutralised"

@@ -196,7 +196,13 @@ self_at = ts(self_ev['at'])
 EL = ['day', 'created_at', 'decided_at', 'expires_at', 'request_id', 'code', 'host', 'hostname',
       'requester', 'requester_uid', 'target_user', 'service', 'command', 'sudo_command', 'tty',
       'rhost', 'cwd', 'reason', 'ticket', 'outcome', 'decided_by', 'decision_comment',
-      'decision_latency_seconds']
+      'decision_latency_seconds', 'initiator', 'reported_agent', 'reported_run_url',
+      'reported_commit', 'reported_prompt', 'observed_ancestry', 'observed_loginuid',
+      'observed_audit_session', 'observed_tty_attached', 'observed_note']
+def chain(a):
+    if not a:
+        return None
+    return ' → '.join(f"{p['pid']} {p.get('exe') or '(unreadable)'}" for p in reversed(a))
 def elevation(c):
     q = req[c]
     lat = r3(secs(created[c], decided[c])) if q['status'] in ('approved', 'denied') else None
@@ -207,7 +213,12 @@ def elevation(c):
             'sudo_command': q.get('sudo_command'), 'tty': q.get('tty'), 'rhost': q.get('rhost'),
             'cwd': q.get('cwd'), 'reason': q.get('reason'), 'ticket': q.get('ticket'),
             'outcome': fixture[c][0], 'decided_by': fixture[c][1],
-            'decision_comment': fixture[c][2], 'decision_latency_seconds': lat}
+            'decision_comment': fixture[c][2], 'decision_latency_seconds': lat,
+            'initiator': q.get('initiator'), 'reported_agent': q.get('agent'),
+            'reported_run_url': q.get('run_url'), 'reported_commit': q.get('commit'),
+            'reported_prompt': q.get('prompt'), 'observed_ancestry': chain(q.get('ancestry')),
+            'observed_loginuid': q.get('loginuid'), 'observed_audit_session': q.get('audit_session'),
+            'observed_tty_attached': q.get('tty_attached'), 'observed_note': q.get('observed_note')}
 want_el = [elevation(c) for c in order]
 for c in order:
     check(f'{c}: local day of creation', local_day(created[c]), day)

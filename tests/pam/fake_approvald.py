@@ -42,7 +42,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "tty", "rhost", "cwd", "hostname", "reason", "ticket",
-          "idempotency_key", "nonce"}
+          "idempotency_key", "nonce",
+          # reported and observed context (docs/agents.md)
+          "agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
+          "loginuid", "audit_session", "tty_attached"}
+V3 = ("agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
+      "loginuid", "audit_session", "tty_attached")
 for _c in ("command", "sudo_command"):
     FIELDS |= {_c + "_length", _c + "_shown", _c + "_truncated", _c + "_sha256"}
 HOSTILE = "\x1b[31mred\x1b[0m \u202egnp.exe\x07\n second line"
@@ -67,10 +72,12 @@ def log(line, f=LOGF):
 
 
 def digest(ctx):
-    """approve-v2 (the whole command bound by its sha256 and length) when
-    the module reported command_sha256, else approve-v1."""
-    v2 = "command_sha256" in ctx
-    h = hashlib.sha256(b"approve-v2" if v2 else b"approve-v1")
+    """approve-v3 (v2 plus the reported and observed context) when any of
+    those is there, else approve-v2 (the whole command bound by its sha256
+    and length) when the module reported command_sha256, else approve-v1."""
+    v3 = any(k in ctx for k in V3)
+    v2 = v3 or "command_sha256" in ctx
+    h = hashlib.sha256(b"approve-v3" if v3 else b"approve-v2" if v2 else b"approve-v1")
     uid = str(ctx["uid"])
 
     def field(v):
@@ -87,6 +94,20 @@ def digest(ctx):
             sha = ctx.get(k + "_sha256")
             field(sha)
             field(None if sha is None else str(ctx[k + "_length"]))
+    if v3:
+        for k in ("agent", "run_url", "commit", "prompt"):
+            field(ctx.get(k))
+        anc = ctx.get("ancestry") or []
+        field(str(len(anc)))
+        for p in anc:
+            field(str(p["pid"]))
+            field(p.get("exe"))
+            field(p.get("argv"))
+        for k in ("loginuid", "audit_session"):
+            field(None if ctx.get(k) is None else str(ctx[k]))
+        t = ctx.get("tty_attached")
+        field(None if t is None else ("1" if t else "0"))
+        field(ctx.get("observed_note"))
     return h.hexdigest()
 
 

@@ -33,13 +33,16 @@ drive closed account
 check "failmode closed, daemon down: account denied" result PAM_PERM_DENIED
 drive closed both
 check "both: auth denial stops the transaction" result PAM_AUTH_ERR
-check "both: one message only" count '^ERROR:' 1
+# one sentence for people and one docs/agents.md line for programs
+check "both: one message only" count '^ERROR: [^p]' 1
+check "both: one machine line" count '^ERROR: pam_approve: error unreachable$' 1
 
 service open "auth required $MODULE $DOWN failmode=open" \
 	"account required $MODULE $DOWN failmode=open"
 drive open auth
 check "failmode open, daemon down: auth allowed" result PAM_SUCCESS
 check "failmode open: exit 0" [ "$rc" = 0 ]
+check "failmode open: the machine line says so" has '^ERROR: pam_approve: allowed unreachable$'
 check "failmode open: loudly shown" has '^ERROR: WARNING: approval service unreachable; allowed without approval (failmode=open).$'
 drive open account
 check "failmode open, daemon down: account allowed" result PAM_SUCCESS
@@ -57,7 +60,8 @@ check "starved: told unreachable/denied" has '^ERROR: Approval service unreachab
 service twice "auth required $MODULE $DOWN" "auth required $MODULE $DOWN"
 drive twice auth
 check "module twice: denied" result PAM_AUTH_ERR
-check "module twice: asked once" count '^ERROR:' 1
+check "module twice: asked once" count '^ERROR: [^p]' 1
+check "module twice: one machine line" count '^ERROR: pam_approve: ' 1
 
 # a port that is open but speaks no HTTP is "reachable": never fail open
 if command -v python3 >/dev/null 2>&1; then

@@ -673,6 +673,134 @@ static const char *const bad_full[] = {
 	"\"sudo_command_truncated\":false,\"sudo_command_sha256\":" SHA64,
 };
 
+/* Reported and observed context: kept through a round trip, bound by the
+ * approve-v3 digest (each field changes it), strictly parsed. */
+#define AGENT_HEAD \
+	"{\"service\":\"sudo\",\"user\":\"alice\",\"uid\":1000,\"target_user\":\"root\"," \
+	"\"command\":\"sudo systemctl restart nginx\",\"hostname\":\"web1\","
+#define AGENT_CTX AGENT_HEAD \
+	"\"agent\":\"claude-code/2.1\",\"run_url\":\"https://ci/run/1\"," \
+	"\"commit\":\"3f2a9c1\",\"prompt\":\"restart nginx\"," \
+	"\"ancestry\":[{\"pid\":42,\"exe\":\"/usr/bin/sudo\",\"argv\":\"sudo -n x\"}," \
+	"{\"pid\":7,\"exe\":\"/usr/bin/bash\"},{\"pid\":1}]," \
+	"\"loginuid\":1000,\"audit_session\":3,\"tty_attached\":false," \
+	"\"observed_note\":\"pid 1: executable not readable (Permission denied)\"}"
+
+START_TEST(ctx_agent_observed)
+{
+	struct approve_ctx *c = ctx_ok(AGENT_CTX), *c2;
+	char d[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	char err[256], *js = NULL, *anc = NULL;
+
+	ck_assert_str_eq(c->agent, "claude-code/2.1");
+	ck_assert_str_eq(c->prompt, "restart nginx");
+	ck_assert_uint_eq(c->n_ancestry, 3);
+	ck_assert_int_eq(c->ancestry[0].pid, 42);
+	ck_assert_str_eq(c->ancestry[1].exe, "/usr/bin/bash");
+	ck_assert_ptr_null(c->ancestry[1].argv);
+	ck_assert_ptr_null(c->ancestry[2].exe);
+	ck_assert_int_eq(c->has_loginuid, 1);
+	ck_assert_int_eq(c->loginuid, 1000);
+	ck_assert_int_eq(c->has_tty_attached, 1);
+	ck_assert_int_eq(c->tty_attached, 0);
+	ck_assert_int_eq(approve_ctx_digest(c, d), 0);
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_eq(d, d2);
+	ck_assert_int_eq(approve_ctx_ancestry_json(c2, &anc), 0);
+	ck_assert_str_eq(anc, "[{\"pid\":42,\"exe\":\"/usr/bin/sudo\",\"argv\":\"sudo -n x\"},"
+			 "{\"pid\":7,\"exe\":\"/usr/bin/bash\"},{\"pid\":1}]");
+	free(anc);
+	free(js);
+	/* every reported and observed field is bound */
+	free(c2->prompt);
+	c2->prompt = strdup("restart nginx and drop the firewall");
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c2);
+	c2 = ctx_ok(AGENT_CTX);
+	c2->ancestry[1].exe[10] = 'z';
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c2);
+	c2 = ctx_ok(AGENT_CTX);
+	c2->tty_attached = 1;
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_ne(d, d2);
+	c2->tty_attached = 0;
+	c2->has_loginuid = 0;
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c2);
+	/* the same elevation without them keeps its earlier (v1) digest */
+	c2 = ctx_ok(AGENT_HEAD "\"tty\":null}");
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_ne(d, d2);
+	approve_ctx_free(c2);
+	approve_ctx_free(c);
+}
+END_TEST
+
+static const char *const agent_bad[] = {
+	AGENT_HEAD "\"ancestry\":{\"pid\":1}}",
+	AGENT_HEAD "\"ancestry\":[1]}",
+	AGENT_HEAD "\"ancestry\":[{\"exe\":\"/bin/sh\"}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":0}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":4194305}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":1,\"comm\":\"sshd\"}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":\"1\"}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":1,\"exe\":7}]}",
+	AGENT_HEAD "\"ancestry\":[{\"pid\":1},{\"pid\":2},{\"pid\":3},{\"pid\":4},"
+		"{\"pid\":5},{\"pid\":6},{\"pid\":7},{\"pid\":8},{\"pid\":9},{\"pid\":10},"
+		"{\"pid\":11},{\"pid\":12},{\"pid\":13},{\"pid\":14},{\"pid\":15},"
+		"{\"pid\":16},{\"pid\":17}]}",
+	AGENT_HEAD "\"tty_attached\":\"yes\"}",
+	AGENT_HEAD "\"loginuid\":-1}",
+	AGENT_HEAD "\"loginuid\":4294967296}",
+	AGENT_HEAD "\"audit_session\":1.5}",
+	AGENT_HEAD "\"prompt\":\"a\\u0000b\"}",
+	AGENT_HEAD "\"agent\":7}",
+	AGENT_HEAD "\"initiator\":\"agent\"}",
+};
+
+START_TEST(ctx_agent_bad)
+{
+	struct approve_ctx *c = NULL;
+	char err[256] = "";
+	const char *js = agent_bad[_i];
+
+	ck_assert_msg(approve_ctx_from_json(js, strlen(js), &c, err, sizeof(err)) == -EINVAL,
+		      "accepted %s", js);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(err[0], "no message for %s", js);
+}
+END_TEST
+
+START_TEST(ctx_agent_lengths)
+{
+	char prompt[APPROVE_LEN_PROMPT + 2], *js = NULL;
+	struct approve_ctx *c = NULL;
+	char err[256] = "";
+	size_t n;
+
+	memset(prompt, 'p', sizeof(prompt) - 1);
+	prompt[sizeof(prompt) - 1] = '\0';
+	n = strlen(AGENT_HEAD) + sizeof(prompt) + 32;
+	js = malloc(n);
+	ck_assert_ptr_nonnull(js);
+	snprintf(js, n, AGENT_HEAD "\"prompt\":\"%s\"}", prompt);
+	ck_assert_int_eq(approve_ctx_from_json(js, strlen(js), &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "prompt"));
+	prompt[APPROVE_LEN_PROMPT] = '\0';	/* exactly the limit */
+	snprintf(js, n, AGENT_HEAD "\"prompt\":\"%s\"}", prompt);
+	c = ctx_ok(js);
+	ck_assert_uint_eq(strlen(c->prompt), APPROVE_LEN_PROMPT);
+	approve_ctx_free(c);
+	free(js);
+}
+END_TEST
+
 START_TEST(ctx_bad_full)
 {
 	struct approve_ctx *c = (struct approve_ctx *)1;
@@ -765,6 +893,9 @@ wire_suite(void)
 	tcase_add_test(tc, ctx_digest);
 	tcase_add_test(tc, ctx_idempotency_key);
 	tcase_add_test(tc, ctx_digest_full_command);
+	tcase_add_test(tc, ctx_agent_observed);
+	tcase_add_loop_test(tc, ctx_agent_bad, 0, sizeof(agent_bad) / sizeof(agent_bad[0]));
+	tcase_add_test(tc, ctx_agent_lengths);
 	tcase_add_loop_test(tc, ctx_bad_full, 0, N(bad_full));
 	tcase_add_loop_test(tc, ctx_bad, 0, N(bad_ctx));
 	tcase_add_loop_test(tc, ctx_lengths, 0, 11);
