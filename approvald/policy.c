@@ -55,7 +55,7 @@ struct parser {
 	size_t errlen, *pos;
 };
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 fail(struct parser *p, size_t at, const char *fmt, ...)
 {
 	char what[160];
@@ -445,7 +445,7 @@ out:
 
 /* ---- matching ---- */
 
-static int
+static int __attribute__((format(printf, 4, 5)))
 because(char *why, size_t whylen, int result, const char *fmt, ...)
 {
 	va_list ap;

@@ -76,12 +76,21 @@ while [ $(( $(now_ms) - t0 )) -lt $((HANG_S * 1000)) ]; do
 done
 [ "$ready_503" = 1 ] || fail "/readyz was never probed"
 ok "$n probes of /healthz and /metrics in ${HANG_S} s of a stopped database, slowest $max ms; /readyz 503"
+# Each create ends: 503, or, when its worker thread was held by the stopped
+# database past the body deadline (15 s; slow sanitizer builds), closed by
+# the connection guard without an answer. None is left hanging, none 201.
+n503=0
 for i in "${!create_pids[@]}"; do
 	wait_pid "${create_pids[i]}" 5
 	c=$(cat "$T/c$((i + 1)).code")
-	assert_eq 503 "$c" "create $((i + 1)) against the stopped database"
+	case $c in
+	503) n503=$((n503 + 1)) ;;
+	000) note "create $((i + 1)): closed without an answer (body deadline)" ;;
+	*) fail "create $((i + 1)) against the stopped database: HTTP '$c', expected 503" ;;
+	esac
 done
-ok "every create against the stopped database ended with 503"
+[ "$n503" -ge 1 ] || fail "no create against the stopped database was answered 503"
+ok "every create against the stopped database ended ($n503 with 503, the rest closed)"
 
 # SIGTERM while the database is still stopped.
 pid=$APPROVALD_PID
