@@ -36,23 +36,40 @@ parse_arg(const char *what, const char *text, struct policy_rule **out)
 	return CTL_USAGE;
 }
 
+/* The RULE operand of add and default: parsed (*rule, policy_rule_free)
+ * and in its canonical text (*canon, free). default_only refuses a rule
+ * with match fields. CTL_OK, or the exit code after saying why. */
+static int
+rule_operand(struct ctl_ctx *c, int argc, char **argv, int default_only,
+	     struct policy_rule **rule, char **canon, int *done)
+{
+	const char *text = NULL;
+	int rc = ctl_one_arg(c, argc, argv, "RULE", &text, done);
+
+	if (rc != CTL_OK || *done)
+		return rc;
+	rc = parse_arg(c->path, text, rule);
+	if (rc != CTL_OK)
+		return rc;
+	if (default_only && !policy_rule_is_default(*rule)) {
+		ctl_err("%s: the default has no match fields (it is what applies "
+			"when no rule matches)", c->path);
+		return CTL_USAGE;
+	}
+	return policy_rule_format(*rule, canon) < 0 ? CTL_FAILURE : CTL_OK;
+}
+
 static int
 policy_add(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct policy_rule *rule = NULL;
-	const char *text = NULL, *params[1];
+	const char *params[1];
 	char *canon = NULL;
 	PGresult *r = NULL;
-	int rc, done;
+	int rc, done = 0;
 
-	rc = ctl_one_arg(c, argc, argv, "RULE", &text, &done);
+	rc = rule_operand(c, argc, argv, 0, &rule, &canon, &done);
 	if (rc != CTL_OK || done)
-		return rc;
-	rc = parse_arg(c->path, text, &rule);
-	if (rc != CTL_OK)
-		goto out;
-	rc = CTL_FAILURE;
-	if (policy_rule_format(rule, &canon) < 0)
 		goto out;
 	params[0] = canon;
 	/* the lock orders concurrent adds (the position index would refuse one) */
@@ -84,25 +101,13 @@ static int
 policy_default(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct policy_rule *rule = NULL;
-	const char *text = NULL, *params[1];
+	const char *params[1];
 	char *canon = NULL;
 	PGresult *r = NULL;
-	int rc, done;
+	int rc, done = 0;
 
-	rc = ctl_one_arg(c, argc, argv, "RULE", &text, &done);
+	rc = rule_operand(c, argc, argv, 1, &rule, &canon, &done);
 	if (rc != CTL_OK || done)
-		return rc;
-	rc = parse_arg(c->path, text, &rule);
-	if (rc != CTL_OK)
-		goto out;
-	if (!policy_rule_is_default(rule)) {
-		ctl_err("%s: the default has no match fields (it is what applies "
-			"when no rule matches)", c->path);
-		rc = CTL_USAGE;
-		goto out;
-	}
-	rc = CTL_FAILURE;
-	if (policy_rule_format(rule, &canon) < 0)
 		goto out;
 	params[0] = canon;
 	rc = ctl_db_query(c, c->path,
