@@ -72,6 +72,9 @@ create_one() {	# N; from 127.0.0.2: their crowd must not use up the probes' per-
 ) &
 creator=$!
 sleep 2	# the first creates hold what waits for the database
+running=$(metric approvald_jobs_running)
+[ "$running" -ge 1 ] || fail "approvald_jobs_running is $running while creates hang"
+ok "approvald_jobs_running $running, approvald_jobs_queued $(metric approvald_jobs_queued) while creates hang"
 touch "$T/ka.go"
 wait_pid "$keepalive" 70
 while read -r code ms; do
