@@ -56,6 +56,9 @@ static const struct route routes[] = {
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
+	{ "GET", "/ui/*", NEED_NONE, 0, route_ui_missing },
+	{ "GET", "/ui/*/*", NEED_NONE, 0, route_ui_missing },
+	{ "GET", "/ui/*/*/*", NEED_NONE, 0, route_ui_missing },
 	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },	/* routes_session.c */
 	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login },
 	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout },
