@@ -513,7 +513,7 @@ static const struct {
 
 /* $1 is always the calling approver's id (for "self", ignoring case like
  * the rule in sql/006_self_approval_nocase.sql). */
-#define DETAIL_SELECT \
+#define DETAIL_COLS \
 	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
@@ -528,9 +528,11 @@ static const struct {
 	" r.sudo_command_sha256," \
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
-	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note"
+#define DETAIL_FROM \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+#define DETAIL_SELECT DETAIL_COLS DETAIL_FROM
 
 static json_object *
 row_to_detail(const PGresult *res, int row, const char *public_url)
@@ -685,10 +687,10 @@ out:
 #define GROUPED(order) \
 	"SELECT *, pg_catalog.count(*) OVER ()," \
 	" pg_catalog.sum(CASE WHEN x.g_rn = 1 THEN x.g_n ELSE 0 END) OVER ()" \
-	" FROM (" DETAIL_SELECT ", r.created_at AS s_created, r.expires_at AS s_expires," \
+	" FROM (" DETAIL_COLS ", r.created_at AS s_created, r.expires_at AS s_expires," \
 	" r.id AS s_id, pg_catalog.count(*) OVER w AS g_n," \
 	" pg_catalog.row_number() OVER (w ORDER BY r.expires_at, r.created_at, r.id) AS g_rn" \
-	LIST_WHERE \
+	DETAIL_FROM LIST_WHERE \
 	" WINDOW w AS (PARTITION BY r.requester, r.host_id, r.target_user," \
 	"  COALESCE(r.command_sha256, r.command)," \
 	"  COALESCE(r.sudo_command_sha256, r.sudo_command))) x" \
