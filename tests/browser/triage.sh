@@ -49,7 +49,7 @@ assert_status 200 "cancel the approvalctl case"
 
 # --- the flood ------------------------------------------------------------
 # 2,500 pending requests from web1, oldest first to expire: even ones are
-# the same command from the same requester (one group of 1,250), odd ones
+# the same command from the same requester (one group of 1,249), odd ones
 # each different; the oldest of all (i = 2500) is needle's.
 sql "INSERT INTO approval.requests (code, host_id, hostname, service, requester,
 	requester_uid, target_user, command, digest, created_at, expires_at, reason)
