@@ -153,6 +153,19 @@ test('hostile commands: markers, line count, space runs, right-to-left text, hea
   const bdo = page.locator('#cmd bdo.cmd-text');
   assert.equal(await bdo.getAttribute('dir'), 'ltr', 'right-to-left text in a left-to-right box');
   assert.equal(await bdo.evaluate((e) => getComputedStyle(e).unicodeBidi), 'isolate-override');
+  // on screen in stored order: each letter right of the one before it
+  const xs = await bdo.evaluate((el) => {
+    const t = document.createTreeWalker(el, NodeFilter.SHOW_TEXT).nextNode();
+    const at = (ch) => {
+      const r = document.createRange();
+      const i = t.data.indexOf(ch);
+      r.setStart(t, i);
+      r.setEnd(t, i + 1);
+      return r.getBoundingClientRect().left;
+    };
+    return ['/srv/', '\u05d0', '\u05d1', '\u05d2', '\u05d3', '\u05d4', '/etc'].map(at);
+  });
+  for (let i = 1; i < xs.length; i++) assert.ok(xs[i] > xs[i - 1], `stored order on screen: ${xs}`);
   assert.match(await page.locator('#cmd-notes .rtl').textContent(), /right-to-left text, shown left to right in stored order/);
   await shot('rtl');
 
