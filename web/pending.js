@@ -17,8 +17,8 @@ import {requestRow} from './reqview.js';
 
 export const PAGE = 100;
 const SORTS = [
-  ['expires', 'time left (least first)'],
-  ['oldest', 'age (oldest first)'],
+  ['expires', 'time left'],
+  ['oldest', 'age: oldest first'],
   ['newest', 'newest first'],
 ];
 const TEXT_FILTERS = [
