@@ -164,6 +164,7 @@ enum MHD_Result route_report(struct http_req *r);
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);
 enum MHD_Result route_ui_static(struct http_req *r);
+enum MHD_Result route_ui_missing(struct http_req *r);
 /* routes_session.c */
 enum MHD_Result route_session_get(struct http_req *r);
 enum MHD_Result route_session_login(struct http_req *r);
