@@ -70,6 +70,22 @@ out:
 	return r;
 }
 
+/* 1 when request id is pending (a modal for a final one would only
+ * lead to a refusal after typing). */
+static int
+is_pending(struct db_conn *db, const char *id)
+{
+	static const char sql[] =
+		"SELECT 1 FROM approval.requests WHERE id = $1::uuid AND status = 'pending'"
+		" AND expires_at > pg_catalog.now()";
+	const char *p[1] = { id };
+	PGresult *res = NULL;
+	int r = db_exec(db, sql, 1, p, &res) == 0 && PQntuples(res) == 1;
+
+	PQclear(res);
+	return r;
+}
+
 /* The Slack identity behind a decision attempt goes into the audit log. */
 static void
 audit_action(struct db_conn *db, const char *login, const char *slack_user,
@@ -232,7 +248,7 @@ block_actions(struct http_req *r, struct db_conn *db, json_object *p)
 		/* a modal for the comment, when the clicker may decide at all
 		 * and the request exists; its submission decides */
 		if (map_user(db, user, &approver, login, sizeof(login)) == 0 && value &&
-		    req_resolve(db, value, id, code) == 0 &&
+		    req_resolve(db, value, id, code) == 0 && is_pending(db, id) &&
 		    open_deny_modal(r->app, jstr(p, "trigger_id", NULL), id, code) == 0)
 			return http_reply_text(r, 200, "text/plain; charset=utf-8", "");
 		decide(r->app, db, user, value, APPROVE_DENIED, NULL, text, sizeof(text));
