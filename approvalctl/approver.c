@@ -263,6 +263,43 @@ approver_revoke(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* approver slack LOGIN [ID]: map (or with no ID unmap) a Slack user. */
+static int
+approver_slack(struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[2];
+	PGresult *r = NULL;
+	int o, rc;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (optind >= argc)
+		return ctl_usage_error(c, "missing LOGIN");
+	if (optind + 2 < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind + 2]);
+	params[0] = argv[optind];
+	params[1] = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (params[1] && !slack_user_valid(params[1]))
+		return ctl_usage_error(c, "bad Slack user id '%s' (U or W, then capital "
+				       "letters and digits)", params[1]);
+	rc = ctl_db_query(c, c->path,
+		"UPDATE approval.approvers SET slack_user = $2 WHERE login = $1 RETURNING id",
+		2, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		ctl_err("approver slack %s: no approver %s", params[0], params[0]);
+		rc = CTL_REFUSED;
+	} else if (params[1]) {
+		printf("approver %s: Slack user %s decides as %s\n", params[0], params[1],
+		       params[0]);
+	} else {
+		printf("approver %s: no Slack user\n", params[0]);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static const struct ctl_column approver_cols[] = {
 	{ "LOGIN", "login", 0, 0 },
 	{ "DISPLAY NAME", "display_name", 0, 0 },
@@ -319,6 +356,11 @@ static const struct ctl_command approver_revoke_cmd = {
 	.summary = "disable an approver and revoke all their API tokens",
 	.run = approver_revoke,
 };
+static const struct ctl_command approver_slack_cmd = {
+	.name = "slack", .synopsis = "LOGIN [SLACK-USER-ID]",
+	.summary = "map a Slack user id to an approver (no id: unmap)",
+	.run = approver_slack,
+};
 static const struct ctl_command approver_list_cmd = {
 	.name = "list", .synopsis = "[--json]",
 	.summary = "list approvers",
@@ -329,6 +371,7 @@ static const struct ctl_command *const approver_cmds[] = {
 	&approver_add_cmd,
 	&approver_token_cmd,
 	&approver_revoke_cmd,
+	&approver_slack_cmd,
 	&approver_list_cmd,
 	&ctl_cmd_approver_passwd,	/* passwd.c */
 	NULL,

@@ -134,6 +134,14 @@ jcheck '.body.text | contains("final already")' "a click on a final request"
 assert_eq approved "$(req_status "$code")" "status after a click on a final request"
 ok "a final request is refused from Slack"
 
+# mapping an existing approver, and unmapping
+assert_rc 0 actl_admin approver slack carol UCAROL
+assert_eq UCAROL "$(sql "SELECT slack_user FROM approval.approvers WHERE login = 'carol'")" "approver slack maps"
+assert_rc 1 actl_admin approver slack carol UDAVE	# dave's already
+assert_rc 0 actl_admin approver slack carol
+assert_eq "" "$(sql "SELECT slack_user FROM approval.approvers WHERE login = 'carol'")" "approver slack unmaps"
+assert_rc 2 actl_admin approver slack carol u-bad
+
 # 6. A decision elsewhere (the API the web UI uses) updates the message.
 start_waiter w2 sudo-test
 code=$CODE
