@@ -29,6 +29,7 @@ struct outbox {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;		/* under mu */
+	atomic_int stopping;	/* the same, read without mu between sends */
 	int registered;		/* our sinks are in approval.notify_sinks */
 	int down_logged;
 	char instance[128];	/* host:pid, in outbox_attempts */
@@ -98,6 +99,11 @@ static const char failed_sql[] =
 	"  pg_catalog.jsonb_build_object('event', u.event, 'attempts', u.attempts,"
 	"  'idempotency_key', u.idempotency_key, 'error', $3, 'instance', $2), u.request_id)"
 	"  END FROM u";
+
+/* Rows claimed but not tried (shutdown): free for any instance at once. */
+static const char release_sql[] =
+	"UPDATE approval.outbox SET claimed_until = NULL, attempts = attempts - 1"
+	" WHERE id = $1::bigint AND state = 'pending' AND claimed_by = $2";
 
 static const char slack_ts_sql[] =
 	"INSERT INTO approval.slack_messages (request_id, sink, channel, ts)"
@@ -329,6 +335,9 @@ round_once(struct outbox *o)
 		struct claimed *c = &cl[i];
 		uint64_t t0 = approve_now_ms();
 
+		if (atomic_load(&o->stopping))
+			break;
+
 		if (c->row[5] && !c->m.request) {
 			snprintf(c->res.error, sizeof(c->res.error), "request context unavailable");
 		} else if (!c->row[5] && !c->m.payload) {
@@ -353,8 +362,19 @@ round_once(struct outbox *o)
 		approve_log(LOG_ERR, "outbox: %d results not recorded: database unavailable", n);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		record(o, db, &cl[i]);
+	for (j = 0; j < n; j++) {
+		if (j < i) {
+			record(o, db, &cl[j]);
+		} else {
+			const char *p[2] = { cl[j].row[0], o->instance };
+
+			if (exec1(db, "outbox release", release_sql, 2, p, &res) == 0)
+				approve_log(LOG_INFO, "notification %s released at shutdown",
+					    cl[j].row[0]);
+			PQclear(res);
+			res = NULL;
+		}
+	}
 	r = n;
 	goto out;
 oom:
@@ -495,8 +515,11 @@ outbox_stop(struct outbox *o)
 		return;
 	pthread_mutex_lock(&o->mu);
 	o->stop = 1;
+	atomic_store(&o->stopping, 1);
 	pthread_cond_signal(&o->cv);
 	pthread_mutex_unlock(&o->mu);
+	/* what the thread still records gets DB_STOP_MS; a send in flight
+	 * ends within notify_timeout */
 	db_pool_stop(o->db);
 	pthread_join(o->thread, NULL);
 	pthread_cond_destroy(&o->cv);

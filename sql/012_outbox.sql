@@ -113,24 +113,31 @@ END $$;
 CREATE TRIGGER requests_outbox AFTER INSERT OR UPDATE OF status ON approval.requests
     FOR EACH ROW EXECUTE FUNCTION approval.outbox_enqueue();
 
--- Delivery failures per sink: what gave up, what is still retrying, and
--- the last error seen.
+-- Delivery failures per sink and day (the day of the failed attempt, in
+-- report_settings.time_zone, like every report view).
 CREATE VIEW approval.report_notification_failures AS
-SELECT s.name AS sink, s.kind, s.enabled,
-       (SELECT pg_catalog.count(*) FROM approval.outbox o
-         WHERE o.sink = s.name AND o.state = 'failed') AS failed,
-       (SELECT pg_catalog.count(*) FROM approval.outbox o
-         WHERE o.sink = s.name AND o.state = 'pending' AND o.attempts > 0) AS retrying,
-       (SELECT pg_catalog.count(*) FROM approval.outbox_attempts a
-          JOIN approval.outbox o ON o.id = a.outbox_id
-         WHERE o.sink = s.name AND NOT a.ok) AS failed_attempts,
-       (SELECT pg_catalog.max(a.at) FROM approval.outbox_attempts a
-          JOIN approval.outbox o ON o.id = a.outbox_id
-         WHERE o.sink = s.name AND NOT a.ok) AS last_failure_at,
-       (SELECT a.error FROM approval.outbox_attempts a
-          JOIN approval.outbox o ON o.id = a.outbox_id
-         WHERE o.sink = s.name AND NOT a.ok ORDER BY a.id DESC LIMIT 1) AS last_error
-  FROM approval.notify_sinks s;
+SELECT (a.at AT TIME ZONE s.time_zone)::date AS day,
+       o.sink,
+       k.kind,
+       pg_catalog.count(*) AS failed_attempts,
+       pg_catalog.count(DISTINCT o.id) AS notifications,
+       pg_catalog.count(DISTINCT o.id) FILTER (WHERE o.state = 'failed') AS given_up,
+       pg_catalog.count(DISTINCT o.id) FILTER (WHERE o.state = 'sent') AS delivered_later,
+       pg_catalog.max(a.at) AS last_failure_at,
+       (pg_catalog.array_agg(a.error ORDER BY a.id DESC))[1] AS last_error
+  FROM approval.outbox_attempts a
+  JOIN approval.outbox o ON o.id = a.outbox_id
+  JOIN approval.notify_sinks k ON k.name = o.sink
+ CROSS JOIN approval.report_settings s
+ WHERE NOT a.ok
+ GROUP BY 1, o.sink, k.kind;
+COMMENT ON VIEW approval.report_notification_failures IS
+    'Failed notification delivery attempts per sink and day: how many, for how many notifications, how many of those failed for good or were delivered later, and the last error';
+COMMENT ON COLUMN approval.report_notification_failures.day IS 'Date of the failed attempts, in report_settings.time_zone';
+COMMENT ON COLUMN approval.report_notification_failures.sink IS 'Sink name (webhook, slack, teams)';
+COMMENT ON COLUMN approval.report_notification_failures.given_up IS 'Notifications among them that failed for good (notify_max_age passed, or a permanent refusal)';
+COMMENT ON COLUMN approval.report_notification_failures.delivered_later IS 'Notifications among them delivered by a later attempt';
+COMMENT ON COLUMN approval.report_notification_failures.last_error IS 'The error of the last failed attempt that day';
 
 GRANT SELECT, INSERT, UPDATE ON approval.notify_sinks TO approval_app;
 GRANT SELECT, INSERT, UPDATE ON approval.outbox TO approval_app;
@@ -140,3 +147,4 @@ GRANT USAGE ON SEQUENCE approval.outbox_attempts_id_seq TO approval_app;
 GRANT SELECT, INSERT, UPDATE ON approval.slack_messages TO approval_app;
 GRANT SELECT ON approval.notify_sinks, approval.outbox, approval.outbox_attempts,
     approval.slack_messages, approval.report_notification_failures TO approval_auditor;
+GRANT SELECT ON approval.report_notification_failures TO approval_app;
