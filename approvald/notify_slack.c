@@ -228,10 +228,19 @@ api_call(const struct approvald_notify *n, const char *method, json_object *msg,
 	a = resp ? json_tokener_parse(resp) : NULL;
 	if (!a || !json_object_object_get_ex(a, "ok", &v) || !json_object_get_boolean(v)) {
 		const char *e = a && json_object_object_get_ex(a, "error", &v) ?
-				json_object_get_string(v) : "bad answer";
+				json_object_get_string(v) : "bad_answer";
 
-		snprintf(res->error, sizeof(res->error), "%s: %.64s", method, e ? e : "?");
-		res->permanent = e && slack_error_permanent(e);
+		char word[65];
+		size_t i = 0;
+
+		/* the sink's words reach the log and the database: a plain
+		 * identifier only */
+		for (e = e ? e : "?"; *e && i < sizeof(word) - 1; e++)
+			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *e))
+				word[i++] = *e;
+		word[i] = '\0';
+		snprintf(res->error, sizeof(res->error), "%s: %s", method, word);
+		res->permanent = slack_error_permanent(word);
 		goto out;
 	}
 	res->ok = 1;

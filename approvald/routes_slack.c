@@ -44,13 +44,16 @@ jstr(json_object *o, const char *path1, const char *path2)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-/* The approver mapped to Slack user uid: id and login, or -ENOENT. */
+/* The approver mapped to Slack user uid who may decide (enabled, role
+ * approver or admin: the rule of access.c and sql/005): id and login, or
+ * -ENOENT. */
 static int
 map_user(struct db_conn *db, const char *uid, long long *id, char *login, size_t len)
 {
 	static const char sql[] =
 		"SELECT id, login FROM approval.approvers WHERE slack_user = $1"
-		" AND enabled AND revoked_at IS NULL";
+		" AND enabled AND revoked_at IS NULL"
+		" AND roles && ARRAY['approver', 'admin']::text[]";
 	const char *p[1] = { uid };
 	PGresult *res = NULL;
 	int r = -EIO;

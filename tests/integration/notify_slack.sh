@@ -92,7 +92,14 @@ wait_recv 1 '.path == "/slack/response/unmapped"'
 line=$(recv_last '.path == "/slack/response/unmapped"')
 jcheck '.body.response_type == "ephemeral" and (.body.text | contains("not an approver")) and (.body.text | contains("--slack-user UNOBODY"))' "unmapped reply"
 assert_eq pending "$(req_status "$code")" "status after an unmapped user's click"
-ok "an unmapped Slack user is told they are not an approver"
+# mapped, but to an auditor (may read, never decide): the same answer
+actl_admin approver add audrey --role auditor --slack-user UAUDREY >/dev/null 2>>"$T/admin.log"
+slack --user UAUDREY --action approve --value "$id" --response-url "$RECV_URL/slack/response/auditor"
+wait_recv 1 '.path == "/slack/response/auditor"'
+line=$(recv_last '.path == "/slack/response/auditor"')
+jcheck '.body.text | contains("not an approver")' "auditor reply"
+assert_eq pending "$(req_status "$code")" "status after an auditor's click"
+ok "an unmapped Slack user, or one mapped to an auditor, is told they are not an approver"
 
 # 4. Self-approval from Slack.
 slack --user USELF --action approve --value "$id" --response-url "$RECV_URL/slack/response/self"
