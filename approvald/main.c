@@ -231,7 +231,7 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
 		    APPROVE_VERSION, cfg->listen, app.port,
 		    cfg->tls_cert ? "https" : "http", app.public_url);
-	if ((rc = outbox_start(cfg, app.public_url, &app.outbox)) < 0) {
+	if ((rc = outbox_start(cfg, app.public_url, app.db, &app.outbox)) < 0) {
 		approve_log(LOG_ERR, "start-up: notifications: %s", strerror(-rc));
 		goto out;
 	}

@@ -463,9 +463,27 @@ outbox_main(void *arg)
 	return NULL;
 }
 
+/* No sink here: the database stops writing rows for the sinks an
+ * earlier configuration had (nobody would deliver them). A database that
+ * does not answer yet is skipped: the next start tries again. */
+static void
+disable_all(struct db_pool *pool)
+{
+	const char *p[2] = { "{}", "{}" };
+	struct db_conn *db = db_get(pool, DB_WAIT_MS);
+	PGresult *res = NULL;
+
+	if (db && exec1(db, "disable sinks", register_sql, 2, p, &res) == 0 &&
+	    PQcmdTuples(res)[0] && strcmp(PQcmdTuples(res), "0") != 0)
+		approve_log(LOG_NOTICE, "notifications: no sink configured; %s sink(s) "
+			    "disabled", PQcmdTuples(res));
+	PQclear(res);
+	db_put(pool, db);
+}
+
 int
 outbox_start(const struct approvald_config *cfg, const char *public_url,
-	     struct outbox **out)
+	     struct db_pool *main_pool, struct outbox **out)
 {
 	struct outbox *o;
 	pthread_condattr_t ca;
@@ -473,8 +491,10 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 	int r;
 
 	*out = NULL;
-	if (!notify_any_sink(&cfg->notify))
+	if (!notify_any_sink(&cfg->notify)) {
+		disable_all(main_pool);
 		return 0;
+	}
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;

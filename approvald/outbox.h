@@ -28,10 +28,12 @@ struct outbox_stats {
 	atomic_long oldest_pending_s;	/* age of the oldest, seconds */
 };
 
-/* Start the worker when cfg configures a sink (else *out = NULL, 0).
+/* Start the worker when cfg configures a sink; else disable every sink in
+ * the database (one statement on main_pool) and *out = NULL, 0.
  * public_url is copied. 0 or -errno. */
+struct db_pool;
 int outbox_start(const struct approvald_config *cfg, const char *public_url,
-		 struct outbox **out);
+		 struct db_pool *main_pool, struct outbox **out);
 /* Stop and join (a delivery in flight ends within notify_timeout);
  * accepts NULL. */
 void outbox_stop(struct outbox *o);

@@ -11,7 +11,8 @@
 #   - two approvald instances on one database: every message sent once;
 #   - a sink down past notify_max_age: failed for good, notification.failed
 #     in the audit log and in report_notification_failures;
-#   - notification.sent audit events and the /metrics counters.
+#   - notification.sent audit events and the /metrics counters;
+#   - restarted without sinks, no more rows are written for them.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/notify.sh"
 need_root
@@ -159,5 +160,15 @@ sql "SELECT sink, given_up, last_error FROM approval.report_notification_failure
 assert_file_contains "$T/report.out" "^webhook[|][1-9][0-9]*[|]" "report_notification_failures counts it"
 assert_le 1 "$(metric approvald_notifications_given_up_total)" "given up counted in /metrics"
 ok "a sink down past notify_max_age: failed for good, audited and reported"
+
+# 6. Restarted without sinks: the database stops writing rows for them.
+approvald_stop
+approvald_start debug=no
+none_enabled() { [ "$(sql "SELECT count(*) FROM approval.notify_sinks WHERE enabled")" = 0 ]; }
+wait_until 10 none_enabled ||
+	fail "the webhook sink stayed enabled without a sink configured"
+api_create web1
+assert_eq 0 "$(sql "SELECT count(*) FROM approval.outbox WHERE request_id = '$REQ_ID'")" 	"outbox rows of a request made with no sink configured"
+ok "with no sink configured, no notification rows are written"
 assert_rc 0 actl_admin audit verify
 finish
