@@ -10,6 +10,7 @@
 #include "connguard.h"
 #include "httpd.h"
 #include "listener.h"
+#include "outbox.h"
 
 enum MHD_Result
 route_healthz(struct http_req *r)
@@ -90,6 +91,7 @@ route_metrics(struct http_req *r)
 		"# HELP approvald_jobs_running Job threads busy (database work).\n"
 		"# TYPE approvald_jobs_running gauge\n"
 		"approvald_jobs_running %u\n", jq, jr);
+	rc |= outbox_metrics(app->outbox, &b);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

@@ -66,6 +66,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login, 0 },
 	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout, 0 },
 	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout, 0 },
+	/* routes_slack.c: Slack's signature is the credential */
+	{ "POST", "/v1/integrations/slack/actions", NEED_NONE, ROUTE_BODY_FORM,
+	  route_slack_actions, 0 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -452,9 +455,14 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	}
 	has_body = (cl && len > 0) || (!cl && te);
 	if (r->route->body && has_body) {
-		if (!content_type_json(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-								    MHD_HTTP_HEADER_CONTENT_TYPE)))
+		const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (r->route->body == ROUTE_BODY_FORM ? !content_type_form(ct) :
+							!content_type_json(ct))
 			return http_reply_error(r, 415, "unsupported_media_type",
+						r->route->body == ROUTE_BODY_FORM ?
+						"Content-Type must be application/x-www-form-urlencoded" :
 						"Content-Type must be application/json");
 		r->body_expected = 1;
 	}

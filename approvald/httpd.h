@@ -22,6 +22,7 @@ struct approvald_config;
 struct connguard;
 struct db_pool;
 struct listener;
+struct outbox;
 
 #define HTTP_MAX_STATUS 600
 /* Job threads (offload.h): as many as may be inside the database pool at
@@ -58,6 +59,7 @@ struct app {
 	struct metrics metrics;
 	struct signer *signer;	/* signing.h; NULL: answers are not signed */
 	struct offload *jobs;	/* offload.h: where handlers run */
+	struct outbox *outbox;	/* outbox.h: notifications; NULL when none */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */
@@ -169,5 +171,7 @@ enum MHD_Result route_ui_missing(struct http_req *r);
 enum MHD_Result route_session_get(struct http_req *r);
 enum MHD_Result route_session_login(struct http_req *r);
 enum MHD_Result route_session_logout(struct http_req *r);
+/* routes_slack.c */
+enum MHD_Result route_slack_actions(struct http_req *r);
 
 #endif

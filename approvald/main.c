@@ -23,6 +23,7 @@
 #include "httpd.h"
 #include "listener.h"
 #include "log.h"
+#include "outbox.h"
 #include "settings.h"
 #include "waiters.h"
 
@@ -230,6 +231,10 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
 		    APPROVE_VERSION, cfg->listen, app.port,
 		    cfg->tls_cert ? "https" : "http", app.public_url);
+	if ((rc = outbox_start(cfg, app.public_url, app.db, &app.outbox)) < 0) {
+		approve_log(LOG_ERR, "start-up: notifications: %s", strerror(-rc));
+		goto out;
+	}
 	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, app.signer,
 				   &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
@@ -252,6 +257,7 @@ out:
 	 * (its status, or 503) and the process exits */
 	db_pool_stop(app.db);
 	audit_head_stop(head);
+	outbox_stop(app.outbox);
 	httpd_stop(&app);
 	listener_stop(app.listener);
 	db_pool_free(app.db);

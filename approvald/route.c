@@ -72,8 +72,10 @@ route_lookup(const struct route *table, size_t n, const char *method,
 	return NULL;
 }
 
-int
-content_type_json(const char *ct)
+/* ct names the media type want (any case), optional blanks around it,
+ * optional parameters after ';'. */
+static int
+content_type_is(const char *ct, const char *want)
 {
 	size_t n;
 
@@ -82,11 +84,22 @@ content_type_json(const char *ct)
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	n = strcspn(ct, "; \t");
-	if (n != strlen("application/json") ||
-	    strncasecmp(ct, "application/json", n) != 0)
+	if (n != strlen(want) || strncasecmp(ct, want, n) != 0)
 		return 0;
 	ct += n;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return *ct == '\0' || *ct == ';';
+}
+
+int
+content_type_json(const char *ct)
+{
+	return content_type_is(ct, "application/json");
+}
+
+int
+content_type_form(const char *ct)
+{
+	return content_type_is(ct, "application/x-www-form-urlencoded");
 }

@@ -12,6 +12,9 @@
 /* The longest path segment a '*' may stand for. */
 #define HTTP_PARAM_MAX 64
 
+#define ROUTE_BODY_JSON 1
+#define ROUTE_BODY_FORM 2	/* application/x-www-form-urlencoded (Slack) */
+
 struct http_req;
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
@@ -19,7 +22,7 @@ struct route {
 	const char *method;
 	const char *pattern;	/* '*' stands for one non-empty segment */
 	enum access_need need;
-	int body;		/* reads a JSON body */
+	int body;		/* reads a body: ROUTE_BODY_JSON or _FORM */
 	http_handler fn;
 	int from_memory;	/* answers from memory alone: runs on the
 				 * HTTP thread; every other route runs on a
@@ -46,5 +49,7 @@ int route_path_match(const char *pattern, const char *path,
 /* 1 when the Content-Type value ct (NULL: absent) is application/json,
  * any case, optional blanks around it, optional parameters after ';'. */
 int content_type_json(const char *ct);
+/* The same for application/x-www-form-urlencoded. */
+int content_type_form(const char *ct);
 
 #endif

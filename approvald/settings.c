@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "notify_settings.h"
 #include "peer.h"
 #include "settings.h"
 #include "wire.h"
@@ -27,7 +28,8 @@ static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
 	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
-	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key", NULL,
+	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key",
+	NOTIFY_CONF_KEYS, NULL,
 };
 
 static int
@@ -433,6 +435,8 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 			    LINE(approve_conf_get(f, "sso_header") ? "sso_header" : "sso_proxies"),
 			    "sso_header (an HTTP header name) and sso_proxies (numeric "
 			    "IP addresses or unix:uid=N, separated by commas) go together");
+	if ((b = notify_settings_load(&c->notify, f, path, err, errlen)) < 0)
+		return b;
 	if (!c->public_url && !c->first_tcp)
 		return fail(err, errlen, path, LINE("listen"),
 			    "public_url is required when approvald listens on Unix "
@@ -500,6 +504,7 @@ settings_free(struct approvald_config *c)
 	free(c->tls_key);
 	free(c->sso_header);
 	free(c->sso_proxies);
+	notify_settings_release(&c->notify);
 	free(c);
 }
 

@@ -161,6 +161,13 @@ START_TEST(content_type)
 		ck_assert_msg(content_type_json(yes[i]) == 1, "refused '%s'", yes[i]);
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 		ck_assert_msg(content_type_json(no[i]) == 0, "accepted '%s'", no[i]);
+	/* the form type of Slack's interactivity requests, nothing near it */
+	ck_assert_int_eq(content_type_form("application/x-www-form-urlencoded"), 1);
+	ck_assert_int_eq(content_type_form(" Application/X-WWW-Form-Urlencoded ; charset=utf-8"), 1);
+	ck_assert_int_eq(content_type_form("application/json"), 0);
+	ck_assert_int_eq(content_type_form("multipart/form-data"), 0);
+	ck_assert_int_eq(content_type_form("application/x-www-form-urlencodedx"), 0);
+	ck_assert_int_eq(content_type_form(NULL), 0);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "settings.h"
+#include "secret.h"
 #include "unit.h"
 
 #define BASE "database = dbname=approval\nlisten = 127.0.0.1:0\n"	/* lines 1, 2 */
@@ -455,6 +456,51 @@ START_TEST(public_url_derived)
 }
 END_TEST
 
+/* Notification sinks: pairs go together, secrets come from private files
+ * (a group- or world-readable one is refused), URLs are http(s), the
+ * escalation sink must be configured; defaults when nothing is set. */
+START_TEST(notify_keys)
+{
+	struct approvald_config *c;
+	char *good, *open_file, *shortf, line[1200];
+
+	good = unit_write(dir, "hook.secret", "whsec_0123456789abcdef\n", 23, 0600);
+	open_file = unit_write(dir, "open.secret", "whsec_0123456789abcdef\n", 23, 0644);
+	shortf = unit_write(dir, "short.secret", "abc\n", 4, 0600);
+	c = accepted3("debug = no");
+	ck_assert_int_eq(notify_any_sink(&c->notify), 0);
+	ck_assert_uint_eq(c->notify.max_age, 86400);
+	ck_assert_uint_eq(c->notify.timeout, 5);
+	ck_assert_int_eq(c->notify.escalation_sink, -1);
+	ck_assert_str_eq(c->notify.slack_api_url, "https://slack.com/api");
+	settings_free(c);
+	snprintf(line, sizeof(line), "notify_webhook_url = https://h.example/x?sig=1\n"
+		 "notify_webhook_secret_file = %s", good);
+	c = accepted3(line);
+	ck_assert_int_eq(notify_sink_enabled(&c->notify, NOTIFY_WEBHOOK), 1);
+	ck_assert_int_eq(notify_sink_enabled(&c->notify, NOTIFY_SLACK), 0);
+	ck_assert_str_eq(c->notify.webhook_secret->data, "whsec_0123456789abcdef");
+	settings_free(c);
+	refused3("notify_webhook_url = https://h.example/x",
+		 "notify_webhook_url and notify_webhook_secret_file go together");
+	snprintf(line, sizeof(line), "notify_webhook_secret_file = %s", open_file);
+	refused3(line, "notify_webhook_secret_file: ");
+	snprintf(line, sizeof(line), "notify_webhook_secret_file = %s\n"
+		 "notify_webhook_url = https://h.example/x", shortf);
+	refused3(line,
+		"notify_webhook_secret_file: at least 16 bytes");
+	refused3("notify_webhook_url = ftp://h.example/x", "notify_webhook_url: expected");
+	refused3("notify_teams_webhook_url = https://h.example/a b", "notify_teams_webhook_url: expected");
+	refused3("notify_slack_channel = C0 12", "notify_slack_channel: expected");
+	refused3("notify_escalation_sink = teams", "notify_escalation_sink: expected a configured sink");
+	refused3("notify_escalate_after = 60", "notify_escalate_after needs notify_escalation_sink");
+	refused3("notify_timeout = 0", "notify_timeout: expected 1..60");
+	free(good);
+	free(open_file);
+	free(shortf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -472,6 +518,7 @@ main(void)
 	tcase_add_test(tc, words_accepted);
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, public_url_derived);
+	tcase_add_test(tc, notify_keys);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
