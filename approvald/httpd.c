@@ -73,14 +73,38 @@ static const char page_csp[] =
 	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
 	" form-action 'self'";
 static const char other_csp[] = "default-src 'none'; frame-ancestors 'none'";
+/* The UI uses none of the powerful browser features: none may be asked for
+ * (only names Chromium knows, so that its console stays free of warnings). */
+static const char permissions_policy[] =
+	"accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(),"
+	" magnetometer=(), microphone=(), midi=(), payment=(), usb=(), serial=(),"
+	" hid=(), publickey-credentials-get=(), screen-wake-lock=(),"
+	" xr-spatial-tracking=()";
+/* Sent on answers over approvald's own TLS only (a TLS proxy in front of a
+ * loopback listener sets its own): a year, this host name only. */
+static const char hsts[] = "max-age=31536000";
 
-/* The headers of every answer: content type, caching and the security set. */
+/* 1 when conn came over approvald's own TLS. */
 static int
-add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+conn_is_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci && ci->tls_session;
+}
+
+/* The headers of every answer: content type, caching and the security set
+ * (Strict-Transport-Security when tls). */
+static int
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache, int tls)
 {
 	const char *csp = strncasecmp(ctype, "text/html", 9) == 0 ? page_csp : other_csp;
 
+	if (tls && MHD_add_response_header(resp, "Strict-Transport-Security", hsts) != MHD_YES)
+		return 0;
 	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	       MHD_add_response_header(resp, "Permissions-Policy", permissions_policy) == MHD_YES &&
 	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
 	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
 	       MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
@@ -98,7 +122,7 @@ http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 
 	if (!resp)
 		return MHD_NO;
-	if (!add_headers(resp, ctype, cache))
+	if (!add_headers(resp, ctype, cache, conn_is_tls(r->conn)))
 		goto out;
 	ret = MHD_queue_response(r->conn, status, resp);
 	if (ret == MHD_YES) {
@@ -344,7 +368,8 @@ on_headers(struct http_req *r, const char *url, const char *method)
 				       "a valid bearer token is required",
 				       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	/* a browser's cookie rides along on any request: writes need the token */
-	if (r->who.session && strcmp(method, "GET") != 0 && !session_csrf_ok(r->conn, &r->who))
+	if (r->who.session && strcmp(r->route->method, "GET") != 0 &&
+	    !session_csrf_ok(r->conn, &r->who))
 		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
 	if (access_check(r->route->need, &r->who, &no) < 0)
 		return http_reply_error(r, no.status, no.error, no.detail);
