@@ -112,22 +112,24 @@ static const char insert_sql[] =
 	" sudo_command_sha256, idempotency_key, nonce,"
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
-	" tty_attached, observed_note, initiator)"
+	" tty_attached, observed_note, initiator, requester_gives_up_at)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
-	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
+	" $12, $13, $14, $15, pg_catalog.now() + LEAST($16::integer,"
+	"  $41::integer) * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
 	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26,"
 	" $27, $28, $29::bigint, $30::bigint, $31,"
 	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
-	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb))"
+	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
+	" pg_catalog.now() + $41::integer * interval '1 second')"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
 	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 40
+#define INSERT_NPARAMS 41
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -176,7 +178,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
 	char rule_id[24], version[24];
-	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
+	char full[2][2][24], luid[24], asess[24], rtmo[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
@@ -231,6 +233,9 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[37] = ctx->has_audit_session ? asess : NULL;
 	params[38] = !ctx->has_tty_attached ? NULL : ctx->tty_attached ? "true" : "false";
 	params[39] = ctx->observed_note;
+	/* expires at the earlier of request_ttl and the module's own wait */
+	snprintf(rtmo, sizeof(rtmo), "%lld", ctx->requester_timeout);
+	params[40] = ctx->requester_timeout > 0 ? rtmo : NULL;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -342,16 +347,17 @@ out:
 }
 
 int
-req_host_cancel(struct db_conn *db, const char *id, long long host_id)
+req_host_cancel(struct db_conn *db, const char *id, long long host_id,
+		const char *reason)
 {
 	static const char sql[] =
-		"UPDATE approval.requests SET status = 'cancelled'"
+		"UPDATE approval.requests SET status = 'cancelled', cancel_reason = $3"
 		" WHERE id = $1::uuid AND host_id = $2::bigint AND status = 'pending'"
 		" RETURNING id";
 	static const char exists_sql[] =
 		"SELECT 1 FROM approval.requests WHERE id = $1::uuid AND host_id = $2::bigint";
 	char host[24];
-	const char *params[2] = { id, host };
+	const char *params[3] = { id, host, reason };
 	PGresult *res = NULL;
 	int r;
 
@@ -359,7 +365,7 @@ req_host_cancel(struct db_conn *db, const char *id, long long host_id)
 	r = req_expire_overdue(db, id);
 	if (r < 0)
 		return r;
-	if (db_exec(db, sql, 2, params, &res) < 0) {
+	if (db_exec(db, sql, 3, params, &res) < 0) {
 		r = -EALREADY;
 		if (!db_error_is(res, DB_STATE_FINAL, NULL)) {
 			db_log_error("cancel request", res);
@@ -508,6 +514,7 @@ static const struct {
 	{ "commit", D_STR }, { "prompt", D_STR }, { "ancestry", D_JSON },
 	{ "loginuid", D_INT }, { "audit_session", D_INT },
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
+	{ "requester_gives_up_at", D_STR }, { "cancel_reason", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -528,7 +535,8 @@ static const struct {
 	" r.sudo_command_sha256," \
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
-	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note," \
+	" " ISO("r.requester_gives_up_at") ", r.cancel_reason" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 
@@ -576,7 +584,8 @@ static int
 request_events(struct db_conn *db, const char *id, json_object **out)
 {
 	static const char sql[] =
-		"SELECT e.id, " ISO("e.at") ", e.kind, e.actor, e.detail"
+		"SELECT e.id, " ISO("e.at") ", e.kind, e.actor, e.detail,"
+		" e.actor_kind, e.cancel_reason"
 		" FROM approval.request_events e WHERE e.request_id = $1::uuid"
 		" ORDER BY e.id";
 	const char *params[1] = { id };
@@ -603,7 +612,9 @@ request_events(struct db_conn *db, const char *id, json_object **out)
 		    add_str(e, "at", col(res, i, 1)) < 0 ||
 		    add_str(e, "kind", col(res, i, 2)) < 0 ||
 		    add_str(e, "actor", col(res, i, 3)) < 0 ||
-		    add_str(e, "detail", col(res, i, 4)) < 0)
+		    add_str(e, "detail", col(res, i, 4)) < 0 ||
+		    add_str(e, "actor_kind", col(res, i, 5)) < 0 ||
+		    add_str(e, "cancel_reason", col(res, i, 6)) < 0)
 			goto out;
 	}
 	*out = arr;
@@ -741,7 +752,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 {
 	static const char sql[] =
 		"SELECT e.id, e.request_id, r.code, " ISO("e.at") ", e.kind, e.actor,"
-		" r.status"
+		" r.status, e.actor_kind, e.cancel_reason"
 		" FROM approval.request_events e"
 		" JOIN approval.requests r ON r.id = e.request_id"
 		" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::integer";
@@ -749,7 +760,9 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 	const char *params[2] = { a, l };
 	static const char *const names[] = {
 		"id", "request_id", "code", "at", "kind", "actor", "status",
+		"actor_kind", "cancel_reason",
 	};
+#define N_EVENT_COLS (int)(sizeof(names) / sizeof(names[0]))
 	PGresult *res = NULL;
 	json_object *arr = NULL, *e;
 	int r, i, j, n;
@@ -776,7 +789,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 		}
 		if (add_int(e, names[0], col(res, i, 0)) < 0)
 			goto out;
-		for (j = 1; j < 7; j++)
+		for (j = 1; j < N_EVENT_COLS; j++)
 			if (add_str(e, names[j], col(res, i, j)) < 0)
 				goto out;
 		*last = id;

@@ -151,18 +151,19 @@ route_cancel(struct http_req *r)
 	struct app *app = r->app;
 	struct approve_status *st = NULL;
 	struct db_conn *db = NULL;
+	enum approve_cancel_reason why;
 	enum MHD_Result ret;
+	char err[128];
 	int rc;
 
 	if (path_uuid(r) < 0)
 		return http_reply_error(r, 400, "bad_request", "malformed request id");
-	if (approve_empty_from_json(r->body.data, r->body.len, NULL, 0) < 0)
-		return http_reply_error(r, 400, "bad_request",
-					"the body of a cancel is empty or {}");
+	if (approve_cancel_from_json(r->body.data, r->body.len, &why, err, sizeof(err)) < 0)
+		return http_reply_error(r, 400, "bad_request", err);
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return http_reply_db_down(r);
-	rc = req_host_cancel(db, r->id, r->who.id);
+	rc = req_host_cancel(db, r->id, r->who.id, approve_cancel_reason_name(why));
 	if (rc == 0 || rc == -EALREADY) {
 		int rs = req_host_status(db, r->id, r->who.id, &st);
 
@@ -170,7 +171,8 @@ route_cancel(struct http_req *r)
 			rc = rs;
 	}
 	if (rc == 0) {
-		approve_log(LOG_INFO, "request %s cancelled by host %s", r->id, r->who.name);
+		approve_log(LOG_INFO, "request %s cancelled by host %s (%s)", r->id,
+			    r->who.name, approve_cancel_reason_name(why));
 		ret = reply_status(r, 200, st);
 	} else if (rc == -EALREADY) {
 		char detail[64];

@@ -317,19 +317,25 @@ out:
 	return r;
 }
 
+/* Cancel on the server, saying why (approvers see it). */
 static void
-cancel_request(struct session *s)
+cancel_request(struct session *s, enum approve_cancel_reason why)
 {
 	struct approve_http_response *resp = NULL;
-	char path[64 + APPROVE_UUID_LEN], err[256];
+	char path[64 + APPROVE_UUID_LEN], err[256], *body = NULL;
 	int r;
 
 	if (snprintf(path, sizeof(path), "/v1/requests/%s/cancel", s->id) >=
 	    (int)sizeof(path))
 		return;
-	r = approve_http_request(&s->http, "POST", path, "{}", 2,
+	if (approve_cancel_to_json(why, &body) != 0) {
+		pam_syslog(s->pamh, LOG_ERR, "request %s: cannot encode the cancel", s->id);
+		return;
+	}
+	r = approve_http_request(&s->http, "POST", path, body, strlen(body),
 				 approve_now_ms() + CANCEL_BOUND_MS, &resp, err,
 				 sizeof(err));
+	free(body);
 	if (r != 0)
 		pam_syslog(s->pamh, LOG_WARNING, "request %s: cancel failed: %s",
 			   s->id, err);
@@ -572,7 +578,9 @@ out:
 		return 0;
 	/* restored first: the cancel itself is not cut short by a second
 	 * Ctrl-C; it has its own short deadline */
-	cancel_request(s);
+	cancel_request(s, end == END_SIGNAL ? APPROVE_CANCEL_INTERRUPTED
+			 : end == END_TIMEOUT ? APPROVE_CANCEL_TIMEOUT
+			 : APPROVE_CANCEL_UNSPECIFIED);
 	switch (end) {
 	case END_SIGNAL:
 		pam_syslog(s->pamh, LOG_NOTICE,
