@@ -518,18 +518,15 @@ static const struct {
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
-/* $1 is always the calling approver's id (for "self", ignoring case like
- * the rule in sql/006_self_approval_nocase.sql). */
+/* $1 is always the calling approver's id (for "self", by the rule of
+ * sql/015_approver_pressure.sql: names compared by approval.name_key). */
 #define DETAIL_SELECT \
 	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
 	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
 	" " DECIDER("r") ", r.decision_comment," \
-	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
-	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
-	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \
-	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
+	" approval.is_self($1::bigint, r.requester)," \
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
 	" r.sudo_command_sha256," \

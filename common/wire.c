@@ -741,6 +741,14 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "field \"uid\" out of range");
 		return -EINVAL;
 	}
+	/* the self-approval rule compares these: nothing invisible in them */
+	if (!approve_name_clean(c->user, strlen(c->user)) ||
+	    !approve_name_clean(c->target_user, strlen(c->target_user))) {
+		approve_errf(err, errlen, "field \"%s\" holds an invisible or control "
+			     "character, or a blank at an end",
+			     approve_name_clean(c->user, strlen(c->user)) ? "target_user" : "user");
+		return -EINVAL;
+	}
 	if (cmd_full_validate(&c->command_full, c->command, "command", err, errlen) < 0 ||
 	    cmd_full_validate(&c->sudo_command_full, c->sudo_command, "sudo_command",
 			      err, errlen) < 0)

@@ -17,7 +17,7 @@
 --    self-approval) or 'system' (expiry, a policy decision, anything
 --    else), and request_events.cancel_reason repeats the request's on the
 --    cancelled/expired event. Filled by the database, whoever inserts.
--- 4. Self-approval compares names as a person reads them (see below).
+-- 4. Self-approval compares names as a person reads them (below).
 
 ALTER TABLE approval.requests
     ADD COLUMN requester_gives_up_at timestamptz,
@@ -101,3 +101,106 @@ UPDATE approval.request_events e SET actor_kind = CASE
         ELSE 'system' END
   FROM approval.requests q
  WHERE q.id = e.request_id AND e.actor_kind IS NULL;
+
+-- 4. Self-approval compares names as a person reads them. "carol " (a
+--    trailing blank), "ｃａｒｏｌ" (full-width letters), "Carol" and
+--    "car\u200bol" (a zero-width space) all read as carol: the rule of
+--    requests_guard (001, 006: exact but for case) let such a requester be
+--    approved by carol. Now both sides are keyed by approval.name_key():
+--    hostile code points removed (the list of common/text.c
+--    approve_cp_hostile), Unicode NFKC (PostgreSQL's normalize(), which
+--    needs a UTF8 database), blanks trimmed, lower case. And names holding
+--    invisible or control characters, or blanks at either end, are refused
+--    where they enter: a request's requester and target_user, an
+--    approver's unix_logins (approvald and approvalctl refuse them first).
+--    Rows from before are not rewritten; the key makes them compare safely.
+
+-- The characters of common/text.c's approve_cp_hostile (NUL cannot be in
+-- text), as a regular expression class.
+CREATE FUNCTION approval.name_hostile_class() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT '[\x01-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f'
+        || '\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb'
+        || '\U000e0000-\U000e007f]'
+$$;
+
+-- Blanks a name may not start or end with (before normalisation).
+CREATE FUNCTION approval.name_blank_class() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT '[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]'
+$$;
+
+-- What a name is compared by.
+CREATE FUNCTION approval.name_key(t text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT pg_catalog.lower(pg_catalog.btrim(pg_catalog.normalize(
+        pg_catalog.regexp_replace(t, approval.name_hostile_class(), '', 'g'), 'NFKC'), ' '))
+$$;
+
+-- A name fit to enter: not empty, no hostile code point, no blank at
+-- either end.
+CREATE FUNCTION approval.name_is_clean(t text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT t IS NOT NULL AND t <> ''
+       AND t !~ approval.name_hostile_class()
+       AND t !~ ('^' || approval.name_blank_class())
+       AND t !~ (approval.name_blank_class() || '$')
+$$;
+
+-- 1 when the approver is the requester, by login or unix login, by key.
+CREATE FUNCTION approval.is_self(approver_id bigint, requester text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = '' AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM approval.approvers a
+         WHERE a.id = approver_id
+           AND (approval.name_key(a.login) = approval.name_key(requester)
+                OR approval.name_key(requester) = ANY (
+                    SELECT approval.name_key(u) FROM pg_catalog.unnest(a.unix_logins) u)))
+$$;
+GRANT EXECUTE ON FUNCTION approval.is_self(bigint, text), approval.name_key(text),
+    approval.name_is_clean(text) TO approval_app, approval_auditor;
+
+-- Beside requests_guard (which keeps its exact-but-case rule): a decision
+-- by an approver whose login or unix login reads as the requester is
+-- refused with the same error, so approvald records the attempt.
+CREATE FUNCTION approval.requests_self_key() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    IF OLD.status = 'pending' AND NEW.status IN ('approved', 'denied')
+       AND NEW.decided_by IS NOT NULL
+       AND approval.is_self(NEW.decided_by, NEW.requester) THEN
+        RAISE EXCEPTION 'approver % may not decide a request by %',
+            NEW.decided_by, NEW.requester
+            USING ERRCODE = 'P0001', HINT = 'self_approval';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_self_key BEFORE UPDATE ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_self_key();
+
+CREATE FUNCTION approval.requests_names_clean() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    IF NOT approval.name_is_clean(NEW.requester) OR NOT approval.name_is_clean(NEW.target_user) THEN
+        RAISE EXCEPTION 'requester and target_user may not hold invisible or control characters or blanks at their ends'
+            USING ERRCODE = '22023', HINT = 'name';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_names_clean BEFORE INSERT ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_names_clean();
+
+CREATE FUNCTION approval.approvers_names_clean() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    IF NOT approval.name_is_clean(NEW.login)
+       OR EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.unix_logins) u
+                   WHERE NOT approval.name_is_clean(u)) THEN
+        RAISE EXCEPTION 'approver names may not hold invisible or control characters or blanks at their ends'
+            USING ERRCODE = '22023', HINT = 'name';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER approvers_names_clean BEFORE INSERT OR UPDATE OF login, unix_logins
+    ON approval.approvers
+    FOR EACH ROW EXECUTE FUNCTION approval.approvers_names_clean();
