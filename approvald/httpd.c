@@ -162,8 +162,10 @@ http_reply_json(struct http_req *r, unsigned status, char *json)
 		     "application/json; charset=utf-8", NULL, NULL);
 }
 
-enum MHD_Result
-http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+/* obj (taken) as the JSON body, with one optional extra header. */
+static enum MHD_Result
+reply_obj_hdr(struct http_req *r, unsigned status, json_object *obj,
+	      const char *hname, const char *hvalue)
 {
 	const char *s;
 	char *copy = NULL;
@@ -176,7 +178,14 @@ http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
 	}
 	if (!copy)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	return http_reply_json(r, status, copy);
+	return reply(r, status, copy, strlen(copy), "application/json; charset=utf-8",
+		     hname, hvalue);
+}
+
+enum MHD_Result
+http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+{
+	return reply_obj_hdr(r, status, obj, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -203,6 +212,23 @@ http_reply_db_down(struct http_req *r)
 {
 	return http_reply_error(r, 503, "database_unavailable",
 				"the database cannot be reached; try again");
+}
+
+enum MHD_Result
+http_reply_retry(struct http_req *r, unsigned long secs, const char *error,
+		 const char *detail)
+{
+	json_object *o = json_object_new_object();
+	char after[24];
+
+	snprintf(after, sizeof(after), "%lu", secs);
+	if (approve_json_add_str(o, "error", error) < 0 ||
+	    approve_json_add_str(o, "detail", detail) < 0 ||
+	    approve_json_add(o, "retry_after", json_object_new_int64((int64_t)secs)) < 0) {
+		json_object_put(o);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
+	return reply_obj_hdr(r, 429, o, "Retry-After", after);
 }
 
 enum MHD_Result

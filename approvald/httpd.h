@@ -113,6 +113,10 @@ enum MHD_Result http_reply_body(struct http_req *r, unsigned status, const char 
 				char *body, size_t len, const char *hname, const char *hvalue);
 /* 503 database_unavailable. */
 enum MHD_Result http_reply_db_down(struct http_req *r);
+/* 429 with Retry-After: secs and the body {"error": error, "detail":
+ * detail, "retry_after": secs} (a rate limit, a sign-in delay). */
+enum MHD_Result http_reply_retry(struct http_req *r, unsigned long secs,
+				 const char *error, const char *detail);
 
 /* A query parameter, NULL when absent. */
 const char *http_query(struct http_req *r, const char *name);

@@ -204,3 +204,30 @@ END $$;
 CREATE TRIGGER approvers_names_clean BEFORE INSERT OR UPDATE OF login, unix_logins
     ON approval.approvers
     FOR EACH ROW EXECUTE FUNCTION approval.approvers_names_clean();
+
+-- 5. Sign-in throttling that cannot lock approvers out. approval.login_wait
+--    (004) slowed a login after 3 failures from anywhere and an address
+--    after 10 failures for any login: a stranger could keep carol out from
+--    her own desk by failing her login three times, and ten typos behind
+--    one proxy address locked every approver behind it out. Now failures
+--    count per (login, client address) pair only: from the 3rd failure of
+--    a pair in 15 minutes the next attempt of that pair waits 1, 2, 4 ...
+--    seconds after the latest failure, at most 60 (the cap). Another
+--    address, or another login behind the same address, is not slowed. A
+--    good sign-in clears its own pair only (approvald).
+CREATE FUNCTION approval.login_wait_pair(p_login text, p_addr text)
+RETURNS integer LANGUAGE sql STABLE SET search_path = '' AS $$
+    WITH f AS (
+        SELECT pg_catalog.count(*) AS n, pg_catalog.max(at) AS last
+          FROM approval.login_failures
+         WHERE login = p_login AND remote_addr = p_addr
+           AND at > pg_catalog.now() - interval '15 minutes'
+    )
+    SELECT CASE WHEN n >= 3 THEN GREATEST(0, pg_catalog.ceil(pg_catalog.date_part('epoch',
+               last + pg_catalog.make_interval(secs => LEAST(60, 2 ^ LEAST(n - 3, 20)))
+               - pg_catalog.now())))::integer
+           ELSE 0 END
+      FROM f
+$$;
+CREATE INDEX login_failures_pair ON approval.login_failures (login, remote_addr, at);
+GRANT EXECUTE ON FUNCTION approval.login_wait_pair(text, text) TO approval_app;
