@@ -30,6 +30,7 @@ struct listener;
 
 struct metrics {
 	atomic_ulong requests_created;
+	atomic_ulong creates_limited;	/* refused by host_create_limit */
 	atomic_ulong responses[HTTP_MAX_STATUS];
 };
 
@@ -51,6 +52,7 @@ struct app {
 	char *tls_key_pem;
 	struct metrics metrics;
 	struct signer *signer;	/* signing.h; NULL: answers are not signed */
+	struct pending_gauge *pending;	/* pending_gauge.h; NULL before start */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */

@@ -285,6 +285,47 @@ out:
 }
 
 int
+req_create_limit(struct db_conn *db, long long host_id, const char *idem_key,
+		 unsigned long limit, unsigned long window, unsigned long *retry)
+{
+	/* the newest `limit` of this host's requests that waited for a person
+	 * within the window; a repeated create (known key) is always let by */
+	static const char sql[] =
+		"WITH recent AS (SELECT q.created_at FROM approval.requests q"
+		"  WHERE q.host_id = $1::bigint"
+		"  AND q.created_at > pg_catalog.now() - $4::integer * interval '1 second'"
+		"  AND COALESCE(q.policy_action, 'require') = 'require'"
+		"  ORDER BY q.created_at DESC LIMIT $3::integer)"
+		" SELECT EXISTS (SELECT 1 FROM approval.requests k WHERE k.host_id = $1::bigint"
+		"  AND k.idempotency_key = $2),"
+		" (SELECT pg_catalog.count(*) FROM recent),"
+		" GREATEST(1, pg_catalog.ceil(pg_catalog.date_part('epoch',"
+		"  (SELECT pg_catalog.min(created_at) FROM recent)"
+		"  + $4::integer * interval '1 second' - pg_catalog.now())))::bigint";
+	char host[24], lim[24], win[24];
+	const char *params[4] = { host, idem_key, lim, win };
+	PGresult *res = NULL;
+	int r;
+
+	*retry = 0;
+	snprintf(host, sizeof(host), "%lld", host_id);
+	snprintf(lim, sizeof(lim), "%lu", limit);
+	snprintf(win, sizeof(win), "%lu", window);
+	r = run(db, "create limit", sql, 4, params, &res);
+	if (r < 0)
+		goto out;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 &&
+	    strtoul(PQgetvalue(res, 0, 1), NULL, 10) >= limit) {
+		*retry = PQgetisnull(res, 0, 2) ? window
+						: strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+		r = -EBUSY;
+	}
+out:
+	PQclear(res);
+	return r;
+}
+
+int
 req_expire_overdue(struct db_conn *db, const char *id)
 {
 	static const char sql[] =

@@ -1239,6 +1239,31 @@ out:
 	return r;
 }
 
+int
+approve_error_retry_after(const char *json, size_t len, long *secs)
+{
+	struct json_object *o = NULL, *v;
+	int64_t n;
+	int r;
+
+	*secs = 0;
+	r = json_parse_object(json, len, APPROVE_RESPONSE_MAX, &o, NULL, 0);
+	if (r < 0)
+		goto out;
+	r = -EINVAL;
+	if (!json_object_object_get_ex(o, "retry_after", &v) || !v ||
+	    !json_object_is_type(v, json_type_int))
+		goto out;
+	n = json_object_get_int64(v);
+	if (n < 1 || n > APPROVE_REQUESTER_TIMEOUT_MAX)
+		goto out;
+	*secs = (long)n;
+	r = 0;
+out:
+	json_object_put(o);
+	return r;
+}
+
 /* ---- cancel body ---- */
 
 int

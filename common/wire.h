@@ -204,6 +204,11 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
 
+/* The "retry_after" of an error body (a 429: rate limit, sign-in delay),
+ * seconds 1..APPROVE_REQUESTER_TIMEOUT_MAX. 0, or -EINVAL when absent or
+ * out of range. */
+int approve_error_retry_after(const char *json, size_t len, long *secs);
+
 /* Empty body or {}. 0 or -EINVAL (err says why). */
 int approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen);
 

@@ -906,6 +906,29 @@ START_TEST(ctx_requester_timeout)
 }
 END_TEST
 
+/* retry_after of an error body: an integer in range, else refused. */
+START_TEST(error_retry_after)
+{
+	static const char *const bad[] = {
+		"{\"error\":\"x\"}", "{\"retry_after\":0}", "{\"retry_after\":-3}",
+		"{\"retry_after\":\"5\"}", "{\"retry_after\":86401}", "{\"retry_after\":1.5}",
+		"[5]", "", "{\"retry_after\":99999999999999999999}",
+	};
+	long secs = 1;
+	size_t i;
+
+	ck_assert_int_eq(approve_error_retry_after("{\"error\":\"rate_limited\",\"retry_after\":7}",
+						   40, &secs), 0);
+	ck_assert_int_eq(secs, 7);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		secs = 1;
+		ck_assert_msg(approve_error_retry_after(bad[i], strlen(bad[i]), &secs) < 0,
+			      "accepted %s", bad[i]);
+		ck_assert_int_eq(secs, 0);
+	}
+}
+END_TEST
+
 /* The cancel body: a reason word or none, nothing else. */
 START_TEST(cancel_body)
 {
@@ -989,6 +1012,7 @@ wire_suite(void)
 	tcase_add_test(tc, checked_writer);
 	tcase_add_test(tc, ctx_requester_timeout);
 	tcase_add_test(tc, cancel_body);
+	tcase_add_test(tc, error_retry_after);
 	suite_add_tcase(s, tc);
 	return s;
 }
