@@ -8,8 +8,9 @@
 # timeout for the module's deadline, expired for the server's expiry,
 # unspecified for a cancel without a reason), in the request and in its
 # events, and every event names the actor's kind (host, approver,
-# system). The API refuses a bad requester_timeout or cancel reason; the
-# database refuses a reason that no cancel or expiry set.
+# system); approvalctl show says the same. The API refuses a bad
+# requester_timeout or cancel reason; the database refuses a reason that
+# no cancel or expiry set.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 standard_setup
@@ -44,6 +45,11 @@ assert_json '[.events[] | select(.kind == "cancelled")][0].cancel_reason' interr
 assert_json '[.events[] | select(.kind == "cancelled")][0].actor_kind' host "cancelled event: actor_kind"
 assert_json '[.events[] | select(.kind == "created")][0].actor_kind' host "created event: actor_kind"
 assert_json '[.events[] | select(.kind == "created")][0].cancel_reason' null "created event: no cancel_reason"
+out=$(actl carol show "$code")
+assert_contains "$out" "Ended because  interrupted" "approvalctl show: why it ended"
+assert_match "$out" 'Gives up +[0-9]{4}-' "approvalctl show: when the requester gives up"
+assert_match "$out" 'cancelled +web1 \(host\): interrupted' "approvalctl show: the cancelled event"
+assert_match "$out" 'created +web1 \(host\)' "approvalctl show: the created event"
 
 # --- the module's own deadline -----------------------------------------------
 pam_service sudo-t3 --stack account timeout=3
