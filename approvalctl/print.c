@@ -501,11 +501,15 @@ ctl_print_request(struct json_object *d)
 	print_initiator(d);
 	kv("Created", time_field(d, "created_at"));
 	kv("Expires", time_field(d, "expires_at"));
+	if (get(d, "requester_gives_up_at"))	/* the module's own timeout= */
+		kv("Gives up", time_field(d, "requester_gives_up_at"));
 	if (get(d, "decided_at")) {
 		kv("Decided", time_field(d, "decided_at"));
 		kv_opt(d, "Decided by", "decided_by");
 		kv_opt(d, "Comment", "comment");
 	}
+	/* interrupted (Ctrl-C), timeout (the module's), unspecified, expired */
+	kv_opt(d, "Ended because", "cancel_reason");
 	kv_opt(d, "Digest", "digest");
 	kv_opt(d, "URL", "url");
 	if (self && json_object_is_type(self, json_type_boolean) &&
@@ -522,6 +526,18 @@ ctl_print_request(struct json_object *d)
 		size_t len;
 
 		printf("  %s  %-21s  %s", at, kind, actor);
+		if (get(e, "actor_kind")) {
+			char *ak = ctl_field(e, "actor_kind", 16);
+
+			printf(" (%s)", ak);
+			free(ak);
+		}
+		if (get(e, "cancel_reason")) {
+			char *why = ctl_field(e, "cancel_reason", 16);
+
+			printf(": %s", why);
+			free(why);
+		}
 		if (get_str(e, "detail", &len) && len) {
 			char *detail = ctl_field(e, "detail", TEXT_MAX);
 

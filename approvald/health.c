@@ -11,6 +11,7 @@
 #include "httpd.h"
 #include "listener.h"
 #include "outbox.h"
+#include "pending_gauge.h"
 
 enum MHD_Result
 route_healthz(struct http_req *r)
@@ -53,13 +54,16 @@ route_metrics(struct http_req *r)
 		"# HELP approvald_requests_created_total Requests created.\n"
 		"# TYPE approvald_requests_created_total counter\n"
 		"approvald_requests_created_total %lu\n"
+		"# HELP approvald_requests_rate_limited_total Creates refused by host_create_limit.\n"
+		"# TYPE approvald_requests_rate_limited_total counter\n"
+		"approvald_requests_rate_limited_total %lu\n"
 		"# HELP approvald_listener_up 1 while the LISTEN connection works.\n"
 		"# TYPE approvald_listener_up gauge\n"
 		"approvald_listener_up %d\n"
 		"# HELP approvald_http_requests_total Responses sent, by status code.\n"
 		"# TYPE approvald_http_requests_total counter\n",
 		nreq, nev, atomic_load(&app->metrics.requests_created),
-		listener_ready(app->listener));
+		atomic_load(&app->metrics.creates_limited), listener_ready(app->listener));
 	for (code = 100; code < HTTP_MAX_STATUS; code++) {
 		n = atomic_load(&app->metrics.responses[code]);
 		if (n)
@@ -92,6 +96,7 @@ route_metrics(struct http_req *r)
 		"# TYPE approvald_jobs_running gauge\n"
 		"approvald_jobs_running %u\n", jq, jr);
 	rc |= outbox_metrics(app->outbox, &b);
+	rc |= pending_gauge_print(app->pending, &b);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

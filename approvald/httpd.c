@@ -82,14 +82,38 @@ static const char page_csp[] =
 	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
 	" form-action 'self'";
 static const char other_csp[] = "default-src 'none'; frame-ancestors 'none'";
+/* The UI uses none of the powerful browser features: none may be asked for
+ * (only names Chromium knows, so that its console stays free of warnings). */
+static const char permissions_policy[] =
+	"accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(),"
+	" magnetometer=(), microphone=(), midi=(), payment=(), usb=(), serial=(),"
+	" hid=(), publickey-credentials-get=(), screen-wake-lock=(),"
+	" xr-spatial-tracking=()";
+/* Sent on answers over approvald's own TLS only (a TLS proxy in front of a
+ * loopback listener sets its own): a year, this host name only. */
+static const char hsts[] = "max-age=31536000";
 
-/* The headers of every answer: content type, caching and the security set. */
+/* 1 when conn came over approvald's own TLS. */
 static int
-add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+conn_is_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci && ci->tls_session;
+}
+
+/* The headers of every answer: content type, caching and the security set
+ * (Strict-Transport-Security when tls). */
+static int
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache, int tls)
 {
 	const char *csp = strncasecmp(ctype, "text/html", 9) == 0 ? page_csp : other_csp;
 
+	if (tls && MHD_add_response_header(resp, "Strict-Transport-Security", hsts) != MHD_YES)
+		return 0;
 	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	       MHD_add_response_header(resp, "Permissions-Policy", permissions_policy) == MHD_YES &&
 	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
 	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
 	       MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
@@ -107,7 +131,7 @@ http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 
 	if (!resp)
 		return MHD_NO;
-	if (!add_headers(resp, ctype, cache))
+	if (!add_headers(resp, ctype, cache, conn_is_tls(r->conn)))
 		goto out;
 	if (r->in_job) {
 		/* MHD takes a response only from its own thread: kept until
@@ -173,8 +197,10 @@ http_reply_json(struct http_req *r, unsigned status, char *json)
 		     "application/json; charset=utf-8", NULL, NULL);
 }
 
-enum MHD_Result
-http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+/* obj (taken) as the JSON body, with one optional extra header. */
+static enum MHD_Result
+reply_obj_hdr(struct http_req *r, unsigned status, json_object *obj,
+	      const char *hname, const char *hvalue)
 {
 	const char *s;
 	char *copy = NULL;
@@ -187,7 +213,14 @@ http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
 	}
 	if (!copy)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	return http_reply_json(r, status, copy);
+	return reply(r, status, copy, strlen(copy), "application/json; charset=utf-8",
+		     hname, hvalue);
+}
+
+enum MHD_Result
+http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+{
+	return reply_obj_hdr(r, status, obj, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -214,6 +247,23 @@ http_reply_db_down(struct http_req *r)
 {
 	return http_reply_error(r, 503, "database_unavailable",
 				"the database cannot be reached; try again");
+}
+
+enum MHD_Result
+http_reply_retry(struct http_req *r, unsigned long secs, const char *error,
+		 const char *detail)
+{
+	json_object *o = json_object_new_object();
+	char after[24];
+
+	snprintf(after, sizeof(after), "%lu", secs);
+	if (approve_json_add_str(o, "error", error) < 0 ||
+	    approve_json_add_str(o, "detail", detail) < 0 ||
+	    approve_json_add(o, "retry_after", json_object_new_int64((int64_t)secs)) < 0) {
+		json_object_put(o);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
+	return reply_obj_hdr(r, 429, o, "Retry-After", after);
 }
 
 enum MHD_Result

@@ -37,6 +37,7 @@ struct outbox;
 
 struct metrics {
 	atomic_ulong requests_created;
+	atomic_ulong creates_limited;	/* refused by host_create_limit */
 	atomic_ulong responses[HTTP_MAX_STATUS];
 };
 
@@ -60,6 +61,7 @@ struct app {
 	struct signer *signer;	/* signing.h; NULL: answers are not signed */
 	struct offload *jobs;	/* offload.h: where handlers run */
 	struct outbox *outbox;	/* outbox.h: notifications; NULL when none */
+	struct pending_gauge *pending;	/* pending_gauge.h; NULL before start */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */
@@ -133,6 +135,10 @@ enum MHD_Result http_reply_body(struct http_req *r, unsigned status, const char 
 				char *body, size_t len, const char *hname, const char *hvalue);
 /* 503 database_unavailable. */
 enum MHD_Result http_reply_db_down(struct http_req *r);
+/* 429 with Retry-After: secs and the body {"error": error, "detail":
+ * detail, "retry_after": secs} (a rate limit, a sign-in delay). */
+enum MHD_Result http_reply_retry(struct http_req *r, unsigned long secs,
+				 const char *error, const char *detail);
 
 /* A query parameter, NULL when absent. */
 const char *http_query(struct http_req *r, const char *name);

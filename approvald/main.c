@@ -24,6 +24,7 @@
 #include "listener.h"
 #include "log.h"
 #include "outbox.h"
+#include "pending_gauge.h"
 #include "settings.h"
 #include "waiters.h"
 
@@ -216,6 +217,11 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: listener: %s", strerror(-rc));
 		goto out;
 	}
+	/* before serving: handlers read app.pending unlocked */
+	if ((rc = pending_gauge_start(app.db, &app.pending)) < 0) {
+		approve_log(LOG_ERR, "start-up: pending gauge: %s", strerror(-rc));
+		goto out;
+	}
 	if (httpd_start(&app) < 0)
 		goto out;
 	app.public_url = settings_public_url(cfg, app.port);
@@ -259,6 +265,7 @@ out:
 	audit_head_stop(head);
 	outbox_stop(app.outbox);
 	httpd_stop(&app);
+	pending_gauge_stop(app.pending);	/* after the last /metrics */
 	listener_stop(app.listener);
 	db_pool_free(app.db);
 	waiters_free(app.waiters);

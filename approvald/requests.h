@@ -27,11 +27,19 @@ struct db_conn;
 int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	       const struct policy_verdict *pol, unsigned long ttl,
 	       const char *public_url, struct approve_status **out, int *again);
+/* May host_id file one more request that waits for a person? 0 yes;
+ * -EBUSY when it filed limit of them within the last window seconds
+ * (*retry: seconds until the oldest of those leaves the window); a create
+ * repeated with a known idempotency key (NULL: none) is always 0. */
+int req_create_limit(struct db_conn *db, long long host_id, const char *idem_key,
+		     unsigned long limit, unsigned long window, unsigned long *retry);
 /* Status of one of host_id's requests (expiring it first when its TTL
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,
 		    struct approve_status **out);
-int req_host_cancel(struct db_conn *db, const char *id, long long host_id);
+/* reason: the stored word (approve_cancel_reason_name). */
+int req_host_cancel(struct db_conn *db, const char *id, long long host_id,
+		    const char *reason);
 
 /* A uuid or a code (any case) -> canonical id. -EINVAL when s is neither
  * form, -ENOENT when unknown. */

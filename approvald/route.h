@@ -35,7 +35,9 @@ struct route {
  * HTTP_PARAM_MAX (param is then ""). With no match, allow (allow_len
  * bytes, allow_len > 0) holds the methods of the routes whose pattern did
  * match, ", "-separated, each once: the Allow header of a 405 ("" means 404).
- * Truncation can only shorten that list. */
+ * Truncation can only shorten that list. A HEAD is looked up as GET (the
+ * route returned is the GET route; its handler answers, libmicrohttpd
+ * drops the body), and HEAD follows GET in an Allow list. */
 const struct route *route_lookup(const struct route *table, size_t n,
 				 const char *method, const char *path,
 				 char param[HTTP_PARAM_MAX + 1], int *param_bad,

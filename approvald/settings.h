@@ -48,6 +48,10 @@ struct approvald_config {
 	unsigned long audit_head_interval;	/* seconds between head log lines; 0 off */
 	char *signing_key;	/* private key file (signing.h); NULL: unsigned */
 	struct approvald_notify notify;	/* notify_settings.h */
+	/* At most host_create_limit requests that wait for a person per host
+	 * per host_create_window seconds (0: no limit); more are 429. */
+	unsigned long host_create_limit;
+	unsigned long host_create_window;
 };
 
 /* 0, or -EINVAL / -ENOENT / -ENOMEM with the message in err. */

@@ -93,6 +93,34 @@ approve_cp_hostile(uint32_t cp)
 	return 0;
 }
 
+/* Unicode space separators (Zs), which read as nothing at a name's end. */
+static int
+cp_blank(uint32_t cp)
+{
+	return cp == 0x20 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	       cp == 0x202f || cp == 0x205f || cp == 0x3000;
+}
+
+int
+approve_name_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp = 0;
+	size_t i = 0, k;
+	int first = 1;
+
+	if (n == 0)
+		return 0;
+	while (i < n) {
+		k = approve_utf8_decode(p + i, n - i, &cp);
+		if (k == 0 || approve_cp_hostile(cp) || (first && cp_blank(cp)))
+			return 0;
+		first = 0;
+		i += k;
+	}
+	return !cp_blank(cp);
+}
+
 /* Length of an escape sequence starting at ESC (or C1 CSI U+009B encoded
  * as c2 9b): ESC [ params final, ESC ] ... BEL/ST, ESC x. At least 1. */
 static size_t

@@ -35,6 +35,15 @@ int approve_utf8_valid(const char *s, size_t n);
  * Else 0. */
 int approve_cp_hostile(uint32_t cp);
 
+/* 1 when s[0..n) may name a person or an account (a requester, a target
+ * user, an approver's unix login): not empty, well-formed UTF-8 without
+ * NUL or any hostile code point (approve_cp_hostile), and no blank at
+ * either end (space, NBSP and the other Unicode space separators). Else 0.
+ * The database applies the same rule (sql/015_approver_pressure.sql
+ * approval.name_is_clean) and compares names by their NFKC, trimmed,
+ * lower-case key. */
+int approve_name_clean(const char *s, size_t n);
+
 /* Copy s[0..len) for display through a PAM conversation, syslog or a
  * terminal: an escape sequence (ESC or C1 CSI, with its parameters) and
  * every hostile code point become '?', each invalid UTF-8 byte becomes

@@ -264,11 +264,14 @@ export function errorBox(msg) {
   return h('div', {class: 'error', role: 'alert'}, msg);
 }
 
-// The deadline the requester will actually wait for: the module's own
-// (requester_deadline when approvald reports it apart, else expires_at,
-// which approvald sets to the earlier of the module's deadline and its TTL).
+// The deadline the requester will actually wait for: expires_at, which
+// approvald sets to the earlier of the module's own deadline
+// (requester_gives_up_at) and its TTL; the earlier of the two if a
+// server reports them apart.
 export function giveUpAt(r) {
-  return r.requester_deadline || r.expires_at || null;
+  const a = r.requester_gives_up_at, b = r.expires_at;
+  if (a && b) return Date.parse(a) < Date.parse(b) ? a : b;
+  return a || b || null;
 }
 
 // A failure that may pass (server unreachable, 5xx): the message, a

@@ -106,21 +106,46 @@ START_TEST(allow_list)
 	int bad;
 
 	ck_assert_ptr_null(look("PUT", "/v1/session", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "GET, POST, DELETE");
+	ck_assert_str_eq(allow, "GET, HEAD, POST, DELETE");
 	ck_assert_ptr_null(look("DELETE", "/v1/requests", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "POST, GET");
+	ck_assert_str_eq(allow, "POST, GET, HEAD");
 	ck_assert_ptr_null(look("POST", "/v1/requests/x", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "GET");
+	ck_assert_str_eq(allow, "GET, HEAD");
 	ck_assert_ptr_null(look("GET", "/v1/requests/x/cancel", param, &bad, allow, sizeof(allow)));
 	ck_assert_str_eq(allow, "POST");
 	/* a short buffer only shortens the list, still terminated */
 	ck_assert_ptr_null(look("PUT", "/v1/session", param, &bad, tiny, sizeof(tiny)));
 	ck_assert_uint_lt(strlen(tiny), sizeof(tiny));
-	ck_assert_int_eq(strncmp(tiny, "GET, POST", strlen(tiny)), 0);
+	ck_assert_int_eq(strncmp(tiny, "GET, HEAD", strlen(tiny)), 0);
 	/* a match clears what earlier routes added */
 	ck_assert_ptr_eq(look("DELETE", "/v1/session", param, &bad, allow, sizeof(allow)),
 			 &table[7]);
 	ck_assert_str_eq(allow, "");
+}
+END_TEST
+
+/* HEAD runs the GET route of a path (RFC 9110: GET without the body); a
+ * path without GET answers 405 naming what it has; HEAD is not a prefix
+ * trick ("HEADX" and "head" are unknown). */
+START_TEST(head_is_get)
+{
+	char param[HTTP_PARAM_MAX + 1], allow[64];
+	const struct route *get, *head;
+	int bad;
+
+	get = look("GET", "/v1/requests/abc", param, &bad, allow, sizeof(allow));
+	head = look("HEAD", "/v1/requests/abc", param, &bad, allow, sizeof(allow));
+	ck_assert_ptr_nonnull(head);
+	ck_assert_ptr_eq(head, get);
+	ck_assert_str_eq(head->method, "GET");
+	ck_assert_str_eq(param, "abc");
+	ck_assert_ptr_eq(look("HEAD", "/", param, &bad, allow, sizeof(allow)),
+			 look("GET", "/", param, &bad, allow, sizeof(allow)));
+	ck_assert_ptr_null(look("HEAD", "/v1/requests/x/cancel", param, &bad, allow,
+				sizeof(allow)));
+	ck_assert_str_eq(allow, "POST");
+	ck_assert_ptr_null(look("HEADX", "/v1/requests", param, &bad, allow, sizeof(allow)));
+	ck_assert_ptr_null(look("head", "/v1/requests", param, &bad, allow, sizeof(allow)));
 }
 END_TEST
 
@@ -181,6 +206,7 @@ main(void)
 	tcase_add_test(tc, no_near_misses);
 	tcase_add_test(tc, long_param);
 	tcase_add_test(tc, allow_list);
+	tcase_add_test(tc, head_is_get);
 	tcase_add_test(tc, path_match);
 	tcase_add_test(tc, content_type);
 	suite_add_tcase(s, tc);

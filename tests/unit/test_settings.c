@@ -105,6 +105,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->max_connections_per_peer, 64);
 	ck_assert_uint_eq(c->header_timeout, 10);
 	ck_assert_uint_eq(c->audit_head_interval, 300);
+	ck_assert_uint_eq(c->host_create_limit, 0);
+	ck_assert_uint_eq(c->host_create_window, 60);
 	ck_assert_uint_eq(c->socket_mode, APPROVALD_SOCKET_MODE_DEFAULT);
 	ck_assert(c->socket_uid == (uid_t)-1 && c->socket_gid == (gid_t)-1);
 	ck_assert_ptr_null(c->public_url);
@@ -136,6 +138,10 @@ static const struct range ranges[] = {
 	{ "header_timeout", "1", "3600", "0", "3601", "header_timeout: expected seconds 1..3600" },
 	{ "audit_head_interval", "0", "86400", NULL, "86401",
 	  "audit_head_interval: expected seconds 0..86400 (0: off)" },
+	{ "host_create_limit", "0", "1000000", NULL, "1000001",
+	  "host_create_limit: expected 0..1000000 (0: no limit)" },
+	{ "host_create_window", "1", "86400", "0", "86401",
+	  "host_create_window: expected seconds 1..86400" },
 };
 
 static unsigned long
@@ -149,6 +155,10 @@ value_of(const struct approvald_config *c, const char *key)
 		return c->max_connections;
 	if (!strcmp(key, "max_connections_per_peer"))
 		return c->max_connections_per_peer;
+	if (!strcmp(key, "host_create_limit"))
+		return c->host_create_limit;
+	if (!strcmp(key, "host_create_window"))
+		return c->host_create_window;
 	if (!strcmp(key, "header_timeout"))
 		return c->header_timeout;
 	if (!strcmp(key, "audit_head_interval"))

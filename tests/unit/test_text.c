@@ -300,6 +300,35 @@ START_TEST(command_display_tail_kept)
 }
 END_TEST
 
+/* A name: no hostile code point, no blank at an end, valid UTF-8, not
+ * empty; letters of any script and inner blanks are fine. */
+START_TEST(name_clean)
+{
+	static const char *const good[] = {
+		"carol", "c", "jos\xc3\xa9", "\xef\xbd\x83" "arol" /* full-width c */,
+		"John Smith", "alice@EXAMPLE.COM", "host$", "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+	};
+	static const char *const bad[] = {
+		"carol ", " carol", "carol\t", "car\xe2\x80\x8bol" /* ZWSP */,
+		"carol\xe2\x80\x8d" /* ZWJ */, "\xe2\x80\xae" "carol" /* RLO */,
+		"carol\xc2\xa0" /* NBSP */, "\xe3\x80\x80" "carol" /* ideographic space */,
+		"car\xc2\xadol" /* soft hyphen */, "carol\x7f", "ca\x1brol", "carol\xc2\x85",
+		"car\xef\xbb\xbfol" /* BOM */, "carol\xf3\xa0\x80\x81" /* tag */,
+		"carol\xff", "carol\xc3", "\xe2\x80\x8b", " ", "",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(approve_name_clean(good[i], strlen(good[i])) == 1, "refused '%s'",
+			      good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(approve_name_clean(bad[i], strlen(bad[i])) == 0, "accepted case %zu",
+			      i);
+	ck_assert_int_eq(approve_name_clean("carol\0x", 7), 0);
+	ck_assert_int_eq(approve_name_clean("carol ", 5), 1);	/* length bounds the read */
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -316,6 +345,7 @@ text_suite(void)
 	tcase_add_test(tc, json_escape_bytes);
 	tcase_add_loop_test(tc, command_display, 0, N(cmds));
 	tcase_add_test(tc, command_display_tail_kept);
+	tcase_add_test(tc, name_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }
