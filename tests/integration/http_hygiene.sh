@@ -63,6 +63,9 @@ for line in "${routes[@]}"; do
 	/r/*) path=/r/$code; q= ;;
 	/ui/requests/*) path=/ui/requests/$code; q= ;;
 	/ui/static/*) path=/ui/static/app.js; q= ;;
+	/ui/\*) path=/ui/nosuch; q= ;;
+	/ui/\*/\*) path=/ui/no/such; q= ;;
+	/ui/\*/\*/\*) path=/ui/no/such/page; q= ;;
 	*\**) fail "no example path for GET route $pattern (add one here)" ;;
 	*) q= ;;
 	esac
