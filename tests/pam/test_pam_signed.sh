@@ -10,8 +10,8 @@
 # answer is approved. The same holds for a policy allow, final in the
 # create answer: signed it approves in one exchange; unsigned, by an
 # unpinned key or over another status it is denied. Unusable keys= files
-# (group-writable, not root's, a symlink, no keys) deny. Without keys= the unsigned answer is accepted
-# (the documented weaker mode). Root only; needs python3-cryptography.
+# (group-writable, not root's, a symlink, no keys) deny. Without keys=
+# the unsigned answer is accepted (the documented weaker mode). Root only; needs python3-cryptography.
 PAMDRIVE=$1
 MODULE=$2
 . "$(dirname "$0")/pamlib.sh"
