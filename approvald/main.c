@@ -154,6 +154,7 @@ main(int argc, char **argv)
 	struct approvald_config *cfg = NULL;
 	struct app app;
 	struct audit_head *head = NULL;
+	struct receipt_keeper *keeper = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -234,6 +235,10 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
 	}
+	if ((rc = receipt_keeper_start(app.signer, app.db, &keeper)) < 0) {
+		approve_log(LOG_ERR, "start-up: receipts: %s", strerror(-rc));
+		goto out;
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -251,6 +256,7 @@ out:
 	 * (its status, or 503) and the process exits */
 	db_pool_stop(app.db);
 	audit_head_stop(head);
+	receipt_keeper_stop(keeper);
 	httpd_stop(&app);
 	listener_stop(app.listener);
 	db_pool_free(app.db);

@@ -31,6 +31,9 @@ int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,
 		    struct approve_status **out);
+/* Status of any request as its host would get it (nothing expired here):
+ * what a receipt signs (signing.h). */
+int req_status(struct db_conn *db, const char *id, struct approve_status **out);
 int req_host_cancel(struct db_conn *db, const char *id, long long host_id);
 
 /* A uuid or a code (any case) -> canonical id. -EINVAL when s is neither
