@@ -67,10 +67,9 @@ route_list(struct http_req *r)
 		return http_reply_error(r, 400, "bad_request", "unknown status");
 	if (http_query_ulong(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit) < 0)
 		return http_reply_error(r, 400, "bad_request", "limit must be 1..500");
-	if (f.initiator && strcmp(f.initiator, "human") != 0 &&
-	    strcmp(f.initiator, "agent") != 0 && strcmp(f.initiator, "ci") != 0)
+	if (f.initiator && !approve_initiator_valid(f.initiator))
 		return http_reply_error(r, 400, "bad_request",
-					"initiator must be human, agent or ci");
+					"initiator must be " APPROVE_INITIATOR_WORDS);
 	for (t = 0; t < 3; t++) {
 		/* ISO 8601 text only; the database parses it */
 		if (!times[t])
