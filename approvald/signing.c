@@ -182,6 +182,50 @@ out:
 	return r;
 }
 
+/* 0 when the chain still has the row this process last signed, with the
+ * hash it signed, and head_id is not before it (or nothing signed yet);
+ * -EBADMSG (logged) when not; -EIO when the database did not answer. */
+static int
+still_holds(const struct signer *s, struct db_conn *db, const char *head_id)
+{
+	static const char sql[] =
+		"SELECT l.hash FROM approval.audit_log l WHERE l.id = $1::bigint";
+	const char *p[1] = { s->last_id };
+	PGresult *res = NULL;
+	const char *now;
+	int r = -EBADMSG;
+
+	if (!s->last_id[0] || strcmp(s->last_id, "0") == 0)
+		return 0;
+	if (strtoll(head_id, NULL, 10) < strtoll(s->last_id, NULL, 10)) {
+		approve_log(LOG_ERR, "audit checkpoint: the chain head went back from row %s "
+			    "(signed at %s) to row %s: the audit log was rewritten; no "
+			    "checkpoint is signed until approvald is restarted", s->last_id,
+			    s->last_at, head_id);
+		return -EBADMSG;
+	}
+	if (db_exec(db, sql, 1, p, &res) < 0) {
+		db_log_error("audit checkpoint", res);
+		r = -EIO;
+		goto out;
+	}
+	now = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+	if (now && strcmp(now, s->last_hash) == 0) {
+		r = 0;
+		goto out;
+	}
+	/* only hex or "no row" reaches the log (a rewritten row is hostile) */
+	approve_log(LOG_ERR, "audit checkpoint: row %s, signed at %s with hash %s, %s%s: "
+		    "the audit log was rewritten; no checkpoint is signed until "
+		    "approvald is restarted", s->last_id, s->last_at, s->last_hash,
+		    !now ? "is missing" : "now has hash ",
+		    !now ? "" : strlen(now) == 64 && strspn(now, "0123456789abcdef") == 64 ?
+		    now : "(malformed)");
+out:
+	PQclear(res);
+	return r;
+}
+
 int
 signer_store_checkpoint(struct signer *s, struct db_conn *db,
 			const char *head_id, const char *head_hash, const char *at)
@@ -193,16 +237,27 @@ signer_store_checkpoint(struct signer *s, struct db_conn *db,
 	char sig[APPROVE_SIG_B64_LEN + 1];
 	const char *p[5] = { head_id, head_hash, at, s->key_id, sig };
 	PGresult *res = NULL;
-	int r = -EIO;
+	int r;
 
 	if (!atomic_load(&s->registered) && signer_register(s, db) < 0)
 		return -EIO;
+	r = still_holds(s, db, head_id);
+	if (r < 0)
+		return r;
 	if (approve_sig_sign_checkpoint(s->pk, &c, sig) < 0)
 		return -EIO;
-	if (db_exec(db, ins, 5, p, &res) < 0)
+	r = -EIO;
+	if (db_exec(db, ins, 5, p, &res) < 0) {
 		db_log_error("store checkpoint", res);
-	else
-		r = 0;
+		goto out;
+	}
+	approve_log(LOG_NOTICE, APPROVE_SIG_CHECKPOINT_FMT, head_id, head_hash, at,
+		    s->key_id, sig);
+	snprintf(s->last_id, sizeof(s->last_id), "%s", head_id);
+	snprintf(s->last_hash, sizeof(s->last_hash), "%s", head_hash);
+	snprintf(s->last_at, sizeof(s->last_at), "%s", at);
+	r = 0;
+out:
 	PQclear(res);
 	return r;
 }

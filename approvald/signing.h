@@ -17,6 +17,9 @@ struct signer {
 	char key_id[APPROVE_SIG_KEY_ID_LEN + 1];
 	char *pub_line;		/* "ed25519 BASE64" */
 	atomic_int registered;	/* in approval.signing_keys (receipts refer to it) */
+	/* the last checkpoint this process signed ("" before the first);
+	 * only signer_store_checkpoint (the audit head thread) uses them */
+	char last_id[20], last_hash[65], last_at[40];
 };
 
 /* Load the private key file (refused when group or others may read it).
@@ -50,7 +53,12 @@ struct receipt_keeper;
 int receipt_keeper_start(struct signer *s, struct db_pool *db,
 			 struct receipt_keeper **out);
 void receipt_keeper_stop(struct receipt_keeper *k);
-/* Sign the chain head (id, hash, at) and store the checkpoint. 0 / -EIO. */
+/* Sign the chain head (id, hash, at), store the checkpoint and log it as
+ * its self-verifying line (APPROVE_SIG_CHECKPOINT_FMT: a copy outside the
+ * database). Refused with -EBADMSG (logged at ERR, every time) when the
+ * chain no longer holds the row this process last signed with the hash it
+ * signed, or the head went back: a rewritten chain is never signed, and
+ * the checkpoints stop (audit verify --max-age notices). 0 / -EIO. */
 int signer_store_checkpoint(struct signer *s, struct db_conn *db,
 			    const char *head_id, const char *head_hash,
 			    const char *at);

@@ -36,6 +36,16 @@ struct approve_sig_answer {
 	const char *expires_at;
 };
 
+/* A signed checkpoint as one self-verifying line of text: approvald logs
+ * it (syslog/journal: a copy outside the database), `approvalctl audit
+ * checkpoint` prints it, `approvalctl audit verify --checkpoint FILE`
+ * reads it after any syslog prefix. The fields in this order, each once:
+ * head_id decimal, hash 64 lowercase hex, at ISO 8601 UTC, key the key
+ * id, sig the base64 signature. */
+#define APPROVE_SIG_CHECKPOINT_MARK "approve-checkpoint-v1 "
+#define APPROVE_SIG_CHECKPOINT_FMT APPROVE_SIG_CHECKPOINT_MARK \
+	"head_id=%s hash=%s at=%s key=%s sig=%s"
+
 /* What a checkpoint's signature covers. */
 struct approve_sig_checkpoint {
 	const char *head_id;	/* decimal */
