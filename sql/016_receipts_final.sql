@@ -20,27 +20,41 @@ CREATE TABLE approval.receipts_due (
 );
 CREATE INDEX receipts_due_queued ON approval.receipts_due (queued_at);
 
--- Runs as the owner: whoever made the request final (approvald, an
--- administrator's SQL) need not be allowed to write the queue.
-CREATE FUNCTION approval.receipts_queue() RETURNS trigger
+-- Run as the owner: whoever made the request final (approvald, an
+-- administrator's SQL) need not be allowed to write the queue. One
+-- statement per statement (the expiry sweep ends 200 requests in one),
+-- over its transition tables.
+CREATE FUNCTION approval.receipts_queue_insert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM approval.signing_keys k WHERE k.retired_at IS NULL) THEN
-        INSERT INTO approval.receipts_due (request_id) VALUES (NEW.id)
-            ON CONFLICT (request_id) DO NOTHING;
-    END IF;
+    INSERT INTO approval.receipts_due (request_id)
+    SELECT n.id FROM new_rows n
+     WHERE n.status <> 'pending'
+       AND EXISTS (SELECT 1 FROM approval.signing_keys k WHERE k.retired_at IS NULL)
+    ON CONFLICT (request_id) DO NOTHING;
     RETURN NULL;
 END $$;
-REVOKE ALL ON FUNCTION approval.receipts_queue() FROM PUBLIC;
+CREATE FUNCTION approval.receipts_queue_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    INSERT INTO approval.receipts_due (request_id)
+    SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE o.status = 'pending' AND n.status <> 'pending'
+       AND EXISTS (SELECT 1 FROM approval.signing_keys k WHERE k.retired_at IS NULL)
+    ON CONFLICT (request_id) DO NOTHING;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION approval.receipts_queue_insert(), approval.receipts_queue_update()
+    FROM PUBLIC;
 
 -- final at create (a policy's allow or deny)
 CREATE TRIGGER requests_receipt_at_create AFTER INSERT ON approval.requests
-    FOR EACH ROW WHEN (NEW.status <> 'pending')
-    EXECUTE FUNCTION approval.receipts_queue();
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION approval.receipts_queue_insert();
 -- final later (decision, expiry, cancel); a final state never changes
-CREATE TRIGGER requests_receipt_when_final AFTER UPDATE OF status ON approval.requests
-    FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status <> 'pending')
-    EXECUTE FUNCTION approval.receipts_queue();
+CREATE TRIGGER requests_receipt_when_final AFTER UPDATE ON approval.requests
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION approval.receipts_queue_update();
 
 INSERT INTO approval.receipts_due (request_id)
 SELECT r.id FROM approval.requests r
