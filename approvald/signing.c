@@ -165,18 +165,18 @@ signer_store_due(struct signer *s, struct db_conn *db)
 	char lim[16];
 	const char *p[1] = { lim };
 	PGresult *res = NULL;
-	int r = -EIO, i, n;
+	int r = -EIO, i, n, failed;
 
 	snprintf(lim, sizeof(lim), "%d", SIGNER_DUE_BATCH);
 	if (db_exec(db, sel, 1, p, &res) < 0) {
 		db_log_error("receipts due", res);
 		goto out;
 	}
+	/* one that fails (logged) stays queued and does not hold up the rest */
 	n = PQntuples(res);
-	for (i = 0; i < n; i++)
-		if (signer_store_receipt(s, db, PQgetvalue(res, i, 0)) == -EIO)
-			goto out;
-	r = n;
+	for (i = 0, failed = 0; i < n; i++)
+		failed |= signer_store_receipt(s, db, PQgetvalue(res, i, 0)) < 0;
+	r = failed ? -EIO : n;
 out:
 	PQclear(res);
 	return r;

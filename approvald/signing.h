@@ -41,8 +41,10 @@ int signer_store_receipt(struct signer *s, struct db_conn *db,
 /* Receipts for every final state: the database queues each request that
  * becomes final (approval.receipts_due, sql/016_receipts_final.sql: human
  * and policy decisions, expiry, cancel, whatever path made it final);
- * this stores the receipts of up to SIGNER_DUE_BATCH of them. The number
- * taken from the queue (SIGNER_DUE_BATCH: call again), or -EIO. */
+ * this stores the receipts of up to SIGNER_DUE_BATCH of them, oldest
+ * first. The number taken from the queue (SIGNER_DUE_BATCH: call again),
+ * or -EIO when the queue could not be read or one receipt could not be
+ * stored (it stays queued; the others of the batch are stored). */
 #define SIGNER_DUE_BATCH 100
 int signer_store_due(struct signer *s, struct db_conn *db);
 /* The thread that calls signer_store_due every SIGNER_DUE_EVERY_MS (at
