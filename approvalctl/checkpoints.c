@@ -39,54 +39,11 @@ static const char cp_sql[] =
 	"  LEFT JOIN approval.audit_log l ON l.id = c.head_id"
 	" ORDER BY c.id";
 
-/* One checkpoint line of a file, its fields NUL-terminated. */
+/* One checkpoint line of a file and its line number. */
 struct ext_cp {
-	char head_id[20], hash[65], at[33], key[APPROVE_SIG_KEY_ID_LEN + 1];
-	char sig[APPROVE_SIG_B64_LEN + 1];
+	struct approve_sig_checkpoint_line f;
 	unsigned long line;
 };
-
-/* "name=" then min..max bytes of set into out, up to white space or the
- * end, and past one space. */
-static int
-take(const char **p, const char *name, const char *set, size_t min, size_t max,
-     char *out)
-{
-	size_t nl = strlen(name), n;
-
-	if (strncmp(*p, name, nl) != 0)
-		return -EINVAL;
-	*p += nl;
-	n = strspn(*p, set);
-	if (n < min || n > max || ((*p)[n] && !strchr(" \t\r\n", (*p)[n])))
-		return -EINVAL;
-	memcpy(out, *p, n);
-	out[n] = 0;
-	*p += n;
-	if (**p == ' ')
-		(*p)++;
-	return 0;
-}
-
-/* 1: no checkpoint mark in l; 0: parsed into c; -EINVAL: malformed. */
-static int
-parse_line(const char *l, struct ext_cp *c)
-{
-	static const char hex[] = "0123456789abcdef";
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-	const char *p = strstr(l, APPROVE_SIG_CHECKPOINT_MARK);
-
-	if (!p)
-		return 1;
-	p += strlen(APPROVE_SIG_CHECKPOINT_MARK);
-	if (take(&p, "head_id=", "0123456789", 1, 19, c->head_id) < 0 ||
-	    take(&p, "hash=", hex, 64, 64, c->hash) < 0 ||
-	    take(&p, "at=", "0123456789-T:.Z", 20, 32, c->at) < 0 ||
-	    take(&p, "key=", hex, APPROVE_SIG_KEY_ID_LEN, APPROVE_SIG_KEY_ID_LEN, c->key) < 0 ||
-	    take(&p, "sig=", b64, APPROVE_SIG_B64_LEN, APPROVE_SIG_B64_LEN, c->sig) < 0)
-		return -EINVAL;
-	return p[strspn(p, " \t\r\n")] ? -EINVAL : 0;
-}
 
 /* Seconds since an "YYYY-MM-DDTHH:MM:SS...Z" time; -1 when unreadable. */
 static long
@@ -132,7 +89,7 @@ read_external(const char *extfile, const struct approve_sig_keyring *kr,
 		if (len > LINE_MAX_LEN || strlen(line) != (size_t)len)
 			r = strstr(line, APPROVE_SIG_CHECKPOINT_MARK) ? -EINVAL : 1;
 		else
-			r = parse_line(line, &c);
+			r = approve_sig_checkpoint_line_parse(line, &c.f);
 		if (r == 1)
 			continue;
 		if (r < 0) {
@@ -142,20 +99,20 @@ read_external(const char *extfile, const struct approve_sig_keyring *kr,
 		}
 		c.line = no;
 		{
-			const struct approve_sig_checkpoint sc = { c.head_id, c.hash, c.at };
+			const struct approve_sig_checkpoint sc = { c.f.head_id, c.f.hash, c.f.at };
 
-			r = approve_sig_verify_checkpoint(kr, &sc, c.key, c.sig, &used);
+			r = approve_sig_verify_checkpoint(kr, &sc, c.f.key_id, c.f.sig, &used);
 		}
 		if (r != 0) {
 			printf("BROKEN: %s line %lu (row %s at %s): %s\n", extfile, no,
-			       c.head_id, c.at, r == -ENOKEY ? "signed by a key not in the key file"
+			       c.f.head_id, c.f.at, r == -ENOKEY ? "signed by a key not in the key file"
 							 : "the signature is not valid");
 			rc = CTL_REFUSED;
 			goto out;
 		}
-		if (!found || strtoll(c.head_id, NULL, 10) > strtoll(newest->head_id, NULL, 10) ||
-		    (strtoll(c.head_id, NULL, 10) == strtoll(newest->head_id, NULL, 10) &&
-		     strcmp(c.at, newest->at) > 0))
+		if (!found || strtoll(c.f.head_id, NULL, 10) > strtoll(newest->f.head_id, NULL, 10) ||
+		    (strtoll(c.f.head_id, NULL, 10) == strtoll(newest->f.head_id, NULL, 10) &&
+		     strcmp(c.f.at, newest->f.at) > 0))
 			*newest = c;
 		found++;
 	}
@@ -180,24 +137,25 @@ check_external(PGconn *db, const char *extfile, const struct ext_cp *e)
 		"       EXISTS (SELECT 1 FROM approval.audit_checkpoints c"
 		"                WHERE c.head_id = $1::bigint AND c.head_hash = $2"
 		"                  AND c.at = $3 AND c.signature = $4)";
-	const char *p[4] = { e->head_id, e->hash, e->at, e->sig };
+	const struct approve_sig_checkpoint_line *f = &e->f;
+	const char *p[4] = { f->head_id, f->hash, f->at, f->sig };
 	PGresult *r = NULL;
-	int rc, zero = strcmp(e->head_id, "0") == 0;
+	int rc, zero = strcmp(f->head_id, "0") == 0;
 
 	rc = ctl_db_do(db, "audit verify: reading the checkpoint's row", sql, 4, p, &r);
 	if (rc != CTL_OK)
 		return rc;
 	rc = CTL_REFUSED;
-	if (zero ? strspn(e->hash, "0") != 64 :
-	    PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 0), e->hash) != 0) {
+	if (zero ? strspn(f->hash, "0") != 64 :
+	    PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 0), f->hash) != 0) {
 		printf("BROKEN at the checkpoint of %s line %lu: approvald signed row %s at %s "
 		       "with hash %s (key %s), the chain has %s: the audit log was rewritten\n",
-		       extfile, e->line, e->head_id, e->at, e->hash, e->key,
+		       extfile, e->line, f->head_id, f->at, f->hash, f->key_id,
 		       zero ? "rows" : PQgetisnull(r, 0, 0) ? "no such row" : PQgetvalue(r, 0, 0));
 	} else if (strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
 		printf("BROKEN: the checkpoint of %s line %lu (row %s at %s) is not in "
 		       "approval.audit_checkpoints: stored checkpoints were deleted\n",
-		       extfile, e->line, e->head_id, e->at);
+		       extfile, e->line, f->head_id, f->at);
 	} else {
 		rc = CTL_OK;
 	}
@@ -279,7 +237,7 @@ ctl_audit_checkpoints(PGconn *db, const char *keyfile, const char *extfile,
 	       retired ? "; some by retired keys (historical)" : "");
 	if (extfile)
 		printf("the newest checkpoint of %s (line %lu: row %s at %s) matches the "
-		       "chain and is stored\n", extfile, ext.line, ext.head_id, ext.at);
+		       "chain and is stored\n", extfile, ext.line, ext.f.head_id, ext.f.at);
 	rc = CTL_OK;
 out:
 	PQclear(r);
@@ -310,20 +268,21 @@ run_checkpoint(struct ctl_ctx *c, int argc, char **argv)
 			"without signing_key or audit_head_interval = 0)");
 		rc = CTL_REFUSED;
 	} else {
-		struct ext_cp e;
+		struct approve_sig_checkpoint_line e;
 		char line[LINE_MAX_LEN];
 		int n = snprintf(line, sizeof(line), APPROVE_SIG_CHECKPOINT_FMT,
 				 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
 				 PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
 
 		/* what is printed is what verify --checkpoint reads */
-		if (n < 0 || (size_t)n >= sizeof(line) || parse_line(line, &e) != 0) {
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    approve_sig_checkpoint_line_parse(line, &e) != 0) {
 			ctl_err("audit checkpoint: unexpected stored checkpoint");
 			rc = CTL_FAILURE;
 		} else if (json) {
 			printf("{\"head_id\": %s, \"hash\": \"%s\", \"at\": \"%s\", "
 			       "\"key_id\": \"%s\", \"signature\": \"%s\"}\n",
-			       e.head_id, e.hash, e.at, e.key, e.sig);
+			       e.head_id, e.hash, e.at, e.key_id, e.sig);
 		} else {
 			printf("%s\n", line);
 		}
