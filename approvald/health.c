@@ -33,7 +33,7 @@ route_metrics(struct http_req *r)
 	struct app *app = r->app;
 	struct approve_buf b;
 	struct connguard_stats cg;
-	unsigned nreq, nev, code;
+	unsigned nreq, nev, code, jq, jr;
 	unsigned long n;
 	enum MHD_Result ret;
 	char *text;
@@ -82,6 +82,14 @@ route_metrics(struct http_req *r)
 		"approvald_waiters_gone_total %lu\n",
 		cg.connections, cg.refused_per_peer, cg.closed_header_timeout,
 		cg.closed_keepalive_idle, cg.closed_body_timeout, cg.waiters_gone);
+	offload_count(app->jobs, &jq, &jr);
+	rc |= approve_buf_printf(&b,
+		"# HELP approvald_jobs_queued Requests waiting for a job thread.\n"
+		"# TYPE approvald_jobs_queued gauge\n"
+		"approvald_jobs_queued %u\n"
+		"# HELP approvald_jobs_running Job threads busy (database work).\n"
+		"# TYPE approvald_jobs_running gauge\n"
+		"approvald_jobs_running %u\n", jq, jr);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

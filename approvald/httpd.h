@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clientaddr.h"
 #include "db.h"		/* DB_MAX_BLOCKED */
+#include "offload.h"
 #include "route.h"	/* struct route, HTTP_PARAM_MAX, http_handler */
 #include "settings.h"	/* APPROVALD_LISTEN_MAX */
 #include "waiters.h"
@@ -23,10 +24,15 @@ struct db_pool;
 struct listener;
 
 #define HTTP_MAX_STATUS 600
-/* Worker threads of each endpoint's daemon: more than can ever wait inside
- * the database pool (db.h), so one is always free for /healthz and
- * /metrics whatever the database does. */
-#define HTTPD_WORKERS(pool_size) (DB_MAX_BLOCKED(pool_size) + 1)
+/* Job threads (offload.h): as many as may be inside the database pool at
+ * once (db.h), so a job never finds the pool crowded by its own kind. */
+#define HTTPD_JOBS(pool_size) DB_MAX_BLOCKED(pool_size)
+/* libmicrohttpd's own threads per endpoint: they never wait for the
+ * database, so a couple move every byte. */
+#define HTTPD_IO_THREADS 2
+/* A job still queued after this long answers 503 without running: the
+ * database is too slow for the crowd (the same bound as a pool checkout). */
+#define HTTPD_JOB_QUEUE_MS DB_WAIT_MS
 
 struct metrics {
 	atomic_ulong requests_created;
@@ -51,6 +57,7 @@ struct app {
 	char *tls_key_pem;
 	struct metrics metrics;
 	struct signer *signer;	/* signing.h; NULL: answers are not signed */
+	struct offload *jobs;	/* offload.h: where handlers run */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */
@@ -65,6 +72,17 @@ struct http_req {
 	int body_expected;	/* the route reads a body */
 	int body_too_big;
 	int answered;		/* a response was queued */
+	/* running on a job thread (offload.h) while MHD holds the connection
+	 * suspended: the answer is kept here and queued once resumed */
+	struct offload_job job;
+	int in_job;		/* http_queue() keeps instead of queueing */
+	int job_done;		/* the job ended: resumed for its answer */
+	int job_auth_only;	/* this job authenticates (before the body) */
+	enum MHD_Result job_ret;
+	struct MHD_Response *held;	/* the answer the job made */
+	unsigned held_status;
+	int authed;		/* authentication ran and admitted the caller */
+	int safe_method;	/* GET or HEAD: no CSRF token needed */
 	uint64_t headers_ms;	/* when the headers were complete */
 	/* long-poll state (wait and events) */
 	int started;		/* the handler ran before (now resumed) */
@@ -146,6 +164,7 @@ enum MHD_Result route_report(struct http_req *r);
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);
 enum MHD_Result route_ui_static(struct http_req *r);
+enum MHD_Result route_ui_missing(struct http_req *r);
 /* routes_session.c */
 enum MHD_Result route_session_get(struct http_req *r);
 enum MHD_Result route_session_login(struct http_req *r);

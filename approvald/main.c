@@ -64,14 +64,14 @@ write_port_file(const char *path, unsigned port)
 }
 
 /* Descriptors approvald needs besides its connections: stdio, the log,
- * the listening sockets, per worker thread its epoll and wake-up
- * descriptors and a pool connection, the LISTEN connection, files read at
- * start-up, and a margin. */
+ * the listening sockets, per HTTP thread its epoll and wake-up
+ * descriptors, the pool's connections, the LISTEN connection, files read
+ * at start-up, and a margin. */
 #define FD_OWN_FIXED 32
 #define FD_OWN_PER_WORKER 4
 
 /* One descriptor per connection (waiters included), and every "listen"
- * endpoint has its own daemon with max_connections and HTTPD_WORKERS: a limit
+ * endpoint has its own daemon with max_connections and HTTPD_IO_THREADS: a limit
  * that cannot cover them makes accept() fail later with nothing in the log,
  * so say it now. The soft limit is raised to the hard one first; a
  * max_connections left at its default is lowered to fit instead. 0, or
@@ -82,7 +82,8 @@ check_nofile(struct approvald_config *cfg)
 	struct rlimit rl;
 	unsigned long n = cfg->n_listen ? cfg->n_listen : 1;
 	unsigned long own = FD_OWN_FIXED +
-			    FD_OWN_PER_WORKER * HTTPD_WORKERS(cfg->pool_size) * n;
+			    FD_OWN_PER_WORKER * HTTPD_IO_THREADS * n +
+			    (unsigned long)cfg->pool_size;
 	unsigned long have, want = cfg->max_connections * n + own;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)

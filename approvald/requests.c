@@ -532,7 +532,7 @@ static const struct {
 
 /* $1 is always the calling approver's id (for "self", ignoring case like
  * the rule in sql/006_self_approval_nocase.sql). */
-#define DETAIL_SELECT \
+#define DETAIL_COLS \
 	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
@@ -547,9 +547,11 @@ static const struct {
 	" r.sudo_command_sha256," \
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
-	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note"
+#define DETAIL_FROM \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+#define DETAIL_SELECT DETAIL_COLS DETAIL_FROM
 
 static json_object *
 row_to_detail(const PGresult *res, int row, const char *public_url)
@@ -674,33 +676,92 @@ out:
 	return r;
 }
 
+/* The filters of GET /v1/requests, $2..$14 of every list statement
+ * ($1 is the approver, $4 the limit, $13 the offset). */
+#define LIST_WHERE \
+	" WHERE ($2::text IS NULL OR r.status = $2::text" \
+	"  OR ($2::text = 'final' AND r.status <> 'pending'))" \
+	" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)" \
+	" AND ($5::timestamptz IS NULL OR r.created_at >= $5::timestamptz)" \
+	" AND ($6::timestamptz IS NULL OR r.created_at < $6::timestamptz)" \
+	" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)" \
+	" AND ($8::text IS NULL OR r.requester = $8::text)" \
+	" AND ($9::text IS NULL OR a.login = $9::text)" \
+	" AND ($10::text IS NULL OR r.initiator = $10::text)" \
+	" AND ($11::text IS NULL OR r.service = $11::text)" \
+	" AND ($12::text IS NULL" \
+	"  OR pg_catalog.strpos(pg_catalog.lower(r.command), pg_catalog.lower($12::text)) > 0" \
+	"  OR pg_catalog.strpos(pg_catalog.lower(r.sudo_command), pg_catalog.lower($12::text)) > 0)"
+/* Orders of the plain list (index-friendly) and of the grouped one, whose
+ * columns are the subquery's aliases. */
+#define ORDER_NEWEST " ORDER BY r.created_at DESC, r.id DESC"
+#define ORDER_OLDEST " ORDER BY r.created_at, r.id"
+#define ORDER_EXPIRES " ORDER BY r.expires_at, r.created_at, r.id"
+#define PAGE " LIMIT $4::integer OFFSET $13::integer"
+#define PLAIN(order) DETAIL_SELECT LIST_WHERE order PAGE
+/* Identical requests (same requester, host, target and command digest, or
+ * the command text when the module sent no digest) are one group; the
+ * member with the least time left stands for it. Totals: groups matching,
+ * requests in them. */
+#define GROUPED(order) \
+	"SELECT *, pg_catalog.count(*) OVER ()," \
+	" pg_catalog.sum(CASE WHEN x.g_rn = 1 THEN x.g_n ELSE 0 END) OVER ()" \
+	" FROM (" DETAIL_COLS ", r.created_at AS s_created, r.expires_at AS s_expires," \
+	" r.id AS s_id, pg_catalog.count(*) OVER w AS g_n," \
+	" pg_catalog.row_number() OVER (w ORDER BY r.expires_at, r.created_at, r.id) AS g_rn" \
+	DETAIL_FROM LIST_WHERE \
+	" WINDOW w AS (PARTITION BY r.requester, r.host_id, r.target_user," \
+	"  COALESCE(r.command_sha256, r.command)," \
+	"  COALESCE(r.sudo_command_sha256, r.sudo_command))) x" \
+	" WHERE x.g_rn = 1 OR NOT $14::boolean" order PAGE
+#define G_NEWEST " ORDER BY x.s_created DESC, x.s_id DESC"
+#define G_OLDEST " ORDER BY x.s_created, x.s_id"
+#define G_EXPIRES " ORDER BY x.s_expires, x.s_created, x.s_id"
+/* Columns after the detail ones in GROUPED: s_created, s_expires, s_id,
+ * g_n, g_rn, groups total, requests total. */
+#define G_COUNT (NDETAIL + 3)
+#define G_TOTAL (NDETAIL + 5)
+#define G_REQUESTS (NDETAIL + 6)
+
 int
 req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
-	 unsigned long limit, const char *public_url, json_object **out)
+	 unsigned long limit, unsigned long offset, const char *public_url,
+	 json_object **out)
 {
-	static const char sql[] = DETAIL_SELECT
-		" WHERE ($2::text IS NULL OR r.status = $2::text"
-		"  OR ($2::text = 'final' AND r.status <> 'pending'))"
-		" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)"
-		" AND ($5::timestamptz IS NULL OR r.created_at >= $5::timestamptz)"
-		" AND ($6::timestamptz IS NULL OR r.created_at < $6::timestamptz)"
-		" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)"
-		" AND ($8::text IS NULL OR r.requester = $8::text)"
-		" AND ($9::text IS NULL OR a.login = $9::text)"
-		" AND ($10::text IS NULL OR r.initiator = $10::text)"
-		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
-	char who[24], lim[24];
-	const char *params[10] = { who, f->status, f->before, lim, f->from, f->to,
-				   f->host, f->requester, f->approver, f->initiator };
+	static const char *const plain[] = {
+		[REQ_SORT_NEWEST] = PLAIN(ORDER_NEWEST),
+		[REQ_SORT_OLDEST] = PLAIN(ORDER_OLDEST),
+		[REQ_SORT_EXPIRES] = PLAIN(ORDER_EXPIRES),
+	};
+	static const char *const grouped[] = {
+		[REQ_SORT_NEWEST] = GROUPED(G_NEWEST),
+		[REQ_SORT_OLDEST] = GROUPED(G_OLDEST),
+		[REQ_SORT_EXPIRES] = GROUPED(G_EXPIRES),
+	};
+	char who[24], lim[24], off[24];
+	const char *params[14] = { who, f->status, f->before, lim, f->from, f->to,
+				   f->host, f->requester, f->approver, f->initiator,
+				   f->service, f->text, off, f->group ? "true" : "false" };
+	int windowed = f->group || f->totals;
 	PGresult *res = NULL;
 	json_object *o = NULL, *arr = NULL, *d;
 	const char *state;
 	int r, i, n;
 
 	*out = NULL;
+	switch (f->sort) {
+	case REQ_SORT_NEWEST:
+	case REQ_SORT_OLDEST:
+	case REQ_SORT_EXPIRES:
+		break;
+	default:
+		return -EINVAL;
+	}
 	snprintf(who, sizeof(who), "%lld", approver_id);
 	snprintf(lim, sizeof(lim), "%lu", limit);
-	if (db_exec(db, sql, 10, params, &res) < 0) {
+	snprintf(off, sizeof(off), "%lu", offset);
+	if (db_exec(db, windowed ? grouped[f->sort] : plain[f->sort],
+		    windowed ? 14 : 13, params, &res) < 0) {
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (state && strncmp(state, "22", 2) == 0) {
 			r = -EINVAL;	/* before/from/to is not a time */
@@ -722,12 +783,18 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 			json_object_put(d);
 			goto out;
 		}
+		if (f->group && add_int(d, "group_count", col(res, i, G_COUNT)) < 0)
+			goto out;
 	}
 	if (approve_json_add(o, "requests", arr) < 0) {
 		arr = NULL;
 		goto out;
 	}
 	arr = NULL;
+	/* no row past the end of the list: the totals are not known then */
+	if (windowed && (add_int(o, "total", n ? col(res, 0, G_TOTAL) : NULL) < 0 ||
+			 add_int(o, "total_requests", n ? col(res, 0, G_REQUESTS) : NULL) < 0))
+		goto out;
 	*out = o;
 	o = NULL;
 	r = 0;

@@ -21,6 +21,9 @@ struct route {
 	enum access_need need;
 	int body;		/* reads a JSON body */
 	http_handler fn;
+	int from_memory;	/* answers from memory alone: runs on the
+				 * HTTP thread; every other route runs on a
+				 * job thread (offload.h) */
 };
 
 /* The route of table[0..n) whose pattern matches path and whose method is

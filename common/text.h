@@ -59,4 +59,31 @@ char *approve_sanitize_display_shown(const char *s, size_t len, size_t max,
 int approve_json_escape_hostile(struct approve_buf *b, const char *json,
 				size_t n);
 
+/* How a command reads on screen, for approvers (approvalctl here, the web
+ * UI's web/dom.js commandParts() mirrors the same rules):
+ *   LF "\u23ce" (⏎), CR "\u240d" (␍), TAB "\u21e5" (⇥); a run of more than
+ *   APPROVE_BLANK_RUN of one blank (space, LF, CR, TAB) is one marker with
+ *   its count: "\u2423\u00d7120" (␣×120) for 120 spaces, "⏎×40";
+ *   every other hostile code point (ESC included) "<U+XXXX>", a byte that
+ *   is not UTF-8 "<0xNN>";
+ *   longer than max characters: the head (two thirds), " … ", the tail
+ *   (one third, at least the last unit), whole markers only, so the end
+ *   is never cut off.
+ * The result is valid UTF-8 free of hostile code points; what it found is
+ * in *shape. Terminals show text in stored order, so right-to-left letters
+ * are only reported (shape->rtl), never reordered here. NULL on ENOMEM. */
+#define APPROVE_BLANK_RUN 3
+struct approve_cmd_shape {
+	size_t lines;	/* 1 + line breaks (LF, CR, CR LF as one) */
+	size_t chars;	/* characters of the display before any cut */
+	int rtl;	/* holds right-to-left letters (Hebrew, Arabic, ...) */
+	int cut;	/* the middle was left out (head ... tail) */
+};
+char *approve_command_display(const char *s, size_t len, size_t max,
+			      struct approve_cmd_shape *shape);
+/* 1 for a strong right-to-left letter (Hebrew, Arabic, Syriac, Thaana,
+ * NKo, Samaritan, Mandaic, their presentation forms, and the RTL planes of
+ * U+10800..U+10FFF and U+1E800..U+1EFFF), else 0. */
+int approve_cp_rtl(uint32_t cp);
+
 #endif

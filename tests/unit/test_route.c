@@ -9,15 +9,15 @@
 #include "unit.h"
 
 static const struct route table[] = {
-	{ "POST", "/v1/requests", NEED_HOST, 1, NULL },
-	{ "GET", "/v1/requests", NEED_READER, 0, NULL },
-	{ "GET", "/v1/requests/*", NEED_READER, 0, NULL },
-	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, NULL },
-	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, NULL },
-	{ "GET", "/v1/session", NEED_NONE, 0, NULL },
-	{ "POST", "/v1/session", NEED_NONE, 1, NULL },
-	{ "DELETE", "/v1/session", NEED_NONE, 0, NULL },
-	{ "GET", "/", NEED_NONE, 0, NULL },
+	{ "POST", "/v1/requests", NEED_HOST, 1, NULL, 0 },
+	{ "GET", "/v1/requests", NEED_READER, 0, NULL, 0 },
+	{ "GET", "/v1/requests/*", NEED_READER, 0, NULL, 0 },
+	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, NULL, 0 },
+	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, NULL, 0 },
+	{ "GET", "/v1/session", NEED_NONE, 0, NULL, 0 },
+	{ "POST", "/v1/session", NEED_NONE, 1, NULL, 0 },
+	{ "DELETE", "/v1/session", NEED_NONE, 0, NULL, 0 },
+	{ "GET", "/", NEED_NONE, 0, NULL, 0 },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
