@@ -78,9 +78,12 @@ printf '%s\n' "$LAST_OUT" >"$T/saved2.txt"
 
 # 4. The attack, approvald running: delete the checkpoints after row H1,
 #    rewrite row H1+1 (approval 2's rows) and re-hash everything after it.
+# (the locks: approvald reads the head and its last signed row only
+# before or after the rewrite, never half way)
 rewrite() {
 	pg_psql -c "BEGIN;
-	LOCK TABLE approval.audit_chain, approval.audit_checkpoints IN ACCESS EXCLUSIVE MODE;
+	LOCK TABLE approval.audit_log, approval.audit_chain, approval.audit_checkpoints
+		IN ACCESS EXCLUSIVE MODE;
 	ALTER TABLE approval.audit_log DISABLE TRIGGER USER;
 	ALTER TABLE approval.audit_chain DISABLE TRIGGER USER;
 	ALTER TABLE approval.audit_checkpoints DISABLE TRIGGER USER;
