@@ -454,6 +454,8 @@ verify(PGconn *db, int64_t from, struct chain *ch)
 static const struct option verify_opts[] = {
 	{ "from", required_argument, NULL, 'f' },
 	{ "key", required_argument, NULL, 'k' },
+	{ "checkpoint", required_argument, NULL, 'c' },
+	{ "max-age", required_argument, NULL, 'a' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -461,8 +463,9 @@ static int
 run_verify(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct chain ch;
-	unsigned long from = 1;
-	const char *keyfile = NULL;
+	unsigned long from = 1, max_age = 0;
+	const char *keyfile = NULL, *extfile = NULL;
+	int have_max_age = 0;
 	PGconn *db = NULL;
 	int o, rc;
 
@@ -479,12 +482,23 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 		case 'k':
 			keyfile = optarg;
 			break;
+		case 'c':
+			extfile = optarg;
+			break;
+		case 'a':
+			if (approve_parse_ulong(optarg, 1, 10UL * 366 * 86400, &max_age) != 0)
+				return ctl_usage_error(c, "bad --max-age '%s' (seconds, 1 or more)",
+						       optarg);
+			have_max_age = 1;
+			break;
 		default:
 			return CTL_USAGE;
 		}
 	}
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((extfile || have_max_age) && !keyfile)
+		return ctl_usage_error(c, "--checkpoint and --max-age need --key");
 	rc = ctl_db_connect(c, 0, &db);
 	if (rc != CTL_OK)
 		return rc;
@@ -495,7 +509,8 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 	}
 	rc = verify(db, (int64_t)from, &ch);
 	if (rc == CTL_OK && keyfile)
-		rc = ctl_audit_checkpoints(db, keyfile);
+		rc = ctl_audit_checkpoints(db, keyfile, extfile,
+					   have_max_age ? (long)max_age : -1);
 	if (rc != CTL_OK)
 		goto out;
 	if (ch.verified == 0)
@@ -543,7 +558,8 @@ run_head(struct ctl_ctx *c, int argc, char **argv)
 }
 
 static const struct ctl_command audit_verify_cmd = {
-	.name = "verify", .synopsis = "[--from ID] [--key FILE]",
+	.name = "verify",
+	.synopsis = "[--from ID] [--key FILE [--checkpoint FILE] [--max-age S]]",
 	.summary = "recompute the audit log's hash chain; exit 1 at the first broken row",
 	.details = "Reads approval.audit_log in id order, recomputes every row's\n"
 		   "sha256 from its canonical form (sql/002_audit.sql) and checks that each\n"
@@ -557,7 +573,15 @@ static const struct ctl_command audit_verify_cmd = {
 		   "  --from ID   start at row ID (row ID-1 is trusted as the anchor)\n"
 		   "  --key FILE  also check every signed checkpoint approvald stored\n"
 		   "              against approvald's public keys in FILE: a chain\n"
-		   "              rewritten and re-hashed fails, naming the checkpoint\n",
+		   "              rewritten and re-hashed fails, naming the checkpoint\n"
+		   "  --checkpoint FILE  checkpoints kept outside the database (approvald's\n"
+		   "              logged 'approve-checkpoint-v1' lines, or saved output of\n"
+		   "              audit checkpoint; other lines are skipped): each must be\n"
+		   "              signed by a key of --key, the newest must match the\n"
+		   "              chain and still be stored. Catches deleted newest\n"
+		   "              checkpoints with the rows after the last one rewritten\n"
+		   "  --max-age S the newest stored checkpoint is at most S seconds old\n"
+		   "              (e.g. 2 x audit_head_interval)\n",
 	.longopts = verify_opts, .run = run_verify,
 };
 static const struct ctl_command audit_head_cmd = {
@@ -568,10 +592,10 @@ static const struct ctl_command audit_head_cmd = {
 	.longopts = ctl_json_opts, .run = run_head,
 };
 static const struct ctl_command *const audit_cmds[] = {
-	&audit_verify_cmd, &audit_head_cmd, NULL,
+	&audit_verify_cmd, &audit_head_cmd, &ctl_cmd_audit_checkpoint, NULL,
 };
 const struct ctl_command ctl_cmd_audit = {
-	.name = "audit", .synopsis = "verify|head",
+	.name = "audit", .synopsis = "verify|head|checkpoint",
 	.summary = "prove the audit log unaltered (database, read-only)",
 	.sub = audit_cmds,
 };

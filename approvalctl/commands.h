@@ -22,8 +22,13 @@ extern const struct ctl_command ctl_cmd_policy;		/* policy.c */
 extern const struct ctl_command ctl_cmd_request;	/* action.c */
 extern const struct ctl_command ctl_cmd_exec;
 /* audit verify --key FILE (checkpoints.c): every signed checkpoint valid
- * and matching the chain, in the caller's snapshot. An exit code. */
-int ctl_audit_checkpoints(PGconn *db, const char *keyfile);
+ * and matching the chain, in the caller's snapshot; with extfile (NULL:
+ * none) the newest checkpoint kept outside the database matches the chain
+ * and is still in the database; max_age_s >= 0: the newest stored
+ * checkpoint is at most that old. An exit code. */
+int ctl_audit_checkpoints(PGconn *db, const char *keyfile, const char *extfile,
+			  long max_age_s);
+extern const struct ctl_command ctl_cmd_audit_checkpoint;	/* checkpoints.c */
 
 /* SQL: a timestamptz column as the API's time format (ISO 8601 UTC, µs). */
 #define CTL_SQL_UTC(col) \

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "wire.h"
 #include "print.h"
 
 /* Same rule as the CHECK on approval.hosts.name, for a clear usage error. */
@@ -103,9 +104,9 @@ host_initiator(struct ctl_ctx *c, int argc, char **argv)
 		return ctl_usage_error(c, "expected NAME and human|agent|ci|derived");
 	params[0] = argv[optind];
 	params[1] = argv[optind + 1];
-	if (strcmp(params[1], "human") && strcmp(params[1], "agent") &&
-	    strcmp(params[1], "ci") && strcmp(params[1], "derived"))
-		return ctl_usage_error(c, "kind must be human, agent, ci or derived");
+	if (!approve_initiator_valid(params[1]) && strcmp(params[1], "derived"))
+		return ctl_usage_error(c, "kind must be " APPROVE_INITIATOR_WORDS
+				       " (or derived)");
 	if (!strcmp(params[1], "derived"))
 		params[1] = NULL;
 	rc = ctl_db_query(c, c->path,

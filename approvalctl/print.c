@@ -342,7 +342,8 @@ int
 ctl_print_requests(struct json_object *answer)
 {
 	static const char *const headers[] = { "CODE", "STATUS", "CREATED (UTC)", "HOST",
-					       "REQUESTER -> TARGET", "SERVICE", "COMMAND" };
+					       "REQUESTER -> TARGET", "BY", "SERVICE",
+					       "COMMAND" };
 	struct json_object *list = get(answer, "requests");
 	struct table t;
 	size_t n;
@@ -354,15 +355,17 @@ ctl_print_requests(struct json_object *answer)
 		fputs("no requests\n", stdout);
 		return 0;
 	}
-	table_init(&t, 7, headers);
+	table_init(&t, 8, headers);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *r = json_object_array_get_idx(list, i);
 		char *user = ctl_field(r, "user", CELL_MAX);
 		char *target = ctl_field(r, "target_user", CELL_MAX);
-		char *row[7] = {
+		/* BY: the initiator kind (human, agent, ci; "-" before sql/010) */
+		char *row[8] = {
 			ctl_field(r, "code", 16), ctl_field(r, "status", 16),
 			time_field(r, "created_at"), ctl_field(r, "host", CELL_MAX),
-			join3(user, " -> ", target), ctl_field(r, "service", CELL_MAX),
+			join3(user, " -> ", target), ctl_field(r, "initiator", 16),
+			ctl_field(r, "service", CELL_MAX),
 			command_field(r, COMMAND_CELL_MAX),
 		};
 

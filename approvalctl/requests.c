@@ -82,6 +82,7 @@ path_printf(char *buf, size_t len, const char *fmt, ...)
 
 static const struct option list_opts[] = {
 	{ "status", required_argument, NULL, 's' },
+	{ "initiator", required_argument, NULL, 'i' },
 	{ "limit", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
 	{ NULL, 0, NULL, 0 },
@@ -90,7 +91,7 @@ static const struct option list_opts[] = {
 static int
 run_list(struct ctl_ctx *c, int argc, char **argv)
 {
-	const char *status = NULL;
+	const char *status = NULL, *initiator = NULL;
 	unsigned long limit = 0;
 	char path[128];
 	int o, json = 0, rc;
@@ -104,6 +105,12 @@ run_list(struct ctl_ctx *c, int argc, char **argv)
 				return ctl_usage_error(c, "bad status '%s' (pending, approved, "
 						       "denied, expired, cancelled)", optarg);
 			status = optarg;
+			break;
+		case 'i':
+			if (!approve_initiator_valid(optarg))
+				return ctl_usage_error(c, "bad initiator '%s' (%s)", optarg,
+						       APPROVE_INITIATOR_WORDS);
+			initiator = optarg;
 			break;
 		case 'n':
 			if (approve_parse_ulong(optarg, 1, 500, &limit) != 0)
@@ -119,8 +126,10 @@ run_list(struct ctl_ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	/* 50 is the server's default too */
-	rc = path_printf(path, sizeof(path), "/v1/requests?limit=%lu%s%s",
-			 limit ? limit : 50ul, status ? "&status=" : "", status ? status : "");
+	/* both words are checked above: URL-safe as they are */
+	rc = path_printf(path, sizeof(path), "/v1/requests?limit=%lu%s%s%s%s",
+			 limit ? limit : 50ul, status ? "&status=" : "", status ? status : "",
+			 initiator ? "&initiator=" : "", initiator ? initiator : "");
 	if (rc != CTL_OK)
 		return rc;
 	return call(c, "list", "GET", path, NULL, json, ctl_print_requests);
@@ -208,11 +217,12 @@ run_deny(struct ctl_ctx *c, int argc, char **argv)
 #define REF_HELP "ID|CODE: the request's uuid or its code (K7Q-4MX, any case).\n"
 
 const struct ctl_command ctl_cmd_list = {
-	.name = "list", .synopsis = "[--status S] [--limit N] [--json]",
+	.name = "list", .synopsis = "[--status S] [--initiator K] [--limit N] [--json]",
 	.summary = "list requests, newest first (approver, API)",
 	.details =
 		"Options:\n"
 		"  --status S   only pending, approved, denied, expired or cancelled\n"
+		"  --initiator K  only requests initiated by K: " APPROVE_INITIATOR_WORDS "\n"
 		"  --limit N    at most N requests, 1..500 (server default 50)\n"
 		"  --json       print the server's JSON answer\n",
 	.longopts = list_opts, .run = run_list,

@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	struct approvald_config *cfg = NULL;
 	struct app app;
 	struct audit_head *head = NULL;
+	struct receipt_keeper *keeper = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -246,6 +247,10 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
 	}
+	if ((rc = receipt_keeper_start(app.signer, app.db, &keeper)) < 0) {
+		approve_log(LOG_ERR, "start-up: receipts: %s", strerror(-rc));
+		goto out;
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -264,6 +269,7 @@ out:
 	db_pool_stop(app.db);
 	audit_head_stop(head);
 	outbox_stop(app.outbox);
+	receipt_keeper_stop(keeper);
 	httpd_stop(&app);
 	pending_gauge_stop(app.pending);	/* after the last /metrics */
 	listener_stop(app.listener);

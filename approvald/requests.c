@@ -19,6 +19,13 @@
  * marker (sql/011_policy.sql) when a rule decided */
 #define DECIDER(r) "COALESCE(a.login, CASE WHEN " r ".decided_by IS NULL AND " r \
 	".status IN ('approved', 'denied') THEN approval.policy_decider() END)"
+/* A request's status answer as hosts see it (status_from_row's columns),
+ * EXTRA columns after them, from requests r joined to its decider a. */
+#define STATUS_OF_R(extra) \
+	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") "," \
+	" r.decision_comment, " DECIDER("r") STATUS_TAIL("r.") extra \
+	" FROM approval.requests r" \
+	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 
 /* ---- helpers ---- */
 
@@ -341,11 +348,7 @@ req_expire_overdue(struct db_conn *db, const char *id)
 }
 
 static const char host_status_sql[] =
-	"SELECT r.id, r.code, r.status, r.digest, " ISO("r.expires_at") ","
-	" r.decision_comment, " DECIDER("r") STATUS_TAIL("r.") ","
-	" r.status = 'pending' AND r.expires_at <= pg_catalog.now()"
-	" FROM approval.requests r"
-	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+	STATUS_OF_R(", r.status = 'pending' AND r.expires_at <= pg_catalog.now()")
 	" WHERE r.id = $1::uuid AND r.host_id = $2::bigint";
 
 int
@@ -383,6 +386,22 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 	r = 0;
 out:
 	approve_status_free(st);
+	PQclear(res);
+	return r;
+}
+
+int
+req_status(struct db_conn *db, const char *id, struct approve_status **out)
+{
+	static const char sql[] = STATUS_OF_R("") " WHERE r.id = $1::uuid";
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int r;
+
+	*out = NULL;
+	r = run(db, "request status", sql, 1, params, &res);
+	if (r == 0)
+		r = PQntuples(res) == 1 ? status_from_row(res, out) : -ENOENT;
 	PQclear(res);
 	return r;
 }

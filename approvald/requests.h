@@ -37,6 +37,9 @@ int req_create_limit(struct db_conn *db, long long host_id, const char *idem_key
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,
 		    struct approve_status **out);
+/* Status of any request as its host would get it (nothing expired here):
+ * what a receipt signs (signing.h). */
+int req_status(struct db_conn *db, const char *id, struct approve_status **out);
 /* reason: the stored word (approve_cancel_reason_name). */
 int req_host_cancel(struct db_conn *db, const char *id, long long host_id,
 		    const char *reason);

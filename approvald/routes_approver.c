@@ -98,10 +98,9 @@ route_list(struct http_req *r)
 					"sort must be newest, oldest or expires");
 	if (query_flag(r, "group", &f.group) < 0 || query_flag(r, "total", &f.totals) < 0)
 		return http_reply_error(r, 400, "bad_request", "group/total must be 0 or 1");
-	if (f.initiator && strcmp(f.initiator, "human") != 0 &&
-	    strcmp(f.initiator, "agent") != 0 && strcmp(f.initiator, "ci") != 0)
+	if (f.initiator && !approve_initiator_valid(f.initiator))
 		return http_reply_error(r, 400, "bad_request",
-					"initiator must be human, agent or ci");
+					"initiator must be " APPROVE_INITIATOR_WORDS);
 	for (t = 0; t < 3; t++) {
 		/* ISO 8601 text only; the database parses it */
 		if (!times[t])

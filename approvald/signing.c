@@ -1,13 +1,16 @@
 /* signing.c: owns approvald's signing key and the SQL of receipts,
  * signing keys and checkpoints (signing.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "requests.h"
 #include "signing.h"
 
 int
@@ -74,18 +77,27 @@ out:
 	return r;
 }
 
-int
-signer_sign_status(const struct signer *s, struct approve_status *st)
+/* The signed fields of a final status (common/sig.h); 0, or -EINVAL for
+ * a pending or unknown state (never signed). */
+static int
+answer_of(const struct approve_status *st, struct approve_sig_answer *a)
 {
-	char sig[APPROVE_SIG_B64_LEN + 1];
-	struct approve_sig_answer a = {
+	*a = (struct approve_sig_answer){
 		.id = st->id, .digest = st->digest,
 		.status = approve_state_name(st->state),
 		.decided_by = st->decided_by, .decided_at = st->decided_at,
 		.nonce = st->nonce, .expires_at = st->expires_at,
 	};
+	return st->state == APPROVE_PENDING || !a->status ? -EINVAL : 0;
+}
 
-	if (!s || st->state == APPROVE_PENDING || !a.status)
+int
+signer_sign_status(const struct signer *s, struct approve_status *st)
+{
+	char sig[APPROVE_SIG_B64_LEN + 1];
+	struct approve_sig_answer a;
+
+	if (!s || answer_of(st, &a) < 0)
 		return 0;
 	if (approve_sig_sign_answer(s->pk, &a, sig) < 0)
 		return -EIO;
@@ -99,39 +111,32 @@ signer_sign_status(const struct signer *s, struct approve_status *st)
 int
 signer_store_receipt(struct signer *s, struct db_conn *db, const char *id)
 {
-	static const char sel[] =
-		"SELECT r.id, r.digest, r.status, a.login, " DB_ISO_UTC("r.decided_at") ","
-		" r.nonce, " DB_ISO_UTC("r.expires_at")
-		" FROM approval.requests r"
-		" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
-		" WHERE r.id = $1::uuid AND r.status <> 'pending'";
+	/* the receipt and its queue entry (sql/016_receipts_final.sql) in one
+	 * statement: a request leaves the queue only with its receipt */
 	static const char ins[] =
-		"INSERT INTO approval.receipts (request_id, key_id, signature, digest,"
-		" status, decided_by, decided_at, nonce, expires_at)"
+		"WITH ins AS (INSERT INTO approval.receipts (request_id, key_id,"
+		" signature, digest, status, decided_by, decided_at, nonce, expires_at)"
 		" VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)"
-		" ON CONFLICT (request_id) DO NOTHING";
+		" ON CONFLICT (request_id) DO NOTHING RETURNING 1)"
+		" DELETE FROM approval.receipts_due WHERE request_id = $1::uuid";
 	char sig[APPROVE_SIG_B64_LEN + 1];
-	const char *p[9];
+	struct approve_status *st = NULL;
 	struct approve_sig_answer a;
-	PGresult *res = NULL, *res2 = NULL;
-	int r = -EIO, c;
+	PGresult *res = NULL;
+	int r;
 
 	if (!s)
 		return 0;
 	if (!atomic_load(&s->registered) && signer_register(s, db) < 0)
 		return -EIO;
-	if (db_exec(db, sel, 1, &id, &res) < 0) {
-		db_log_error("receipt", res);
+	/* exactly the answer its host gets (req_status), so the receipt's
+	 * signature is the one the module checked */
+	r = req_status(db, id, &st);
+	if (r < 0)
 		goto out;
-	}
 	r = -ENOENT;
-	if (PQntuples(res) != 1)
+	if (answer_of(st, &a) < 0)
 		goto out;
-	for (c = 0; c < 7; c++)
-		p[c] = PQgetisnull(res, 0, c) ? NULL : PQgetvalue(res, 0, c);
-	a = (struct approve_sig_answer){ .id = p[0], .digest = p[1], .status = p[2],
-		.decided_by = p[3], .decided_at = p[4], .nonce = p[5],
-		.expires_at = p[6] };
 	r = -EIO;
 	if (approve_sig_sign_answer(s->pk, &a, sig) < 0)
 		goto out;
@@ -139,15 +144,85 @@ signer_store_receipt(struct signer *s, struct db_conn *db, const char *id)
 		const char *q[9] = { a.id, s->key_id, sig, a.digest, a.status,
 				     a.decided_by, a.decided_at, a.nonce, a.expires_at };
 
-		if (db_exec(db, ins, 9, q, &res2) < 0) {
-			db_log_error("store receipt", res2);
+		if (db_exec(db, ins, 9, q, &res) < 0) {
+			db_log_error("store receipt", res);
 			goto out;
 		}
 	}
 	r = 0;
 out:
+	approve_status_free(st);
 	PQclear(res);
-	PQclear(res2);
+	return r;
+}
+
+int
+signer_store_due(struct signer *s, struct db_conn *db)
+{
+	static const char sel[] =
+		"SELECT d.request_id FROM approval.receipts_due d"
+		" ORDER BY d.queued_at LIMIT $1::integer";
+	char lim[16];
+	const char *p[1] = { lim };
+	PGresult *res = NULL;
+	int r = -EIO, i, n, failed;
+
+	snprintf(lim, sizeof(lim), "%d", SIGNER_DUE_BATCH);
+	if (db_exec(db, sel, 1, p, &res) < 0) {
+		db_log_error("receipts due", res);
+		goto out;
+	}
+	/* one that fails (logged) stays queued and does not hold up the rest */
+	n = PQntuples(res);
+	for (i = 0, failed = 0; i < n; i++)
+		failed |= signer_store_receipt(s, db, PQgetvalue(res, i, 0)) < 0;
+	r = failed ? -EIO : n;
+out:
+	PQclear(res);
+	return r;
+}
+
+/* 0 when the chain still has the row this process last signed, with the
+ * hash it signed, and head_id is not before it (or nothing signed yet);
+ * -EBADMSG (logged) when not; -EIO when the database did not answer. */
+static int
+still_holds(const struct signer *s, struct db_conn *db, const char *head_id)
+{
+	static const char sql[] =
+		"SELECT l.hash FROM approval.audit_log l WHERE l.id = $1::bigint";
+	const char *p[1] = { s->last_id };
+	PGresult *res = NULL;
+	const char *now;
+	int r = -EBADMSG;
+
+	if (!s->last_id[0] || strcmp(s->last_id, "0") == 0)
+		return 0;
+	if (strtoll(head_id, NULL, 10) < strtoll(s->last_id, NULL, 10)) {
+		approve_log(LOG_ERR, "audit checkpoint: the chain head went back from row %s "
+			    "(signed at %s) to row %s: the audit log was rewritten; no "
+			    "checkpoint is signed until approvald is restarted", s->last_id,
+			    s->last_at, head_id);
+		return -EBADMSG;
+	}
+	if (db_exec(db, sql, 1, p, &res) < 0) {
+		db_log_error("audit checkpoint", res);
+		r = -EIO;
+		goto out;
+	}
+	now = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+	if (now && strcmp(now, s->last_hash) == 0) {
+		r = 0;
+		goto out;
+	}
+	/* only hex or "no row" reaches the log (a rewritten row is hostile) */
+	approve_log(LOG_ERR, "audit checkpoint: row %s, signed at %s with hash %s, %s%s: "
+		    "the audit log was rewritten; no checkpoint is signed until "
+		    "approvald is restarted", s->last_id, s->last_at, s->last_hash,
+		    !now ? "is missing" : "now has hash ",
+		    !now ? "" : strlen(now) == 64 && strspn(now, "0123456789abcdef") == 64 ?
+		    now : "(malformed)");
+out:
+	PQclear(res);
 	return r;
 }
 
@@ -162,16 +237,113 @@ signer_store_checkpoint(struct signer *s, struct db_conn *db,
 	char sig[APPROVE_SIG_B64_LEN + 1];
 	const char *p[5] = { head_id, head_hash, at, s->key_id, sig };
 	PGresult *res = NULL;
-	int r = -EIO;
+	int r;
 
 	if (!atomic_load(&s->registered) && signer_register(s, db) < 0)
 		return -EIO;
+	r = still_holds(s, db, head_id);
+	if (r < 0)
+		return r;
 	if (approve_sig_sign_checkpoint(s->pk, &c, sig) < 0)
 		return -EIO;
-	if (db_exec(db, ins, 5, p, &res) < 0)
+	r = -EIO;
+	if (db_exec(db, ins, 5, p, &res) < 0) {
 		db_log_error("store checkpoint", res);
-	else
-		r = 0;
+		goto out;
+	}
+	approve_log(LOG_NOTICE, APPROVE_SIG_CHECKPOINT_FMT, head_id, head_hash, at,
+		    s->key_id, sig);
+	snprintf(s->last_id, sizeof(s->last_id), "%s", head_id);
+	snprintf(s->last_hash, sizeof(s->last_hash), "%s", head_hash);
+	snprintf(s->last_at, sizeof(s->last_at), "%s", at);
+	r = 0;
+out:
 	PQclear(res);
 	return r;
+}
+
+/* ---- the receipt keeper: one thread, one pool connection per round ---- */
+
+struct receipt_keeper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;		/* under mu */
+	struct signer *signer;
+	struct db_pool *db;
+};
+
+static void *
+keeper_main(void *arg)
+{
+	struct receipt_keeper *k = arg;
+	struct timespec due;
+	struct db_conn *c;
+	int n, failed = 0;
+
+	pthread_mutex_lock(&k->mu);
+	while (!k->stop) {
+		pthread_mutex_unlock(&k->mu);
+		c = db_get(k->db, DB_WAIT_MS);
+		n = c ? signer_store_due(k->signer, c) : -EIO;
+		db_put(k->db, c);
+		due = approve_timespec_after(CLOCK_MONOTONIC, SIGNER_DUE_EVERY_MS);
+		pthread_mutex_lock(&k->mu);
+		if (n < 0 && !failed && !k->stop)	/* once per outage */
+			approve_log(LOG_WARNING, "receipts: the queue of final requests "
+				    "was not read; retrying every %d ms", SIGNER_DUE_EVERY_MS);
+		failed = n < 0;
+		while (!k->stop && n != SIGNER_DUE_BATCH &&
+		       pthread_cond_timedwait(&k->cv, &k->mu, &due) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+int
+receipt_keeper_start(struct signer *s, struct db_pool *db,
+		     struct receipt_keeper **out)
+{
+	struct receipt_keeper *k;
+	pthread_condattr_t ca;
+	int r;
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->signer = s;
+	k->db = db;
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	r = pthread_create(&k->thread, NULL, keeper_main, k);
+	if (r != 0) {
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		free(k);
+		return -r;
+	}
+	*out = k;
+	return 0;
+}
+
+void
+receipt_keeper_stop(struct receipt_keeper *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->stop = 1;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	pthread_join(k->thread, NULL);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
 }

@@ -652,3 +652,49 @@ approve_sig_verify_checkpoint(const struct approve_sig_keyring *kr,
 	approve_buf_release(&b);
 	return r;
 }
+
+/* ---- checkpoint lines ---- */
+
+/* "name=" then min..max bytes of set into out, up to white space or the
+ * end, and past one space. */
+static int
+take_field(const char **p, const char *name, const char *set, size_t min, size_t max,
+	   char *out)
+{
+	size_t nl = strlen(name), n;
+
+	if (strncmp(*p, name, nl) != 0)
+		return -EINVAL;
+	*p += nl;
+	n = strspn(*p, set);
+	if (n < min || n > max || ((*p)[n] && !strchr(" \t\r\n", (*p)[n])))
+		return -EINVAL;
+	memcpy(out, *p, n);
+	out[n] = 0;
+	*p += n;
+	if (**p == ' ')
+		(*p)++;
+	return 0;
+}
+
+int
+approve_sig_checkpoint_line_parse(const char *line,
+				  struct approve_sig_checkpoint_line *c)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	const char *p = strstr(line, APPROVE_SIG_CHECKPOINT_MARK);
+
+	if (!p)
+		return 1;
+	p += strlen(APPROVE_SIG_CHECKPOINT_MARK);
+	if (take_field(&p, "head_id=", "0123456789", 1, sizeof(c->head_id) - 1, c->head_id) < 0 ||
+	    take_field(&p, "hash=", hex, 64, 64, c->hash) < 0 ||
+	    take_field(&p, "at=", "0123456789-T:.Z", 20, sizeof(c->at) - 1, c->at) < 0 ||
+	    take_field(&p, "key=", hex, APPROVE_SIG_KEY_ID_LEN, APPROVE_SIG_KEY_ID_LEN,
+		       c->key_id) < 0 ||
+	    take_field(&p, "sig=", b64, APPROVE_SIG_B64_LEN, APPROVE_SIG_B64_LEN, c->sig) < 0)
+		return -EINVAL;
+	return p[strspn(p, " \t\r\n")] ? -EINVAL : 0;
+}

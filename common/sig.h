@@ -36,6 +36,28 @@ struct approve_sig_answer {
 	const char *expires_at;
 };
 
+/* A signed checkpoint as one self-verifying line of text: approvald logs
+ * it (syslog/journal: a copy outside the database), `approvalctl audit
+ * checkpoint` prints it, `approvalctl audit verify --checkpoint FILE`
+ * reads it after any syslog prefix. The fields in this order, each once:
+ * head_id decimal, hash 64 lowercase hex, at ISO 8601 UTC, key the key
+ * id, sig the base64 signature. */
+#define APPROVE_SIG_CHECKPOINT_MARK "approve-checkpoint-v1 "
+#define APPROVE_SIG_CHECKPOINT_FMT APPROVE_SIG_CHECKPOINT_MARK \
+	"head_id=%s hash=%s at=%s key=%s sig=%s"
+struct approve_sig_checkpoint_line {
+	char head_id[20], hash[65], at[33];
+	char key_id[APPROVE_SIG_KEY_ID_LEN + 1];
+	char sig[APPROVE_SIG_B64_LEN + 1];
+};
+/* One NUL-terminated line of text: 1 when it has no checkpoint mark (not a
+ * checkpoint line); 0 when the fields after the mark are exactly those of
+ * APPROVE_SIG_CHECKPOINT_FMT, each of its syntax (then in *out), with only
+ * white space after them; -EINVAL otherwise. The signature is not checked
+ * here (approve_sig_verify_checkpoint). */
+int approve_sig_checkpoint_line_parse(const char *line,
+				      struct approve_sig_checkpoint_line *out);
+
 /* What a checkpoint's signature covers. */
 struct approve_sig_checkpoint {
 	const char *head_id;	/* decimal */

@@ -332,6 +332,12 @@ approve_state_parse(const char *s)
 	return APPROVE_STATE_INVALID;
 }
 
+int
+approve_initiator_valid(const char *s)
+{
+	return s && (!strcmp(s, "human") || !strcmp(s, "agent") || !strcmp(s, "ci"));
+}
+
 /* ---- request context ---- */
 
 struct ctx_field {

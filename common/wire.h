@@ -60,6 +60,11 @@ const char *approve_state_name(enum approve_state s);
 /* APPROVE_STATE_INVALID for anything that is not exactly one of the words. */
 enum approve_state approve_state_parse(const char *s);
 
+/* Initiator kinds of a request (sql/010_initiator.sql, docs/agents.md):
+ * 1 when s is exactly one of APPROVE_INITIATOR_WORDS, else 0. */
+#define APPROVE_INITIATOR_WORDS "human, agent or ci"
+int approve_initiator_valid(const char *s);
+
 /* What a command text (command, sudo_command) stands for: the display
  * text is cut at APPROVE_LEN_COMMAND bytes, so the module also reports
  * the full command's length and sha256, and how many of its bytes the

@@ -1,7 +1,8 @@
 /* fuzz_sig.c: libFuzzer target for the signature and receipt decoders:
  * approve_sig_keyring_parse (the module's keys= file), a server answer
  * (approve_status_from_json) checked like the module checks it
- * (approve_sig_verify_answer), and approve_receipt_check.
+ * (approve_sig_verify_answer), approve_receipt_check, and the checkpoint
+ * line of audit verify --checkpoint (approve_sig_checkpoint_line_parse).
  * Invariants: a random answer never verifies under the fixed key unless
  * it carries that key's real signature; an answer re-signed with the key
  * always verifies, and no longer does when its status changes; a parsed
@@ -51,6 +52,33 @@ check_status(const struct approve_status *st)
 		abort();
 }
 
+/* A checkpoint line (audit verify --checkpoint): what parses prints back
+ * through APPROVE_SIG_CHECKPOINT_FMT to the same fields; a random line
+ * never verifies unless it carries the fixed key's real signature. */
+static void
+check_line(const unsigned char *data, size_t len)
+{
+	struct approve_sig_checkpoint_line c, d;
+	char *s = malloc(len + 1), out[512];
+
+	if (!s)
+		abort();
+	memcpy(s, data, len);
+	s[len] = 0;
+	if (approve_sig_checkpoint_line_parse(s, &c) == 0) {
+		const struct approve_sig_checkpoint cp = { c.head_id, c.hash, c.at };
+
+		snprintf(out, sizeof(out), APPROVE_SIG_CHECKPOINT_FMT, c.head_id, c.hash,
+			 c.at, c.key_id, c.sig);
+		if (approve_sig_checkpoint_line_parse(out, &d) != 0 ||
+		    strcmp(c.head_id, d.head_id) || strcmp(c.hash, d.hash) ||
+		    strcmp(c.at, d.at) || strcmp(c.key_id, d.key_id) || strcmp(c.sig, d.sig))
+			abort();
+		(void)approve_sig_verify_checkpoint(ring, &cp, c.key_id, c.sig, NULL);
+	}
+	free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 {
@@ -76,5 +104,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 		approve_status_free(st);
 	}
 	(void)approve_receipt_check(j, len, ring, &retired, why, sizeof(why));
+	check_line(data, len);
 	return 0;
 }

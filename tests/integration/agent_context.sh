@@ -7,7 +7,7 @@
 # that renamed itself with prctl(PR_SET_NAME); over-long and invalid UTF-8
 # values are cut or cleaned with a note; an unreadable /proc entry leaves
 # its field empty and says so; the initiator kind is stored and
-# filters the list.
+# filters the list (the API and `approvalctl list --initiator`).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 need_cmd python3
@@ -95,9 +95,16 @@ http GET "/v1/requests?initiator=human" --approver carol
 assert_json '[.requests[].code] | join(" ")' "$hcode"
 http GET "/v1/requests?initiator=robot" --approver carol
 assert_status 400
+assert_rc 0 actl carol list --initiator agent
+assert_contains "$LAST_OUT" "$code" "approvalctl list --initiator agent"
+assert_not_contains "$LAST_OUT" "$hcode" "approvalctl list --initiator agent"
+assert_match "$(grep "$code" <<<"$LAST_OUT")" " agent " "the list's BY column"
+assert_rc 0 actl carol list --initiator human --json
+assert_eq "$hcode" "$(jq -r '[.requests[].code] | join(" ")' <<<"$LAST_OUT")" "approvalctl list --initiator human"
+assert_rc 2 actl carol list --initiator robot
 assert_rc 0 actl carol deny "$hcode"
 pamdrive_wait "$PAMDRIVE_PID" 20
-ok "initiator filters the list; an unknown kind is 400"
+ok "initiator filters the list (API and approvalctl list --initiator); an unknown kind is refused"
 
 # bad input: an over-long prompt is cut, invalid UTF-8 is replaced; both said
 long=$(head -c 5000 /dev/zero | tr '\0' x)

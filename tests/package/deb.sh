@@ -12,7 +12,8 @@
 #     `pam-auth-update --enable approve` a real sudo by a test user, through
 #     /etc/pam.d/sudo and the INSTALLED module, waits for an approval made
 #     with approvalctl, on an approvald (the installed binary) listening on
-#     the package's default socket /run/approvald/approvald.sock;
+#     the package's default socket /run/approvald/approvald.sock, signing
+#     with the key the postinst made and the profile pins (keys=);
 #   - an upgrade to a newer approvald applies its new migration once (the
 #     postinst runs approvalctl migrate as /etc/default/approvald says;
 #     installing it again applies nothing) and keeps the edited conffiles;
@@ -195,6 +196,10 @@ cmp -s "$T/pamd.before" "$T/pamd.installed" ||
 getent passwd approvald >/dev/null || fail "postinst created no user approvald"
 assert_eq "640 root:approvald" "$(stat -c '%a %U:%G' /etc/approvald.conf)" "/etc/approvald.conf"
 assert_eq "700 root:root" "$(stat -c '%a %U:%G' /etc/pam_approve)" "/etc/pam_approve"
+# the profile's keys=: approvald's public key, pinned for this host's module
+assert_eq "644 root:root" "$(stat -c '%a %U:%G' /etc/pam_approve/approvald.pub)" "/etc/pam_approve/approvald.pub"
+cmp -s /etc/approvald/signing.pub /etc/pam_approve/approvald.pub ||
+	fail "/etc/pam_approve/approvald.pub is not approvald's /etc/approvald/signing.pub"
 /usr/sbin/approvald --version | grep -qx "approvald $VERSION" || fail "approvald --version"
 /usr/bin/approvalctl --version | grep -qx "approvalctl $VERSION" || fail "approvalctl --version"
 # idempotent maintainer scripts: configure again
@@ -202,7 +207,7 @@ dpkg-reconfigure -f noninteractive libpam-approve approvald >"$T/reconf.out" 2>&
 	fail "dpkg-reconfigure failed: $(cat "$T/reconf.out")"
 pamd_fingerprint >"$T/pamd.installed"
 cmp -s "$T/pamd.before" "$T/pamd.installed" || fail "reconfiguring changed /etc/pam.d"
-ok "installed: /etc/pam.d unchanged, user approvald, config 0640 root:approvald, --version $VERSION, postinst idempotent"
+ok "installed: /etc/pam.d unchanged, user approvald, config 0640 root:approvald, signing key pinned for the module, --version $VERSION, postinst idempotent"
 
 systemd-analyze verify /lib/systemd/system/approvald.service >"$T/verify.out" 2>&1 ||
 	fail "systemd-analyze verify: $(cat "$T/verify.out")"
@@ -219,7 +224,8 @@ APPROVALD_SOCK=/run/approvald/approvald.sock
 APPROVALD_UNIX_URL=unix:$APPROVALD_SOCK
 db_start
 grep -q '001_core.sql' "$T/migrate.out" || fail "migrate did not read /usr/share/approvald/sql: $(cat "$T/migrate.out")"
-approvald_start
+# signing with the packaged key: the profile accepts only its signature
+approvald_start signing_key=/etc/approvald/signing.key
 mk_host pkg
 mk_approver approver1 nobody-pkg
 install -m 0600 -o root -g root "$T/host-pkg.token" /etc/pam_approve/token
@@ -249,8 +255,8 @@ n_before=$(req_count)
 ok "before enabling: sudo runs without an approval"
 
 pam-auth-update --enable approve >"$T/enable.out" 2>&1 || fail "pam-auth-update --enable approve: $(cat "$T/enable.out")"
-grep -q "pam_approve.so url=unix:/run/approvald/approvald.sock" /etc/pam.d/common-account ||
-	fail "the profile did not reach common-account: $(cat /etc/pam.d/common-account)"
+grep -q "pam_approve.so url=unix:/run/approvald/approvald.sock .*keys=/etc/pam_approve/approvald.pub" /etc/pam.d/common-account ||
+	fail "the profile (with keys=) did not reach common-account: $(cat /etc/pam.d/common-account)"
 
 # sudo_approved NAME APPROVER [--unix]: sudo -n touch as $U waits in the
 # module; APPROVER approves it over the API; sudo then runs the command.
@@ -281,7 +287,8 @@ sudo_approved() {
 	assert_file_contains "$T/$name.out" "$code" "sudo showed the request code"
 }
 sudo_approved approve approver1
-ok "profile enabled: a real sudo waited in $MODULE_PATH and ran once approved"
+assert_eq 1 "$(sql "SELECT count(*) FROM approval.receipts")" "the approval's receipt (signed by the packaged key)"
+ok "profile enabled (keys= pinned): a real sudo waited in $MODULE_PATH and ran once approved with a signed answer"
 
 # --- upgrade: a newer approvald with one more migration -----------------------
 printf '\n# edited by the package test\n' >>/etc/approvald.conf

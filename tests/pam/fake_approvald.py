@@ -257,6 +257,16 @@ class H(BaseHTTPRequestHandler):
             return self.send(201, status("approved"))
         if mode == "create_denied":
             return self.send(201, status("denied", decided_by="policy"))
+        # a policy's allow at create, as approvald answers it (final at once)
+        pol = status("approved", decided_by="policy")
+        if mode == "policy_unsigned":
+            return self.send(201, pol)
+        if mode == "policy_signed":
+            return self.send(201, signed(pol))
+        if mode == "policy_unpinned":
+            return self.send(201, signed(pol, key="other"))
+        if mode == "policy_over_pending":
+            return self.send(201, signed(pol, over={"status": "pending"}))
         url = "http://approvald.test/r/" + state["code"]
         if mode == "hostile":
             url += HOSTILE

@@ -7,9 +7,11 @@
 # not pinned, a retired key, a signature over "denied", over another
 # digest, or a replayed signature of an earlier request (another nonce,
 # pasted or not) is denied with a log line saying why; a correctly signed
-# answer is approved. Unusable keys= files (group-writable, not root's, a
-# symlink, no keys) deny. Without keys= the unsigned answer is accepted
-# (the documented weaker mode). Root only; needs python3-cryptography.
+# answer is approved. The same holds for a policy allow, final in the
+# create answer: signed it approves in one exchange; unsigned, by an
+# unpinned key or over another status it is denied. Unusable keys= files
+# (group-writable, not root's, a symlink, no keys) deny. Without keys=
+# the unsigned answer is accepted (the documented weaker mode). Root only; needs python3-cryptography.
 PAMDRIVE=$1
 MODULE=$2
 . "$(dirname "$0")/pamlib.sh"
@@ -77,6 +79,22 @@ for m in sign_none:"without a signature" \
 	check "$mode: not shown as approved" sh -c "! grep -q '^INFO: Approved' '$T/out'"
 	check "$mode: the log says why ($why)" \
 		grep -q "\"approved\".*$why" "$T/err"
+done
+
+# A policy's allow is final in the create answer: the same check applies.
+run policy_signed "keys=$KEYS"
+check "policy allow signed by the pinned key: PAM_SUCCESS" result PAM_SUCCESS
+check "policy allow: outcome shown" has '^INFO: Approved by policy.$'
+check "policy allow: one exchange (no wait)" sh -c "! grep -q '^GET' '$LOG'"
+for m in policy_unsigned:"without a signature" \
+	 policy_unpinned:"not pinned in keys=" \
+	 policy_over_pending:"signature invalid"; do
+	mode=${m%%:*}
+	why=${m#*:}
+	run "$mode" "keys=$KEYS"
+	check "$mode: denied" result PAM_PERM_DENIED
+	check "$mode: not shown as approved" sh -c "! grep -q '^INFO: Approved' '$T/out'"
+	check "$mode: the log says why ($why)" grep -q "\"approved\".*$why" "$T/err"
 done
 
 # Without keys= the channel is all there is: the unsigned answer passes.

@@ -224,6 +224,50 @@ START_TEST(nonce)
 }
 END_TEST
 
+/* The checkpoint line approvald logs and audit verify --checkpoint reads:
+ * found after a syslog prefix, each field exactly once, in order, of its
+ * syntax; anything else refused. */
+START_TEST(checkpoint_line)
+{
+	static const char hash[] = "0123456789abcdef0123456789abcdef"
+				   "0123456789abcdef0123456789abcdef";
+	static const char sig[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+				  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
+	struct approve_sig_checkpoint_line c;
+	char line[512], bad[512];
+
+	snprintf(line, sizeof(line), "Dec  1 12:00:00 db1 approvald[42]: NOTICE "
+		 APPROVE_SIG_CHECKPOINT_FMT "\n", "17", hash,
+		 "2026-12-01T12:00:00.123456Z", "0123456789abcdef", sig);
+	ck_assert_int_eq(approve_sig_checkpoint_line_parse(line, &c), 0);
+	ck_assert_str_eq(c.head_id, "17");
+	ck_assert_str_eq(c.hash, hash);
+	ck_assert_str_eq(c.at, "2026-12-01T12:00:00.123456Z");
+	ck_assert_str_eq(c.key_id, "0123456789abcdef");
+	ck_assert_str_eq(c.sig, sig);
+	ck_assert_int_eq(approve_sig_checkpoint_line_parse("audit head id=17 hash=00", &c), 1);
+	/* a field missing, swapped, repeated, too long, of the wrong set, or
+	 * anything after the signature */
+	{
+		static const char *const repl[][2] = {
+			{ "head_id=17 ", "" }, { "head_id=17", "head_id=-17" },
+			{ "head_id=17", "head_id=12345678901234567890" },
+			{ "hash=0123", "hash=X123" }, { "key=0123456789abcdef", "key=0123" },
+			{ "at=", "when=" }, { "==\n", "== extra\n" }, { "==\n", "==;\n" },
+		};
+		for (size_t i = 0; i < sizeof(repl) / sizeof(repl[0]); i++) {
+			const char *at = strstr(line, repl[i][0]);
+
+			ck_assert_ptr_nonnull(at);
+			snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - line), line,
+				 repl[i][1], at + strlen(repl[i][0]));
+			ck_assert_msg(approve_sig_checkpoint_line_parse(bad, &c) == -EINVAL,
+				      "accepted: %s", bad);
+		}
+	}
+}
+END_TEST
+
 static Suite *
 sig_suite(void)
 {
@@ -236,6 +280,7 @@ sig_suite(void)
 	tcase_add_test(tc, keyring_parse);
 	tcase_add_test(tc, key_files);
 	tcase_add_test(tc, nonce);
+	tcase_add_test(tc, checkpoint_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
