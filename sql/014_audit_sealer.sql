@@ -1,0 +1,365 @@
+-- 014_audit_sealer.sql: the audit chain leaves the request path.
+--
+-- Before: every audited write (and every request event, sql/008) took a
+-- global advisory lock and the chain head row FOR UPDATE and held both
+-- until COMMIT, so all writers queued behind one another through their
+-- triggers and the WAL flush. Now:
+--
+-- 1. An audit row gets its id from approval.audit_log_id_seq when it is
+--    inserted (no lock) and is written unsealed: prev_hash and hash NULL.
+--    The transaction's id is assigned before the sequence value is taken
+--    (pg_current_xact_id()), so "whoever holds id N" is a transaction that
+--    was already running when N was handed out (the proof in 3 needs it).
+-- 2. approval.audit_seal() links the unsealed rows into the hash chain in
+--    id order: prev_hash = the head's hash, hash = sha256(prev_hash ||
+--    canonical row), exactly as before (the canonical row of sql/002 is
+--    unchanged, and so is every verifier). One sealer at a time: it takes
+--    pg_try_advisory_xact_lock(appr, 2), never waits for it (a busy lock
+--    means someone is sealing already), and only sealers take it. Who seals:
+--    every committing transaction that wrote audit rows tries once, at
+--    commit (a deferred trigger, READ COMMITTED only, a small batch); and
+--    approvald's sealer thread every audit_seal_interval_ms, on any
+--    instance, for the rest (rows that committed while another transaction
+--    was sealing, rows behind a gap).
+-- 3. Gaps: an id whose transaction rolled back has no row. The sealer
+--    records it as a row of its own, kind 'audit.gap', chained like any
+--    other, but only once the id provably cannot commit any more: when a
+--    sealer call first meets the hole (the sequence is past the id, so it
+--    was handed out) it takes an xid of its own and stores it as the
+--    hole's bound; the holder's xid is older (1). A later call that finds
+--    every transaction up to the bound ended (the oldest running xid is
+--    above it) and the row still not visible records the gap: a committed
+--    row would be visible by then. Only a call that had no xid yet can
+--    record a hole (standalone calls: approvald's thread, a manual
+--    `SELECT approval.audit_seal()`), so gaps are sealed by the next call.
+--    Until then nothing after the hole is sealed. So ids stay dense in the
+--    sealed chain and a deletion of a sealed row is still a broken link or
+--    a missing id. A row deleted by a superuser BEFORE it was sealed (with
+--    the triggers off, within the seal delay) becomes a gap: the chain
+--    cannot tell it from a rollback, but the gap is in the chain for good,
+--    `approvalctl audit verify` lists every gap, and a request event so
+--    removed still fails the crosscheck (approval.audit_crosscheck).
+-- 4. The head (approval.audit_chain) is the newest sealed row; rows after
+--    it are unsealed, in id order, and the only rows whose hash is NULL.
+--    approval.audit_head is the newest sealed row (what approvald logs and
+--    signs as a checkpoint, sql/009). `approvalctl audit verify` checks the
+--    sealed chain and reports unsealed rows older than a bound.
+-- 5. The event feed (sql/008) no longer takes the chain lock either: a
+--    request event takes its id from the same sequence and its audit row
+--    carries the same id, and GET /v1/events serves only events up to the
+--    sealed head. Every id at or below the head is final (committed and
+--    sealed, or a gap), so the feed stays exact: once an id is served, no
+--    lower one can appear.
+-- 6. The chain's times: `at` is the insert time (clock_timestamp()); ids
+--    are handed out in insert order, not commit order, so two concurrent
+--    writers' times may be out of id order by the length of their
+--    transactions. The chain's order is the id order.
+-- 7. A REPEATABLE READ or SERIALIZABLE writer no longer fails on a stale
+--    head (it never reads it): it cannot fork the chain.
+-- Conversion: rows written before this migration are sealed already; the
+-- sequence starts after the newest row (and after the newest request
+-- event: ids between are recorded as gaps), so the existing chain keeps
+-- verifying and goes on.
+
+-- 1. Unsealed rows, and the head's memory of the gap it waits on.
+ALTER TABLE approval.audit_log ALTER COLUMN prev_hash DROP NOT NULL,
+    ALTER COLUMN hash DROP NOT NULL,
+    ADD CONSTRAINT audit_log_sealed_whole CHECK ((prev_hash IS NULL) = (hash IS NULL));
+COMMENT ON COLUMN approval.audit_log.hash IS
+    'sha256(prev_hash || canonical row); NULL until approval.audit_seal() chained the row';
+ALTER TABLE approval.audit_chain ADD COLUMN hole_id bigint,
+    ADD COLUMN hole_xid pg_catalog.xid8;
+COMMENT ON COLUMN approval.audit_chain.hole_id IS
+    'The id after the head that has no visible row yet (approval.audit_seal() waits on it)';
+COMMENT ON COLUMN approval.audit_chain.hole_xid IS
+    'An xid assigned after hole_id was handed out: once every transaction up to it has ended, an invisible row is a gap';
+
+-- CACHE 1: the sequence's last_value is exactly the highest id handed out
+-- (the gap proof reads it). Not granted to anyone: only our triggers draw.
+CREATE SEQUENCE approval.audit_log_id_seq AS bigint CACHE 1 OWNED BY approval.audit_log.id;
+DO $$
+DECLARE
+    head approval.audit_chain;
+    top bigint;
+BEGIN
+    SELECT * INTO head FROM approval.audit_chain c WHERE c.singleton FOR UPDATE;
+    SELECT GREATEST(head.last_id, COALESCE(pg_catalog.max(e.id), 0)) INTO top
+      FROM approval.request_events e;
+    -- request events will share the sequence: ids up to the newest event
+    -- are taken; those the chain has no row for are recorded as gaps below
+    PERFORM pg_catalog.setval('approval.audit_log_id_seq', GREATEST(top, 1), top > 0);
+END $$;
+REVOKE ALL ON SEQUENCE approval.audit_log_id_seq FROM PUBLIC;
+
+-- 2. The insert trigger: an id, a time, no hash, no lock. An explicit id
+-- is kept only for the kinds the database records itself (the origin
+-- trigger refuses them to anyone without the owner's rights): a request
+-- event's row carries the event's id (5), a gap row the missing id.
+CREATE OR REPLACE FUNCTION approval.audit_log_chain() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    IF NEW.id IS NULL OR approval.audit_app_kind(NEW.kind) THEN
+        PERFORM pg_catalog.pg_current_xact_id();    -- the xid first (header, 1)
+        NEW.id := pg_catalog.nextval('approval.audit_log_id_seq');
+    END IF;
+    NEW.at := pg_catalog.clock_timestamp();
+    NEW.prev_hash := NULL;
+    NEW.hash := NULL;
+    RETURN NEW;
+END $$;
+
+-- The event's id from the same sequence, the transaction's xid first (1).
+-- SECURITY DEFINER: the sequence is granted to no one.
+CREATE OR REPLACE FUNCTION approval.request_events_order() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    PERFORM pg_catalog.pg_current_xact_id();
+    NEW.id := pg_catalog.nextval('approval.audit_log_id_seq');
+    RETURN NEW;
+END $$;
+REVOKE ALL ON FUNCTION approval.request_events_order() FROM PUBLIC;
+
+-- A request event's audit row takes the event's id (same text as sql/002
+-- otherwise: only the insert differs).
+CREATE OR REPLACE FUNCTION approval.audit_request_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    r approval.requests;
+    host_name text;
+    approver_login text;
+    d jsonb;
+BEGIN
+    SELECT * INTO r FROM approval.requests q WHERE q.id = NEW.request_id;
+    SELECT h.name INTO host_name FROM approval.hosts h WHERE h.id = r.host_id;
+    IF NEW.kind = 'created' THEN
+        d := approval.audit_request_context(r) || pg_catalog.jsonb_build_object(
+            'event_id', NEW.id, 'host', host_name, 'status', r.status);
+    ELSIF NEW.kind = 'self_approval_refused' THEN
+        d := pg_catalog.jsonb_build_object(
+            'event_id', NEW.id, 'code', r.code, 'host', host_name,
+            'requester', r.requester, 'target_user', r.target_user,
+            'attempt', NEW.detail, 'event_at', approval.audit_ts(NEW.at));
+    ELSE
+        SELECT a.login INTO approver_login FROM approval.approvers a WHERE a.id = r.decided_by;
+        d := pg_catalog.jsonb_build_object(
+            'event_id', NEW.id, 'code', r.code, 'host', host_name,
+            'requester', r.requester, 'target_user', r.target_user, 'status', r.status,
+            'decided_by', approver_login, 'decided_by_id', r.decided_by,
+            'decided_at', approval.audit_ts(r.decided_at),
+            'comment', NEW.detail);
+    END IF;
+    INSERT INTO approval.audit_log (id, kind, actor, subject, request_id, detail)
+    VALUES (NEW.id, 'request.' || NEW.kind, NEW.actor, r.code, NEW.request_id,
+            d || pg_catalog.jsonb_build_object('db_user', session_user::text));
+    RETURN NULL;
+END $$;
+
+-- 3. Rows stay append-only; the one UPDATE allowed is the sealer's: an
+-- unsealed row gets prev_hash and hash, nothing else changes.
+CREATE FUNCTION approval.audit_log_update_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    IF pg_catalog.current_setting('approval.sealing', true) = 'on'
+       AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
+       AND (NEW.id, NEW.at, NEW.kind, NEW.actor, NEW.subject, NEW.request_id, NEW.detail)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.at, OLD.kind, OLD.actor, OLD.subject, OLD.request_id, OLD.detail) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'P0007';
+END $$;
+DROP TRIGGER audit_log_no_update ON approval.audit_log;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON approval.audit_log
+    FOR EACH ROW EXECUTE FUNCTION approval.audit_log_update_guard();
+
+-- 4. The sealer. Returns how many rows it sealed (gap rows included); 0
+-- when there was nothing to seal, another sealer holds the lock, or the
+-- next id is a hole that may still commit. At most max_rows per call (one
+-- transaction). Needs READ COMMITTED: it must see every commit so far.
+CREATE FUNCTION approval.audit_seal(max_rows integer DEFAULT 10000) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    head approval.audit_chain;
+    r approval.audit_log;
+    n bigint := 0;
+    handed_out bigint;
+    hole_changed boolean := false;
+    h text;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'approval.audit_seal() runs in READ COMMITTED only (a snapshot must not hide commits)'
+            USING ERRCODE = '25000';
+    END IF;
+    -- 0x61707072 = 'appr'; 2 = the sealer (1 was the old writers' lock)
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(1634758770, 2) THEN
+        RETURN 0;
+    END IF;
+    -- no FOR UPDATE: only lock holders write the head, the lock is given
+    -- up after the commit is visible, and a row lock would take an xid
+    -- now (the hole's bound below must be taken later)
+    SELECT * INTO head FROM approval.audit_chain c WHERE c.singleton;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'approval.audit_chain has no head row' USING ERRCODE = 'P0006';
+    END IF;
+    PERFORM pg_catalog.set_config('approval.sealing', 'on', true);
+    WHILE n < max_rows LOOP
+        SELECT * INTO r FROM approval.audit_log l WHERE l.id = head.last_id + 1;
+        IF NOT FOUND THEN
+            -- read before the xid below: an id handed out by now belongs
+            -- to a transaction whose xid was assigned before it (1)
+            SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END
+              INTO handed_out FROM approval.audit_log_id_seq s;
+            EXIT WHEN handed_out <= head.last_id;   -- nothing beyond the head yet
+            IF head.hole_id IS DISTINCT FROM head.last_id + 1 THEN
+                -- the bound is an xid assigned now, so newer than the
+                -- holder's; only a transaction without one yet can take
+                -- it (the writer sealing at commit cannot, nor a call that
+                -- sealed rows already): the next call records the hole
+                EXIT WHEN pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL;
+                head.hole_id := head.last_id + 1;
+                head.hole_xid := pg_catalog.pg_current_xact_id();
+                hole_changed := true;
+                EXIT;   -- we hold an xid below the bound ourselves: next call
+            END IF;
+            -- someone whose xid is not above the bound is still running
+            EXIT WHEN pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+                      <= head.hole_xid;
+            -- all of them have ended: a committed row is visible now
+            SELECT * INTO r FROM approval.audit_log l WHERE l.id = head.last_id + 1;
+            IF NOT FOUND THEN
+                INSERT INTO approval.audit_log (id, kind, detail)
+                VALUES (head.last_id + 1, 'audit.gap', pg_catalog.jsonb_build_object(
+                    'reason', 'no row committed with this id (a rolled-back transaction)'))
+                RETURNING * INTO r;
+            END IF;
+        END IF;
+        IF r.hash IS NOT NULL THEN
+            RAISE EXCEPTION 'audit row % is sealed but the chain head is row %: the log was altered',
+                r.id, head.last_id USING ERRCODE = 'P0008';
+        END IF;
+        h := approval.audit_hash(head.last_hash, approval.audit_canonical(r.id, r.at,
+            r.kind, r.actor, r.subject, r.request_id, r.detail));
+        UPDATE approval.audit_log l SET prev_hash = head.last_hash, hash = h WHERE l.id = r.id;
+        head.last_id := r.id;
+        head.last_at := r.at;
+        head.last_hash := h;
+        head.hole_id := NULL;
+        head.hole_xid := NULL;
+        n := n + 1;
+    END LOOP;
+    IF n > 0 OR hole_changed THEN
+        UPDATE approval.audit_chain c SET last_id = head.last_id, last_at = head.last_at,
+            last_hash = head.last_hash, hole_id = head.hole_id, hole_xid = head.hole_xid
+         WHERE c.singleton;
+    END IF;
+    IF n > 0 THEN
+        -- the feed serves events up to the head: wake its long-polls
+        PERFORM pg_catalog.pg_notify('approval_events', 'sealed ' || head.last_id::text);
+    END IF;
+    PERFORM pg_catalog.set_config('approval.sealing', '', true);
+    RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION approval.audit_seal(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION approval.audit_seal(integer) TO approval_app;
+
+-- At commit: a transaction that wrote audit rows seals what it can, once,
+-- if no one else is sealing (a try, never a wait), in READ COMMITTED only.
+-- A failure here is logged and never fails the writer: the sealer thread
+-- retries, and audit verify reports what stays unsealed.
+CREATE FUNCTION approval.audit_log_seal_at_commit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    IF pg_catalog.current_setting('approval.seal_tried', true) = 'on'
+       OR pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_catalog.set_config('approval.seal_tried', 'on', true);
+    BEGIN
+        PERFORM approval.audit_seal(256);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'audit rows not sealed at commit: %', SQLERRM;
+    END;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION approval.audit_log_seal_at_commit() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER audit_log_seal_at_commit AFTER INSERT ON approval.audit_log
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION approval.audit_log_seal_at_commit();
+
+-- Ids the chain has no row for below the sequence's start (request event
+-- ids beyond the newest audit row): gaps, sealed now, in this transaction.
+DO $$
+DECLARE
+    top bigint;
+BEGIN
+    SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END INTO top
+      FROM approval.audit_log_id_seq s;
+    INSERT INTO approval.audit_log (id, kind, detail)
+    SELECT g, 'audit.gap', pg_catalog.jsonb_build_object('reason',
+               'id taken by a request event before the chain and the events shared ids')
+      FROM pg_catalog.generate_series((SELECT c.last_id + 1 FROM approval.audit_chain c), top) g;
+    PERFORM approval.audit_seal(2147483647);
+END $$;
+
+-- 5. Views and checks over the sealed chain.
+CREATE OR REPLACE VIEW approval.audit_head AS
+    SELECT l.id, l.at, l.hash FROM approval.audit_log l
+     WHERE l.hash IS NOT NULL ORDER BY l.id DESC LIMIT 1;
+COMMENT ON VIEW approval.audit_head IS
+    'Newest sealed audit_log row: id, at, hash (the chain head)';
+
+-- Rows not sealed yet: how many, the oldest, and its age.
+CREATE VIEW approval.audit_unsealed AS
+    SELECT pg_catalog.count(*) AS rows, pg_catalog.min(l.id) AS oldest_id,
+           pg_catalog.min(l.at) AS oldest_at,
+           pg_catalog.clock_timestamp() - pg_catalog.min(l.at) AS oldest_age
+      FROM approval.audit_log l
+     WHERE l.id > (SELECT c.last_id FROM approval.audit_chain c);
+COMMENT ON VIEW approval.audit_unsealed IS
+    'Audit rows after the chain head (not sealed yet): count, oldest id, time and age';
+
+-- As in sql/002, over the sealed rows (id up to the head); problems:
+--   'hash mismatch', 'broken link', 'missing rows' as before (a row at or
+--   below the head without a hash is a hash mismatch: it was unsealed);
+--   'head mismatch': approval.audit_chain names a row that is not there or
+--   has another hash, or a sealed row lies beyond it.
+-- Unsealed rows after the head are no problem here (approval.audit_unsealed).
+CREATE OR REPLACE FUNCTION approval.audit_verify(from_id bigint DEFAULT 1)
+RETURNS TABLE (id bigint, problem text)
+LANGUAGE sql STABLE SET search_path = '' AS $$
+    WITH head AS (
+        SELECT c.last_id, c.last_hash FROM approval.audit_chain c
+    ), r AS (
+        SELECT l.id, l.prev_hash, l.hash,
+               approval.audit_hash(l.prev_hash, approval.audit_canonical(l.id, l.at,
+                   l.kind, l.actor, l.subject, l.request_id, l.detail)) AS recomputed,
+               pg_catalog.lag(l.hash) OVER w AS before_hash,
+               pg_catalog.lag(l.id) OVER w AS before_id
+          FROM approval.audit_log l
+         WHERE l.id >= GREATEST(from_id, 1) - 1
+           AND l.id <= (SELECT head.last_id FROM head)
+        WINDOW w AS (ORDER BY l.id)
+    ), problems AS (
+        SELECT r.id,
+               CASE WHEN r.hash IS NULL OR r.recomputed IS DISTINCT FROM r.hash THEN 'hash mismatch'
+                    WHEN r.id = 1 AND r.prev_hash <> repeat('0', 64) THEN 'broken link'
+                    WHEN r.id > 1 AND r.before_id IS NULL THEN 'missing rows'
+                    WHEN r.before_id IS NOT NULL AND r.prev_hash IS DISTINCT FROM r.before_hash THEN 'broken link'
+                    WHEN r.before_id IS NOT NULL AND r.id <> r.before_id + 1 THEN 'missing rows'
+               END AS problem
+          FROM r
+         WHERE r.id >= GREATEST(from_id, 1)
+        UNION ALL
+        SELECT c.last_id, 'head mismatch'
+          FROM head c
+         WHERE c.last_id >= GREATEST(from_id, 1)
+           AND (NOT EXISTS (SELECT 1 FROM approval.audit_log l
+                             WHERE l.id = c.last_id AND l.hash = c.last_hash)
+                OR EXISTS (SELECT 1 FROM approval.audit_log l
+                            WHERE l.id > c.last_id AND l.hash IS NOT NULL))
+    )
+    SELECT p.id, p.problem FROM problems p WHERE p.problem IS NOT NULL ORDER BY p.id, p.problem
+$$;
+
+GRANT SELECT ON approval.audit_unsealed TO approval_app, approval_auditor;
