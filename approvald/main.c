@@ -18,6 +18,7 @@
 
 #include "config.h"	/* APPROVE_VERSION (generated) */
 #include "audit_head.h"
+#include "sealer.h"
 #include "signing.h"
 #include "db.h"
 #include "httpd.h"
@@ -154,6 +155,7 @@ main(int argc, char **argv)
 	struct approvald_config *cfg = NULL;
 	struct app app;
 	struct audit_head *head = NULL;
+	struct sealer *sealer = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -234,6 +236,10 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
 	}
+	if ((rc = sealer_start(app.db, cfg->audit_seal_interval_ms, &sealer)) < 0) {
+		approve_log(LOG_ERR, "start-up: audit sealer: %s", strerror(-rc));
+		goto out;
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -251,6 +257,7 @@ out:
 	 * (its status, or 503) and the process exits */
 	db_pool_stop(app.db);
 	audit_head_stop(head);
+	sealer_stop(sealer);
 	httpd_stop(&app);
 	listener_stop(app.listener);
 	db_pool_free(app.db);
