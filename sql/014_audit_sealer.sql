@@ -23,15 +23,18 @@
 --    was sealing, rows behind a gap).
 -- 3. Gaps: an id whose transaction rolled back has no row. The sealer
 --    records it as a row of its own, kind 'audit.gap', chained like any
---    other, but only once the id provably cannot commit any more: when a
---    sealer call first meets the hole (the sequence is past the id, so it
---    was handed out) it takes an xid of its own and stores it as the
---    hole's bound; the holder's xid is older (1). A later call that finds
---    every transaction up to the bound ended (the oldest running xid is
---    above it) and the row still not visible records the gap: a committed
---    row would be visible by then. Only a call that had no xid yet can
---    record a hole (standalone calls: approvald's thread, a manual
---    `SELECT approval.audit_seal()`), so gaps are sealed by the next call.
+--    other, but only once the id provably cannot commit any more. A bound
+--    proves it: a sealer call that meets a hole and has no xid yet reads
+--    how far the sequence has gone (bound_id), then takes an xid of its
+--    own (bound_xid): whoever holds an id up to bound_id got its xid
+--    before that id, so before bound_xid (1). A later call that finds
+--    every transaction up to bound_xid ended (the oldest running xid is
+--    above it) and a hole at or below bound_id still invisible to a newer
+--    snapshot records the gap: a committed row would be visible by then.
+--    The bound stays true for good and covers every hole up to bound_id,
+--    so one later call seals all of them; only a call without an xid yet
+--    can take a new bound (a standalone call: approvald's thread, or a
+--    manual `SELECT approval.audit_seal()`; not the writer at commit).
 --    Until then nothing after the hole is sealed. So ids stay dense in the
 --    sealed chain and a deletion of a sealed row is still a broken link or
 --    a missing id. A row deleted by a superuser BEFORE it was sealed (with
@@ -67,12 +70,12 @@ ALTER TABLE approval.audit_log ALTER COLUMN prev_hash DROP NOT NULL,
     ADD CONSTRAINT audit_log_sealed_whole CHECK ((prev_hash IS NULL) = (hash IS NULL));
 COMMENT ON COLUMN approval.audit_log.hash IS
     'sha256(prev_hash || canonical row); NULL until approval.audit_seal() chained the row';
-ALTER TABLE approval.audit_chain ADD COLUMN hole_id bigint,
-    ADD COLUMN hole_xid pg_catalog.xid8;
-COMMENT ON COLUMN approval.audit_chain.hole_id IS
-    'The id after the head that has no visible row yet (approval.audit_seal() waits on it)';
-COMMENT ON COLUMN approval.audit_chain.hole_xid IS
-    'An xid assigned after hole_id was handed out: once every transaction up to it has ended, an invisible row is a gap';
+ALTER TABLE approval.audit_chain ADD COLUMN bound_id bigint,
+    ADD COLUMN bound_xid pg_catalog.xid8;
+COMMENT ON COLUMN approval.audit_chain.bound_id IS
+    'Every id up to this one was handed out to a transaction whose xid is below bound_xid (the gap proof)';
+COMMENT ON COLUMN approval.audit_chain.bound_xid IS
+    'An xid assigned after bound_id was read: once every transaction up to it has ended, an invisible id up to bound_id is a gap';
 
 -- CACHE 1: the sequence's last_value is exactly the highest id handed out
 -- (the gap proof reads it). Not granted to anyone: only our triggers draw.
@@ -184,7 +187,7 @@ DECLARE
     r approval.audit_log;
     n bigint := 0;
     handed_out bigint;
-    hole_changed boolean := false;
+    bound_changed boolean := false;
     h text;
 BEGIN
     IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
@@ -197,7 +200,7 @@ BEGIN
     END IF;
     -- no FOR UPDATE: only lock holders write the head, the lock is given
     -- up after the commit is visible, and a row lock would take an xid
-    -- now (the hole's bound below must be taken later)
+    -- now (a gap's bound below must be taken later)
     SELECT * INTO head FROM approval.audit_chain c WHERE c.singleton;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'approval.audit_chain has no head row' USING ERRCODE = 'P0006';
@@ -211,20 +214,18 @@ BEGIN
             SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END
               INTO handed_out FROM approval.audit_log_id_seq s;
             EXIT WHEN handed_out <= head.last_id;   -- nothing beyond the head yet
-            IF head.hole_id IS DISTINCT FROM head.last_id + 1 THEN
-                -- the bound is an xid assigned now, so newer than the
-                -- holder's; only a transaction without one yet can take
-                -- it (the writer sealing at commit cannot, nor a call that
-                -- sealed rows already): the next call records the hole
+            IF head.bound_id IS NULL OR head.bound_id <= head.last_id THEN
+                -- a new bound: only a transaction without an xid yet gets
+                -- one newer than the holders' (the next call uses it)
                 EXIT WHEN pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL;
-                head.hole_id := head.last_id + 1;
-                head.hole_xid := pg_catalog.pg_current_xact_id();
-                hole_changed := true;
-                EXIT;   -- we hold an xid below the bound ourselves: next call
+                head.bound_id := handed_out;
+                head.bound_xid := pg_catalog.pg_current_xact_id();
+                bound_changed := true;
+                EXIT;   -- our own xid is below the bound: not in this call
             END IF;
-            -- someone whose xid is not above the bound is still running
+            -- someone up to the bound is still running: may be the holder
             EXIT WHEN pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
-                      <= head.hole_xid;
+                      <= head.bound_xid;
             -- all of them have ended: a committed row is visible now
             SELECT * INTO r FROM approval.audit_log l WHERE l.id = head.last_id + 1;
             IF NOT FOUND THEN
@@ -244,13 +245,11 @@ BEGIN
         head.last_id := r.id;
         head.last_at := r.at;
         head.last_hash := h;
-        head.hole_id := NULL;
-        head.hole_xid := NULL;
         n := n + 1;
     END LOOP;
-    IF n > 0 OR hole_changed THEN
+    IF n > 0 OR bound_changed THEN
         UPDATE approval.audit_chain c SET last_id = head.last_id, last_at = head.last_at,
-            last_hash = head.last_hash, hole_id = head.hole_id, hole_xid = head.hole_xid
+            last_hash = head.last_hash, bound_id = head.bound_id, bound_xid = head.bound_xid
          WHERE c.singleton;
     END IF;
     IF n > 0 THEN

@@ -53,14 +53,16 @@ assert_refused() {
 	ok "$what refused"
 }
 
-# seal_all: run the sealer (sql/014) until no audit row is left unsealed;
-# a gap takes two calls (the first records the hole's bound). Fails when
-# rows stay unsealed after 10 calls.
+# seal_all: run the sealer (sql/014) until the chain head has reached
+# every id handed out (no row unsealed, no hole left); a gap takes two
+# calls (the first records the hole's bound). Fails after 10 calls.
 seal_all() {
 	local i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		pg_psql -c "SELECT approval.audit_seal()" >/dev/null
-		[ "$(pg_psql -c "SELECT rows FROM approval.audit_unsealed")" = 0 ] && return 0
+		[ "$(pg_psql -c "SELECT c.last_id >= (SELECT CASE WHEN s.is_called THEN s.last_value
+			ELSE s.last_value - 1 END FROM approval.audit_log_id_seq s) FROM approval.audit_chain c")" = t ] &&
+			return 0
 	done
 	fail "audit rows still unsealed: $(pg_psql -c "SELECT * FROM approval.audit_unsealed")"
 }
