@@ -26,8 +26,10 @@ struct sealer {
 
 static const char seal_sql[] = "SELECT approval.audit_seal(" SEALER_BATCH ")";
 
-/* Rows sealed (0: nothing to do, another instance sealing, or a gap not
- * yet provable), or -EIO. */
+/* Rows sealed (0: nothing to do, another instance sealing, a gap not yet
+ * provable, or no pool connection free within one interval: the pool is
+ * busy or the database down, which db.c reports), or -EIO when the
+ * statement failed. */
 static long
 seal_round(struct sealer *s)
 {
@@ -36,7 +38,7 @@ seal_round(struct sealer *s)
 	long n = -EIO;
 
 	if (!c)
-		return -EIO;
+		return 0;
 	if (db_exec(c, seal_sql, 0, NULL, &res) < 0) {
 		if (!s->error_logged && res)	/* a lost connection db.c logged */
 			db_log_error("audit sealer", res);
