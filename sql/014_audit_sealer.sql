@@ -187,7 +187,8 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON approval.audit_log
 -- call a full function call with a settings change (about 1.7 ms a row).
 -- These two carry none, so the planner inlines them into audit_seal(),
 -- which sets search_path = '' itself; every name in them is qualified.
--- tests/sql/audit_sealer.sh checks they agree with sql/002's.
+-- Every verifier recomputes with its own code (approvalctl in C, the inline
+-- query of docs/compliance.md, audit_verify()), so a difference shows at once.
 CREATE FUNCTION approval.audit_field_inline(v text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN v IS NULL THEN '-,'
