@@ -100,14 +100,21 @@ BEGIN
 END $$;
 REVOKE ALL ON SEQUENCE approval.audit_log_id_seq FROM PUBLIC;
 
--- 2. The insert trigger: an id, a time, no hash, no lock. An explicit id
--- is kept only for the kinds the database records itself (the origin
--- trigger refuses them to anyone without the owner's rights): a request
--- event's row carries the event's id (5), a gap row the missing id.
+-- 2. The insert trigger: an id, a time, no hash, no lock. The id comes
+-- from the sequence, except for two kinds only the database writes (the
+-- origin trigger refuses them to anyone without the owner's rights): a
+-- request event's row takes the event's id (its detail's event_id, which
+-- sql/002's audit_request_event() puts there; 5), and a gap row keeps the
+-- missing id the sealer gives it.
 CREATE OR REPLACE FUNCTION approval.audit_log_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-    IF NEW.id IS NULL OR approval.audit_app_kind(NEW.kind) THEN
+    IF NEW.kind = 'audit.gap' AND NEW.id IS NOT NULL THEN
+        NULL;
+    ELSIF NEW.kind LIKE 'request.%' AND NEW.detail ? 'event_id'
+          AND NOT approval.audit_app_kind(NEW.kind) THEN
+        NEW.id := (NEW.detail ->> 'event_id')::bigint;
+    ELSE
         PERFORM pg_catalog.pg_current_xact_id();    -- the xid first (header, 1)
         NEW.id := pg_catalog.nextval('approval.audit_log_id_seq');
     END IF;
@@ -127,41 +134,6 @@ BEGIN
     RETURN NEW;
 END $$;
 REVOKE ALL ON FUNCTION approval.request_events_order() FROM PUBLIC;
-
--- A request event's audit row takes the event's id (same text as sql/002
--- otherwise: only the insert differs).
-CREATE OR REPLACE FUNCTION approval.audit_request_event() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
-DECLARE
-    r approval.requests;
-    host_name text;
-    approver_login text;
-    d jsonb;
-BEGIN
-    SELECT * INTO r FROM approval.requests q WHERE q.id = NEW.request_id;
-    SELECT h.name INTO host_name FROM approval.hosts h WHERE h.id = r.host_id;
-    IF NEW.kind = 'created' THEN
-        d := approval.audit_request_context(r) || pg_catalog.jsonb_build_object(
-            'event_id', NEW.id, 'host', host_name, 'status', r.status);
-    ELSIF NEW.kind = 'self_approval_refused' THEN
-        d := pg_catalog.jsonb_build_object(
-            'event_id', NEW.id, 'code', r.code, 'host', host_name,
-            'requester', r.requester, 'target_user', r.target_user,
-            'attempt', NEW.detail, 'event_at', approval.audit_ts(NEW.at));
-    ELSE
-        SELECT a.login INTO approver_login FROM approval.approvers a WHERE a.id = r.decided_by;
-        d := pg_catalog.jsonb_build_object(
-            'event_id', NEW.id, 'code', r.code, 'host', host_name,
-            'requester', r.requester, 'target_user', r.target_user, 'status', r.status,
-            'decided_by', approver_login, 'decided_by_id', r.decided_by,
-            'decided_at', approval.audit_ts(r.decided_at),
-            'comment', NEW.detail);
-    END IF;
-    INSERT INTO approval.audit_log (id, kind, actor, subject, request_id, detail)
-    VALUES (NEW.id, 'request.' || NEW.kind, NEW.actor, r.code, NEW.request_id,
-            d || pg_catalog.jsonb_build_object('db_user', session_user::text));
-    RETURN NULL;
-END $$;
 
 -- 3. Rows stay append-only; the one UPDATE allowed is the sealer's: an
 -- unsealed row gets prev_hash and hash, nothing else changes.

@@ -19,22 +19,33 @@ expect_exit() {	# WHAT CODE PATTERN CMD...
 	ok "$what"
 }
 unsealed() { pg_psql -c "SELECT rows FROM approval.audit_unsealed"; }
-# hold_sealer: a session that holds the sealer's lock, so writers commit
+# session NAME FN SQL MARK: a psql session (FN: pg_psql or app_psql) that
+# stays open, fed through $tmp/NAME.in; runs SQL and waits for a line
+# starting with MARK in $tmp/NAME.out. say NAME SQL sends more; end NAME
+# closes it and waits for it.
+declare -A sess_fd sess_pid
+session() {
+	local fd
+	rm -f "$tmp/$1.in"
+	mkfifo "$tmp/$1.in"
+	$2 <"$tmp/$1.in" >"$tmp/$1.out" 2>&1 &
+	sess_pid[$1]=$!
+	exec {fd}>"$tmp/$1.in"
+	sess_fd[$1]=$fd
+	say "$1" "$3"
+	for _ in $(seq 100); do grep -q "^$4" "$tmp/$1.out" && return 0; sleep 0.1; done
+	fail "session $1: no '$4': $(cat "$tmp/$1.out")"
+}
+say() { echo "$2" >&"${sess_fd[$1]}"; }
+end() {
+	local fd=${sess_fd[$1]}
+	exec {fd}>&-
+	wait "${sess_pid[$1]}"
+}
+# hold_sealer: a session holds the sealer's lock, so writers commit
 # unsealed (their try at commit fails); release_sealer ends it.
-hold_sealer() {
-	mkfifo "$tmp/hold.in"
-	pg_psql <"$tmp/hold.in" >"$tmp/hold.out" 2>&1 &
-	hold_pid=$!
-	exec 4>"$tmp/hold.in"
-	echo "SELECT pg_advisory_lock(1634758770, 2); SELECT 'holding';" >&4
-	for _ in $(seq 100); do grep -q '^holding$' "$tmp/hold.out" && return 0; sleep 0.1; done
-	fail "could not take the sealer lock"
-}
-release_sealer() {
-	exec 4>&-
-	wait "$hold_pid"
-	rm -f "$tmp/hold.in"
-}
+hold_sealer() { session hold pg_psql "SELECT pg_advisory_lock(1634758770, 2); SELECT 'holding';" holding; }
+release_sealer() { end hold; }
 
 fixture_people
 app_psql -c "$(req_sql SEA-001 web1 dev1 '2025-03-03 09:00:00+01')" >/dev/null
@@ -51,20 +62,14 @@ expect_exit "verify lists the gap" 0 "1 gaps (ids that never committed a row.*):
 
 # A hole whose holder is still open is not a gap, however often the
 # sealer runs: the chain waits, the row is sealed once it commits.
-mkfifo "$tmp/open.in"
-app_psql <"$tmp/open.in" >"$tmp/open.out" 2>&1 &
-open_pid=$!
-exec 3>"$tmp/open.in"
-echo "BEGIN; SELECT approval.audit_event('auth.sign_in', 'slow', 'web', '{}'); SELECT 'open';" >&3
-for _ in $(seq 100); do grep -q '^open$' "$tmp/open.out" && break; sleep 0.1; done
+session open app_psql "BEGIN; SELECT approval.audit_event('auth.sign_in', 'slow', 'web', '{}'); SELECT 'open';" open
 app_psql -c "SELECT approval.audit_event('auth.sign_in', 'quick', 'web', '{}')" >/dev/null
 for _ in 1 2 3 4 5; do pg_psql -c "SELECT approval.audit_seal()" >/dev/null; done
 assert_eq 0 "$(pg_psql -c "SELECT count(*) FROM approval.audit_log WHERE id > $gap AND kind = 'audit.gap'")" \
 	"an open transaction's id is not taken for a gap"
 assert_eq 1 "$(unsealed)" "the committed row after it waits"
-echo "COMMIT;" >&3
-exec 3>&-
-wait "$open_pid" || fail "the open writer failed: $(cat "$tmp/open.out")"
+say open "COMMIT;"
+end open || fail "the open writer failed: $(cat "$tmp/open.out")"
 seal_all
 assert_eq "slow quick" "$(pg_psql -c "SELECT string_agg(actor, ' ' ORDER BY id) FROM approval.audit_log WHERE actor IN ('slow', 'quick')")" \
 	"both sealed, in id order"
@@ -103,17 +108,11 @@ hold_sealer
 for i in $(seq 1 50); do echo "SELECT approval.audit_event('auth.sign_in', 'u$i', 'web', '{}');"; done | app_psql >/dev/null
 release_sealer
 head0=$(pg_psql -c "SELECT last_id FROM approval.audit_chain")
-mkfifo "$tmp/kill.in"
-pg_psql <"$tmp/kill.in" >"$tmp/kill.out" 2>&1 &
-kill_pid=$!
-exec 5>"$tmp/kill.in"
-echo "BEGIN; SELECT approval.audit_seal(); SELECT 'sealed', pg_backend_pid();" >&5
-for _ in $(seq 100); do grep -q '^sealed|' "$tmp/kill.out" && break; sleep 0.1; done
+session kill pg_psql "BEGIN; SELECT approval.audit_seal(); SELECT 'sealed', pg_backend_pid();" 'sealed|'
 grep -q '^50$' "$tmp/kill.out" || fail "the sealer did not seal 50 rows: $(cat "$tmp/kill.out")"
 pid=$(sed -n 's/^sealed|//p' "$tmp/kill.out")
 pg_psql -c "SELECT pg_terminate_backend($pid)" >/dev/null
-exec 5>&-
-wait "$kill_pid" || true
+end kill || true
 assert_eq "$head0" "$(pg_psql -c "SELECT last_id FROM approval.audit_chain")" "the killed sealer moved nothing"
 assert_eq 50 "$(unsealed)" "its rows are unsealed again"
 seal_all
