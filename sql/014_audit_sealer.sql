@@ -64,7 +64,7 @@
 -- event: ids between are recorded as gaps), so the existing chain keeps
 -- verifying and goes on.
 
--- 1. Unsealed rows, and the head's memory of the gap it waits on.
+-- 1. Unsealed rows, and the bound the gap proof keeps with the head.
 ALTER TABLE approval.audit_log ALTER COLUMN prev_hash DROP NOT NULL,
     ALTER COLUMN hash DROP NOT NULL,
     ADD CONSTRAINT audit_log_sealed_whole CHECK ((prev_hash IS NULL) = (hash IS NULL));
