@@ -4,9 +4,13 @@
  * own text form), rebuilds the canonical row documented in sql/002_audit.sql
  * and hashes it with OpenSSL. The chain is authoritative: a row whose content
  * does not give its hash, or whose prev_hash is not the previous row's hash,
- * is a break. ids are dense by construction (the chain trigger numbers rows
- * under its lock, rollbacks leave no gaps), so a gap is a break too, and so
- * is a newest row older than the head recorded in approval.audit_chain.
+ * is a break. Rows are sealed into the chain in id order after they commit
+ * (sql/014_audit_sealer.sql) and an id that never committed is sealed as a
+ * gap row (kind audit.gap), so the sealed ids are dense: a missing id is a
+ * break too, and so is a newest sealed row other than the head recorded in
+ * approval.audit_chain, or a sealed row beyond it. Rows after the head are
+ * not sealed yet: verify counts them and fails when the oldest has waited
+ * longer than --unsealed-max (no sealer running, or one stuck).
  * Last, every request must agree with the chained log (audit_crosscheck),
  * so the reports built on the request tables are backed by the chain.
  * The first break is reported and the exit code is 1. Everything is read in
@@ -43,12 +47,17 @@ static const unsigned col_oid[C_N] = {
 static const char zero_hash[APPROVE_HASH_HEX_LEN + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
 
+#define GAPS_LISTED 10	/* gap ids printed; the count is always complete */
+#define UNSEALED_MAX_S 60	/* default --unsealed-max */
+
 struct chain {
 	int64_t last_id;			/* 0: nothing seen yet */
 	char last_hash[APPROVE_HASH_HEX_LEN + 1];
 	char last_at[TS_LEN];
 	unsigned long long verified;
 	int64_t first_id;
+	unsigned long long gaps;		/* audit.gap rows verified */
+	int64_t gap_ids[GAPS_LISTED];
 };
 
 static int64_t
@@ -255,6 +264,11 @@ check_row(struct chain *ch, const PGresult *r, int row)
 		       id, at, kind, ch->last_id + 1, id - 1, ch->last_id);
 		return CTL_REFUSED;
 	}
+	if (strcmp(kind, "audit.gap") == 0) {
+		if (ch->gaps < GAPS_LISTED)
+			ch->gap_ids[ch->gaps] = id;
+		ch->gaps++;
+	}
 	if (!ch->first_id)
 		ch->first_id = id;
 	ch->last_id = id;
@@ -342,22 +356,24 @@ read_anchor(PGconn *db, int64_t from, struct chain *ch)
 	return CTL_OK;
 }
 
-/* Verify the rows with id >= from against the chain so far, in batches. */
+/* Verify the rows with from <= id <= head against the chain so far, in
+ * batches (rows after the head are not sealed yet). */
 static int
-verify_rows(PGconn *db, int64_t from, struct chain *ch)
+verify_rows(PGconn *db, int64_t from, int64_t head, struct chain *ch)
 {
-	char next[24];
-	const char *params[1] = { next };
+	char next[24], last[24];
+	const char *params[2] = { next, last };
 	PGresult *r = NULL;
 	int rc = CTL_OK, n;
 
 	snprintf(next, sizeof(next), "%" PRId64, from);
+	snprintf(last, sizeof(last), "%" PRId64, head);
 	for (;;) {
 		r = PQexecParams(db,
 			"SELECT l.id, l.at, l.kind, l.actor, l.subject, l.request_id, l.detail,"
 			"       l.prev_hash, l.hash"
-			"  FROM approval.audit_log l WHERE l.id >= $1::bigint"
-			" ORDER BY l.id LIMIT " STR(AUDIT_BATCH), 1, NULL, params, NULL, NULL, 1);
+			"  FROM approval.audit_log l WHERE l.id >= $1::bigint AND l.id <= $2::bigint"
+			" ORDER BY l.id LIMIT " STR(AUDIT_BATCH), 2, NULL, params, NULL, NULL, 1);
 		if (ctl_db_failed(r)) {
 			rc = ctl_db_error(db, r, "audit verify: reading approval.audit_log");
 			goto out;
@@ -420,10 +436,54 @@ out:
 	return rc;
 }
 
+/* The rows after the head: none may be sealed (the sealer goes in id
+ * order and moves the head with it), and the oldest unsealed one may have
+ * waited at most max_s seconds. Prints how many wait; CTL_REFUSED after
+ * printing a break. */
+static int
+unsealed(PGconn *db, unsigned long max_s)
+{
+	char max[24];
+	const char *params[1] = { max };
+	PGresult *r = NULL;
+	int rc;
+
+	snprintf(max, sizeof(max), "%lu", max_s);
+	rc = ctl_db_do(db, "audit verify: reading approval.audit_unsealed",
+		"SELECT u.rows, COALESCE(u.oldest_id, 0),"
+		"       COALESCE(pg_catalog.floor(pg_catalog.date_part('epoch', u.oldest_age)), 0),"
+		"       COALESCE(u.oldest_age > pg_catalog.make_interval(secs => $1::bigint), false),"
+		"       (SELECT pg_catalog.count(*) FROM approval.audit_log l, approval.audit_chain c"
+		"         WHERE l.id > c.last_id AND l.hash IS NOT NULL)"
+		"  FROM approval.audit_unsealed u", 1, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		ctl_err("audit verify: unexpected answer from approval.audit_unsealed");
+		rc = CTL_FAILURE;
+	} else if (strcmp(PQgetvalue(r, 0, 4), "0") != 0) {
+		printf("BROKEN: %s sealed rows lie beyond the recorded chain head: the head "
+		       "was altered\n", PQgetvalue(r, 0, 4));
+		rc = CTL_REFUSED;
+	} else if (strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
+		printf("NOT SEALED: %s rows after the head wait to be sealed, the oldest (row "
+		       "%s) for %s s, more than %lu s: is a sealer running (approvald, "
+		       "audit_seal_interval_ms)? Until sealed they are not protected by the "
+		       "chain\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+		       PQgetvalue(r, 0, 2), max_s);
+		rc = CTL_REFUSED;
+	} else if (strcmp(PQgetvalue(r, 0, 0), "0") != 0) {
+		printf("%s newer rows not sealed yet (the oldest, row %s, for %s s)\n",
+		       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* The whole check in one snapshot. from past the head verifies nothing but
  * still checks that the head row is there. */
 static int
-verify(PGconn *db, int64_t from, struct chain *ch)
+verify(PGconn *db, int64_t from, unsigned long unsealed_max, struct chain *ch)
 {
 	char head_hash[APPROVE_HASH_HEX_LEN + 1];
 	int64_t head_id = 0;
@@ -439,7 +499,7 @@ verify(PGconn *db, int64_t from, struct chain *ch)
 		from = head_id + 1;
 	rc = read_anchor(db, from, ch);
 	if (rc == CTL_OK)
-		rc = verify_rows(db, from, ch);
+		rc = verify_rows(db, from, head_id, ch);
 	if (rc != CTL_OK)
 		return rc;
 	if (ch->last_id != head_id || strcmp(ch->last_hash, head_hash) != 0) {
@@ -448,6 +508,9 @@ verify(PGconn *db, int64_t from, struct chain *ch)
 		       ch->last_id, head_id, head_hash);
 		return CTL_REFUSED;
 	}
+	rc = unsealed(db, unsealed_max);
+	if (rc != CTL_OK)
+		return rc;
 	return crosscheck(db);
 }
 
@@ -456,6 +519,7 @@ static const struct option verify_opts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "checkpoint", required_argument, NULL, 'c' },
 	{ "max-age", required_argument, NULL, 'a' },
+	{ "unsealed-max", required_argument, NULL, 'u' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -463,7 +527,7 @@ static int
 run_verify(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct chain ch;
-	unsigned long from = 1, max_age = 0;
+	unsigned long from = 1, max_age = 0, unsealed_max = UNSEALED_MAX_S;
 	const char *keyfile = NULL, *extfile = NULL;
 	int have_max_age = 0;
 	PGconn *db = NULL;
@@ -491,6 +555,11 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 						       optarg);
 			have_max_age = 1;
 			break;
+		case 'u':
+			if (approve_parse_ulong(optarg, 0, 31536000, &unsealed_max) != 0)
+				return ctl_usage_error(c, "bad --unsealed-max '%s' (seconds, "
+						       "0..31536000)", optarg);
+			break;
 		default:
 			return CTL_USAGE;
 		}
@@ -507,7 +576,7 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 		rc = CTL_FAILURE;
 		goto out;
 	}
-	rc = verify(db, (int64_t)from, &ch);
+	rc = verify(db, (int64_t)from, unsealed_max, &ch);
 	if (rc == CTL_OK && keyfile)
 		rc = ctl_audit_checkpoints(db, keyfile, extfile,
 					   have_max_age ? (long)max_age : -1);
@@ -520,6 +589,13 @@ run_verify(struct ctl_ctx *c, int argc, char **argv)
 		printf("audit log intact: %llu rows verified (%" PRId64 "..%" PRId64 "); "
 		       "head row %" PRId64 " at %s hash %s\n", ch.verified, ch.first_id,
 		       ch.last_id, ch.last_id, ch.last_at, ch.last_hash);
+	if (ch.gaps) {
+		printf("%llu gaps (ids that never committed a row: rolled back, or removed "
+		       "before they were sealed):", ch.gaps);
+		for (unsigned long long i = 0; i < ch.gaps && i < GAPS_LISTED; i++)
+			printf(" %" PRId64, ch.gap_ids[i]);
+		printf("%s\n", ch.gaps > GAPS_LISTED ? " ..." : "");
+	}
 out:
 	PQfinish(db);
 	return rc;
@@ -559,15 +635,17 @@ run_head(struct ctl_ctx *c, int argc, char **argv)
 
 static const struct ctl_command audit_verify_cmd = {
 	.name = "verify",
-	.synopsis = "[--from ID] [--key FILE [--checkpoint FILE] [--max-age S]]",
+	.synopsis = "[--from ID] [--key FILE [--checkpoint FILE] [--max-age S]] [--unsealed-max S]",
 	.summary = "recompute the audit log's hash chain; exit 1 at the first broken row",
 	.details = "Reads approval.audit_log in id order, recomputes every row's\n"
 		   "sha256 from its canonical form (sql/002_audit.sql) and checks that each\n"
 		   "row links to the one before, that ids have no gaps and that the newest\n"
-		   "row is the head the database recorded, and that every request agrees\n"
-		   "with the log (approval.audit_crosscheck). Prints the first break, or the\n"
-		   "number of rows verified and the head (compare it with a copy kept\n"
-		   "elsewhere). Needs SELECT on approval.audit_log and approval.audit_chain\n"
+		   "sealed row is the head the database recorded, that no row after the head\n"
+		   "has waited to be sealed longer than --unsealed-max, and that every\n"
+		   "request agrees with the log (approval.audit_crosscheck). Prints the\n"
+		   "first break, or the number of rows verified, the head (compare it with\n"
+		   "a copy kept elsewhere) and the gap rows (ids that never committed).\n"
+		   "Needs SELECT on approval.audit_log and approval.audit_chain\n"
 		   "(role approval_auditor).\n"
 		   "Options:\n"
 		   "  --from ID   start at row ID (row ID-1 is trusted as the anchor)\n"
@@ -581,7 +659,9 @@ static const struct ctl_command audit_verify_cmd = {
 		   "              chain and still be stored. Catches deleted newest\n"
 		   "              checkpoints with the rows after the last one rewritten\n"
 		   "  --max-age S the newest stored checkpoint is at most S seconds old\n"
-		   "              (e.g. 2 x audit_head_interval)\n",
+		   "              (e.g. 2 x audit_head_interval)\n"
+		   "  --unsealed-max S  fail when a row has waited more than S seconds\n"
+		   "              to be sealed (default " STR(UNSEALED_MAX_S) ")\n",
 	.longopts = verify_opts, .run = run_verify,
 };
 static const struct ctl_command audit_head_cmd = {

@@ -18,6 +18,7 @@
 
 #include "config.h"	/* APPROVE_VERSION (generated) */
 #include "audit_head.h"
+#include "sealer.h"
 #include "signing.h"
 #include "db.h"
 #include "httpd.h"
@@ -158,6 +159,7 @@ main(int argc, char **argv)
 	struct app app;
 	struct audit_head *head = NULL;
 	struct receipt_keeper *keeper = NULL;
+	struct sealer *sealer = NULL;
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -251,6 +253,10 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: receipts: %s", strerror(-rc));
 		goto out;
 	}
+	if ((rc = sealer_start(app.db, cfg->audit_seal_interval_ms, &sealer)) < 0) {
+		approve_log(LOG_ERR, "start-up: audit sealer: %s", strerror(-rc));
+		goto out;
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -270,6 +276,7 @@ out:
 	audit_head_stop(head);
 	outbox_stop(app.outbox);
 	receipt_keeper_stop(keeper);
+	sealer_stop(sealer);
 	httpd_stop(&app);
 	pending_gauge_stop(app.pending);	/* after the last /metrics */
 	listener_stop(app.listener);

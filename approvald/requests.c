@@ -860,7 +860,7 @@ int
 events_max(struct db_conn *db, long long *max)
 {
 	static const char sql[] =
-		"SELECT COALESCE(pg_catalog.max(id), 0) FROM approval.request_events";
+		"SELECT c.last_id FROM approval.audit_chain c";
 	PGresult *res = NULL;
 	int r = run(db, "events max", sql, 0, NULL, &res);
 
@@ -879,7 +879,9 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 		" r.status, e.actor_kind, e.cancel_reason"
 		" FROM approval.request_events e"
 		" JOIN approval.requests r ON r.id = e.request_id"
-		" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::integer";
+		" WHERE e.id > $1::bigint"
+		"   AND e.id <= (SELECT c.last_id FROM approval.audit_chain c)"
+		" ORDER BY e.id LIMIT $2::integer";
 	char a[24], l[24];
 	const char *params[2] = { a, l };
 	static const char *const names[] = {

@@ -83,11 +83,13 @@ int req_list(struct db_conn *db, long long approver_id, const struct req_filter 
  * once a second; handlers call it so they never show a stale pending). */
 int req_expire_overdue(struct db_conn *db, const char *id);
 
-/* /v1/events: the current maximum event id, and up to limit events after
- * "after" as a JSON array (*last = id of the last one, or after). Event
- * ids are taken in commit order (sql/008_exact_feed_retry_keys.sql): once
- * an id is visible no lower one can appear, so a hole is a rollback and
- * the feed never waits for one. */
+/* /v1/events: the feed's position now, and up to limit events after
+ * "after" as a JSON array (*last = id of the last one, or after). Only
+ * events up to the sealed audit chain head are served (events share the
+ * audit rows' ids, sql/014_audit_sealer.sql): every id at or below it is
+ * final (committed and sealed, or a recorded gap), so once an id is
+ * served no lower one can appear, and the feed never guesses. The
+ * position is that head. */
 int events_max(struct db_conn *db, long long *max);
 int events_after(struct db_conn *db, long long after, unsigned limit,
 		 json_object **events, long long *last);

@@ -27,7 +27,7 @@
 static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
-	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
+	"sso_header", "sso_proxies", "audit_head_interval", "audit_seal_interval_ms", "header_timeout",
 	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key",
 	NOTIFY_CONF_KEYS,
 	"host_create_limit", "host_create_window",
@@ -403,6 +403,11 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path, LINE("audit_head_interval"),
 			    "audit_head_interval: expected seconds 0..86400 (0: off)");
 
+	v = approve_conf_get(f, "audit_seal_interval_ms");
+	if (v && approve_parse_ulong(v, 0, 60000, &c->audit_seal_interval_ms) < 0)
+		return fail(err, errlen, path, LINE("audit_seal_interval_ms"),
+			    "audit_seal_interval_ms: expected milliseconds 0..60000 (0: off)");
+
 	v = approve_conf_get(f, "signing_key");
 	if (v && (!*v || dup_value(v, &c->signing_key) < 0))
 		return fail(err, errlen, path, LINE("signing_key"), "signing_key: empty");
@@ -481,6 +486,7 @@ settings_load(const char *path, struct approvald_config **out, char *err,
 	c->header_timeout = 10;
 	c->audit_head_interval = 300;
 	c->host_create_window = 60;
+	c->audit_seal_interval_ms = 200;
 	c->socket_mode = APPROVALD_SOCKET_MODE_DEFAULT;
 	c->socket_uid = (uid_t)-1;
 	c->socket_gid = (gid_t)-1;

@@ -46,6 +46,7 @@ struct approvald_config {
 	char *sso_header;	/* trusted sign-in header (routes_session.c), or NULL */
 	char *sso_proxies;	/* addresses it is accepted from (both or neither) */
 	unsigned long audit_head_interval;	/* seconds between head log lines; 0 off */
+	unsigned long audit_seal_interval_ms;	/* sealer thread's period (sealer.h); 0 off */
 	char *signing_key;	/* private key file (signing.h); NULL: unsigned */
 	struct approvald_notify notify;	/* notify_settings.h */
 	/* At most host_create_limit requests that wait for a person per host

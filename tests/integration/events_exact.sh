@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # events_exact.sh: the /v1/events feed is exact. A transaction that got
-# hold of an event id and then waited 10 s for another writer (the audit
-# chain lock) commits after a later id was already visible; every one of
-# 12 watchers long-polling meanwhile still receives every committed event,
-# exactly once and in id order. Nothing is skipped on a timer (the feed
-# used to drop an id whose successor was more than 2 s old).
+# hold of an event id stays open 10 s while a later id commits at once (no
+# writer waits for another since sql/014); every one of 12 watchers
+# long-polling meanwhile receives every committed event, exactly once and
+# in id order: the later one only after the earlier (the feed serves up
+# to the sealed chain head). Nothing is skipped on a timer (the feed used
+# to drop an id whose successor was more than 2 s old).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 standard_setup
 WATCHERS=12
@@ -38,32 +39,26 @@ for ((i = 0; i < WATCHERS; i++)); do
 done
 sleep 1
 
-# A: takes the audit chain lock (an audited write) and keeps it.
+# A: creates a request and stays open 10 s: its event holds an id.
 mkfifo "$T/a.sql"
 pg_psql <"$T/a.sql" >"$T/a.out" 2>&1 &
 a_pid=$!
 _H_PIDS+=("$a_pid")
 exec 3>"$T/a.sql"
-echo "BEGIN; SELECT approval.audit_event('daemon.test_hold', 'test', 'events', '{}');
-	SELECT 'held';" >&3
+{ echo "BEGIN;"; insert_sql EVA-001; echo "SELECT 'held';"; } >&3
 wait_for_line "$T/a.out" '^held$' 10 >/dev/null
-# B: creates a request now; its event waits for A's lock.
-{ echo "BEGIN;"; insert_sql EVB-001; echo "SELECT pg_sleep(3); COMMIT;"; } >"$T/b.sql"
-pg_psql -f "$T/b.sql" >"$T/b.out" 2>&1 &
-b_pid=$!
-_h_b_waits() {
-	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-		AND query LIKE '%EVB-001%'")" = 1 ]
-}
-wait_until 10 _h_b_waits || fail "B never waited for the audit lock"
-# A: creates its own request (an event id after B's, when ids are taken
-# before the lock), holds everything 10 s, commits.
-{ insert_sql EVA-001; echo "SELECT pg_sleep(10); COMMIT;"; } >&3
+# B: creates its own request now (a later id) and commits at once: no
+# lock to wait for. The feed must not serve B's event before A's.
+pg_psql -c "$(insert_sql EVB-001)" >/dev/null || fail "B did not commit while A was open"
+b_id=$(sql "SELECT e.id FROM approval.request_events e JOIN approval.requests r
+	ON r.id = e.request_id WHERE r.code = 'EVB-001'")
+sleep 2
+early=$(cat "$T"/watch*.ids | grep -cx "$b_id" || true)
+assert_eq 0 "$early" "watchers given B's event while A's lower id was open"
+{ echo "SELECT pg_sleep(8); COMMIT;"; } >&3
 exec 3>&-
 wait_pid "$a_pid" 30
 assert_eq 0 "$WAIT_RC" "transaction A"
-wait_pid "$b_pid" 30
-assert_eq 0 "$WAIT_RC" "transaction B"
 
 want=$(sql "SELECT e.id FROM approval.request_events e JOIN approval.requests r
 	ON r.id = e.request_id WHERE r.code IN ('EVA-001', 'EVB-001') ORDER BY e.id")
@@ -86,5 +81,5 @@ for ((i = 0; i < WATCHERS; i++)); do
 	fi
 done
 [ "$missed" = 0 ] || fail "$missed of $WATCHERS watchers did not get exactly the committed events in order"
-ok "$WATCHERS watchers each got events [$(echo $want)] once, in order, across a 10 s lock wait"
+ok "$WATCHERS watchers each got events [$(echo $want)] once, in order, across a 10 s open transaction"
 finish

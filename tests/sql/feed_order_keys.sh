@@ -1,11 +1,13 @@
 #!/bin/bash
-# sql/008: event ids are taken in commit order, and idempotency keys are
-# unique per host and immutable, whoever writes. A transaction that rolls
-# back leaves a hole that no later commit fills; an event written while
-# another writer holds the audit chain lock gets an id after that writer's,
-# even when it began first; a key cannot be used twice by one host (it can
-# by another) and cannot be changed; the application role writes events
-# without a sequence default.
+# sql/008 and sql/014: the event feed is exact without a lock, and
+# idempotency keys are unique per host and immutable, whoever writes.
+# Events take their ids from the audit sequence and the feed serves them
+# only up to the sealed chain head: a transaction that rolls back leaves a
+# hole the sealer records as a gap, never refilled; a writer that took a
+# lower id and is still open holds the head below it, so a later id that
+# committed first is not served before it (and did not wait for it); a
+# key cannot be used twice by one host (it can by another) and cannot be
+# changed; the application role writes events without a sequence default.
 . "$SRCDIR/tests/sql/lib.sh"
 
 pg_psql <<-'SQL' >/dev/null
@@ -15,32 +17,40 @@ app_psql -c "$(req_sql FEE-001 web1 alice '2025-03-03 09:00:00+00' "now() + inte
 # a rolled-back create: its id is a hole for good
 app_psql -c "BEGIN; $(req_sql FEE-002 web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'") ROLLBACK;" >/dev/null
 app_psql -c "$(req_sql FEE-003 web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'")" >/dev/null
+seal_all
 got=$(pg_psql -c "SELECT string_agg(r.code || '=' || e.id, ',' ORDER BY e.id)
 	FROM approval.request_events e JOIN approval.requests r ON r.id = e.request_id")
-assert_eq "FEE-001=1,FEE-003=3" "$got" "a rollback leaves a hole, never refilled"
+assert_eq "FEE-001=3,FEE-003=5" "$got" "a rollback leaves a hole, never refilled (ids after the 2 host rows)"
+assert_eq "3 request.created,4 audit.gap,5 request.created" \
+	"$(pg_psql -c "SELECT string_agg(id || ' ' || kind, ',' ORDER BY id) FROM approval.audit_log WHERE id >= 3")" \
+	"each event's audit row has its id; the hole is a gap row"
 
-# B starts first but its event waits for A's lock: B's id comes after A's.
+# A takes an event id and stays open; B takes a later one and commits at
+# once (no lock to wait for); the head stays below A's id until A commits.
 mkfifo "$tmp/a.sql"
-pg_psql <"$tmp/a.sql" >"$tmp/a.out" 2>&1 &
+app_psql <"$tmp/a.sql" >"$tmp/a.out" 2>&1 &
 a_pid=$!
 exec 3>"$tmp/a.sql"
-echo "BEGIN; SELECT approval.audit_event('daemon.test_hold', 'test', 'feed', '{}'); SELECT 'held';" >&3
+{ echo "BEGIN;"; req_sql FEE-00A web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'"; echo "SELECT 'held';"; } >&3
 for _ in $(seq 100); do grep -q '^held$' "$tmp/a.out" 2>/dev/null && break; sleep 0.1; done
-grep -q '^held$' "$tmp/a.out" || fail "A did not take the lock"
-app_psql -c "$(req_sql FEE-00B web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'")" >/dev/null &
-b_pid=$!
-for _ in $(seq 100); do
-	[ "$(pg_psql -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-		AND query LIKE '%FEE-00B%'")" = 1 ] && break
-	sleep 0.1
-done
-{ req_sql FEE-00A web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'"; echo "COMMIT;"; } >&3
+grep -q '^held$' "$tmp/a.out" || fail "A did not write its event"
+timeout 10 "$PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -qtA "$PG_APP_CONNINFO" \
+	-c "$(req_sql FEE-00B web1 alice '2025-03-03 09:00:00+00' "now() + interval '1 hour'")" >/dev/null ||
+	fail "B did not commit while A was open"
+ok "B committed while A holds a lower id"
+for _ in 1 2 3; do pg_psql -c "SELECT approval.audit_seal()" >/dev/null; done
+b_id=$(pg_psql -c "SELECT e.id FROM approval.request_events e JOIN approval.requests r ON r.id = e.request_id WHERE r.code = 'FEE-00B'")
+head=$(pg_psql -c "SELECT last_id FROM approval.audit_chain")
+[ "$head" -lt "$((b_id - 1))" ] || fail "the head ($head) passed A's open id (B's is $b_id)"
+ok "the head ($head) waits below A's open id while B ($b_id) is committed"
+echo "COMMIT;" >&3
 exec 3>&-
 wait "$a_pid" || fail "transaction A failed: $(cat "$tmp/a.out")"
-wait "$b_pid" || fail "transaction B failed"
+seal_all
 got=$(pg_psql -c "SELECT string_agg(r.code, ',' ORDER BY e.id) FROM approval.request_events e
-	JOIN approval.requests r ON r.id = e.request_id WHERE r.code IN ('FEE-00A', 'FEE-00B')")
-assert_eq "FEE-00A,FEE-00B" "$got" "ids in commit order"
+	JOIN approval.requests r ON r.id = e.request_id WHERE r.code IN ('FEE-00A', 'FEE-00B')
+	AND e.id <= (SELECT last_id FROM approval.audit_chain)")
+assert_eq "FEE-00A,FEE-00B" "$got" "both served once A committed, A's first"
 
 # idempotency keys
 key_sql() {	# CODE HOST KEY

@@ -27,22 +27,28 @@ pg_start "$tmp/pg" >/dev/null
 # MIGRATE_WITH_APPROVALCTL=1: apply the schema the way deployments do.
 # MIGRATE_BEFORE=NNN: only the migrations numbered below NNN (an upgrade
 # test applies the rest with migrate_rest once it made its old rows).
-migrate_rest() {
-	for f in "$SRCDIR"/sql/[0-9][0-9][0-9]_*.sql; do
-		n=${f##*/}
-		[ "${n%%_*}" -ge "$MIGRATE_BEFORE" ] || continue
-		pg_psql -f "$f" >/dev/null
-	done
-}
+migrate_rest() { migrate_from "$MIGRATE_BEFORE"; }
 if [ -n "${MIGRATE_WITH_APPROVALCTL:-}" ]; then
 	"${APPROVALCTL:?}" --database "$PG_SUPER_CONNINFO" migrate --sql-dir "$SRCDIR/sql" >/dev/null
 else
+	# MIGRATE_BEFORE=NNN: only the migrations numbered below NNN (an
+	# upgrade test applies the rest itself with migrate_from NNN)
 	for f in "$SRCDIR"/sql/[0-9][0-9][0-9]_*.sql; do
 		n=${f##*/}
 		[ -z "${MIGRATE_BEFORE:-}" ] || [ "${n%%_*}" -lt "$MIGRATE_BEFORE" ] || continue
 		pg_psql -f "$f" >/dev/null
 	done
 fi
+
+# migrate_from NNN: apply the migrations numbered NNN and up, in order.
+migrate_from() {
+	local f
+	for f in "$SRCDIR"/sql/[0-9][0-9][0-9]_*.sql; do
+		n=${f##*/}
+		[ "${n%%_*}" -lt "$1" ] && continue
+		pg_psql -f "$f" >/dev/null
+	done
+}
 
 app_psql() {
 	"$PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -qtA "$PG_APP_CONNINFO" "$@"
@@ -62,6 +68,20 @@ assert_refused() {
 		fail "$what: refused, but not with '$pat': $out"
 	fi
 	ok "$what refused"
+}
+
+# seal_all: run the sealer (sql/014) until the chain head has reached
+# every id handed out (no row unsealed, no hole left); a gap takes two
+# calls (the first records the hole's bound). Fails after 10 calls.
+seal_all() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pg_psql -c "SELECT approval.audit_seal()" >/dev/null
+		[ "$(pg_psql -c "SELECT c.last_id >= (SELECT CASE WHEN s.is_called THEN s.last_value
+			ELSE s.last_value - 1 END FROM approval.audit_log_id_seq s) FROM approval.audit_chain c")" = t ] &&
+			return 0
+	done
+	fail "audit rows still unsealed: $(pg_psql -c "SELECT * FROM approval.audit_unsealed")"
 }
 
 # The names of before (this session's other branches still call them):
