@@ -71,6 +71,10 @@ write_port_file(const char *path, unsigned port)
  * descriptors, the pool's connections, the LISTEN connection, files read
  * at start-up, and a margin. */
 #define FD_OWN_FIXED 32
+/* Connections of the pool the background threads share (the sealer, the
+ * receipt keeper, the pending gauge, the audit head), so that handlers
+ * keep every one of pool_size. */
+#define BACKGROUND_POOL_SIZE 2
 #define FD_OWN_PER_WORKER 4
 
 /* One descriptor per connection (waiters included), and every "listen"
@@ -86,7 +90,7 @@ check_nofile(struct approvald_config *cfg)
 	unsigned long n = cfg->n_listen ? cfg->n_listen : 1;
 	unsigned long own = FD_OWN_FIXED +
 			    FD_OWN_PER_WORKER * HTTPD_IO_THREADS * n +
-			    (unsigned long)cfg->pool_size;
+			    (unsigned long)cfg->pool_size + BACKGROUND_POOL_SIZE;
 	unsigned long have, want = cfg->max_connections * n + own;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -160,6 +164,7 @@ main(int argc, char **argv)
 	struct audit_head *head = NULL;
 	struct receipt_keeper *keeper = NULL;
 	struct sealer *sealer = NULL;
+	struct db_pool *bg = NULL;	/* the background threads' pool */
 	sigset_t sigs;
 	char err[1024];
 	int opt, check_only = 0, sig = 0, status = 1, rc;
@@ -210,6 +215,7 @@ main(int argc, char **argv)
 			    "and hosts with keys= refuse every approval");
 	app.cfg = cfg;
 	if ((rc = db_pool_new(cfg->database, (unsigned)cfg->pool_size, &app.db)) < 0 ||
+	    (rc = db_pool_new(cfg->database, BACKGROUND_POOL_SIZE, &bg)) < 0 ||
 	    (rc = waiters_new(&app.waiters)) < 0) {
 		approve_log(LOG_ERR, "start-up: %s", strerror(-rc));
 		goto out;
@@ -221,7 +227,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* before serving: handlers read app.pending unlocked */
-	if ((rc = pending_gauge_start(app.db, &app.pending)) < 0) {
+	if ((rc = pending_gauge_start(bg, &app.pending)) < 0) {
 		approve_log(LOG_ERR, "start-up: pending gauge: %s", strerror(-rc));
 		goto out;
 	}
@@ -244,16 +250,16 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: notifications: %s", strerror(-rc));
 		goto out;
 	}
-	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, app.signer,
+	if ((rc = audit_head_start(bg, cfg->audit_head_interval, app.signer,
 				   &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
 		goto out;
 	}
-	if ((rc = receipt_keeper_start(app.signer, app.db, &keeper)) < 0) {
+	if ((rc = receipt_keeper_start(app.signer, bg, &keeper)) < 0) {
 		approve_log(LOG_ERR, "start-up: receipts: %s", strerror(-rc));
 		goto out;
 	}
-	if ((rc = sealer_start(app.db, cfg->audit_seal_interval_ms, &sealer)) < 0) {
+	if ((rc = sealer_start(bg, cfg->audit_seal_interval_ms, &sealer)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit sealer: %s", strerror(-rc));
 		goto out;
 	}
@@ -273,6 +279,7 @@ out:
 	/* a hung database gets DB_STOP_MS more, then every waiter is answered
 	 * (its status, or 503) and the process exits */
 	db_pool_stop(app.db);
+	db_pool_stop(bg);
 	audit_head_stop(head);
 	outbox_stop(app.outbox);
 	receipt_keeper_stop(keeper);
@@ -281,6 +288,7 @@ out:
 	pending_gauge_stop(app.pending);	/* after the last /metrics */
 	listener_stop(app.listener);
 	db_pool_free(app.db);
+	db_pool_free(bg);
 	waiters_free(app.waiters);
 	free(app.public_url);
 	signer_free(app.signer);
