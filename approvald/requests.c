@@ -463,9 +463,6 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
 			PQclear(res);
 			res = NULL;
-			approve_log(LOG_WARNING, "request %s: %s may not decide their "
-				    "own request (%s refused)", id, login,
-				    decision == APPROVE_APPROVED ? "approve" : "deny");
 			record_self_approval(db, id, login,
 					     decision == APPROVE_APPROVED ? "approve" : "deny");
 			r = -EPERM;
@@ -478,8 +475,6 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 		goto out;
 	}
 	r = PQntuples(res) == 1 ? 0 : -EALREADY;
-	if (r == 0)
-		approve_log(LOG_NOTICE, "request %s %s by %s", id, word, login);
 out:
 	PQclear(res);
 	return r;

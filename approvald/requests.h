@@ -1,4 +1,4 @@
-/* requests.h: the SQL behind the request endpoints, and rows -> JSON.
+/* requests.h: the SQL store of requests (request.c owns the lifecycle), and rows -> JSON.
  * Every function takes a checked-out connection and returns 0 or:
  *   -ENOENT    no such request (or not this host's);
  *   -EALREADY  the request is final already (nothing changed);

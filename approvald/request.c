@@ -1,0 +1,175 @@
+/* request.c: owns the lifecycle of a request (see request.h): which
+ * store calls make up each step, the policy verdict on create, the one
+ * log line per decision and the metrics. Nothing here speaks HTTP. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "httpd.h"	/* struct app */
+#include "log.h"
+#include "policy_db.h"
+#include "request.h"
+#include "requests.h"
+#include "settings.h"
+#include "signing.h"
+
+/* A store result (requests.h's errno set) as a lifecycle result. */
+static enum request_result
+from_store(int rc)
+{
+	switch (rc) {
+	case 0:		return REQUEST_OK;
+	case -EINVAL:	return REQUEST_BAD;
+	case -ENOENT:	return REQUEST_NOT_FOUND;
+	case -EALREADY:	return REQUEST_FINAL;
+	case -EPERM:	return REQUEST_SELF;
+	case -EEXIST:	return REQUEST_KEY_REUSED;
+	case -EIO:	return REQUEST_DB_DOWN;
+	default:	return REQUEST_FAILED;
+	}
+}
+
+enum request_result
+request_create(struct app *app, const struct identity *who,
+	       const struct approve_ctx *ctx, struct approve_status **out)
+{
+	struct policy_verdict pol = { .action = POLICY_REQUIRE };
+	struct approve_status *st = NULL;
+	struct db_conn *db;
+	enum request_result res;
+	char rule[32];
+	int rc, again = 0;
+
+	*out = NULL;
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return REQUEST_DB_DOWN;
+	/* the policy decides first: allow and deny are final at once */
+	rc = policy_db_decide(db, who->name, ctx, &pol);
+	if (rc == 0)
+		rc = req_create(db, who->id, ctx, &pol, app->cfg->request_ttl,
+				app->public_url, &st, &again);
+	db_put(app->db, db);
+	res = from_store(rc);
+	if (res == REQUEST_KEY_REUSED) {
+		approve_log(LOG_WARNING, "host %s: idempotency key reused for another "
+			    "elevation", who->name);
+		goto out;
+	}
+	if (res != REQUEST_OK) {
+		if (res != REQUEST_DB_DOWN)
+			res = REQUEST_FAILED;
+		goto out;
+	}
+	if (again) {
+		approve_log(LOG_INFO, "request %s (%s): create repeated by host %s, "
+			    "answered again", st->id, st->code, who->name);
+		res = REQUEST_REPEATED;
+	} else {
+		atomic_fetch_add(&app->metrics.requests_created, 1);
+		snprintf(rule, sizeof(rule), pol.rule_id ? "rule %lld" : "the default",
+			 pol.rule_id);
+		approve_log(LOG_INFO, "request %s (%s) created by host %s: %s as %s via %s: "
+			    "policy %s by %s (version %lld)", st->id, st->code, who->name,
+			    ctx->user, ctx->target_user, ctx->service,
+			    policy_action_name(pol.action), rule, pol.version);
+	}
+	*out = st;
+	st = NULL;
+out:
+	policy_verdict_clear(&pol);
+	approve_status_free(st);
+	return res;
+}
+
+enum request_result
+request_status(struct app *app, const char *id, long long host_id,
+	       struct approve_status **out)
+{
+	struct db_conn *db = db_get(app->db, DB_WAIT_MS);
+	int rc;
+
+	*out = NULL;
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_host_status(db, id, host_id, out);
+	db_put(app->db, db);
+	return from_store(rc);
+}
+
+enum request_result
+request_cancel(struct app *app, const char *id, const struct identity *who,
+	       struct approve_status **out)
+{
+	struct db_conn *db = db_get(app->db, DB_WAIT_MS);
+	int rc;
+
+	*out = NULL;
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_host_cancel(db, id, who->id);
+	if (rc == 0 || rc == -EALREADY) {
+		int rs = req_host_status(db, id, who->id, out);
+
+		if (rs < 0)
+			rc = rs;
+	}
+	db_put(app->db, db);
+	if (rc == 0)
+		approve_log(LOG_INFO, "request %s cancelled by host %s", id, who->name);
+	return from_store(rc);
+}
+
+enum request_result
+request_show(struct app *app, const char *ref, long long approver_id,
+	     json_object **detail)
+{
+	char id[APPROVE_UUID_LEN + 1];
+	struct db_conn *db = db_get(app->db, DB_WAIT_MS);
+	int rc;
+
+	*detail = NULL;
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_resolve(db, ref, id, NULL);
+	if (rc == 0)
+		rc = req_detail(db, id, approver_id, app->public_url, detail);
+	db_put(app->db, db);
+	return from_store(rc);
+}
+
+enum request_result
+request_decide(struct app *app, const char *ref, enum approve_state decision,
+	       const struct identity *who, const char *comment, json_object **detail)
+{
+	char id[APPROVE_UUID_LEN + 1];
+	struct db_conn *db;
+	int rc;
+
+	*detail = NULL;
+	if (decision != APPROVE_APPROVED && decision != APPROVE_DENIED)
+		return REQUEST_BAD;
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_resolve(db, ref, id, NULL);
+	if (rc == 0)
+		rc = req_decide(db, id, decision, who->id, who->name, comment);
+	if (rc == -EPERM)
+		approve_log(LOG_WARNING, "request %s: %s may not decide their "
+			    "own request (%s refused)", id, who->name,
+			    approve_state_name(decision));
+	if (rc == 0)
+		approve_log(LOG_NOTICE, "request %s %s by %s", id,
+			    approve_state_name(decision), who->name);
+	/* the receipt: a failure is logged and the decision stands (a host
+	 * still gets its signed answer at wait) */
+	if (rc == 0 && signer_store_receipt(app->signer, db, id) < 0)
+		approve_log(LOG_ERR, "request %s: receipt not stored", id);
+	if (rc == 0)
+		rc = req_detail(db, id, who->id, app->public_url, detail);
+	db_put(app->db, db);
+	return from_store(rc);
+}
