@@ -230,6 +230,7 @@ static const struct option test_opts[] = {
 	{ "service", required_argument, NULL, 's' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "cut", no_argument, NULL, 'x' },
+	{ "initiator", required_argument, NULL, 'i' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -257,9 +258,10 @@ test_one(const char *label, const char *text, const struct policy_query *q, int 
 static int
 policy_test(struct ctl_ctx *c, int argc, char **argv)
 {
-	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0 };
+	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL };
+	const char *fp[4] = { NULL, NULL, NULL, NULL };
 	char label[40];
-	PGresult *r = NULL;
+	PGresult *r = NULL, *facts = NULL;
 	int rc, o, i, n, broken = 0;
 	const char *action;
 
@@ -273,6 +275,7 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 		case 's': q.service = optarg; break;
 		case 'c': q.command = optarg; break;
 		case 'x': q.command_truncated = 1; break;
+		case 'i': q.initiator = optarg; break;
 		default:
 			return CTL_USAGE;
 		}
@@ -282,18 +285,32 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 	if (!q.host || !q.user || !q.target || !q.service || !q.command)
 		return ctl_usage_error(c, "--host, --user, --target, --service and "
 				       "--command are all needed");
-	/* the statement approvald runs (approvald/policy_db.c) */
-	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	/* the statements approvald runs (approvald/policy_db.c); the
+	 * initiator is the host's setting or human unless --initiator */
+	fp[0] = q.host;
+	rc = ctl_db_query(c, c->path, POLICY_FACTS_SQL, 4, fp, &facts);
 	if (rc != CTL_OK)
 		return rc;
+	if (PQntuples(facts) == 1) {
+		if (!q.initiator)
+			q.initiator = PQgetvalue(facts, 0, 0);
+		q.host_groups = PQgetvalue(facts, 0, 1);
+	}
+	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	if (rc != CTL_OK)
+		goto out;
 	n = PQntuples(r);
 	if (n < 1) {
 		ctl_err("%s: approval.policy_state has no row", c->path);
 		rc = CTL_FAILURE;
 		goto out;
 	}
-	printf("policy version %s, host %s, user %s, target %s, service %s%s\n",
+	printf("policy version %s, host %s, user %s, target %s, service %s, "
+	       "initiator %s%s%s%s\n",
 	       PQgetvalue(r, 0, 0), q.host, q.user, q.target, q.service,
+	       q.initiator ? q.initiator : "human",
+	       q.host_groups && *q.host_groups ? ", host groups " : "",
+	       q.host_groups && *q.host_groups ? q.host_groups : "",
 	       q.command_truncated ? " (command cut)" : "");
 	for (i = 0; i < n && !PQgetisnull(r, i, 2); i++) {
 		snprintf(label, sizeof(label), "rule %s", PQgetvalue(r, i, 2));
@@ -314,6 +331,7 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 	rc = CTL_OK;
 out:
 	PQclear(r);
+	PQclear(facts);
 	return rc;
 }
 

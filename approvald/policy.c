@@ -31,6 +31,8 @@ policy_rule_free(struct policy_rule *r)
 	if (!r)
 		return;
 	free(r->message);
+	free(r->groups);
+	free(r->initiator);
 	free(r->host);
 	free(r->user);
 	free(r->target);
@@ -43,7 +45,7 @@ int
 policy_rule_is_default(const struct policy_rule *r)
 {
 	return !r->host && !r->user && !r->target && !r->service &&
-	       r->cmd_kind == POLICY_CMD_ANY;
+	       !r->initiator && r->cmd_kind == POLICY_CMD_ANY;
 }
 
 /* ---- parsing ---- */
@@ -204,6 +206,63 @@ glob_check(struct parser *p, size_t at, const char *g)
 	return 0;
 }
 
+/* A group name as sql/013 allows it: [a-z][a-z0-9_-]{0,62}. */
+static int
+group_name_ok(const char *g, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > POLICY_GROUP_NAME_MAX || g[0] < 'a' || g[0] > 'z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((g[i] >= 'a' && g[i] <= 'z') || (g[i] >= '0' && g[i] <= '9') ||
+		      g[i] == '_' || g[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* groups=g1,g2: names, none twice. */
+static int
+groups_check(struct parser *p, size_t at, const char *v)
+{
+	const char *c = v, *e, *o;
+
+	if (!*v)
+		return fail(p, at, "empty group list");
+	for (;;) {
+		e = strchr(c, ',');
+		if (!e)
+			e = c + strlen(c);
+		if (!group_name_ok(c, (size_t)(e - c)))
+			return fail(p, at + (size_t)(c - v), "bad group name (a-z, 0-9, _ "
+				    "and -, starting with a letter, up to %d)",
+				    POLICY_GROUP_NAME_MAX);
+		for (o = v; o < c; o = strchr(o, ',') + 1)
+			if ((size_t)(strchr(o, ',') - o) == (size_t)(e - c) &&
+			    memcmp(o, c, (size_t)(e - c)) == 0)
+				return fail(p, at + (size_t)(c - v), "group '%.*s' named twice",
+					    (int)(e - c), c);
+		if (!*e)
+			return 0;
+		c = e + 1;
+	}
+}
+
+/* "N" within 1..POLICY_APPROVALS_MAX, or 0. */
+static unsigned
+approvals_number(const char *v)
+{
+	char *end = NULL;
+	unsigned long nv;
+
+	if (v[0] < '0' || v[0] > '9' || strlen(v) > 2)
+		return 0;
+	nv = strtoul(v, &end, 10);
+	if (*end || nv < 1 || nv > POLICY_APPROVALS_MAX)
+		return 0;
+	return (unsigned)nv;
+}
+
 int
 policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 		  char *err, size_t errlen, size_t *pos)
@@ -278,7 +337,12 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 			kind = POLICY_CMD_PREFIX;
 		else if (word_is(&p, at, n, "command-glob"))
 			kind = POLICY_CMD_GLOB;
-		else if (!word_is(&p, at, n, "approvals")) {
+		else if (word_is(&p, at, n, "groups"))
+			slot = &r->groups;
+		else if (word_is(&p, at, n, "initiator"))
+			slot = &r->initiator;
+		else if (!word_is(&p, at, n, "approvals") &&
+			 !word_is(&p, at, n, "approvers")) {
 			rc = fail(&p, at, "unknown key '%.*s'", (int)n, p.s + at);
 			goto out;
 		}
@@ -311,9 +375,10 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 				goto out;
 			continue;
 		}
-		if (!slot) {	/* approvals */
-			char *end = NULL;
-			unsigned long nv;
+		if (!slot) {	/* approvals= or approvers=GROUPS:N */
+			int approvers = word_is(&p, at, n, "approvers");
+			char *colon = approvers ? strrchr(v, ':') : NULL;
+			unsigned nv;
 
 			if (have_approvals) {
 				free(v);
@@ -321,23 +386,39 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 				goto out;
 			}
 			have_approvals = 1;
-			nv = (v[0] >= '0' && v[0] <= '9') ? strtoul(v, &end, 10) : 0;
-			if (!end || *end || nv < 1 || strlen(v) > 3) {
-				free(v);
-				rc = fail(&p, vat, "approvals must be a number from 1");
-				goto out;
-			}
-			free(v);
 			if (r->action != POLICY_REQUIRE) {
-				rc = fail(&p, at, "approvals belongs to require");
+				free(v);
+				rc = fail(&p, at, "%s belongs to require",
+					  approvers ? "approvers" : "approvals");
 				goto out;
 			}
-			if (nv > POLICY_APPROVALS_MAX) {
-				rc = fail(&p, vat, "approvals above %d need approver groups "
-					  "(not supported yet)", POLICY_APPROVALS_MAX);
+			if (approvers && !colon) {
+				free(v);
+				rc = fail(&p, vat, "approvers=GROUPS:N (say how many)");
 				goto out;
 			}
-			r->approvals = (unsigned)nv;
+			nv = approvals_number(colon ? colon + 1 : v);
+			if (!nv) {
+				rc = fail(&p, colon ? vat + (size_t)(colon + 1 - v) : vat,
+					  "approvals must be a number from 1 to %d",
+					  POLICY_APPROVALS_MAX);
+				free(v);
+				goto out;
+			}
+			r->approvals = nv;
+			if (!colon) {
+				free(v);
+				continue;
+			}
+			*colon = '\0';
+			if (r->groups) {
+				free(v);
+				rc = fail(&p, at, "groups given twice");
+				goto out;
+			}
+			r->groups = v;
+			if (groups_check(&p, vat, v) < 0)
+				goto out;
 			continue;
 		}
 		if (*slot) {
@@ -360,6 +441,23 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 		}
 		if (!*v) {
 			rc = fail(&p, vat, "empty value (leave the key out to match anything)");
+			goto out;
+		}
+		if (slot == &r->groups) {
+			if (r->action != POLICY_REQUIRE) {
+				rc = fail(&p, at, "groups belongs to require");
+				goto out;
+			}
+			if (groups_check(&p, vat, v) < 0)
+				goto out;
+		}
+		if (slot == &r->initiator && strcmp(v, "human") != 0 &&
+		    strcmp(v, "agent") != 0 && strcmp(v, "ci") != 0) {
+			rc = fail(&p, vat, "initiator is human, agent or ci");
+			goto out;
+		}
+		if (slot == &r->host && v[0] == '@' && !group_name_ok(v + 1, strlen(v + 1))) {
+			rc = fail(&p, vat + 1, "bad host group name");
 			goto out;
 		}
 		if (slot == &r->host && glob_check(&p, vat, v) < 0)
@@ -424,11 +522,14 @@ policy_rule_format(const struct policy_rule *r, char **out)
 		snprintf(num, sizeof(num), "%u", r->approvals);
 		if (put_value(&b, "approvals", num) < 0)
 			goto out;
+		if (r->groups && put_value(&b, "groups", r->groups) < 0)
+			goto out;
 	}
 	if ((r->host && put_value(&b, "host", r->host) < 0) ||
 	    (r->user && put_value(&b, "user", r->user) < 0) ||
 	    (r->target && put_value(&b, "target", r->target) < 0) ||
-	    (r->service && put_value(&b, "service", r->service) < 0))
+	    (r->service && put_value(&b, "service", r->service) < 0) ||
+	    (r->initiator && put_value(&b, "initiator", r->initiator) < 0))
 		goto out;
 	if (r->cmd_kind != POLICY_CMD_ANY && r->cmd &&
 	    put_value(&b, cmd_key[r->cmd_kind], r->cmd) < 0)
@@ -485,11 +586,33 @@ command_match(const struct policy_rule *r, const struct policy_query *q)
 	}
 }
 
+/* name is one of the comma-separated list */
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *c = list;
+
+	while (c && *c) {
+		const char *e = strchr(c, ',');
+		size_t k = e ? (size_t)(e - c) : strlen(c);
+
+		if (k == n && memcmp(c, name, n) == 0)
+			return 1;
+		c = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
 int
 policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
 		  char *why, size_t whylen)
 {
-	if (r->host && (!q->host || fnmatch(r->host, q->host, 0) != 0))
+	if (r->host && r->host[0] == '@') {
+		if (!q->host_groups || !in_list(q->host_groups, r->host + 1))
+			return because(why, whylen, 0, "host %s is not in host group %s",
+				       q->host ? q->host : "(none)", r->host + 1);
+	} else if (r->host && (!q->host || fnmatch(r->host, q->host, 0) != 0))
 		return because(why, whylen, 0, "host %s does not match %s",
 			       q->host ? q->host : "(none)", r->host);
 	if (!field_eq(r->user, q->user))
@@ -501,6 +624,9 @@ policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
 	if (!field_eq(r->service, q->service))
 		return because(why, whylen, 0, "service %s is not %s",
 			       q->service ? q->service : "(none)", r->service);
+	if (!field_eq(r->initiator, q->initiator))
+		return because(why, whylen, 0, "initiator %s is not %s",
+			       q->initiator ? q->initiator : "(unknown)", r->initiator);
 	if (!command_match(r, q))
 		return because(why, whylen, 0, "the command does not match%s",
 			       q->command_truncated && r->cmd_kind != POLICY_CMD_PREFIX
@@ -581,6 +707,7 @@ int
 policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b)
 {
 	return glob_covers(a->host, b->host) && eq_covers(a->user, b->user) &&
+	       eq_covers(a->initiator, b->initiator) &&
 	       eq_covers(a->target, b->target) && eq_covers(a->service, b->service) &&
 	       command_covers(a, b);
 }

@@ -15,7 +15,8 @@
 #define POLICY_LINE_MAX 8192	/* bytes of one rule line */
 #define POLICY_VALUE_MAX 4096	/* bytes of one value */
 #define POLICY_MESSAGE_MAX 512	/* bytes of a deny message */
-#define POLICY_APPROVALS_MAX 1	/* N-of-M needs approver groups (not yet) */
+#define POLICY_APPROVALS_MAX 99	/* require approvals=N: 1..99 */
+#define POLICY_GROUP_NAME_MAX 63	/* [a-z][a-z0-9_-]*, as sql/013 checks */
 
 enum policy_action {
 	POLICY_REQUIRE = 0,	/* a human decides (the safe zero value) */
@@ -33,12 +34,16 @@ enum policy_cmd {
 struct policy_rule {
 	long long id;		/* database id; 0 when not stored */
 	enum policy_action action;
-	unsigned approvals;	/* require: N (1) */
+	unsigned approvals;	/* require: N distinct approvers (1) */
+	char *groups;		/* require: approver groups "g1,g2" (each
+				 * approver a member of one), or NULL: anyone */
 	char *message;		/* deny: shown to the requester, or NULL */
-	char *host;		/* glob on the enrolled host name, or NULL */
+	char *host;		/* glob on the enrolled host name, "@group" for
+				 * a host group, or NULL */
 	char *user;		/* requesting unix login, exact, or NULL */
 	char *target;		/* target user, exact, or NULL */
 	char *service;		/* PAM service, exact, or NULL */
+	char *initiator;	/* human, agent or ci (sql/010), or NULL */
 	enum policy_cmd cmd_kind;
 	char *cmd;		/* NULL when cmd_kind is POLICY_CMD_ANY */
 };
@@ -55,6 +60,8 @@ struct policy_query {
 	const char *service;
 	const char *command;
 	int command_truncated;
+	const char *initiator;	/* human, agent or ci, as the database classifies it */
+	const char *host_groups;	/* the host's groups "g1,g2", or NULL: none */
 };
 
 /* Parse one rule (len bytes, no NUL inside, no newline). 0 and *out, or

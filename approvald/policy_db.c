@@ -11,14 +11,17 @@
 #include "policy_db.h"
 
 static const char load_sql[] = POLICY_LOAD_SQL;
+static const char facts_sql[] = POLICY_FACTS_SQL;
 
 void
 policy_verdict_clear(struct policy_verdict *v)
 {
 	free(v->message);
 	free(v->rule);
+	free(v->groups);
 	memset(v, 0, sizeof(*v));
 	v->action = POLICY_REQUIRE;
+	v->approvals = 1;
 }
 
 /* Parse stored text; NULL (logged) when it does not parse. */
@@ -42,6 +45,9 @@ take(struct policy_verdict *v, const struct policy_rule *r, long long id)
 {
 	v->action = r->action;
 	v->rule_id = id;
+	v->approvals = r->action == POLICY_REQUIRE ? r->approvals : 1;
+	if (r->action == POLICY_REQUIRE && r->groups && !(v->groups = strdup(r->groups)))
+		return -ENOMEM;
 	if (policy_rule_format(r, &v->rule) < 0)
 		return -ENOMEM;
 	if (r->action == POLICY_DENY && r->message && *r->message &&
@@ -60,15 +66,33 @@ policy_db_decide(struct db_conn *db, const char *host,
 		host, ctx->user, ctx->target_user, ctx->service,
 		ctx->sudo_command ? ctx->sudo_command : ctx->command,
 		/* not reported (an older module): it may have been cut */
-		!full->sha256[0] || full->truncated,
+		!full->sha256[0] || full->truncated, NULL, NULL,
 	};
 	struct policy_rule *rule = NULL;
-	PGresult *res = NULL;
+	PGresult *res = NULL, *facts = NULL;
+	const char *fp[4] = { host, ctx->agent, ctx->run_url, NULL };
+	char *ancestry = NULL;
 	int r = -EIO, i, n;
 	char which[48];
 
 	memset(v, 0, sizeof(*v));
 	v->action = POLICY_REQUIRE;
+	v->approvals = 1;
+	if (approve_ctx_ancestry_json(ctx, &ancestry) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	fp[3] = ancestry;
+	/* a read-only transaction would be one snapshot; two statements a
+	 * moment apart differ only if an admin changed groups in between */
+	if (db_exec(db, facts_sql, 4, fp, &facts) < 0) {
+		db_log_error("policy facts", facts);
+		goto out;
+	}
+	if (PQntuples(facts) == 1) {
+		q.initiator = PQgetvalue(facts, 0, 0);
+		q.host_groups = PQgetvalue(facts, 0, 1);
+	}
 	if (db_exec(db, load_sql, 0, NULL, &res) < 0) {
 		db_log_error("load policy", res);
 		goto out;
@@ -106,5 +130,7 @@ out:
 	}
 	policy_rule_free(rule);
 	PQclear(res);
+	PQclear(facts);
+	free(ancestry);
 	return r;
 }

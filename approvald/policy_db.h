@@ -25,7 +25,21 @@ struct policy_verdict {
 	long long version;		/* the policy version read */
 	char *message;			/* deny: shown to the requester (owned) */
 	char *rule;			/* canonical text of the deciding rule (owned) */
+	unsigned approvals;		/* require: distinct approvals needed (1) */
+	char *groups;			/* require: "g1,g2" or NULL (owned) */
 };
+
+/* What the request is matched on besides its context, in one snapshot
+ * with it: $1 the enrolled host name, $2 agent, $3 run_url, $4 ancestry
+ * (jsonb text) -> the initiator approval.classify_initiator gives the
+ * row, and the host's groups "g1,g2" (empty: none). */
+#define POLICY_FACTS_SQL \
+	"SELECT approval.classify_initiator(h.initiator, $2, $3, $4::jsonb)," \
+	" COALESCE((SELECT pg_catalog.string_agg(g.name, ',' ORDER BY g.name)" \
+	"  FROM approval.host_group_members m" \
+	"  JOIN approval.host_groups g ON g.id = m.group_id" \
+	"  WHERE m.host_id = h.id), '')" \
+	" FROM approval.hosts h WHERE h.name = $1"
 
 /* Load the active rules and the default (one statement, one snapshot) and
  * match ctx, filed by the host enrolled as host. A stored rule that no

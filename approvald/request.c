@@ -145,6 +145,7 @@ request_decide(struct app *app, const char *ref, enum approve_state decision,
 	       const struct identity *who, const char *comment, json_object **detail)
 {
 	char id[APPROVE_UUID_LEN + 1];
+	enum request_result res;
 	struct db_conn *db;
 	int rc;
 
@@ -168,8 +169,20 @@ request_decide(struct app *app, const char *ref, enum approve_state decision,
 	 * still gets its signed answer at wait) */
 	if (rc == 0 && signer_store_receipt(app->signer, db, id) < 0)
 		approve_log(LOG_ERR, "request %s: receipt not stored", id);
-	if (rc == 0)
-		rc = req_detail(db, id, who->id, app->public_url, detail);
+	if (rc == 1)
+		approve_log(LOG_NOTICE, "request %s: approval by %s counted, more needed",
+			    id, who->name);
+	else if (rc == -EEXIST)
+		approve_log(LOG_NOTICE, "request %s: %s approved it already", id, who->name);
+	else if (rc == -EACCES)
+		approve_log(LOG_NOTICE, "request %s: %s is not in its approver groups",
+			    id, who->name);
+	if (rc == 0 || rc == 1)
+		res = req_detail(db, id, who->id, app->public_url, detail) < 0 ?
+		      REQUEST_DB_DOWN : rc == 1 ? REQUEST_COUNTED : REQUEST_OK;
+	else
+		res = rc == -EEXIST ? REQUEST_ALREADY_APPROVED :
+		      rc == -EACCES ? REQUEST_NOT_IN_GROUP : from_store(rc);
 	db_put(app->db, db);
-	return from_store(rc);
+	return res;
 }

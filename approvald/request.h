@@ -21,6 +21,9 @@ enum request_result {
 	REQUEST_FINAL,		/* already approved, denied, expired or cancelled */
 	REQUEST_SELF,		/* the requester may not decide their own request */
 	REQUEST_KEY_REUSED,	/* create: the idempotency key names another elevation */
+	REQUEST_COUNTED,	/* decide: the approval counts, more are needed (N-of-M) */
+	REQUEST_ALREADY_APPROVED,	/* decide: this approver approved it before */
+	REQUEST_NOT_IN_GROUP,	/* decide: not a member of the request's approver groups */
 	REQUEST_DB_DOWN,	/* no connection, or the database failed */
 	REQUEST_FAILED,		/* anything else (memory, encoding) */
 };
@@ -40,8 +43,8 @@ enum request_result request_cancel(struct app *app, const char *id,
 				   const struct identity *who,
 				   struct approve_status **out);
 /* Approve or deny the request named by ref (uuid or code) as approver
- * who; comment may be NULL. On OK *detail is the request as the approver
- * now sees it (req_detail). */
+ * who; comment may be NULL. On OK and COUNTED *detail is the request as
+ * the approver now sees it (req_detail, with its "quorum"). */
 enum request_result request_decide(struct app *app, const char *ref,
 				   enum approve_state decision,
 				   const struct identity *who, const char *comment,

@@ -13,8 +13,15 @@
 
 #define ISO(x) DB_ISO_UTC(x)
 #define CODE_TRIES 8
-/* the last two columns status_from_row reads (after decided_by) */
-#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce"
+/* the N-of-M refusals of sql/013_policy_groups.sql (with their HINTs) */
+#define DB_STATE_ALREADY_APPROVED "P0008"
+#define DB_STATE_FORBIDDEN "42501"
+/* the last three columns status_from_row reads (after decided_by) */
+#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r)
+/* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
+#define APPROVALS(r) "CASE WHEN " r "approvals_required > 1 THEN (SELECT" \
+	" pg_catalog.count(*) FROM approval.approvals p WHERE p.request_id = " r "id)" \
+	"::text || ' of ' || " r "approvals_required::text END"
 /* decided_by as hosts see it: the approver's login, or the policy's
  * marker (sql/011_policy.sql) when a rule decided */
 #define DECIDER(r) "COALESCE(a.login, CASE WHEN " r ".decided_by IS NULL AND " r \
@@ -61,7 +68,7 @@ dup_or_null(const char *s, int *oom)
 }
 
 /* Row 0 of a result with the columns id, code, status, digest,
- * expires_at, comment, decided_by, decided_at, nonce (STATUS_COLS) -> the
+ * expires_at, comment, decided_by, decided_at, nonce, approvals -> the
  * status answer given to hosts.
  * 0 or -ENOMEM. */
 static int
@@ -82,6 +89,7 @@ status_from_row(const PGresult *res, struct approve_status **out)
 	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
 	st->decided_at = dup_or_null(col(res, 0, 7), &oom);
 	st->nonce = dup_or_null(col(res, 0, 8), &oom);
+	st->approvals = dup_or_null(col(res, 0, 9), &oom);
 	if (oom) {
 		approve_status_free(st);
 		return -ENOMEM;
@@ -112,7 +120,7 @@ static const char insert_sql[] =
 	" sudo_command_sha256, idempotency_key, nonce,"
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
-	" tty_attached, observed_note, initiator)"
+	" tty_attached, observed_note, initiator, approvals_required, approver_groups)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
@@ -120,14 +128,15 @@ static const char insert_sql[] =
 	" $27, $28, $29::bigint, $30::bigint, $31,"
 	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
-	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb))"
+	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
+	" $41::integer, COALESCE(pg_catalog.string_to_array($42, ','), '{}'::text[]))"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
 	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 40
+#define INSERT_NPARAMS 42
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -175,7 +184,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	char rule_id[24], version[24];
+	char rule_id[24], version[24], nreq[24];
 	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
@@ -231,6 +240,10 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[37] = ctx->has_audit_session ? asess : NULL;
 	params[38] = !ctx->has_tty_attached ? NULL : ctx->tty_attached ? "true" : "false";
 	params[39] = ctx->observed_note;
+	snprintf(nreq, sizeof(nreq), "%u", pol->action == POLICY_REQUIRE && pol->approvals ?
+		 pol->approvals : 1);
+	params[40] = nreq;
+	params[41] = pol->action == POLICY_REQUIRE ? pol->groups : NULL;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -323,7 +336,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		r = -ENOENT;
 		if (PQntuples(res) != 1)
 			goto out;
-		if (pass == 1 || strcmp(PQgetvalue(res, 0, 9), "t") != 0)
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, 10), "t") != 0)
 			break;
 		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
 		if (r < 0)
@@ -446,7 +459,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	static const char sql[] =
 		"UPDATE approval.requests SET status = $2, decided_by = $3::bigint,"
 		" decision_comment = $4"
-		" WHERE id = $1::uuid AND status = 'pending' RETURNING id";
+		" WHERE id = $1::uuid AND status = 'pending' RETURNING status";
 	const char *word = approve_state_name(decision);
 	char who[24];
 	const char *params[4] = { id, word, who, comment };
@@ -468,13 +481,18 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 			r = -EPERM;
 		} else if (db_error_is(res, DB_STATE_FINAL, NULL)) {
 			r = -EALREADY;
+		} else if (db_error_is(res, DB_STATE_ALREADY_APPROVED, "already_approved")) {
+			r = -EEXIST;
+		} else if (db_error_is(res, DB_STATE_FORBIDDEN, "not_in_group")) {
+			r = -EACCES;
 		} else {
 			db_log_error("decide request", res);
 			r = -EIO;
 		}
 		goto out;
 	}
-	r = PQntuples(res) == 1 ? 0 : -EALREADY;
+	r = PQntuples(res) != 1 ? -EALREADY :
+	    strcmp(PQgetvalue(res, 0, 0), "pending") == 0 ? 1 : 0;
 out:
 	PQclear(res);
 	return r;
@@ -503,6 +521,8 @@ static const struct {
 	{ "commit", D_STR }, { "prompt", D_STR }, { "ancestry", D_JSON },
 	{ "loginuid", D_INT }, { "audit_session", D_INT },
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
+	{ "policy_rule_id", D_INT }, { "policy_action", D_STR }, { "policy_rule", D_STR },
+	{ "approvals_required", D_INT }, { "approver_groups", D_STR }, { "quorum", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -523,7 +543,13 @@ static const struct {
 	" r.sudo_command_sha256," \
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
-	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note," \
+	" r.policy_rule_id, r.policy_action," \
+	" CASE WHEN r.policy_action IS NULL THEN NULL WHEN r.policy_rule_id IS NULL" \
+	"  THEN 'default' ELSE (SELECT p.rule FROM approval.policy_rules p" \
+	"  WHERE p.id = r.policy_rule_id) END," \
+	" r.approvals_required, NULLIF(pg_catalog.array_to_string(r.approver_groups, ','), '')," \
+	" approval.quorum_text(r.id)" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

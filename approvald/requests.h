@@ -37,8 +37,10 @@ int req_host_cancel(struct db_conn *db, const char *id, long long host_id);
  * form, -ENOENT when unknown. */
 int req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
 		char code[APPROVE_CODE_LEN + 1]);
-/* Approve or deny as approver_id (login for the log and the refusal
- * record); comment may be NULL. */
+/* Approve or deny as approver_id (login for the refusal record);
+ * comment may be NULL. 1: the approval was counted and the request still
+ * needs more (sql/013 N-of-M); -EEXIST: this approver approved it
+ * already; -EACCES: not a member of the request's approver groups. */
 int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	       long long approver_id, const char *login, const char *comment);
 /* The detail object of docs/api.md, "self" judged for approver_id. */

@@ -103,7 +103,16 @@ static enum MHD_Result
 reply_result(struct http_req *r, enum request_result res, json_object *detail)
 {
 	switch (res) {
-	case REQUEST_OK:	return http_reply_obj(r, 200, detail);
+	case REQUEST_OK:
+	case REQUEST_COUNTED:	return http_reply_obj(r, 200, detail);
+	case REQUEST_ALREADY_APPROVED:
+		return http_reply_error(r, 409, "already_approved",
+					"you approved this request already; it needs "
+					"another approver");
+	case REQUEST_NOT_IN_GROUP:
+		return http_reply_error(r, 403, "not_in_group",
+					"only members of the rule's approver groups "
+					"may decide this request");
 	case REQUEST_BAD:	return reply_rc(r, -EINVAL);
 	case REQUEST_NOT_FOUND:	return reply_rc(r, -ENOENT);
 	case REQUEST_FINAL:	return reply_rc(r, -EALREADY);

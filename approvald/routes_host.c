@@ -82,6 +82,7 @@ route_wait(struct http_req *r)
 	enum request_result rc;
 	enum MHD_Result ret;
 	int tries, armed;
+	long given;
 
 	if (!r->started) {
 		r->started = 1;
@@ -89,6 +90,7 @@ route_wait(struct http_req *r)
 			return http_reply_error(r, 400, "bad_request", APPROVE_POLL_TIMEOUT_ERR);
 		if (path_uuid(r) < 0)
 			return http_reply_error(r, 400, "bad_request", "malformed request id");
+		r->approvals_seen = -1;
 	}
 	for (tries = 0;; tries++) {
 		armed = approve_now_ms() < r->deadline_ms && tries < REARM_TRIES &&
@@ -96,6 +98,12 @@ route_wait(struct http_req *r)
 		rc = request_status(app, r->id, r->who.id, &st);
 		if (rc != REQUEST_OK || st->state != APPROVE_PENDING || !armed)
 			break;
+		/* an N-of-M request that got another approval: answer pending
+		 * now, so the waiting requester is told "2 of 3" */
+		given = st->approvals ? strtol(st->approvals, NULL, 10) : 0;
+		if (r->approvals_seen >= 0 && given != r->approvals_seen)
+			break;
+		r->approvals_seen = given;
 		approve_status_free(st);
 		st = NULL;
 		if (waiters_suspend(app->waiters, &r->w) == 0)

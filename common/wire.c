@@ -1011,6 +1011,7 @@ approve_status_free(struct approve_status *s)
 	free(s->nonce);
 	free(s->signature);
 	free(s->key_id);
+	free(s->approvals);
 	free(s);
 }
 
@@ -1050,7 +1051,8 @@ approve_status_to_json(const struct approve_status *s, char **out)
 	    add_str(o, "decided_at", s->decided_at) < 0 ||
 	    add_str(o, "nonce", s->nonce) < 0 ||
 	    add_str(o, "signature", s->signature) < 0 ||
-	    add_str(o, "key_id", s->key_id) < 0)
+	    add_str(o, "key_id", s->key_id) < 0 ||
+	    add_str(o, "approvals", s->approvals) < 0)
 		goto out;
 	*out = json_dup_out(o);
 	if (*out)
@@ -1090,7 +1092,9 @@ approve_status_from_json(const char *json, size_t len,
 	    (r = get_str(o, "decided_at", LEN_EXPIRES, 0, 0, &s->decided_at, err, errlen)) < 0 ||
 	    (r = get_str(o, "nonce", APPROVE_NONCE_MAX, 0, 0, &s->nonce, err, errlen)) < 0 ||
 	    (r = get_str(o, "signature", APPROVE_SIG_B64_LEN, 0, 0, &s->signature, err, errlen)) < 0 ||
-	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0)
+	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0 ||
+	    (r = get_str(o, "approvals", APPROVE_LEN_APPROVALS, 0, 0, &s->approvals, err,
+			 errlen)) < 0)
 		goto out;
 	r = -EINVAL;
 	if (!approve_uuid_valid(id)) {

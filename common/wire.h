@@ -164,7 +164,8 @@ int approve_ctx_digest(const struct approve_ctx *c,
  * request in approver listings).
  * Required in JSON: id (uuid), status (state word). Optional: code, url,
  * digest, comment (decision comment), decided_by, expires_at (ISO 8601 text),
- * decided_at, nonce, signature, key_id (a signed final answer, sig.h). */
+ * decided_at, nonce, signature, key_id (a signed final answer, sig.h),
+ * approvals (display text, not signed). */
 struct approve_status {
 	char id[APPROVE_UUID_LEN + 1];
 	char code[APPROVE_CODE_LEN + 1];	/* "" when absent */
@@ -179,7 +180,10 @@ struct approve_status {
 	char *nonce;		/* the create's nonce, echoed */
 	char *signature;	/* base64, APPROVE_SIG_B64_LEN */
 	char *key_id;		/* APPROVE_SIG_KEY_ID_LEN hex */
+	/* pending N-of-M: "1 of 2" approvals given, or NULL; <= APPROVE_LEN_APPROVALS */
+	char *approvals;
 };
+#define APPROVE_LEN_APPROVALS 16
 void approve_status_free(struct approve_status *s);
 int approve_status_to_json(const struct approve_status *s, char **out);
 int approve_status_from_json(const char *json, size_t len,

@@ -524,6 +524,25 @@ out:
 	return r;
 }
 
+/* A pending N-of-M request's "N of M" approvals, told once per change.
+ * The text is the server's: only digits, blanks and "of" are shown. */
+static void
+show_progress(struct session *s, const struct approve_status *st, char *last,
+	      size_t lastlen)
+{
+	const char *a = st->approvals;
+
+	if (!a || strlen(a) >= lastlen || strcmp(a, last) == 0 ||
+	    strspn(a, "0123456789 of") != strlen(a))
+		return;
+	snprintf(last, lastlen, "%s", a);
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		     "Approvals: %s given; waiting for more.", a);
+	machine(s, "approvals %s", a);
+	pam_syslog(s->pamh, LOG_NOTICE, "request %s (%s): %s approvals given",
+		   s->id, s->code, a);
+}
+
 /* Long-poll until *st is final. 0 when final; else the request has been
  * cancelled on the server, the requester told why, and a negative value
  * is returned. */
@@ -532,6 +551,7 @@ wait_final(struct session *s, struct approve_status **st)
 {
 	struct pa_sigsave ss = { 0 };
 	enum wait_end end = END_ERROR;
+	char shown_approvals[APPROVE_LEN_APPROVALS + 1] = "";
 	int r, warned = 0;
 
 	r = pa_signals_install(&ss);
@@ -564,6 +584,7 @@ wait_final(struct session *s, struct approve_status **st)
 			end = pa_signals_take_pending(&ss) ? END_SIGNAL : END_FINAL;
 			break;
 		}
+		show_progress(s, *st, shown_approvals, sizeof(shown_approvals));
 	}
 out:
 	s->http.wait_sigmask = NULL;

@@ -2,10 +2,12 @@
  * table: every documented rule form parses and writes back to the same
  * canonical text (and that text parses to the same rule); bad and hostile
  * text (unknown keys and actions, duplicates, bad quoting, control bytes,
- * NUL, invalid UTF-8, over-long lines, broken globs, N > 1) is refused
+ * NUL, invalid UTF-8, over-long lines, broken globs, bad group names, N
+ * above 99) is refused
  * with the column of the fault; matching is exact for users, targets and
  * services, a glob for hosts, exact/prefix/glob for commands; a cut
- * command matches only a prefix; the first matching rule wins and no
+ * command matches only a prefix; initiator= and host=@GROUP match the
+ * facts approvald reads with the rules; the first matching rule wins and no
  * match means the default; a rule covers a later one only when certain
  * (for policy lint). */
 #include <errno.h>
@@ -47,6 +49,17 @@ static const struct {
 	{ "deny message=\"\"", "deny message=\"\"" },
 	{ "allow user=jörg", "allow user=jörg" },
 	{ "allow command=a=b", "allow command=a=b" },
+	{ "require approvals=2 groups=dba", "require approvals=2 groups=dba" },
+	{ "require groups=dba,ops approvals=3 host=db-*",
+	  "require approvals=3 groups=dba,ops host=db-*" },
+	{ "require approvers=dba:2", "require approvals=2 groups=dba" },
+	{ "require host=db-* approvers=dba,sec-ops:99",
+	  "require approvals=99 groups=dba,sec-ops host=db-*" },
+	{ "require groups=dba", "require approvals=1 groups=dba" },
+	{ "allow initiator=ci command-prefix=/usr/bin/apt",
+	  "allow initiator=ci command-prefix=/usr/bin/apt" },
+	{ "deny initiator=agent host=@prod message=\"no agents in prod\"",
+	  "deny host=@prod initiator=agent message=\"no agents in prod\"" },
 };
 
 START_TEST(parse_format_roundtrip)
@@ -128,7 +141,22 @@ static const struct {
 	{ "allow command-glob=\"/bin/x\\\\\"", 0, 20, "backslash" },
 	{ "allow message=hi", 0, 7, "belongs to deny" },
 	{ "allow approvals=1", 0, 7, "belongs to require" },
-	{ "require approvals=2", 0, 19, "not supported yet" },
+	{ "require approvals=100", 0, 19, "number from 1 to 99" },
+	{ "require groups=", 0, 16, "empty value" },
+	{ "require groups=Dba", 0, 16, "bad group name" },
+	{ "require groups=dba,,ops", 0, 20, "bad group name" },
+	{ "require groups=dba,ops,dba", 0, 24, "named twice" },
+	{ "require groups=1dba", 0, 16, "bad group name" },
+	{ "require approvers=dba", 0, 19, "say how many" },
+	{ "require approvers=dba:0", 0, 23, "number from 1" },
+	{ "require approvers=dba:2 approvals=2", 0, 25, "twice" },
+	{ "require approvers=dba:2 groups=ops", 0, 25, "given twice" },
+	{ "allow groups=dba", 0, 7, "belongs to require" },
+	{ "deny approvers=dba:2", 0, 6, "belongs to require" },
+	{ "allow initiator=robot", 0, 17, "human, agent or ci" },
+	{ "allow initiator=Human", 0, 17, "human, agent or ci" },
+	{ "allow host=@", 0, 13, "bad host group" },
+	{ "allow host=@Web", 0, 13, "bad host group" },
 	{ "require approvals=0", 0, 19, "number from 1" },
 	{ "require approvals=-1", 0, 19, "number from 1" },
 	{ "require approvals=1x", 0, 19, "number from 1" },
@@ -254,7 +282,7 @@ START_TEST(matching)
 	struct policy_rule *r = parse_ok(cases[_i].rule);
 	struct policy_query q = {
 		cases[_i].host, cases[_i].user, cases[_i].target, cases[_i].service,
-		cases[_i].command, cases[_i].cut,
+		cases[_i].command, cases[_i].cut, NULL, NULL,
 	};
 	char why[256] = "";
 
@@ -262,6 +290,47 @@ START_TEST(matching)
 		      "rule '%s' on '%s': %s", cases[_i].rule,
 		      cases[_i].command ? cases[_i].command : "(null)", why);
 	ck_assert_uint_gt(strlen(why), 0);
+	policy_rule_free(r);
+}
+END_TEST
+
+/* initiator and host groups (the facts approvald reads with the rules) */
+static const struct {
+	const char *rule, *host, *initiator, *host_groups;
+	int match;
+} facts_cases[] = {
+	{ "allow initiator=ci", "h", "ci", "", 1 },
+	{ "allow initiator=ci", "h", "agent", "", 0 },
+	{ "allow initiator=ci", "h", "human", "", 0 },
+	{ "allow initiator=ci", "h", NULL, NULL, 0 },
+	{ "deny initiator=agent", "h", "agent", NULL, 1 },
+	{ "allow initiator=human", "h", "human", NULL, 1 },
+	{ "allow host=@prod", "db-1", "human", "prod", 1 },
+	{ "allow host=@prod", "db-1", "human", "dev,prod,web", 1 },
+	{ "allow host=@prod", "db-1", "human", "production", 0 },
+	{ "allow host=@prod", "db-1", "human", "pro", 0 },
+	{ "allow host=@prod", "db-1", "human", "dev,web", 0 },
+	{ "allow host=@prod", "db-1", "human", "", 0 },
+	{ "allow host=@prod", "db-1", "human", NULL, 0 },
+	{ "allow host=@prod", "prod", "human", NULL, 0 },	/* a group, not a name */
+	{ "allow host=@prod initiator=agent", "db-1", "agent", "prod", 1 },
+	{ "allow host=@prod initiator=agent", "db-1", "ci", "prod", 0 },
+	{ "require approvers=dba:2", "db-1", "human", NULL, 1 },	/* groups decide who, not what */
+};
+
+START_TEST(matching_facts)
+{
+	struct policy_rule *r = parse_ok(facts_cases[_i].rule);
+	struct policy_query q = {
+		facts_cases[_i].host, "u", "root", "sudo", "/bin/x", 0,
+		facts_cases[_i].initiator, facts_cases[_i].host_groups,
+	};
+	char why[256] = "";
+
+	ck_assert_msg(policy_rule_match(r, &q, why, sizeof(why)) == facts_cases[_i].match,
+		      "rule '%s' (initiator %s, groups %s): %s", facts_cases[_i].rule,
+		      facts_cases[_i].initiator ? facts_cases[_i].initiator : "-",
+		      facts_cases[_i].host_groups ? facts_cases[_i].host_groups : "-", why);
 	policy_rule_free(r);
 }
 END_TEST
@@ -275,7 +344,7 @@ START_TEST(first_match_wins)
 		"allow host=db-*",
 	};
 	struct policy_rule *rules[4];
-	struct policy_query q = { "db-1", "u", "root", "sudo", "/bin/rm -rf /", 0 };
+	struct policy_query q = { "db-1", "u", "root", "sudo", "/bin/rm -rf /", 0, NULL, NULL };
 	size_t i;
 
 	for (i = 0; i < 4; i++)
@@ -364,6 +433,7 @@ suite(void)
 	tcase_add_loop_test(tc, parse_refused, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, parse_lengths);
 	tcase_add_loop_test(tc, matching, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, matching_facts, 0, sizeof(facts_cases) / sizeof(facts_cases[0]));
 	tcase_add_test(tc, first_match_wins);
 	tcase_add_loop_test(tc, covers, 0, sizeof(covering) / sizeof(covering[0]));
 	tcase_add_test(tc, names);

@@ -1,0 +1,300 @@
+-- 013_policy_groups.sql: approver groups and N-of-M approvals, host groups
+-- (docs/policy.md). Owns approval.approver_groups, approval.group_members,
+-- approval.host_groups, approval.host_group_members, approval.approvals
+-- (one row per approver who approved a request) and the request columns
+-- approvals_required and approver_groups.
+-- Rules that hold whoever the client is:
+--   * a request that needs N approvals becomes approved only when N
+--     distinct approvers approved it: an UPDATE to 'approved' records one
+--     approval (approval.approvals) and leaves the request pending until
+--     the N-th; a second approval by the same approver is refused (P0008,
+--     HINT already_approved); the requester never counts (the self-approval
+--     rule of 001/006 refuses them before this runs);
+--   * when a request names approver groups, only a member of one of them
+--     may approve or deny it (42501, HINT not_in_group);
+--   * a require rule's approvals= and groups= are the request's: an INSERT
+--     naming rule R stores at least R's N and exactly R's groups;
+--   * a rule naming an unknown group, or asking for more approvals than
+--     its groups have members, is refused when it is added (P0009);
+--   * approvals_required and approver_groups never change, approvals are
+--     never updated or deleted;
+--   * every group and membership change is an audit event with who made it
+--     (group.added, group.member_added, group.member_removed,
+--     host_group.added, host_group.member_added, host_group.member_removed)
+--     and bumps the policy version;
+--   * approval_app reads groups and approvals and writes neither.
+
+CREATE TABLE approval.approver_groups (
+    id          bigserial PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name ~ '^[a-z][a-z0-9_-]{0,62}$'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  text NOT NULL DEFAULT approval.audit_actor()
+);
+CREATE TABLE approval.group_members (
+    group_id    bigint NOT NULL REFERENCES approval.approver_groups(id),
+    approver_id bigint NOT NULL REFERENCES approval.approvers(id),
+    added_at    timestamptz NOT NULL DEFAULT now(),
+    added_by    text NOT NULL DEFAULT approval.audit_actor(),
+    PRIMARY KEY (group_id, approver_id)
+);
+CREATE TABLE approval.host_groups (
+    id          bigserial PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name ~ '^[a-z][a-z0-9_-]{0,62}$'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  text NOT NULL DEFAULT approval.audit_actor()
+);
+CREATE TABLE approval.host_group_members (
+    group_id    bigint NOT NULL REFERENCES approval.host_groups(id),
+    host_id     bigint NOT NULL REFERENCES approval.hosts(id),
+    added_at    timestamptz NOT NULL DEFAULT now(),
+    added_by    text NOT NULL DEFAULT approval.audit_actor(),
+    PRIMARY KEY (group_id, host_id)
+);
+COMMENT ON TABLE approval.approver_groups IS 'Named sets of approvers a require rule can name (groups=)';
+COMMENT ON TABLE approval.host_groups IS 'Named sets of enrolled hosts a rule can match (host=@NAME)';
+
+CREATE TABLE approval.approvals (
+    request_id  uuid NOT NULL REFERENCES approval.requests(id),
+    approver_id bigint NOT NULL REFERENCES approval.approvers(id),
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    comment     text,
+    PRIMARY KEY (request_id, approver_id)
+);
+COMMENT ON TABLE approval.approvals IS
+    'One row per distinct approver who approved a request; the N-th makes it approved';
+
+ALTER TABLE approval.requests
+    ADD COLUMN approvals_required integer NOT NULL DEFAULT 1
+        CHECK (approvals_required BETWEEN 1 AND 99),
+    ADD COLUMN approver_groups text[] NOT NULL DEFAULT '{}';
+
+ALTER TABLE approval.request_events DROP CONSTRAINT request_events_kind_check;
+ALTER TABLE approval.request_events ADD CONSTRAINT request_events_kind_check
+    CHECK (kind IN ('created', 'approved', 'denied', 'expired', 'cancelled',
+                    'self_approval_refused', 'approval_given'));
+
+-- The approvals= and groups= of a require rule's canonical text (policy.c
+-- writes them first, in this order, bare).
+CREATE FUNCTION approval.rule_approvals(rule text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT COALESCE(pg_catalog.substring(rule, '^require approvals=([0-9]+)')::integer, 1)
+$$;
+CREATE FUNCTION approval.rule_groups(rule text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT COALESCE(pg_catalog.string_to_array(pg_catalog.substring(rule,
+        '^require approvals=[0-9]+ groups=([a-z0-9_,-]+)'), ','), '{}'::text[])
+$$;
+
+-- Distinct enabled approvers with a deciding role in any of groups.
+CREATE FUNCTION approval.group_deciders(groups text[]) RETURNS bigint
+LANGUAGE sql STABLE SET search_path = '' AS $$
+    SELECT pg_catalog.count(DISTINCT m.approver_id)
+      FROM approval.group_members m
+      JOIN approval.approver_groups g ON g.id = m.group_id
+      JOIN approval.approvers a ON a.id = m.approver_id
+     WHERE g.name = ANY (groups) AND a.enabled AND a.revoked_at IS NULL
+       AND a.roles && ARRAY['approver', 'admin']::text[]
+$$;
+
+-- A rule (or the default) naming groups: they exist and hold N deciders.
+CREATE FUNCTION approval.rule_groups_check(rule text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+DECLARE
+    gs text[] := approval.rule_groups(rule);
+    g text;
+    n integer := approval.rule_approvals(rule);
+    have bigint;
+BEGIN
+    FOREACH g IN ARRAY gs LOOP
+        IF NOT EXISTS (SELECT 1 FROM approval.approver_groups x WHERE x.name = g) THEN
+            RAISE EXCEPTION 'unknown approver group %', g
+                USING ERRCODE = 'P0009', HINT = 'policy_groups';
+        END IF;
+    END LOOP;
+    IF pg_catalog.cardinality(gs) > 0 THEN
+        have := approval.group_deciders(gs);
+        IF have < n THEN
+            RAISE EXCEPTION 'the rule needs % approvals but groups % have % member(s) who may decide',
+                n, pg_catalog.array_to_string(gs, ','), have
+                USING ERRCODE = 'P0009', HINT = 'policy_groups';
+        END IF;
+    ELSIF n > 1 AND (SELECT pg_catalog.count(*) FROM approval.approvers a WHERE a.enabled
+                     AND a.revoked_at IS NULL
+                     AND a.roles && ARRAY['approver', 'admin']::text[]) < n THEN
+        RAISE EXCEPTION 'the rule needs % approvals but fewer approvers may decide', n
+            USING ERRCODE = 'P0009', HINT = 'policy_groups';
+    END IF;
+END $$;
+
+CREATE FUNCTION approval.policy_rules_groups_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'policy_state' THEN
+        IF NEW.default_rule IS DISTINCT FROM OLD.default_rule THEN
+            PERFORM approval.rule_groups_check(NEW.default_rule);
+        END IF;
+    ELSE
+        PERFORM approval.rule_groups_check(NEW.rule);
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER policy_rules_groups_check BEFORE INSERT ON approval.policy_rules
+    FOR EACH ROW EXECUTE FUNCTION approval.policy_rules_groups_check();
+CREATE TRIGGER policy_state_groups_check BEFORE UPDATE ON approval.policy_state
+    FOR EACH ROW EXECUTE FUNCTION approval.policy_rules_groups_check();
+
+-- INSERT: a pending request carries its rule's N (at least) and groups.
+CREATE FUNCTION approval.requests_quorum_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+    rule_text text;
+BEGIN
+    IF NEW.policy_action IS DISTINCT FROM 'require' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.policy_rule_id IS NULL THEN
+        SELECT s.default_rule INTO rule_text FROM approval.policy_state s;
+    ELSE
+        SELECT r.rule INTO rule_text FROM approval.policy_rules r WHERE r.id = NEW.policy_rule_id;
+    END IF;
+    IF rule_text IS NULL OR NEW.approvals_required < approval.rule_approvals(rule_text)
+       OR NEW.approver_groups IS DISTINCT FROM approval.rule_groups(rule_text) THEN
+        RAISE EXCEPTION 'request approvals/groups differ from policy rule %',
+            COALESCE(NEW.policy_rule_id::text, 'default')
+            USING ERRCODE = 'P0007', HINT = 'policy';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_quorum_insert BEFORE INSERT ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_quorum_insert();
+
+-- UPDATE to approved or denied: the group rule, then the tally. Named to
+-- run after every other BEFORE UPDATE trigger (names run in order), so
+-- final-is-final, self-approval and the role rule have refused first.
+CREATE FUNCTION approval.requests_tally() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    n bigint;
+    who text;
+BEGIN
+    IF NEW.approvals_required <> OLD.approvals_required
+       OR NEW.approver_groups IS DISTINCT FROM OLD.approver_groups THEN
+        RAISE EXCEPTION 'request % context is immutable', OLD.id USING ERRCODE = 'P0003';
+    END IF;
+    IF OLD.status <> 'pending' OR NEW.status NOT IN ('approved', 'denied') THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.login INTO who FROM approval.approvers a WHERE a.id = NEW.decided_by;
+    IF pg_catalog.cardinality(OLD.approver_groups) > 0 AND NOT EXISTS (
+        SELECT 1 FROM approval.group_members m
+          JOIN approval.approver_groups g ON g.id = m.group_id
+         WHERE m.approver_id = NEW.decided_by AND g.name = ANY (OLD.approver_groups)) THEN
+        RAISE EXCEPTION 'approver % is not in group %', who,
+            pg_catalog.array_to_string(OLD.approver_groups, ' or ')
+            USING ERRCODE = '42501', HINT = 'not_in_group';
+    END IF;
+    IF NEW.status = 'denied' THEN
+        RETURN NEW;	-- a single deny ends the request
+    END IF;
+    BEGIN
+        INSERT INTO approval.approvals (request_id, approver_id, comment)
+            VALUES (OLD.id, NEW.decided_by, NEW.decision_comment);
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'approver % already approved request %', who, OLD.id
+            USING ERRCODE = 'P0008', HINT = 'already_approved';
+    END;
+    SELECT pg_catalog.count(*) INTO n FROM approval.approvals p WHERE p.request_id = OLD.id;
+    IF n >= OLD.approvals_required THEN
+        RETURN NEW;
+    END IF;
+    INSERT INTO approval.request_events (request_id, kind, actor, detail)
+        VALUES (OLD.id, 'approval_given', who,
+                n::text || ' of ' || OLD.approvals_required::text);
+    PERFORM pg_catalog.pg_notify('approval_events', OLD.id::text || ' pending');
+    NEW.status := 'pending';
+    NEW.decided_by := NULL;
+    NEW.decided_at := NULL;
+    NEW.decision_comment := OLD.decision_comment;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_tally BEFORE UPDATE ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_tally();
+
+CREATE FUNCTION approval.approvals_immutable() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+    RAISE EXCEPTION 'approvals are history and never change' USING ERRCODE = 'P0005';
+END $$;
+CREATE TRIGGER approvals_immutable BEFORE UPDATE OR DELETE ON approval.approvals
+    FOR EACH ROW EXECUTE FUNCTION approval.approvals_immutable();
+CREATE TRIGGER approvals_no_truncate BEFORE TRUNCATE ON approval.approvals
+    FOR EACH STATEMENT EXECUTE FUNCTION approval.approvals_immutable();
+
+-- "needs 2 of dba, 1 given by alice": what approvers see (UI, CLI).
+CREATE FUNCTION approval.quorum_text(req uuid) RETURNS text
+LANGUAGE sql STABLE SET search_path = '' AS $$
+    SELECT 'needs ' || r.approvals_required::text
+           || CASE WHEN pg_catalog.cardinality(r.approver_groups) > 0
+                   THEN ' of ' || pg_catalog.array_to_string(r.approver_groups, ' or ')
+                   ELSE '' END
+           || ', ' || (SELECT pg_catalog.count(*) FROM approval.approvals p
+                        WHERE p.request_id = r.id)::text || ' given'
+           || COALESCE(' by ' || (SELECT pg_catalog.string_agg(a.login, ', ' ORDER BY p.at)
+                                    FROM approval.approvals p
+                                    JOIN approval.approvers a ON a.id = p.approver_id
+                                   WHERE p.request_id = r.id), '')
+      FROM approval.requests r WHERE r.id = req
+$$;
+
+-- Group and membership changes: audited, and the policy version moves.
+CREATE FUNCTION approval.groups_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    who text := approval.audit_actor();
+    prefix text := CASE WHEN TG_TABLE_NAME LIKE 'host_%' THEN 'host_group' ELSE 'group' END;
+    g text;
+    member text;
+    row_ record;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION '% rows never change (remove and add)', TG_TABLE_NAME
+            USING ERRCODE = 'P0003';
+    END IF;
+    row_ := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    IF TG_TABLE_NAME IN ('approver_groups', 'host_groups') THEN
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION 'groups are history and are never deleted' USING ERRCODE = 'P0005';
+        END IF;
+        PERFORM approval.audit_record(prefix || '.added', who, NEW.name, NULL,
+            pg_catalog.jsonb_build_object('group', NEW.name));
+    ELSIF TG_TABLE_NAME = 'group_members' THEN
+        SELECT x.name INTO g FROM approval.approver_groups x WHERE x.id = row_.group_id;
+        SELECT a.login INTO member FROM approval.approvers a WHERE a.id = row_.approver_id;
+        PERFORM approval.audit_record(prefix || CASE TG_OP WHEN 'DELETE' THEN '.member_removed'
+            ELSE '.member_added' END, who, g, NULL,
+            pg_catalog.jsonb_build_object('group', g, 'approver', member));
+    ELSE
+        SELECT x.name INTO g FROM approval.host_groups x WHERE x.id = row_.group_id;
+        SELECT h.name INTO member FROM approval.hosts h WHERE h.id = row_.host_id;
+        PERFORM approval.audit_record(prefix || CASE TG_OP WHEN 'DELETE' THEN '.member_removed'
+            ELSE '.member_added' END, who, g, NULL,
+            pg_catalog.jsonb_build_object('group', g, 'host', member));
+    END IF;
+    UPDATE approval.policy_state s SET version = s.version + 1,
+           changed_at = pg_catalog.now(), changed_by = who;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER approver_groups_audit AFTER INSERT OR UPDATE OR DELETE ON approval.approver_groups
+    FOR EACH ROW EXECUTE FUNCTION approval.groups_audit();
+CREATE TRIGGER group_members_audit AFTER INSERT OR UPDATE OR DELETE ON approval.group_members
+    FOR EACH ROW EXECUTE FUNCTION approval.groups_audit();
+CREATE TRIGGER host_groups_audit AFTER INSERT OR UPDATE OR DELETE ON approval.host_groups
+    FOR EACH ROW EXECUTE FUNCTION approval.groups_audit();
+CREATE TRIGGER host_group_members_audit AFTER INSERT OR UPDATE OR DELETE ON approval.host_group_members
+    FOR EACH ROW EXECUTE FUNCTION approval.groups_audit();
+
+GRANT SELECT ON approval.approver_groups, approval.group_members, approval.host_groups,
+    approval.host_group_members, approval.approvals TO approval_app, approval_auditor;
+GRANT EXECUTE ON FUNCTION approval.quorum_text(uuid) TO approval_app, approval_auditor;
+REVOKE ALL ON FUNCTION approval.requests_tally() FROM PUBLIC;
+REVOKE ALL ON FUNCTION approval.groups_audit() FROM PUBLIC;
