@@ -12,6 +12,7 @@
 
 static const char load_sql[] = POLICY_LOAD_SQL;
 static const char facts_sql[] = POLICY_FACTS_SQL;
+static const char clock_sql[] = POLICY_CLOCK_SQL;
 
 void
 policy_verdict_clear(struct policy_verdict *v)
@@ -19,6 +20,7 @@ policy_verdict_clear(struct policy_verdict *v)
 	free(v->message);
 	free(v->rule);
 	free(v->groups);
+	free(v->missing);
 	memset(v, 0, sizeof(*v));
 	v->action = POLICY_REQUIRE;
 	v->approvals = 1;
@@ -41,11 +43,20 @@ stored_rule(const char *text, const char *which)
 }
 
 static int
-take(struct policy_verdict *v, const struct policy_rule *r, long long id)
+take(struct policy_verdict *v, const struct policy_rule *r, long long id,
+     const struct approve_ctx *ctx)
 {
+	char why[POLICY_MESSAGE_MAX];
+	const char *missing;
+
 	v->action = r->action;
 	v->rule_id = id;
 	v->approvals = r->action == POLICY_REQUIRE ? r->approvals : 1;
+	if (r->action == POLICY_REQUIRE) {
+		v->ttl_s = r->ttl_s;
+		v->grace_s = r->grace_s;
+		v->chat_no = r->chat_no;
+	}
 	if (r->action == POLICY_REQUIRE && r->groups && !(v->groups = strdup(r->groups)))
 		return -ENOMEM;
 	if (policy_rule_format(r, &v->rule) < 0)
@@ -53,7 +64,53 @@ take(struct policy_verdict *v, const struct policy_rule *r, long long id)
 	if (r->action == POLICY_DENY && r->message && *r->message &&
 	    !(v->message = strdup(r->message)))
 		return -ENOMEM;
+	missing = r->action == POLICY_DENY ? NULL :
+		  policy_rule_missing(r, ctx->reason, ctx->ticket, why, sizeof(why),
+				      &v->missing_ticket);
+	if (missing && !(v->missing = strdup(missing)))
+		return -ENOMEM;
 	return 0;
+}
+
+/* The clocks of the zones the rules name (POLICY_CLOCK_SQL); *res owns
+ * the zone texts clocks point into. 0 or -EIO/-ENOMEM. */
+static int
+load_clocks(struct db_conn *db, const struct policy_rule *const *rules, size_t n,
+	    PGresult **res, struct policy_clock **clocks, size_t *nclocks)
+{
+	char *zones = NULL;
+	const char *params[2] = { NULL, NULL };
+	int r, i, rows;
+
+	*res = NULL;
+	*clocks = NULL;
+	*nclocks = 0;
+	if (policy_zones_literal(rules, n, &zones) < 0)
+		return -ENOMEM;
+	r = 0;
+	if (strcmp(zones, "{}") == 0)
+		goto out;
+	params[0] = zones;
+	r = -EIO;
+	if (db_exec(db, clock_sql, 2, params, res) < 0) {
+		db_log_error("policy clocks", *res);
+		goto out;
+	}
+	rows = PQntuples(*res);
+	r = -ENOMEM;
+	*clocks = calloc((size_t)rows + 1, sizeof(**clocks));
+	if (!*clocks)
+		goto out;
+	for (i = 0; i < rows; i++) {
+		(*clocks)[i].tz = PQgetvalue(*res, i, 0);
+		(*clocks)[i].dow = atoi(PQgetvalue(*res, i, 1));
+		(*clocks)[i].minute = atoi(PQgetvalue(*res, i, 2));
+	}
+	*nclocks = (size_t)rows;
+	r = 0;
+out:
+	free(zones);
+	return r;
 }
 
 int
@@ -66,13 +123,15 @@ policy_db_decide(struct db_conn *db, const char *host,
 		host, ctx->user, ctx->target_user, ctx->service,
 		ctx->sudo_command ? ctx->sudo_command : ctx->command,
 		/* not reported (an older module): it may have been cut */
-		!full->sha256[0] || full->truncated, NULL, NULL,
+		!full->sha256[0] || full->truncated, NULL, NULL, NULL, 0,
 	};
-	struct policy_rule *rule = NULL;
-	PGresult *res = NULL, *facts = NULL;
+	struct policy_rule **rules = NULL;
+	struct policy_clock *clocks = NULL;
+	PGresult *res = NULL, *facts = NULL, *cres = NULL;
 	const char *fp[4] = { host, ctx->agent, ctx->run_url, NULL };
 	char *ancestry = NULL;
-	int r = -EIO, i, n;
+	size_t nrules = 0, k;
+	int r = -EIO, i, n, broken = 0;
 	char which[48];
 
 	memset(v, 0, sizeof(*v));
@@ -103,24 +162,36 @@ policy_db_decide(struct db_conn *db, const char *host,
 		goto out;
 	}
 	v->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	/* the rules, then the default last; a rule that does not parse
+	 * ends the list there (a human decides) */
+	r = -ENOMEM;
+	rules = calloc((size_t)n + 1, sizeof(*rules));
+	if (!rules)
+		goto out;
 	for (i = 0; i < n && !PQgetisnull(res, i, 2); i++) {
-		long long id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-
-		snprintf(which, sizeof(which), "rule %lld", id);
-		rule = stored_rule(PQgetvalue(res, i, 3), which);
-		if (!rule) {
-			r = 0;	/* v says require: a human decides */
-			goto out;
+		snprintf(which, sizeof(which), "rule %s", PQgetvalue(res, i, 2));
+		rules[nrules] = stored_rule(PQgetvalue(res, i, 3), which);
+		if (!rules[nrules]) {
+			broken = 1;
+			break;
 		}
-		if (policy_rule_match(rule, &q, NULL, 0)) {
-			r = take(v, rule, id);
-			goto out;
-		}
-		policy_rule_free(rule);
-		rule = NULL;
+		nrules++;
 	}
-	rule = stored_rule(PQgetvalue(res, 0, 1), "default rule");
-	r = rule ? take(v, rule, 0) : 0;
+	if (!broken) {
+		rules[nrules] = stored_rule(PQgetvalue(res, 0, 1), "default rule");
+		broken = !rules[nrules];
+	}
+	r = load_clocks(db, (const struct policy_rule *const *)rules,
+			nrules + !broken, &cres, &clocks, &q.nclocks);
+	if (r < 0)
+		goto out;
+	q.clocks = clocks;
+	for (k = 0; k < nrules; k++)
+		if (policy_rule_match(rules[k], &q, NULL, 0)) {
+			r = take(v, rules[k], strtoll(PQgetvalue(res, (int)k, 2), NULL, 10), ctx);
+			goto out;
+		}
+	r = broken ? 0 : take(v, rules[nrules], 0, ctx);	/* broken: v says require */
 out:
 	if (r < 0) {
 		long long version = v->version;
@@ -128,7 +199,11 @@ out:
 		policy_verdict_clear(v);
 		v->version = version;
 	}
-	policy_rule_free(rule);
+	for (k = 0; rules && k <= nrules; k++)
+		policy_rule_free(rules[k]);
+	free(rules);
+	free(clocks);
+	PQclear(cres);
 	PQclear(res);
 	PQclear(facts);
 	free(ancestry);

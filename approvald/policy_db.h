@@ -27,6 +27,15 @@ struct policy_verdict {
 	char *rule;			/* canonical text of the deciding rule (owned) */
 	unsigned approvals;		/* require: distinct approvals needed (1) */
 	char *groups;			/* require: "g1,g2" or NULL (owned) */
+	long ttl_s;			/* require: the rule's ttl=, 0: approvald's */
+	long grace_s;			/* require: the rule's grace=, 0: none */
+	int chat_no;			/* require: chat=no */
+	char *missing;			/* the request lacks the rule's reason or
+					 * ticket: why, for the requester (owned) */
+	int missing_ticket;		/* it is the ticket (else the reason) */
+	/* set by request.c when grace_s found an approval to reuse */
+	char grace_of[APPROVE_UUID_LEN + 1];	/* "" none */
+	long long grace_by;		/* that approval's approver */
 };
 
 /* What the request is matched on besides its context, in one snapshot
@@ -40,6 +49,15 @@ struct policy_verdict {
 	"  JOIN approval.host_groups g ON g.id = m.group_id" \
 	"  WHERE m.host_id = h.id), '')" \
 	" FROM approval.hosts h WHERE h.name = $1"
+
+/* The local time now ($2 NULL) or at $2 in each zone of $1 (a text
+ * array): zone, ISO day of week, minute of the day. PostgreSQL's zone
+ * data decides DST. */
+#define POLICY_CLOCK_SQL \
+	"SELECT z, pg_catalog.date_part('isodow', l)::integer," \
+	" (pg_catalog.date_part('hour', l) * 60 + pg_catalog.date_part('minute', l))::integer" \
+	" FROM pg_catalog.unnest($1::text[]) z," \
+	" LATERAL (SELECT COALESCE($2::timestamptz, pg_catalog.now()) AT TIME ZONE z AS l) t"
 
 /* Load the active rules and the default (one statement, one snapshot) and
  * match ctx, filed by the host enrolled as host. A stored rule that no

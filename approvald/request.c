@@ -33,7 +33,7 @@ from_store(int rc)
 
 enum request_result
 request_create(struct app *app, const struct identity *who,
-	       const struct approve_ctx *ctx, struct approve_status **out)
+	       const struct approve_ctx *ctx, struct approve_status **out, char **why)
 {
 	struct policy_verdict pol = { .action = POLICY_REQUIRE };
 	struct approve_status *st = NULL;
@@ -43,13 +43,32 @@ request_create(struct app *app, const struct identity *who,
 	int rc, again = 0;
 
 	*out = NULL;
+	*why = NULL;
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return REQUEST_DB_DOWN;
-	/* the policy decides first: allow and deny are final at once */
+	/* the policy decides first: allow and deny are final at once; a
+	 * rule's reason or ticket requirement is met before anything is
+	 * filed, so nobody is asked about a request that says "." */
 	rc = policy_db_decide(db, who->name, ctx, &pol);
+	if (rc == 0 && pol.missing) {
+		db_put(app->db, db);
+		approve_log(LOG_NOTICE, "host %s: %s as %s via %s refused by %s%lld: %s",
+			    who->name, ctx->user, ctx->target_user, ctx->service,
+			    pol.rule_id ? "rule " : "the default ", pol.rule_id, pol.missing);
+		*why = pol.missing;
+		pol.missing = NULL;
+		res = pol.missing_ticket ? REQUEST_UNMET_TICKET : REQUEST_UNMET;
+		goto out;
+	}
+	if (rc == 0 && pol.action == POLICY_REQUIRE && pol.grace_s > 0) {
+		rc = req_grace_find(db, who->id, ctx, pol.grace_s, pol.grace_of, &pol.grace_by);
+		if (rc == -ENOENT)
+			rc = 0;	/* nothing to reuse: a human decides */
+	}
 	if (rc == 0)
-		rc = req_create(db, who->id, ctx, &pol, app->cfg->request_ttl,
+		rc = req_create(db, who->id, ctx, &pol,
+				pol.ttl_s > 0 ? (unsigned long)pol.ttl_s : app->cfg->request_ttl,
 				app->public_url, &st, &again);
 	db_put(app->db, db);
 	res = from_store(rc);
@@ -71,10 +90,13 @@ request_create(struct app *app, const struct identity *who,
 		atomic_fetch_add(&app->metrics.requests_created, 1);
 		snprintf(rule, sizeof(rule), pol.rule_id ? "rule %lld" : "the default",
 			 pol.rule_id);
-		approve_log(LOG_INFO, "request %s (%s) created by host %s: %s as %s via %s: "
-			    "policy %s by %s (version %lld)", st->id, st->code, who->name,
+		approve_log(pol.grace_of[0] ? LOG_NOTICE : LOG_INFO,
+			    "request %s (%s) created by host %s: %s as %s via %s: "
+			    "policy %s by %s (version %lld)%s%s", st->id, st->code, who->name,
 			    ctx->user, ctx->target_user, ctx->service,
-			    policy_action_name(pol.action), rule, pol.version);
+			    policy_action_name(pol.action), rule, pol.version,
+			    pol.grace_of[0] ? ": approved in the grace window of " : "",
+			    pol.grace_of);
 	}
 	*out = st;
 	st = NULL;

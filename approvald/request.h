@@ -21,6 +21,9 @@ enum request_result {
 	REQUEST_FINAL,		/* already approved, denied, expired or cancelled */
 	REQUEST_SELF,		/* the requester may not decide their own request */
 	REQUEST_KEY_REUSED,	/* create: the idempotency key names another elevation */
+	REQUEST_UNMET,		/* create: the rule needs a reason the request lacks;
+				 * nothing was filed; *why says what */
+	REQUEST_UNMET_TICKET,	/* the same for a ticket */
 	REQUEST_COUNTED,	/* decide: the approval counts, more are needed (N-of-M) */
 	REQUEST_ALREADY_APPROVED,	/* decide: this approver approved it before */
 	REQUEST_NOT_IN_GROUP,	/* decide: not a member of the request's approver groups */
@@ -29,10 +32,11 @@ enum request_result {
 };
 
 /* File ctx for the host who (its enrolled name and id), as the policy
- * decides; *out is the answer to the host (with url). */
+ * decides; *out is the answer to the host (with url). UNMET: *why
+ * (malloc'd) is the sentence for the requester. */
 enum request_result request_create(struct app *app, const struct identity *who,
 				   const struct approve_ctx *ctx,
-				   struct approve_status **out);
+				   struct approve_status **out, char **why);
 /* The status of one of host_id's requests (expired first when its TTL
  * passed), for the wait. */
 enum request_result request_status(struct app *app, const char *id, long long host_id,

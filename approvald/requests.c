@@ -120,7 +120,8 @@ static const char insert_sql[] =
 	" sudo_command_sha256, idempotency_key, nonce,"
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
-	" tty_attached, observed_note, initiator, approvals_required, approver_groups)"
+	" tty_attached, observed_note, initiator, approvals_required, approver_groups,"
+	" grace_of, decided_by, chat_decisions)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
@@ -129,14 +130,16 @@ static const char insert_sql[] =
 	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
 	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
-	" $41::integer, COALESCE(pg_catalog.string_to_array($42, ','), '{}'::text[]))"
+	" $41::integer, COALESCE(pg_catalog.string_to_array($42, ','), '{}'::text[]),"
+	" $43::uuid, $44::bigint, $45::boolean)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
-	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
+	" CASE WHEN status <> 'pending' THEN COALESCE((SELECT ga.login"
+	"  FROM approval.approvers ga WHERE ga.id = decided_by), approval.policy_decider()) END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 42
+#define INSERT_NPARAMS 45
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -184,7 +187,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	char rule_id[24], version[24], nreq[24];
+	char rule_id[24], version[24], nreq[24], gby[24];
 	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
@@ -244,6 +247,13 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 		 pol->approvals : 1);
 	params[40] = nreq;
 	params[41] = pol->action == POLICY_REQUIRE ? pol->groups : NULL;
+	/* a grace window's reuse is approved at insert (sql/013 checks it) */
+	snprintf(gby, sizeof(gby), "%lld", pol->grace_by);
+	params[42] = pol->action == POLICY_REQUIRE && pol->grace_of[0] ? pol->grace_of : NULL;
+	params[43] = params[42] ? gby : NULL;
+	if (params[42])
+		params[26] = "approved";
+	params[44] = pol->chat_no ? "false" : "true";
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -288,6 +298,47 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 out:
 	free(ancestry);
 	approve_status_free(st);
+	PQclear(res);
+	return r;
+}
+
+int
+req_grace_find(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+	       long grace_s, char id[APPROVE_UUID_LEN + 1], long long *by)
+{
+	static const char sql[] =
+		"SELECT o.id, o.decided_by FROM approval.requests o"
+		" WHERE o.host_id = $1::bigint AND o.requester = $2 AND o.target_user = $3"
+		" AND o.service = $4 AND o.command = $5"
+		" AND o.command_sha256 IS NOT DISTINCT FROM $6"
+		" AND o.command_length IS NOT DISTINCT FROM $7::bigint"
+		" AND o.sudo_command IS NOT DISTINCT FROM $8"
+		" AND o.sudo_command_sha256 IS NOT DISTINCT FROM $9"
+		" AND o.cwd IS NOT DISTINCT FROM $10"
+		" AND o.status = 'approved' AND o.decided_by IS NOT NULL AND o.grace_of IS NULL"
+		" AND o.decided_at >= pg_catalog.now() - $11::integer * interval '1 second'"
+		" ORDER BY o.decided_at DESC LIMIT 1";
+	char host[24], g[24], len[24];
+	const char *params[11] = {
+		host, ctx->user, ctx->target_user, ctx->service, ctx->command,
+		ctx->command_full.sha256[0] ? ctx->command_full.sha256 : NULL,
+		ctx->command_full.sha256[0] ? len : NULL, ctx->sudo_command,
+		ctx->sudo_command_full.sha256[0] ? ctx->sudo_command_full.sha256 : NULL,
+		ctx->cwd, g,
+	};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(host, sizeof(host), "%lld", host_id);
+	snprintf(g, sizeof(g), "%ld", grace_s);
+	snprintf(len, sizeof(len), "%lld", ctx->command_full.length);
+	r = run(db, "grace window", sql, 11, params, &res);
+	if (r == 0 && PQntuples(res) != 1)
+		r = -ENOENT;
+	if (r == 0) {
+		snprintf(id, APPROVE_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+		*by = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
 	PQclear(res);
 	return r;
 }
@@ -523,6 +574,7 @@ static const struct {
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 	{ "policy_rule_id", D_INT }, { "policy_action", D_STR }, { "policy_rule", D_STR },
 	{ "approvals_required", D_INT }, { "approver_groups", D_STR }, { "quorum", D_STR },
+	{ "grace_of", D_STR }, { "chat_decisions", D_BOOL },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -549,7 +601,8 @@ static const struct {
 	"  THEN 'default' ELSE (SELECT p.rule FROM approval.policy_rules p" \
 	"  WHERE p.id = r.policy_rule_id) END," \
 	" r.approvals_required, NULLIF(pg_catalog.array_to_string(r.approver_groups, ','), '')," \
-	" approval.quorum_text(r.id)" \
+	" approval.quorum_text(r.id)," \
+	" (SELECT g.code FROM approval.requests g WHERE g.id = r.grace_of), r.chat_decisions" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -27,6 +27,14 @@ struct db_conn;
 int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	       const struct policy_verdict *pol, unsigned long ttl,
 	       const char *public_url, struct approve_status **out, int *again);
+/* A human approval that a grace window of grace_s seconds lets ctx
+ * (filed by host_id) reuse: the same elevation as sql/013's
+ * approval.same_elevation says (requester, target, service, command and
+ * its hash, sudo command, cwd), decided within the window, itself not a
+ * reuse. 0 with id and *by set,
+ * -ENOENT when there is none, -EIO. */
+int req_grace_find(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+		   long grace_s, char id[APPROVE_UUID_LEN + 1], long long *by);
 /* Status of one of host_id's requests (expiring it first when its TTL
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,

@@ -46,12 +46,12 @@ route_create(struct http_req *r)
 	struct approve_ctx *ctx = NULL;
 	struct approve_status *st = NULL;
 	enum MHD_Result ret;
-	char err[256];
+	char err[256], *why = NULL;
 
 	if (approve_ctx_from_json(r->body.data ? r->body.data : "", r->body.len,
 				  &ctx, err, sizeof(err)) < 0)
 		return http_reply_error(r, 400, "bad_request", err);
-	switch (request_create(r->app, &r->who, ctx, &st)) {
+	switch (request_create(r->app, &r->who, ctx, &st, &why)) {
 	case REQUEST_OK:
 	case REQUEST_REPEATED:
 		ret = reply_status(r, 201, st);
@@ -60,6 +60,12 @@ route_create(struct http_req *r)
 		ret = http_reply_error(r, 409, "idempotency_key_reused",
 				       "this idempotency_key belongs to another request");
 		break;
+	case REQUEST_UNMET:	/* nothing filed: the module may ask and try again */
+		ret = http_reply_error(r, 422, APPROVE_ERR_REASON_REQUIRED, why);
+		break;
+	case REQUEST_UNMET_TICKET:
+		ret = http_reply_error(r, 422, APPROVE_ERR_TICKET_REQUIRED, why);
+		break;
 	case REQUEST_DB_DOWN:
 		ret = http_reply_db_down(r);
 		break;
@@ -67,6 +73,7 @@ route_create(struct http_req *r)
 		ret = http_reply_error(r, 500, "internal_error", "cannot create");
 		break;
 	}
+	free(why);
 	approve_status_free(st);
 	approve_ctx_free(ctx);
 	return ret;

@@ -195,6 +195,11 @@ int approve_decision_to_json(const char *comment, char **out);
 int approve_decision_from_json(const char *json, size_t len, char **comment,
 			       char *err, size_t errlen);
 
+/* The 422 answers to a create that a rule refused for a missing reason
+ * or ticket (nothing filed; detail is the sentence for the requester). */
+#define APPROVE_ERR_REASON_REQUIRED "reason_required"
+#define APPROVE_ERR_TICKET_REQUIRED "ticket_required"
+
 /* Error body {"error": "...", "detail": "..."} (detail optional). */
 int approve_error_to_json(const char *error, const char *detail, char **out);
 /* *error / *detail malloc'd (detail may be NULL). */

@@ -437,6 +437,34 @@ ask_reason(pam_handle_t *pamh, char **reason)
 	return r;
 }
 
+#define TICKET_PROMPT "Ticket for this elevation: "
+
+int
+pa_context_ask_missing(pam_handle_t *pamh, const struct pa_args *a,
+		       struct approve_ctx *ctx, int what)
+{
+	char **slot = what ? &ctx->ticket : &ctx->reason;
+	char *answer = NULL;
+	int r;
+
+	r = a->reason == PA_REASON_OFF ? -EPERM :
+	    pa_conv_ask(pamh, what ? TICKET_PROMPT : REASON_PROMPT, &answer);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0) {
+		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, what ?
+			    "Set APPROVAL_TICKET to file this request." :
+			    "Set APPROVAL_REASON to file this request.");
+		return -EPERM;
+	}
+	free(*slot);
+	*slot = NULL;
+	r = clean_dup(answer, what ? APPROVE_LEN_TICKET : APPROVE_LEN_REASON, slot);
+	explicit_bzero(answer, strlen(answer));
+	free(answer);
+	return r;
+}
+
 int
 pa_context_reason(pam_handle_t *pamh, const struct pa_args *a,
 		  struct approve_ctx *ctx)

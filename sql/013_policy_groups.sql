@@ -66,7 +66,13 @@ COMMENT ON TABLE approval.approvals IS
 ALTER TABLE approval.requests
     ADD COLUMN approvals_required integer NOT NULL DEFAULT 1
         CHECK (approvals_required BETWEEN 1 AND 99),
-    ADD COLUMN approver_groups text[] NOT NULL DEFAULT '{}';
+    ADD COLUMN approver_groups text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN grace_of uuid REFERENCES approval.requests(id),
+    ADD COLUMN chat_decisions boolean NOT NULL DEFAULT true;
+COMMENT ON COLUMN approval.requests.grace_of IS
+    'Approved at create by a grace= window: the human-approved request whose approval this reuses';
+COMMENT ON COLUMN approval.requests.chat_decisions IS
+    'false when the rule said chat=no: decide in the web UI or CLI only, never from a chat button';
 
 ALTER TABLE approval.request_events DROP CONSTRAINT request_events_kind_check;
 ALTER TABLE approval.request_events ADD CONSTRAINT request_events_kind_check
@@ -96,7 +102,17 @@ LANGUAGE sql STABLE SET search_path = '' AS $$
        AND a.roles && ARRAY['approver', 'admin']::text[]
 $$;
 
--- A rule (or the default) naming groups: they exist and hold N deciders.
+-- grace= of a require rule's canonical text in seconds (policy.c writes
+-- durations as Ns), 0 when none.
+CREATE FUNCTION approval.rule_grace(rule text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+    SELECT CASE WHEN rule LIKE 'require %'
+                THEN COALESCE(pg_catalog.substring(rule, ' grace=([0-9]+)s( |$)')::integer, 0)
+                ELSE 0 END
+$$;
+
+-- A rule (or the default): its groups exist and hold N deciders, its
+-- time zone is one PostgreSQL knows.
 CREATE FUNCTION approval.rule_groups_check(rule text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = '' AS $$
 DECLARE
@@ -104,7 +120,13 @@ DECLARE
     g text;
     n integer := approval.rule_approvals(rule);
     have bigint;
+    tz text := pg_catalog.substring(rule, ' tz=([A-Za-z0-9/_+-]+)( |$)');
 BEGIN
+    IF tz IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z
+                                      WHERE z.name = tz) THEN
+        RAISE EXCEPTION 'unknown time zone %', tz
+            USING ERRCODE = 'P0009', HINT = 'policy_groups';
+    END IF;
     FOREACH g IN ARRAY gs LOOP
         IF NOT EXISTS (SELECT 1 FROM approval.approver_groups x WHERE x.name = g) THEN
             RAISE EXCEPTION 'unknown approver group %', g
@@ -168,6 +190,82 @@ END $$;
 CREATE TRIGGER requests_quorum_insert BEFORE INSERT ON approval.requests
     FOR EACH ROW EXECUTE FUNCTION approval.requests_quorum_insert();
 
+-- The same elevation for a grace window: host, requester, target, service,
+-- the whole command (its length and hash when the module reported them),
+-- sudo's command and the cwd. Not the digest: it binds per-run context
+-- (ancestry pids, audit session, nonce) that differs on every run.
+CREATE FUNCTION approval.same_elevation(a approval.requests, b approval.requests)
+RETURNS boolean LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+    SELECT a.host_id = b.host_id AND a.requester = b.requester
+       AND a.target_user = b.target_user AND a.service = b.service
+       AND a.command = b.command AND a.command_sha256 IS NOT DISTINCT FROM b.command_sha256
+       AND a.command_length IS NOT DISTINCT FROM b.command_length
+       AND a.sudo_command IS NOT DISTINCT FROM b.sudo_command
+       AND a.sudo_command_sha256 IS NOT DISTINCT FROM b.sudo_command_sha256
+       AND a.cwd IS NOT DISTINCT FROM b.cwd
+$$;
+
+-- INSERT approved by a grace window: only for a rule with grace=, reusing
+-- a human's approval (not another reuse) of the same elevation, decided
+-- within the window, by the same approver.
+CREATE FUNCTION approval.requests_grace_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+    g integer;
+    o approval.requests;
+BEGIN
+    IF NEW.grace_of IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.policy_rule_id IS NULL THEN
+        SELECT approval.rule_grace(s.default_rule) INTO g FROM approval.policy_state s;
+    ELSE
+        SELECT approval.rule_grace(r.rule) INTO g FROM approval.policy_rules r
+         WHERE r.id = NEW.policy_rule_id;
+    END IF;
+    SELECT * INTO o FROM approval.requests x WHERE x.id = NEW.grace_of;
+    IF NEW.status <> 'approved' OR NEW.policy_action IS DISTINCT FROM 'require'
+       OR COALESCE(g, 0) = 0 OR o.id IS NULL OR o.status <> 'approved'
+       OR o.decided_by IS NULL OR o.grace_of IS NOT NULL
+       OR NOT approval.same_elevation(o, NEW)
+       OR o.decided_at < pg_catalog.now() - g * interval '1 second'
+       OR NEW.decided_by IS DISTINCT FROM o.decided_by THEN
+        RAISE EXCEPTION 'no grace window lets request % reuse %', NEW.code, NEW.grace_of
+            USING ERRCODE = 'P0007', HINT = 'policy';
+    END IF;
+    NEW.decided_at := pg_catalog.clock_timestamp();
+    NEW.decision_comment := 'grace window: reuses the approval of ' || o.code;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_grace_insert BEFORE INSERT ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_grace_insert();
+
+-- ... recorded as such: its "approved" event (actor policy, the comment
+-- naming the reused request) and a policy.grace_reused audit row.
+CREATE FUNCTION approval.requests_grace_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    o approval.requests;
+    who text;
+BEGIN
+    IF NEW.grace_of IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO o FROM approval.requests x WHERE x.id = NEW.grace_of;
+    SELECT a.login INTO who FROM approval.approvers a WHERE a.id = NEW.decided_by;
+    INSERT INTO approval.request_events (request_id, kind, actor, detail)
+        VALUES (NEW.id, 'approved', approval.policy_decider(), NEW.decision_comment);
+    PERFORM approval.audit_record('policy.grace_reused', approval.policy_decider(), NEW.code,
+        NEW.id, pg_catalog.jsonb_build_object('rule_id', NEW.policy_rule_id,
+            'policy_version', NEW.policy_version, 'reuses', o.code,
+            'reuses_id', o.id, 'approved_by', who, 'requester', NEW.requester,
+            'target_user', NEW.target_user, 'command', NEW.command));
+    PERFORM pg_catalog.pg_notify('approval_events', NEW.id::text || ' approved');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER requests_grace_event AFTER INSERT ON approval.requests
+    FOR EACH ROW EXECUTE FUNCTION approval.requests_grace_event();
+
 -- UPDATE to approved or denied: the group rule, then the tally. Named to
 -- run after every other BEFORE UPDATE trigger (names run in order), so
 -- final-is-final, self-approval and the role rule have refused first.
@@ -178,7 +276,9 @@ DECLARE
     who text;
 BEGIN
     IF NEW.approvals_required <> OLD.approvals_required
-       OR NEW.approver_groups IS DISTINCT FROM OLD.approver_groups THEN
+       OR NEW.approver_groups IS DISTINCT FROM OLD.approver_groups
+       OR NEW.grace_of IS DISTINCT FROM OLD.grace_of
+       OR NEW.chat_decisions <> OLD.chat_decisions THEN
         RAISE EXCEPTION 'request % context is immutable', OLD.id USING ERRCODE = 'P0003';
     END IF;
     IF OLD.status <> 'pending' OR NEW.status NOT IN ('approved', 'denied') THEN
@@ -297,4 +397,5 @@ GRANT SELECT ON approval.approver_groups, approval.group_members, approval.host_
     approval.host_group_members, approval.approvals TO approval_app, approval_auditor;
 GRANT EXECUTE ON FUNCTION approval.quorum_text(uuid) TO approval_app, approval_auditor;
 REVOKE ALL ON FUNCTION approval.requests_tally() FROM PUBLIC;
+REVOKE ALL ON FUNCTION approval.requests_grace_event() FROM PUBLIC;
 REVOKE ALL ON FUNCTION approval.groups_audit() FROM PUBLIC;
