@@ -234,6 +234,7 @@ static const struct option test_opts[] = {
 	{ "at", required_argument, NULL, 'a' },
 	{ "reason", required_argument, NULL, 'r' },
 	{ "ticket", required_argument, NULL, 'T' },
+	{ "groups", required_argument, NULL, 'g' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -325,7 +326,7 @@ out:
 static int
 policy_test(struct ctl_ctx *c, int argc, char **argv)
 {
-	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 };
+	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL };
 	struct test_input in = { NULL, NULL };
 	const char *fp[4] = { NULL, NULL, NULL, NULL }, *at = NULL;
 	struct policy_clock *clocks = NULL;
@@ -348,6 +349,7 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 		case 'a': at = optarg; break;
 		case 'r': in.reason = optarg; break;
 		case 'T': in.ticket = optarg; break;
+		case 'g': q.user_groups = optarg; break;
 		default:
 			return CTL_USAGE;
 		}
@@ -762,7 +764,7 @@ static const struct ctl_command policy_default_cmd = {
 static const struct ctl_command policy_test_cmd = {
 	.name = "test",
 	.synopsis = "--host H --user U --target T --service S --command CMD [--cut] [--initiator K]"
-		    " [--at TIME] [--reason R] [--ticket T]",
+		    " [--at TIME] [--reason R] [--ticket T] [--groups G,H]",
 	.summary = "show which rule decides such a request, and why; files nothing",
 	.details = "Options:\n"
 		   "  --host H      the host's enrolled name (approvalctl host list)\n"
@@ -773,7 +775,8 @@ static const struct ctl_command policy_test_cmd = {
 		   "  --cut         the module reported the command cut\n"
 		   "  --initiator K human, agent or ci (default: the host's setting, or human)\n"
 		   "  --at TIME     evaluate time windows at TIME (ISO 8601) instead of now\n"
-		   "  --reason R, --ticket T  what the request carries (reason=/ticket= rules)\n",
+		   "  --reason R, --ticket T  what the request carries (reason=/ticket= rules)\n"
+		   "  --groups G,H  the requester's unix groups (group= rules)\n",
 	.longopts = test_opts, .run = policy_test,
 };
 static const struct ctl_command policy_export_cmd = {

@@ -33,6 +33,7 @@ policy_rule_free(struct policy_rule *r)
 		return;
 	free(r->message);
 	free(r->groups);
+	free(r->ugroup);
 	free(r->initiator);
 	free(r->tz);
 	free(r->ticket_pattern);
@@ -47,7 +48,7 @@ policy_rule_free(struct policy_rule *r)
 int
 policy_rule_is_default(const struct policy_rule *r)
 {
-	return !r->host && !r->user && !r->target && !r->service &&
+	return !r->host && !r->user && !r->ugroup && !r->target && !r->service &&
 	       !r->initiator && !r->days && r->from_min < 0 &&
 	       r->cmd_kind == POLICY_CMD_ANY;
 }
@@ -583,6 +584,8 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 			slot = &r->groups;
 		else if (word_is(&p, at, n, "initiator"))
 			slot = &r->initiator;
+		else if (word_is(&p, at, n, "group"))
+			slot = &r->ugroup;
 		else if (word_is(&p, at, n, "days") || word_is(&p, at, n, "hours") ||
 			 word_is(&p, at, n, "tz") || word_is(&p, at, n, "reason") ||
 			 word_is(&p, at, n, "minlen") || word_is(&p, at, n, "ticket") ||
@@ -705,6 +708,10 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 			if (groups_check(&p, vat, v) < 0)
 				goto out;
 		}
+		if (slot == &r->ugroup && strchr(v, ',')) {
+			rc = fail(&p, vat, "one unix group name (no ',')");
+			goto out;
+		}
 		if (slot == &r->initiator && strcmp(v, "human") != 0 &&
 		    strcmp(v, "agent") != 0 && strcmp(v, "ci") != 0) {
 			rc = fail(&p, vat, "initiator is human, agent or ci");
@@ -794,6 +801,7 @@ policy_rule_format(const struct policy_rule *r, char **out)
 	}
 	if ((r->host && put_value(&b, "host", r->host) < 0) ||
 	    (r->user && put_value(&b, "user", r->user) < 0) ||
+	    (r->ugroup && put_value(&b, "group", r->ugroup) < 0) ||
 	    (r->target && put_value(&b, "target", r->target) < 0) ||
 	    (r->service && put_value(&b, "service", r->service) < 0) ||
 	    (r->initiator && put_value(&b, "initiator", r->initiator) < 0))
@@ -931,6 +939,9 @@ policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
 	if (!field_eq(r->user, q->user))
 		return because(why, whylen, 0, "user %s is not %s",
 			       q->user ? q->user : "(none)", r->user);
+	if (r->ugroup && (!q->user_groups || !in_list(q->user_groups, r->ugroup)))
+		return because(why, whylen, 0, "%s is not in unix group %s",
+			       q->user ? q->user : "(none)", r->ugroup);
 	if (!field_eq(r->target, q->target))
 		return because(why, whylen, 0, "target %s is not %s",
 			       q->target ? q->target : "(none)", r->target);
@@ -1145,6 +1156,7 @@ int
 policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b)
 {
 	return glob_covers(a->host, b->host) && eq_covers(a->user, b->user) &&
+	       eq_covers(a->ugroup, b->ugroup) &&
 	       eq_covers(a->initiator, b->initiator) &&
 	       eq_covers(a->target, b->target) && eq_covers(a->service, b->service) &&
 	       command_covers(a, b);

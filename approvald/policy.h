@@ -45,6 +45,7 @@ struct policy_rule {
 	char *host;		/* glob on the enrolled host name, "@group" for
 				 * a host group, or NULL */
 	char *user;		/* requesting unix login, exact, or NULL */
+	char *ugroup;		/* a unix group of the requester, exact, or NULL */
 	char *target;		/* target user, exact, or NULL */
 	char *service;		/* PAM service, exact, or NULL */
 	char *initiator;	/* human, agent or ci (sql/010), or NULL */
@@ -82,6 +83,8 @@ struct policy_query {
 	/* local time now in each zone the rules name ("UTC" for none) */
 	const struct policy_clock *clocks;
 	size_t nclocks;
+	const char *user_groups;	/* the requester's unix groups "a,b" (the
+				 * module reads them for the kernel uid), or NULL */
 };
 
 /* The local time in one zone: ISO day (1 Monday .. 7 Sunday) and minute

@@ -123,7 +123,7 @@ policy_db_decide(struct db_conn *db, const char *host,
 		host, ctx->user, ctx->target_user, ctx->service,
 		ctx->sudo_command ? ctx->sudo_command : ctx->command,
 		/* not reported (an older module): it may have been cut */
-		!full->sha256[0] || full->truncated, NULL, NULL, NULL, 0,
+		!full->sha256[0] || full->truncated, NULL, NULL, NULL, 0, ctx->groups,
 	};
 	struct policy_rule **rules = NULL;
 	struct policy_clock *clocks = NULL;

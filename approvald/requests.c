@@ -121,7 +121,7 @@ static const char insert_sql[] =
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
 	" tty_attached, observed_note, initiator, approvals_required, approver_groups,"
-	" grace_of, decided_by, chat_decisions)"
+	" grace_of, decided_by, chat_decisions, requester_groups)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
@@ -131,7 +131,7 @@ static const char insert_sql[] =
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
 	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
 	" $41::integer, COALESCE(pg_catalog.string_to_array($42, ','), '{}'::text[]),"
-	" $43::uuid, $44::bigint, $45::boolean)"
+	" $43::uuid, $44::bigint, $45::boolean, $46)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
@@ -139,7 +139,7 @@ static const char insert_sql[] =
 	" CASE WHEN status <> 'pending' THEN COALESCE((SELECT ga.login"
 	"  FROM approval.approvers ga WHERE ga.id = decided_by), approval.policy_decider()) END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 45
+#define INSERT_NPARAMS 46
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -254,6 +254,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	if (params[42])
 		params[26] = "approved";
 	params[44] = pol->chat_no ? "false" : "true";
+	params[45] = ctx->groups;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -574,7 +575,7 @@ static const struct {
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 	{ "policy_rule_id", D_INT }, { "policy_action", D_STR }, { "policy_rule", D_STR },
 	{ "approvals_required", D_INT }, { "approver_groups", D_STR }, { "quorum", D_STR },
-	{ "grace_of", D_STR }, { "chat_decisions", D_BOOL },
+	{ "grace_of", D_STR }, { "chat_decisions", D_BOOL }, { "requester_groups", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -602,7 +603,8 @@ static const struct {
 	"  WHERE p.id = r.policy_rule_id) END," \
 	" r.approvals_required, NULLIF(pg_catalog.array_to_string(r.approver_groups, ','), '')," \
 	" approval.quorum_text(r.id)," \
-	" (SELECT g.code FROM approval.requests g WHERE g.id = r.grace_of), r.chat_decisions" \
+	" (SELECT g.code FROM approval.requests g WHERE g.id = r.grace_of), r.chat_decisions," \
+	" r.requester_groups" \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
 

@@ -361,6 +361,7 @@ static const struct ctx_field ctx_fields[] = {
 	CTX_F(commit, APPROVE_LEN_NAME, 0),
 	CTX_F(prompt, APPROVE_LEN_PROMPT, 0),
 	CTX_F(observed_note, APPROVE_LEN_NOTE, 0),
+	CTX_F(groups, APPROVE_LEN_GROUPS, 0),
 };
 #define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
 #define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
@@ -809,7 +810,7 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
 		"sudo_command_sha256", "idempotency_key", "nonce",
 		"agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
-		"loginuid", "audit_session", "tty_attached", NULL,
+		"loginuid", "audit_session", "tty_attached", "groups", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;

@@ -25,6 +25,7 @@
 #define APPROVE_LEN_CWD 4096
 #define APPROVE_LEN_REASON 1024
 #define APPROVE_LEN_TICKET 256
+#define APPROVE_LEN_GROUPS 8192	/* the requester's unix groups, "a,b,c" */
 #define APPROVE_LEN_COMMENT 2048
 #define APPROVE_LEN_URL 2048
 /* A long poll (GET /v1/requests/ID/wait, GET /v1/events) waits
@@ -98,7 +99,10 @@ struct approve_proc {
  * up to APPROVE_ANCESTRY_MAX),
  * loginuid and audit_session (/proc/self/loginuid, sessionid; has_* 0 when
  * not read), tty_attached (has_tty_attached 0 when not reported), and
- * observed_note: what could not be observed, and why. */
+ * observed_note: what could not be observed, and why; groups: the unix
+ * groups of the kernel uid's account (getgrouplist, names joined by ',';
+ * never from the environment), for policy group= rules; not part of the
+ * digest. */
 struct approve_ctx {
 	char *service;
 	char *user;
@@ -123,6 +127,7 @@ struct approve_ctx {
 	char *commit;
 	char *prompt;
 	char *observed_note;
+	char *groups;
 	struct approve_proc *ancestry;	/* n_ancestry entries, malloc'd */
 	size_t n_ancestry;
 	long long loginuid;

@@ -68,7 +68,10 @@ ALTER TABLE approval.requests
         CHECK (approvals_required BETWEEN 1 AND 99),
     ADD COLUMN approver_groups text[] NOT NULL DEFAULT '{}',
     ADD COLUMN grace_of uuid REFERENCES approval.requests(id),
-    ADD COLUMN chat_decisions boolean NOT NULL DEFAULT true;
+    ADD COLUMN chat_decisions boolean NOT NULL DEFAULT true,
+    ADD COLUMN requester_groups text;
+COMMENT ON COLUMN approval.requests.requester_groups IS
+    'The unix groups of the requester''s account as the module read them (getgrouplist), "a,b"; group= rules match them';
 COMMENT ON COLUMN approval.requests.grace_of IS
     'Approved at create by a grace= window: the human-approved request whose approval this reuses';
 COMMENT ON COLUMN approval.requests.chat_decisions IS
@@ -278,7 +281,8 @@ BEGIN
     IF NEW.approvals_required <> OLD.approvals_required
        OR NEW.approver_groups IS DISTINCT FROM OLD.approver_groups
        OR NEW.grace_of IS DISTINCT FROM OLD.grace_of
-       OR NEW.chat_decisions <> OLD.chat_decisions THEN
+       OR NEW.chat_decisions <> OLD.chat_decisions
+       OR NEW.requester_groups IS DISTINCT FROM OLD.requester_groups THEN
         RAISE EXCEPTION 'request % context is immutable', OLD.id USING ERRCODE = 'P0003';
     END IF;
     IF OLD.status <> 'pending' OR NEW.status NOT IN ('approved', 'denied') THEN

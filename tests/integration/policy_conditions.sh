@@ -10,11 +10,12 @@
 # window lets a repeat of the same approved command (same digest) pass at
 # once, recorded as a reuse (event, audit row), not a different command,
 # and not after the window; ttl= sets the request's lifetime; chat=no is
-# stored on the request.
+# stored on the request; group= matches the unix groups the module reads
+# for the kernel uid.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 standard_setup
-for s in why-test tkt-test tw-test tw2-test gr-test ttl-test; do
+for s in why-test tkt-test tw-test tw2-test gr-test ttl-test grp-test grp2-test; do
 	pam_service "$s" --stack account reason=optional
 done
 
@@ -132,5 +133,18 @@ assert_eq 45 "$(req_field "$CODE" "round(extract(epoch FROM expires_at - created
 assert_rc 0 actl carol deny "$CODE"
 pamdrive_wait "$PAMDRIVE_PID" 20
 ok "ttl= per rule"
+
+# unix groups, read by the module for the kernel uid (root here)
+assert_rc 0 actl_admin policy add 'allow group=root service=grp-test'
+assert_rc 0 actl_admin policy add 'allow group=no-such-group-xyz service=grp2-test'
+pamdrive_run grp 10 --service grp-test --user alice --op account
+assert_pam grp PAM_SUCCESS
+code=$(sql "SELECT code FROM approval.requests WHERE service = 'grp-test'")
+assert_match "$(req_field "$code" requester_groups)" "(^|,)root(,|$)" "the module reported the requester's groups"
+start_waiter grp2 grp2-test
+assert_eq "pending|require" "$(req_field "$CODE" "status, policy_action")" "not in that group: the default"
+assert_rc 0 actl carol deny "$CODE"
+pamdrive_wait "$PAMDRIVE_PID" 20
+ok "group= matches the requester's unix groups"
 
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.audit_crosscheck")" "audit crosscheck finds nothing"

@@ -56,6 +56,7 @@ static const struct {
 	{ "require host=db-* approvers=dba,sec-ops:99",
 	  "require approvals=99 groups=dba,sec-ops host=db-*" },
 	{ "require groups=dba", "require approvals=1 groups=dba" },
+	{ "allow group=adm user=bob", "allow user=bob group=adm" },
 	{ "allow initiator=ci command-prefix=/usr/bin/apt",
 	  "allow initiator=ci command-prefix=/usr/bin/apt" },
 	{ "deny initiator=agent host=@prod message=\"no agents in prod\"",
@@ -168,6 +169,7 @@ static const struct {
 	{ "allow initiator=Human", 0, 17, "human, agent or ci" },
 	{ "allow host=@", 0, 13, "bad host group" },
 	{ "allow host=@Web", 0, 13, "bad host group" },
+	{ "allow group=a,b", 0, 13, "one unix group" },
 	{ "allow days=mon-xyz", 0, 12, "days are mon..sun" },
 	{ "allow days=Mon", 0, 12, "days are mon..sun" },
 	{ "allow days=mon,tue,mon", 0, 20, "named twice" },
@@ -319,7 +321,7 @@ START_TEST(matching)
 	struct policy_rule *r = parse_ok(cases[_i].rule);
 	struct policy_query q = {
 		cases[_i].host, cases[_i].user, cases[_i].target, cases[_i].service,
-		cases[_i].command, cases[_i].cut, NULL, NULL, NULL, 0,
+		cases[_i].command, cases[_i].cut, NULL, NULL, NULL, 0, NULL,
 	};
 	char why[256] = "";
 
@@ -335,24 +337,32 @@ END_TEST
 static const struct {
 	const char *rule, *host, *initiator, *host_groups;
 	int match;
+	const char *user_groups;
 } facts_cases[] = {
-	{ "allow initiator=ci", "h", "ci", "", 1 },
-	{ "allow initiator=ci", "h", "agent", "", 0 },
-	{ "allow initiator=ci", "h", "human", "", 0 },
-	{ "allow initiator=ci", "h", NULL, NULL, 0 },
-	{ "deny initiator=agent", "h", "agent", NULL, 1 },
-	{ "allow initiator=human", "h", "human", NULL, 1 },
-	{ "allow host=@prod", "db-1", "human", "prod", 1 },
-	{ "allow host=@prod", "db-1", "human", "dev,prod,web", 1 },
-	{ "allow host=@prod", "db-1", "human", "production", 0 },
-	{ "allow host=@prod", "db-1", "human", "pro", 0 },
-	{ "allow host=@prod", "db-1", "human", "dev,web", 0 },
-	{ "allow host=@prod", "db-1", "human", "", 0 },
-	{ "allow host=@prod", "db-1", "human", NULL, 0 },
-	{ "allow host=@prod", "prod", "human", NULL, 0 },	/* a group, not a name */
-	{ "allow host=@prod initiator=agent", "db-1", "agent", "prod", 1 },
-	{ "allow host=@prod initiator=agent", "db-1", "ci", "prod", 0 },
-	{ "require approvers=dba:2", "db-1", "human", NULL, 1 },	/* groups decide who, not what */
+	{ "allow group=adm", "h", "human", NULL, 1, "adm" },
+	{ "allow group=adm", "h", "human", NULL, 1, "users,adm,sudo" },
+	{ "allow group=adm", "h", "human", NULL, 0, "users,admin" },
+	{ "allow group=adm", "h", "human", NULL, 0, "" },
+	{ "allow group=adm", "h", "human", NULL, 0, NULL },	/* not reported */
+	{ "allow group=\"Domain Users\"", "h", "human", NULL, 0, "domain users" },
+	{ "allow group=\"Domain Users\"", "h", "human", NULL, 1, "x,Domain Users" },
+	{ "allow initiator=ci", "h", "ci", "", 1, NULL },
+	{ "allow initiator=ci", "h", "agent", "", 0, NULL },
+	{ "allow initiator=ci", "h", "human", "", 0, NULL },
+	{ "allow initiator=ci", "h", NULL, NULL, 0, NULL },
+	{ "deny initiator=agent", "h", "agent", NULL, 1, NULL },
+	{ "allow initiator=human", "h", "human", NULL, 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "prod", 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "dev,prod,web", 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "production", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "pro", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "dev,web", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", NULL, 0, NULL },
+	{ "allow host=@prod", "prod", "human", NULL, 0, NULL },	/* a group, not a name */
+	{ "allow host=@prod initiator=agent", "db-1", "agent", "prod", 1, NULL },
+	{ "allow host=@prod initiator=agent", "db-1", "ci", "prod", 0, NULL },
+	{ "require approvers=dba:2", "db-1", "human", NULL, 1, NULL },	/* groups decide who, not what */
 };
 
 START_TEST(matching_facts)
@@ -361,6 +371,7 @@ START_TEST(matching_facts)
 	struct policy_query q = {
 		facts_cases[_i].host, "u", "root", "sudo", "/bin/x", 0,
 		facts_cases[_i].initiator, facts_cases[_i].host_groups, NULL, 0,
+		facts_cases[_i].user_groups,
 	};
 	char why[256] = "";
 
@@ -408,7 +419,7 @@ START_TEST(matching_windows)
 		{ "UTC", window_cases[_i].dow, window_cases[_i].minute },
 	};
 	struct policy_query q = { "h", "u", "root", "sudo", "/bin/x", 0, NULL, NULL,
-				  clk, window_cases[_i].dow < 0 ? 1 : 2 };
+				  clk, window_cases[_i].dow < 0 ? 1 : 2, NULL };
 	char why[256] = "";
 
 	ck_assert_str_eq(policy_rule_zone(r), "UTC");
@@ -426,7 +437,7 @@ START_TEST(windows_zone)
 	struct policy_rule *u = parse_ok("allow hours=09:00-17:00");
 	const struct policy_rule *both[2] = { b, u };
 	const struct policy_clock clk[2] = { { "UTC", 1, 8 * 60 }, { "Europe/Berlin", 1, 9 * 60 } };
-	struct policy_query q = { "h", "u", "root", "sudo", "/bin/x", 0, NULL, NULL, clk, 2 };
+	struct policy_query q = { "h", "u", "root", "sudo", "/bin/x", 0, NULL, NULL, clk, 2, NULL };
 	char *z = NULL;
 
 	ck_assert_int_eq(policy_rule_match(b, &q, NULL, 0), 1);
@@ -497,7 +508,7 @@ START_TEST(first_match_wins)
 	};
 	struct policy_rule *rules[4];
 	struct policy_query q = { "db-1", "u", "root", "sudo", "/bin/rm -rf /", 0, NULL, NULL,
-				  NULL, 0 };
+				  NULL, 0, NULL };
 	size_t i;
 
 	for (i = 0; i < 4; i++)
