@@ -49,6 +49,7 @@ static const struct ctl_command *const commands[] = {
 	&ctl_cmd_policy,
 	&ctl_cmd_group,
 	&ctl_cmd_hostgroup,
+	&ctl_cmd_breakglass,
 	&ctl_cmd_request,
 	&ctl_cmd_exec,
 	&help_cmd,

@@ -22,6 +22,7 @@ policy_action_name(enum policy_action a)
 	case POLICY_ALLOW:	return "allow";
 	case POLICY_DENY:	return "deny";
 	case POLICY_REQUIRE:	return "require";
+	case POLICY_BREAKGLASS:	return "breakglass";
 	default:		return NULL;
 	}
 }
@@ -539,9 +540,11 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 		r->action = POLICY_DENY;
 	else if (word_is(&p, at, n, "require"))
 		r->action = POLICY_REQUIRE;
+	else if (word_is(&p, at, n, "breakglass"))
+		r->action = POLICY_BREAKGLASS;
 	else {
-		rc = fail(&p, at, n ? "unknown action (allow, deny or require)"
-				    : "a rule starts with allow, deny or require");
+		rc = fail(&p, at, n ? "unknown action (allow, deny, require or breakglass)"
+				    : "a rule starts with allow, deny, require or breakglass");
 		goto out;
 	}
 	p.i += n;
@@ -733,6 +736,9 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 		rc = fail(&p, 0, "pattern belongs to ticket=required");
 		goto out;
 	}
+	/* break-glass always asks why */
+	if (r->action == POLICY_BREAKGLASS && !r->reason_min)
+		r->reason_min = POLICY_REASON_MIN_DEFAULT;
 	if (r->tz && !r->days && r->from_min < 0) {
 		rc = fail(&p, 0, "tz belongs to days= or hours=");
 		goto out;

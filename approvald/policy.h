@@ -26,6 +26,8 @@ enum policy_action {
 	POLICY_REQUIRE = 0,	/* a human decides (the safe zero value) */
 	POLICY_ALLOW,
 	POLICY_DENY,
+	POLICY_BREAKGLASS,	/* approved at once on a reason, loudly, on the
+				 * review list until an approver closes it */
 };
 
 enum policy_cmd {

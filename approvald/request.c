@@ -88,6 +88,11 @@ request_create(struct app *app, const struct identity *who,
 		res = REQUEST_REPEATED;
 	} else {
 		atomic_fetch_add(&app->metrics.requests_created, 1);
+		if (pol.action == POLICY_BREAKGLASS)
+			approve_log(LOG_WARNING, "BREAK-GLASS: request %s (%s) by %s as %s on "
+				    "host %s let in without an approver (rule %lld); it needs "
+				    "review", st->id, st->code, ctx->user, ctx->target_user,
+				    who->name, pol.rule_id);
 		snprintf(rule, sizeof(rule), pol.rule_id ? "rule %lld" : "the default",
 			 pol.rule_id);
 		approve_log(pol.grace_of[0] ? LOG_NOTICE : LOG_INFO,

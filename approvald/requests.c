@@ -13,6 +13,8 @@
 
 #define ISO(x) DB_ISO_UTC(x)
 #define CODE_TRIES 8
+#define REQ_BREAKGLASS_COMMENT "break-glass: let in without an approver; " \
+	"on the review list until an approver closes it"
 /* the N-of-M refusals of sql/013_policy_groups.sql (with their HINTs) */
 #define DB_STATE_ALREADY_APPROVED "P0008"
 #define DB_STATE_FORBIDDEN "42501"
@@ -175,6 +177,7 @@ verdict_status(const struct policy_verdict *pol)
 	switch (pol->action) {
 	case POLICY_REQUIRE:	return "pending";
 	case POLICY_ALLOW:	return "approved";
+	case POLICY_BREAKGLASS:	return "approved";
 	case POLICY_DENY:	return "denied";
 	default:		return NULL;
 	}
@@ -224,7 +227,8 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[26] = verdict_status(pol);
 	if (!params[26])
 		return -EINVAL;
-	params[27] = pol->action == POLICY_DENY ? pol->message : NULL;
+	params[27] = pol->action == POLICY_DENY ? pol->message :
+		     pol->action == POLICY_BREAKGLASS ? REQ_BREAKGLASS_COMMENT : NULL;
 	snprintf(rule_id, sizeof(rule_id), "%lld", pol->rule_id);
 	snprintf(version, sizeof(version), "%lld", pol->version);
 	params[28] = pol->rule_id ? rule_id : NULL;

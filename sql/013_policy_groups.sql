@@ -403,3 +403,213 @@ GRANT EXECUTE ON FUNCTION approval.quorum_text(uuid) TO approval_app, approval_a
 REVOKE ALL ON FUNCTION approval.requests_tally() FROM PUBLIC;
 REVOKE ALL ON FUNCTION approval.requests_grace_event() FROM PUBLIC;
 REVOKE ALL ON FUNCTION approval.groups_audit() FROM PUBLIC;
+
+-- Break-glass (docs/policy.md): a rule with the action breakglass lets a
+-- requester in at once when nobody can answer, on a reason; loud, and on
+-- a review list until an approver closes it.
+--   * such a request is approved at INSERT only, decided_by NULL,
+--     policy_action breakglass, by a rule that says breakglass, with a
+--     non-blank reason; the event and the audit row (policy.breakglass)
+--     are the database's, so the application role cannot forge or hide
+--     them;
+--   * it "needs review" until a row of approval.breakglass_reviews closes
+--     it: by an enabled approver or admin who is not the requester, with
+--     a comment; reviews never change (audit breakglass.reviewed);
+--   * report_breakglass lists every use with its review state.
+ALTER TABLE approval.requests DROP CONSTRAINT requests_policy_action_check;
+ALTER TABLE approval.requests ADD CONSTRAINT requests_policy_action_check
+    CHECK (policy_action IN ('allow', 'deny', 'require', 'breakglass'));
+ALTER TABLE approval.requests DROP CONSTRAINT requests_decided_by_someone;
+ALTER TABLE approval.requests ADD CONSTRAINT requests_decided_by_someone CHECK (
+    status NOT IN ('approved', 'denied') OR decided_by IS NOT NULL
+    OR (status = 'approved' AND policy_action IN ('allow', 'breakglass'))
+    OR (status = 'denied' AND policy_action = 'deny'));
+ALTER TABLE approval.policy_rules DROP CONSTRAINT policy_rules_action_check;
+ALTER TABLE approval.policy_rules ADD CONSTRAINT policy_rules_action_check
+    CHECK (action IN ('allow', 'deny', 'require', 'breakglass'));
+
+-- 011's insert rule, with breakglass approving like allow (and needing a
+-- reason).
+CREATE OR REPLACE FUNCTION approval.requests_policy_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+    want text;
+BEGIN
+    IF NOT (COALESCE(NEW.policy_action IN ('allow', 'deny', 'breakglass'), false)
+            OR (NEW.status IN ('approved', 'denied') AND NEW.decided_by IS NULL)) THEN
+        RETURN NEW;	-- pending, or a human's decision (checked as before)
+    END IF;
+    IF NEW.decided_by IS NOT NULL OR NEW.status NOT IN ('approved', 'denied')
+       OR (NEW.status = 'approved' AND NEW.policy_action NOT IN ('allow', 'breakglass'))
+       OR (NEW.status = 'denied' AND NEW.policy_action IS DISTINCT FROM 'deny') THEN
+        RAISE EXCEPTION 'a policy decision is approved by allow or breakglass or denied by deny, at insert'
+            USING ERRCODE = 'P0007', HINT = 'policy';
+    END IF;
+    IF NEW.policy_action = 'breakglass'
+       AND COALESCE(pg_catalog.length(pg_catalog.btrim(NEW.reason)), 0) = 0 THEN
+        RAISE EXCEPTION 'break-glass needs a reason' USING ERRCODE = 'P0007', HINT = 'policy';
+    END IF;
+    IF NEW.policy_rule_id IS NULL THEN
+        SELECT pg_catalog.split_part(s.default_rule, ' ', 1) INTO want
+          FROM approval.policy_state s;
+    ELSE
+        SELECT r.action INTO want FROM approval.policy_rules r WHERE r.id = NEW.policy_rule_id;
+    END IF;
+    IF want IS DISTINCT FROM NEW.policy_action THEN
+        RAISE EXCEPTION 'policy rule % does not say %',
+            COALESCE(NEW.policy_rule_id::text, 'default'), NEW.policy_action
+            USING ERRCODE = 'P0007', HINT = 'policy';
+    END IF;
+    NEW.decided_at := pg_catalog.clock_timestamp();
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION approval.requests_decider_role() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+    a approval.approvers;
+BEGIN
+    IF NEW.status NOT IN ('approved', 'denied')
+       OR (TG_OP = 'UPDATE' AND NEW.status = OLD.status) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.decided_by IS NULL
+       AND NEW.policy_action IN ('allow', 'deny', 'breakglass') THEN
+        RETURN NEW;	-- checked by requests_policy_insert
+    END IF;
+    SELECT * INTO a FROM approval.approvers x WHERE x.id = NEW.decided_by;
+    IF NOT FOUND OR NOT a.enabled OR a.revoked_at IS NOT NULL
+       OR NOT (a.roles && ARRAY['approver', 'admin']::text[]) THEN
+        RAISE EXCEPTION 'approver % may not decide requests', COALESCE(a.login, NEW.decided_by::text)
+            USING ERRCODE = '42501', HINT = 'forbidden';
+    END IF;
+    RETURN NEW;
+END $$;
+
+-- 011's decision event, with break-glass recorded as policy.breakglass.
+CREATE OR REPLACE FUNCTION approval.requests_policy_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    rule_text text;
+    host_name text;
+BEGIN
+    IF NEW.status NOT IN ('approved', 'denied') OR NEW.decided_by IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO approval.request_events (request_id, kind, actor, detail)
+        VALUES (NEW.id, NEW.status, approval.policy_decider(), NEW.decision_comment);
+    IF NEW.policy_rule_id IS NULL THEN
+        SELECT s.default_rule INTO rule_text FROM approval.policy_state s;
+    ELSE
+        SELECT r.rule INTO rule_text FROM approval.policy_rules r WHERE r.id = NEW.policy_rule_id;
+    END IF;
+    SELECT h.name INTO host_name FROM approval.hosts h WHERE h.id = NEW.host_id;
+    PERFORM approval.audit_record(
+        CASE WHEN NEW.policy_action = 'breakglass' THEN 'policy.breakglass'
+             WHEN NEW.status = 'approved' THEN 'policy.allowed' ELSE 'policy.denied' END,
+        approval.policy_decider(), NEW.code, NEW.id, pg_catalog.jsonb_build_object(
+            'rule_id', NEW.policy_rule_id, 'policy_version', NEW.policy_version,
+            'rule', rule_text, 'host', host_name, 'requester', NEW.requester,
+            'target_user', NEW.target_user, 'service', NEW.service,
+            'message', NEW.decision_comment, 'reason', NEW.reason,
+            'command', NEW.command));
+    PERFORM pg_catalog.pg_notify('approval_events', NEW.id::text || ' ' || NEW.status);
+    IF NEW.policy_action = 'breakglass' THEN
+        PERFORM pg_catalog.pg_notify('approval_breakglass', NEW.id::text);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TABLE approval.breakglass_reviews (
+    request_id  uuid PRIMARY KEY REFERENCES approval.requests(id),
+    approver_id bigint NOT NULL REFERENCES approval.approvers(id),
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    comment     text NOT NULL CHECK (pg_catalog.length(pg_catalog.btrim(comment))
+                                     BETWEEN 1 AND 2048)
+);
+COMMENT ON TABLE approval.breakglass_reviews IS
+    'The approver review that closes a break-glass request (none: it needs review)';
+
+CREATE FUNCTION approval.breakglass_review_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+DECLARE
+    r approval.requests;
+    a approval.approvers;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'break-glass reviews never change' USING ERRCODE = 'P0005';
+    END IF;
+    SELECT * INTO r FROM approval.requests x WHERE x.id = NEW.request_id;
+    IF r.policy_action IS DISTINCT FROM 'breakglass' THEN
+        RAISE EXCEPTION 'request % is not a break-glass request', r.code
+            USING ERRCODE = 'P0003';
+    END IF;
+    SELECT * INTO a FROM approval.approvers x WHERE x.id = NEW.approver_id;
+    IF NOT FOUND OR NOT a.enabled OR a.revoked_at IS NOT NULL
+       OR NOT (a.roles && ARRAY['approver', 'admin']::text[]) THEN
+        RAISE EXCEPTION 'approver % may not review break-glass', COALESCE(a.login, NEW.approver_id::text)
+            USING ERRCODE = '42501', HINT = 'forbidden';
+    END IF;
+    IF pg_catalog.lower(a.login) = pg_catalog.lower(r.requester)
+       OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)
+                                               FROM pg_catalog.unnest(a.unix_logins) u) THEN
+        RAISE EXCEPTION 'approver % may not review their own break-glass', a.login
+            USING ERRCODE = 'P0001', HINT = 'self_approval';
+    END IF;
+    NEW.at := pg_catalog.clock_timestamp();
+    RETURN NEW;
+END $$;
+CREATE TRIGGER breakglass_review_check BEFORE INSERT OR UPDATE OR DELETE
+    ON approval.breakglass_reviews
+    FOR EACH ROW EXECUTE FUNCTION approval.breakglass_review_check();
+CREATE TRIGGER breakglass_reviews_no_truncate BEFORE TRUNCATE ON approval.breakglass_reviews
+    FOR EACH STATEMENT EXECUTE FUNCTION approval.approvals_immutable();
+
+CREATE FUNCTION approval.breakglass_review_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    code text;
+    who text;
+BEGIN
+    SELECT r.code INTO code FROM approval.requests r WHERE r.id = NEW.request_id;
+    SELECT a.login INTO who FROM approval.approvers a WHERE a.id = NEW.approver_id;
+    PERFORM approval.audit_record('breakglass.reviewed', who, code, NEW.request_id,
+        pg_catalog.jsonb_build_object('comment', NEW.comment,
+            'db_user', session_user::text));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER breakglass_review_audit AFTER INSERT ON approval.breakglass_reviews
+    FOR EACH ROW EXECUTE FUNCTION approval.breakglass_review_audit();
+
+CREATE VIEW approval.report_breakglass AS
+SELECT (r.created_at AT TIME ZONE s.time_zone)::date AS day,
+       r.created_at,
+       r.id AS request_id,
+       r.code,
+       h.name AS host,
+       r.requester,
+       r.target_user,
+       r.service,
+       r.command,
+       r.sudo_command,
+       r.reason,
+       r.ticket,
+       COALESCE('#' || p.id::text || ' ' || p.rule, 'default') AS rule,
+       CASE WHEN v.request_id IS NULL THEN 'needs review' ELSE 'closed' END AS review,
+       a.login AS reviewed_by,
+       v.at AS reviewed_at,
+       v.comment AS review_comment
+  FROM approval.requests r
+  JOIN approval.hosts h ON h.id = r.host_id
+  LEFT JOIN approval.policy_rules p ON p.id = r.policy_rule_id
+  LEFT JOIN approval.breakglass_reviews v ON v.request_id = r.id
+  LEFT JOIN approval.approvers a ON a.id = v.approver_id
+ CROSS JOIN approval.report_settings s
+ WHERE r.policy_action = 'breakglass';
+COMMENT ON VIEW approval.report_breakglass IS
+    'Every break-glass elevation, its reason and whether an approver has reviewed it';
+COMMENT ON COLUMN approval.report_breakglass.review IS '"needs review" until an approver closes it, then "closed"';
+
+GRANT SELECT ON approval.breakglass_reviews, approval.report_breakglass TO approval_app, approval_auditor;
+GRANT INSERT ON approval.breakglass_reviews TO approval_app;
+REVOKE ALL ON FUNCTION approval.breakglass_review_audit() FROM PUBLIC;
