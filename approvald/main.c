@@ -23,6 +23,7 @@
 #include "httpd.h"
 #include "listener.h"
 #include "log.h"
+#include "policy_db.h"
 #include "settings.h"
 #include "waiters.h"
 
@@ -257,6 +258,7 @@ out:
 	waiters_free(app.waiters);
 	free(app.public_url);
 	signer_free(app.signer);
+	policy_db_cache_clear();
 	settings_free(cfg);
 	return status;
 }

@@ -2,6 +2,7 @@
  * The matching itself is policy.c's; this file only turns rows into rules
  * and a query, and fails towards "a human decides". */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,136 @@ out:
 	return r;
 }
 
+/* The parsed policy of one version, shared by the threads deciding
+ * creates: refs counts holders (the cache is one), freed at 0. rules[k]
+ * has id ids[k]; rules[n] is the default, or NULL when a rule did not
+ * parse (then the list ends at n and a human decides). */
+struct policy_snapshot {
+	unsigned refs;
+	long long version;
+	size_t n;
+	long long *ids;
+	struct policy_rule **rules;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct policy_snapshot *cache;
+
+static void
+snapshot_put(struct policy_snapshot *sn)
+{
+	size_t k;
+	int last;
+
+	if (!sn)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	last = --sn->refs == 0;
+	pthread_mutex_unlock(&cache_lock);
+	if (!last)
+		return;
+	for (k = 0; k <= sn->n; k++)
+		policy_rule_free(sn->rules[k]);
+	free(sn->rules);
+	free(sn->ids);
+	free(sn);
+}
+
+/* The cached snapshot when it is of version, with a reference; else NULL. */
+static struct policy_snapshot *
+snapshot_cached(long long version)
+{
+	struct policy_snapshot *sn = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	if (cache && cache->version == version) {
+		sn = cache;
+		sn->refs++;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return sn;
+}
+
+/* Keep sn (a reference the cache takes) as the cached version, unless a
+ * newer one is there already. */
+static void
+snapshot_keep(struct policy_snapshot *sn)
+{
+	struct policy_snapshot *old = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	if (!cache || cache->version < sn->version) {
+		old = cache;
+		cache = sn;
+		sn->refs++;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	snapshot_put(old);
+}
+
+void
+policy_db_cache_clear(void)
+{
+	struct policy_snapshot *old;
+
+	pthread_mutex_lock(&cache_lock);
+	old = cache;
+	cache = NULL;
+	pthread_mutex_unlock(&cache_lock);
+	snapshot_put(old);
+}
+
+/* Read and parse the whole policy (POLICY_LOAD_SQL). 0 and *out (one
+ * reference), -EIO, -ENOMEM. */
+static int
+snapshot_load(struct db_conn *db, struct policy_snapshot **out)
+{
+	struct policy_snapshot *sn = NULL;
+	PGresult *res = NULL;
+	char which[48];
+	int r = -EIO, i, n;
+
+	*out = NULL;
+	if (db_exec(db, load_sql, 0, NULL, &res) < 0) {
+		db_log_error("load policy", res);
+		goto out;
+	}
+	n = PQntuples(res);
+	if (n < 1) {
+		approve_log(LOG_ERR, "policy: approval.policy_state has no row");
+		goto out;
+	}
+	r = -ENOMEM;
+	sn = calloc(1, sizeof(*sn));
+	if (!sn)
+		goto out;
+	sn->refs = 1;
+	sn->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	sn->rules = calloc((size_t)n + 1, sizeof(*sn->rules));
+	sn->ids = calloc((size_t)n + 1, sizeof(*sn->ids));
+	if (!sn->rules || !sn->ids)
+		goto out;
+	for (i = 0; i < n && !PQgetisnull(res, i, 2); i++) {
+		snprintf(which, sizeof(which), "rule %s", PQgetvalue(res, i, 2));
+		sn->rules[sn->n] = stored_rule(PQgetvalue(res, i, 3), which);
+		if (!sn->rules[sn->n])
+			break;	/* the list ends here, rules[n] stays NULL */
+		sn->ids[sn->n++] = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+	}
+	if (i == n || PQgetisnull(res, i, 2))
+		sn->rules[sn->n] = stored_rule(PQgetvalue(res, 0, 1), "default rule");
+	*out = sn;
+	sn = NULL;
+	r = 0;
+out:
+	if (sn) {
+		sn->refs = 1;
+		snapshot_put(sn);
+	}
+	PQclear(res);
+	return r;
+}
+
 int
 policy_db_decide(struct db_conn *db, const char *host,
 		 const struct approve_ctx *ctx, struct policy_verdict *v)
@@ -125,14 +256,13 @@ policy_db_decide(struct db_conn *db, const char *host,
 		/* not reported (an older module): it may have been cut */
 		!full->sha256[0] || full->truncated, NULL, NULL, NULL, 0, ctx->groups,
 	};
-	struct policy_rule **rules = NULL;
+	struct policy_snapshot *sn = NULL;
 	struct policy_clock *clocks = NULL;
-	PGresult *res = NULL, *facts = NULL, *cres = NULL;
+	PGresult *facts = NULL, *cres = NULL;
 	const char *fp[4] = { host, ctx->agent, ctx->run_url, NULL };
 	char *ancestry = NULL;
-	size_t nrules = 0, k;
-	int r = -EIO, i, n, broken = 0;
-	char which[48];
+	size_t k;
+	int r = -EIO;
 
 	memset(v, 0, sizeof(*v));
 	v->action = POLICY_REQUIRE;
@@ -142,8 +272,9 @@ policy_db_decide(struct db_conn *db, const char *host,
 		goto out;
 	}
 	fp[3] = ancestry;
-	/* a read-only transaction would be one snapshot; two statements a
-	 * moment apart differ only if an admin changed groups in between */
+	/* the facts and the version in one statement; the rules of that
+	 * version from the cache or, when it moved, read again (a change in
+	 * between is met by the version the load itself returns) */
 	if (db_exec(db, facts_sql, 4, fp, &facts) < 0) {
 		db_log_error("policy facts", facts);
 		goto out;
@@ -151,47 +282,27 @@ policy_db_decide(struct db_conn *db, const char *host,
 	if (PQntuples(facts) == 1) {
 		q.initiator = PQgetvalue(facts, 0, 0);
 		q.host_groups = PQgetvalue(facts, 0, 1);
+		sn = snapshot_cached(strtoll(PQgetvalue(facts, 0, 2), NULL, 10));
 	}
-	if (db_exec(db, load_sql, 0, NULL, &res) < 0) {
-		db_log_error("load policy", res);
-		goto out;
+	if (!sn) {
+		r = snapshot_load(db, &sn);
+		if (r < 0)
+			goto out;
+		snapshot_keep(sn);
 	}
-	n = PQntuples(res);
-	if (n < 1) {
-		approve_log(LOG_ERR, "policy: approval.policy_state has no row");
-		goto out;
-	}
-	v->version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	/* the rules, then the default last; a rule that does not parse
-	 * ends the list there (a human decides) */
-	r = -ENOMEM;
-	rules = calloc((size_t)n + 1, sizeof(*rules));
-	if (!rules)
-		goto out;
-	for (i = 0; i < n && !PQgetisnull(res, i, 2); i++) {
-		snprintf(which, sizeof(which), "rule %s", PQgetvalue(res, i, 2));
-		rules[nrules] = stored_rule(PQgetvalue(res, i, 3), which);
-		if (!rules[nrules]) {
-			broken = 1;
-			break;
-		}
-		nrules++;
-	}
-	if (!broken) {
-		rules[nrules] = stored_rule(PQgetvalue(res, 0, 1), "default rule");
-		broken = !rules[nrules];
-	}
-	r = load_clocks(db, (const struct policy_rule *const *)rules,
-			nrules + !broken, &cres, &clocks, &q.nclocks);
+	v->version = sn->version;
+	r = load_clocks(db, (const struct policy_rule *const *)sn->rules,
+			sn->n + (sn->rules[sn->n] != NULL), &cres, &clocks, &q.nclocks);
 	if (r < 0)
 		goto out;
 	q.clocks = clocks;
-	for (k = 0; k < nrules; k++)
-		if (policy_rule_match(rules[k], &q, NULL, 0)) {
-			r = take(v, rules[k], strtoll(PQgetvalue(res, (int)k, 2), NULL, 10), ctx);
+	for (k = 0; k < sn->n; k++)
+		if (policy_rule_match(sn->rules[k], &q, NULL, 0)) {
+			r = take(v, sn->rules[k], sn->ids[k], ctx);
 			goto out;
 		}
-	r = broken ? 0 : take(v, rules[nrules], 0, ctx);	/* broken: v says require */
+	/* a rule that did not parse: v says require, a human decides */
+	r = sn->rules[sn->n] ? take(v, sn->rules[sn->n], 0, ctx) : 0;
 out:
 	if (r < 0) {
 		long long version = v->version;
@@ -199,12 +310,9 @@ out:
 		policy_verdict_clear(v);
 		v->version = version;
 	}
-	for (k = 0; rules && k <= nrules; k++)
-		policy_rule_free(rules[k]);
-	free(rules);
+	snapshot_put(sn);
 	free(clocks);
 	PQclear(cres);
-	PQclear(res);
 	PQclear(facts);
 	free(ancestry);
 	return r;
