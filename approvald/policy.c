@@ -1158,11 +1158,23 @@ command_covers(const struct policy_rule *a, const struct policy_rule *b)
 	}
 }
 
+/* a's time window covers b's: a has none, or b has the same one */
+static int
+window_covers(const struct policy_rule *a, const struct policy_rule *b)
+{
+	const char *za = policy_rule_zone(a), *zb = policy_rule_zone(b);
+
+	if (!za)
+		return 1;
+	return zb && strcmp(za, zb) == 0 && a->days == b->days &&
+	       a->from_min == b->from_min && a->to_min == b->to_min;
+}
+
 int
 policy_rule_covers(const struct policy_rule *a, const struct policy_rule *b)
 {
 	return glob_covers(a->host, b->host) && eq_covers(a->user, b->user) &&
-	       eq_covers(a->ugroup, b->ugroup) &&
+	       eq_covers(a->ugroup, b->ugroup) && window_covers(a, b) &&
 	       eq_covers(a->initiator, b->initiator) &&
 	       eq_covers(a->target, b->target) && eq_covers(a->service, b->service) &&
 	       command_covers(a, b);

@@ -541,6 +541,16 @@ static const struct {
 	int covers;
 } covering[] = {
 	{ "allow", "deny host=x", 1 },
+	{ "allow hours=09:00-17:00", "deny host=x", 0 },	/* only in its hours */
+	{ "allow hours=09:00-17:00", "deny hours=09:00-17:00", 1 },
+	{ "allow hours=09:00-17:00", "deny hours=09:00-17:00 tz=Europe/Berlin", 0 },
+	{ "allow days=mon-fri", "deny days=mon", 0 },	/* not certain: 0 */
+	{ "allow", "deny days=mon", 1 },
+	{ "allow group=adm", "deny", 0 },
+	{ "allow group=adm", "deny group=adm user=u", 1 },
+	{ "allow initiator=ci", "deny initiator=agent", 0 },
+	{ "allow host=@prod", "deny host=db-1", 0 },
+	{ "allow host=@prod", "deny host=@prod service=su", 1 },
 	{ "deny host=x", "allow", 0 },
 	{ "allow host=db-*", "deny host=db-1", 1 },
 	{ "allow host=db-*", "deny host=db-*", 1 },
