@@ -309,8 +309,8 @@ test_clocks(struct ctl_ctx *c, const PGresult *r, const char *at, PGresult **cre
 		(*clocks)[i].tz = PQgetvalue(*cres, i, 0);
 		(*clocks)[i].dow = atoi(PQgetvalue(*cres, i, 1));
 		(*clocks)[i].minute = atoi(PQgetvalue(*cres, i, 2));
-		printf("clock %s: %.3s %02d:%02d\n", (*clocks)[i].tz,
-		       "montuewedthufrisatsun" + 3 * (((*clocks)[i].dow + 6) % 7),
+		printf("clock %s: %s %02d:%02d\n", (*clocks)[i].tz,
+		       policy_day_name((*clocks)[i].dow),
 		       (*clocks)[i].minute / 60, (*clocks)[i].minute % 60);
 	}
 	*nclocks = (size_t)PQntuples(*cres);

@@ -214,6 +214,12 @@ glob_check(struct parser *p, size_t at, const char *g)
 
 static const char *const day_names[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
+const char *
+policy_day_name(int dow)
+{
+	return dow >= 1 && dow <= 7 ? day_names[dow - 1] : "?";
+}
+
 static int
 day_index(const char *s, size_t n)
 {

@@ -114,6 +114,8 @@ int policy_rule_is_default(const struct policy_rule *r);
  * saying which field decided it. */
 int policy_rule_match(const struct policy_rule *r, const struct policy_query *q,
 		      char *why, size_t whylen);
+/* "mon".."sun" for an ISO day 1..7, "?" otherwise. */
+const char *policy_day_name(int dow);
 /* The zone r's time window is in ("UTC" when it names none), or NULL
  * when r has no time window. */
 const char *policy_rule_zone(const struct policy_rule *r);
