@@ -19,6 +19,9 @@ extern const struct ctl_command ctl_cmd_report;		/* report.c */
 extern const struct ctl_command ctl_cmd_key;		/* key.c */
 extern const struct ctl_command ctl_cmd_receipt;	/* receipt.c */
 extern const struct ctl_command ctl_cmd_policy;		/* policy.c */
+extern const struct ctl_command ctl_cmd_group;		/* group.c */
+extern const struct ctl_command ctl_cmd_hostgroup;
+extern const struct ctl_command ctl_cmd_breakglass;	/* breakglass.c */
 extern const struct ctl_command ctl_cmd_request;	/* action.c */
 extern const struct ctl_command ctl_cmd_exec;
 /* audit verify --key FILE (checkpoints.c): every signed checkpoint valid

@@ -230,15 +230,27 @@ static const struct option test_opts[] = {
 	{ "service", required_argument, NULL, 's' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "cut", no_argument, NULL, 'x' },
+	{ "initiator", required_argument, NULL, 'i' },
+	{ "at", required_argument, NULL, 'a' },
+	{ "reason", required_argument, NULL, 'r' },
+	{ "ticket", required_argument, NULL, 'T' },
+	{ "groups", required_argument, NULL, 'g' },
 	{ NULL, 0, NULL, 0 },
+};
+
+/* What policy test evaluates besides the query: reason and ticket. */
+struct test_input {
+	const char *reason, *ticket;
 };
 
 /* Print one rule's verdict; 1 when it matched. */
 static int
-test_one(const char *label, const char *text, const struct policy_query *q, int *broken)
+test_one(const char *label, const char *text, const struct policy_query *q,
+	 const struct test_input *in, int *broken)
 {
 	struct policy_rule *rule = NULL;
-	char err[256], why[512];
+	char err[256], why[512], need[POLICY_MESSAGE_MAX];
+	const char *missing;
 	size_t pos;
 	int m;
 
@@ -250,16 +262,76 @@ test_one(const char *label, const char *text, const struct policy_query *q, int 
 	}
 	m = policy_rule_match(rule, q, why, sizeof(why));
 	printf("%-12s %s: %s\n  %s\n", label, m ? "MATCHES" : "no", why, text);
+	missing = m && rule->action != POLICY_DENY ?
+		  policy_rule_missing(rule, in->reason, in->ticket, need, sizeof(need),
+				      NULL) : NULL;
+	if (missing)
+		printf("  refused before anyone is asked: %s\n", missing);
 	policy_rule_free(rule);
 	return m;
+}
+
+/* The clocks of every zone the stored rules and the default name, at
+ * "at" (NULL: now), as approvald computes them. *cres owns the texts. */
+static int
+test_clocks(struct ctl_ctx *c, const PGresult *r, const char *at, PGresult **cres,
+	    struct policy_clock **clocks, size_t *nclocks)
+{
+	int n = PQntuples(r), i, rc = CTL_FAILURE;
+	struct policy_rule **rules = calloc((size_t)n + 1, sizeof(*rules));
+	const char *params[2] = { NULL, at };
+	char *zones = NULL, err[8];
+	size_t pos;
+
+	*cres = NULL;
+	*clocks = NULL;
+	*nclocks = 0;
+	if (!rules)
+		return CTL_FAILURE;
+	for (i = 0; i < n; i++)
+		if (!PQgetisnull(r, i, 3))
+			(void)policy_rule_parse(PQgetvalue(r, i, 3), strlen(PQgetvalue(r, i, 3)),
+						&rules[i], err, sizeof(err), &pos);
+	(void)policy_rule_parse(PQgetvalue(r, 0, 1), strlen(PQgetvalue(r, 0, 1)),
+				&rules[n], err, sizeof(err), &pos);
+	if (policy_zones_literal((const struct policy_rule *const *)rules, (size_t)n + 1,
+				 &zones) < 0)
+		goto out;
+	params[0] = zones;
+	rc = ctl_db_query(c, c->path, POLICY_CLOCK_SQL, 2, params, cres);
+	if (rc != CTL_OK)
+		goto out;
+	rc = CTL_FAILURE;
+	*clocks = calloc((size_t)PQntuples(*cres) + 1, sizeof(**clocks));
+	if (!*clocks)
+		goto out;
+	for (i = 0; i < PQntuples(*cres); i++) {
+		(*clocks)[i].tz = PQgetvalue(*cres, i, 0);
+		(*clocks)[i].dow = atoi(PQgetvalue(*cres, i, 1));
+		(*clocks)[i].minute = atoi(PQgetvalue(*cres, i, 2));
+		printf("clock %s: %s %02d:%02d\n", (*clocks)[i].tz,
+		       policy_day_name((*clocks)[i].dow),
+		       (*clocks)[i].minute / 60, (*clocks)[i].minute % 60);
+	}
+	*nclocks = (size_t)PQntuples(*cres);
+	rc = CTL_OK;
+out:
+	for (i = 0; i <= n; i++)
+		policy_rule_free(rules[i]);
+	free(rules);
+	free(zones);
+	return rc;
 }
 
 static int
 policy_test(struct ctl_ctx *c, int argc, char **argv)
 {
-	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0 };
+	struct policy_query q = { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL };
+	struct test_input in = { NULL, NULL };
+	const char *fp[4] = { NULL, NULL, NULL, NULL }, *at = NULL;
+	struct policy_clock *clocks = NULL;
 	char label[40];
-	PGresult *r = NULL;
+	PGresult *r = NULL, *facts = NULL, *cres = NULL;
 	int rc, o, i, n, broken = 0;
 	const char *action;
 
@@ -273,6 +345,11 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 		case 's': q.service = optarg; break;
 		case 'c': q.command = optarg; break;
 		case 'x': q.command_truncated = 1; break;
+		case 'i': q.initiator = optarg; break;
+		case 'a': at = optarg; break;
+		case 'r': in.reason = optarg; break;
+		case 'T': in.ticket = optarg; break;
+		case 'g': q.user_groups = optarg; break;
 		default:
 			return CTL_USAGE;
 		}
@@ -282,22 +359,40 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 	if (!q.host || !q.user || !q.target || !q.service || !q.command)
 		return ctl_usage_error(c, "--host, --user, --target, --service and "
 				       "--command are all needed");
-	/* the statement approvald runs (approvald/policy_db.c) */
-	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	/* the statements approvald runs (approvald/policy_db.c); the
+	 * initiator is the host's setting or human unless --initiator */
+	fp[0] = q.host;
+	rc = ctl_db_query(c, c->path, POLICY_FACTS_SQL, 4, fp, &facts);
 	if (rc != CTL_OK)
 		return rc;
+	if (PQntuples(facts) == 1) {
+		if (!q.initiator)
+			q.initiator = PQgetvalue(facts, 0, 0);
+		q.host_groups = PQgetvalue(facts, 0, 1);
+	}
+	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	if (rc != CTL_OK)
+		goto out;
 	n = PQntuples(r);
 	if (n < 1) {
 		ctl_err("%s: approval.policy_state has no row", c->path);
 		rc = CTL_FAILURE;
 		goto out;
 	}
-	printf("policy version %s, host %s, user %s, target %s, service %s%s\n",
+	printf("policy version %s, host %s, user %s, target %s, service %s, "
+	       "initiator %s%s%s%s\n",
 	       PQgetvalue(r, 0, 0), q.host, q.user, q.target, q.service,
+	       q.initiator ? q.initiator : "human",
+	       q.host_groups && *q.host_groups ? ", host groups " : "",
+	       q.host_groups && *q.host_groups ? q.host_groups : "",
 	       q.command_truncated ? " (command cut)" : "");
+	rc = test_clocks(c, r, at, &cres, &clocks, &q.nclocks);
+	if (rc != CTL_OK)
+		goto out;
+	q.clocks = clocks;
 	for (i = 0; i < n && !PQgetisnull(r, i, 2); i++) {
 		snprintf(label, sizeof(label), "rule %s", PQgetvalue(r, i, 2));
-		if (test_one(label, PQgetvalue(r, i, 3), &q, &broken))
+		if (test_one(label, PQgetvalue(r, i, 3), &q, &in, &broken))
 			break;
 	}
 	if (broken) {
@@ -307,13 +402,16 @@ policy_test(struct ctl_ctx *c, int argc, char **argv)
 		printf("decision: %.*s by rule %s\n", (int)strcspn(action, " "), action,
 		       PQgetvalue(r, i, 2));
 	} else {
-		test_one("default", PQgetvalue(r, 0, 1), &q, &broken);
+		test_one("default", PQgetvalue(r, 0, 1), &q, &in, &broken);
 		action = PQgetvalue(r, 0, 1);
 		printf("decision: %.*s by the default\n", (int)strcspn(action, " "), action);
 	}
 	rc = CTL_OK;
 out:
+	free(clocks);
+	PQclear(cres);
 	PQclear(r);
+	PQclear(facts);
 	return rc;
 }
 
@@ -665,7 +763,8 @@ static const struct ctl_command policy_default_cmd = {
 };
 static const struct ctl_command policy_test_cmd = {
 	.name = "test",
-	.synopsis = "--host H --user U --target T --service S --command CMD [--cut]",
+	.synopsis = "--host H --user U --target T --service S --command CMD [--cut] [--initiator K]"
+		    " [--at TIME] [--reason R] [--ticket T] [--groups G,H]",
 	.summary = "show which rule decides such a request, and why; files nothing",
 	.details = "Options:\n"
 		   "  --host H      the host's enrolled name (approvalctl host list)\n"
@@ -673,7 +772,11 @@ static const struct ctl_command policy_test_cmd = {
 		   "  --target T    the user the command runs as\n"
 		   "  --service S   the PAM service (sudo, su, ...)\n"
 		   "  --command CMD the full command (sudo: the resolved path and args)\n"
-		   "  --cut         the module reported the command cut\n",
+		   "  --cut         the module reported the command cut\n"
+		   "  --initiator K human, agent or ci (default: the host's setting, or human)\n"
+		   "  --at TIME     evaluate time windows at TIME (ISO 8601) instead of now\n"
+		   "  --reason R, --ticket T  what the request carries (reason=/ticket= rules)\n"
+		   "  --groups G,H  the requester's unix groups (group= rules)\n",
 	.longopts = test_opts, .run = policy_test,
 };
 static const struct ctl_command policy_export_cmd = {

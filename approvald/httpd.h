@@ -93,6 +93,7 @@ struct http_req {
 	struct waiter w;
 	uint64_t deadline_ms;
 	long long cursor;	/* /v1/events: last event id seen */
+	long approvals_seen;	/* wait: approvals given at the first read (-1: none yet) */
 	char id[APPROVE_UUID_LEN + 1];
 	/* who is calling, computed once in httpd.c when the head is complete */
 	char ip[CLIENT_ADDR_MAX];	/* the socket peer (numeric), or for a

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pending_gauge.h"
+#include "policy_db.h"
 #include "settings.h"
 #include "waiters.h"
 
@@ -292,6 +293,7 @@ out:
 	waiters_free(app.waiters);
 	free(app.public_url);
 	signer_free(app.signer);
+	policy_db_cache_clear();
 	settings_free(cfg);
 	return status;
 }

@@ -13,8 +13,17 @@
 
 #define ISO(x) DB_ISO_UTC(x)
 #define CODE_TRIES 8
-/* the last two columns status_from_row reads (after decided_by) */
-#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce"
+#define REQ_BREAKGLASS_COMMENT "break-glass: let in without an approver; " \
+	"on the review list until an approver closes it"
+/* the N-of-M refusals of sql/013_policy_groups.sql (with their HINTs) */
+#define DB_STATE_ALREADY_APPROVED "P0008"
+#define DB_STATE_FORBIDDEN "42501"
+/* the last three columns status_from_row reads (after decided_by) */
+#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r)
+/* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
+#define APPROVALS(r) "CASE WHEN " r "approvals_required > 1 THEN (SELECT" \
+	" pg_catalog.count(*) FROM approval.approvals p WHERE p.request_id = " r "id)" \
+	"::text || ' of ' || " r "approvals_required::text END"
 /* decided_by as hosts see it: the approver's login, or the policy's
  * marker (sql/011_policy.sql) when a rule decided */
 #define DECIDER(r) "COALESCE(a.login, CASE WHEN " r ".decided_by IS NULL AND " r \
@@ -68,7 +77,7 @@ dup_or_null(const char *s, int *oom)
 }
 
 /* Row 0 of a result with the columns id, code, status, digest,
- * expires_at, comment, decided_by, decided_at, nonce (STATUS_COLS) -> the
+ * expires_at, comment, decided_by, decided_at, nonce, approvals -> the
  * status answer given to hosts.
  * 0 or -ENOMEM. */
 static int
@@ -89,6 +98,7 @@ status_from_row(const PGresult *res, struct approve_status **out)
 	st->decided_by = dup_or_null(col(res, 0, 6), &oom);
 	st->decided_at = dup_or_null(col(res, 0, 7), &oom);
 	st->nonce = dup_or_null(col(res, 0, 8), &oom);
+	st->approvals = dup_or_null(col(res, 0, 9), &oom);
 	if (oom) {
 		approve_status_free(st);
 		return -ENOMEM;
@@ -119,7 +129,8 @@ static const char insert_sql[] =
 	" sudo_command_sha256, idempotency_key, nonce,"
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
-	" tty_attached, observed_note, initiator, requester_gives_up_at)"
+	" tty_attached, observed_note, initiator, requester_gives_up_at, approvals_required,"
+	" approver_groups, grace_of, decided_by, chat_decisions, requester_groups)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + LEAST($16::integer,"
 	"  $41::integer) * interval '1 second',"
@@ -129,14 +140,17 @@ static const char insert_sql[] =
 	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
 	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
-	" pg_catalog.now() + $41::integer * interval '1 second')"
+	" pg_catalog.now() + $41::integer * interval '1 second',"
+	" $42::integer, COALESCE(pg_catalog.string_to_array($43, ','), '{}'::text[]),"
+	" $44::uuid, $45::bigint, $46::boolean, $47)"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
-	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
+	" CASE WHEN status <> 'pending' THEN COALESCE((SELECT ga.login"
+	"  FROM approval.approvers ga WHERE ga.id = decided_by), approval.policy_decider()) END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 41
+#define INSERT_NPARAMS 47
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -172,6 +186,7 @@ verdict_status(const struct policy_verdict *pol)
 	switch (pol->action) {
 	case POLICY_REQUIRE:	return "pending";
 	case POLICY_ALLOW:	return "approved";
+	case POLICY_BREAKGLASS:	return "approved";
 	case POLICY_DENY:	return "denied";
 	default:		return NULL;
 	}
@@ -184,7 +199,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 {
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
-	char rule_id[24], version[24];
+	char rule_id[24], version[24], nreq[24], gby[24];
 	char full[2][2][24], luid[24], asess[24], rtmo[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
@@ -221,7 +236,8 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[26] = verdict_status(pol);
 	if (!params[26])
 		return -EINVAL;
-	params[27] = pol->action == POLICY_DENY ? pol->message : NULL;
+	params[27] = pol->action == POLICY_DENY ? pol->message :
+		     pol->action == POLICY_BREAKGLASS ? REQ_BREAKGLASS_COMMENT : NULL;
 	snprintf(rule_id, sizeof(rule_id), "%lld", pol->rule_id);
 	snprintf(version, sizeof(version), "%lld", pol->version);
 	params[28] = pol->rule_id ? rule_id : NULL;
@@ -243,6 +259,18 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	/* expires at the earlier of request_ttl and the module's own wait */
 	snprintf(rtmo, sizeof(rtmo), "%lld", ctx->requester_timeout);
 	params[40] = ctx->requester_timeout > 0 ? rtmo : NULL;
+	snprintf(nreq, sizeof(nreq), "%u", pol->action == POLICY_REQUIRE && pol->approvals ?
+		 pol->approvals : 1);
+	params[41] = nreq;
+	params[42] = pol->action == POLICY_REQUIRE ? pol->groups : NULL;
+	/* a grace window's reuse is approved at insert (sql/013 checks it) */
+	snprintf(gby, sizeof(gby), "%lld", pol->grace_by);
+	params[43] = pol->action == POLICY_REQUIRE && pol->grace_of[0] ? pol->grace_of : NULL;
+	params[44] = params[43] ? gby : NULL;
+	if (params[43])
+		params[26] = "approved";
+	params[45] = pol->chat_no ? "false" : "true";
+	params[46] = ctx->groups;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -333,6 +361,47 @@ out:
 }
 
 int
+req_grace_find(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+	       long grace_s, char id[APPROVE_UUID_LEN + 1], long long *by)
+{
+	static const char sql[] =
+		"SELECT o.id, o.decided_by FROM approval.requests o"
+		" WHERE o.host_id = $1::bigint AND o.requester = $2 AND o.target_user = $3"
+		" AND o.service = $4 AND o.command = $5"
+		" AND o.command_sha256 IS NOT DISTINCT FROM $6"
+		" AND o.command_length IS NOT DISTINCT FROM $7::bigint"
+		" AND o.sudo_command IS NOT DISTINCT FROM $8"
+		" AND o.sudo_command_sha256 IS NOT DISTINCT FROM $9"
+		" AND o.cwd IS NOT DISTINCT FROM $10"
+		" AND o.status = 'approved' AND o.decided_by IS NOT NULL AND o.grace_of IS NULL"
+		" AND o.decided_at >= pg_catalog.now() - $11::integer * interval '1 second'"
+		" ORDER BY o.decided_at DESC LIMIT 1";
+	char host[24], g[24], len[24];
+	const char *params[11] = {
+		host, ctx->user, ctx->target_user, ctx->service, ctx->command,
+		ctx->command_full.sha256[0] ? ctx->command_full.sha256 : NULL,
+		ctx->command_full.sha256[0] ? len : NULL, ctx->sudo_command,
+		ctx->sudo_command_full.sha256[0] ? ctx->sudo_command_full.sha256 : NULL,
+		ctx->cwd, g,
+	};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(host, sizeof(host), "%lld", host_id);
+	snprintf(g, sizeof(g), "%ld", grace_s);
+	snprintf(len, sizeof(len), "%lld", ctx->command_full.length);
+	r = run(db, "grace window", sql, 11, params, &res);
+	if (r == 0 && PQntuples(res) != 1)
+		r = -ENOENT;
+	if (r == 0) {
+		snprintf(id, APPROVE_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+		*by = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
+	PQclear(res);
+	return r;
+}
+
+int
 req_expire_overdue(struct db_conn *db, const char *id)
 {
 	static const char sql[] =
@@ -372,7 +441,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		r = -ENOENT;
 		if (PQntuples(res) != 1)
 			goto out;
-		if (pass == 1 || strcmp(PQgetvalue(res, 0, 9), "t") != 0)
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, 10), "t") != 0)
 			break;
 		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
 		if (r < 0)
@@ -512,7 +581,7 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	static const char sql[] =
 		"UPDATE approval.requests SET status = $2, decided_by = $3::bigint,"
 		" decision_comment = $4"
-		" WHERE id = $1::uuid AND status = 'pending' RETURNING id";
+		" WHERE id = $1::uuid AND status = 'pending' RETURNING status";
 	const char *word = approve_state_name(decision);
 	char who[24];
 	const char *params[4] = { id, word, who, comment };
@@ -529,23 +598,23 @@ req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
 			PQclear(res);
 			res = NULL;
-			approve_log(LOG_WARNING, "request %s: %s may not decide their "
-				    "own request (%s refused)", id, login,
-				    decision == APPROVE_APPROVED ? "approve" : "deny");
 			record_self_approval(db, id, login,
 					     decision == APPROVE_APPROVED ? "approve" : "deny");
 			r = -EPERM;
 		} else if (db_error_is(res, DB_STATE_FINAL, NULL)) {
 			r = -EALREADY;
+		} else if (db_error_is(res, DB_STATE_ALREADY_APPROVED, "already_approved")) {
+			r = -EEXIST;
+		} else if (db_error_is(res, DB_STATE_FORBIDDEN, "not_in_group")) {
+			r = -EACCES;
 		} else {
 			db_log_error("decide request", res);
 			r = -EIO;
 		}
 		goto out;
 	}
-	r = PQntuples(res) == 1 ? 0 : -EALREADY;
-	if (r == 0)
-		approve_log(LOG_NOTICE, "request %s %s by %s", id, word, login);
+	r = PQntuples(res) != 1 ? -EALREADY :
+	    strcmp(PQgetvalue(res, 0, 0), "pending") == 0 ? 1 : 0;
 out:
 	PQclear(res);
 	return r;
@@ -575,6 +644,9 @@ static const struct {
 	{ "loginuid", D_INT }, { "audit_session", D_INT },
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 	{ "requester_gives_up_at", D_STR }, { "cancel_reason", D_STR },
+	{ "policy_rule_id", D_INT }, { "policy_action", D_STR }, { "policy_rule", D_STR },
+	{ "approvals_required", D_INT }, { "approver_groups", D_STR }, { "quorum", D_STR },
+	{ "grace_of", D_STR }, { "chat_decisions", D_BOOL }, { "requester_groups", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
@@ -593,7 +665,15 @@ static const struct {
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
 	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note," \
-	" " ISO("r.requester_gives_up_at") ", r.cancel_reason"
+	" " ISO("r.requester_gives_up_at") ", r.cancel_reason," \
+	" r.policy_rule_id, r.policy_action," \
+	" CASE WHEN r.policy_action IS NULL THEN NULL WHEN r.policy_rule_id IS NULL" \
+	"  THEN 'default' ELSE (SELECT p.rule FROM approval.policy_rules p" \
+	"  WHERE p.id = r.policy_rule_id) END," \
+	" r.approvals_required, NULLIF(pg_catalog.array_to_string(r.approver_groups, ','), '')," \
+	" approval.quorum_text(r.id)," \
+	" (SELECT g.code FROM approval.requests g WHERE g.id = r.grace_of), r.chat_decisions," \
+	" r.requester_groups"
 #define DETAIL_FROM \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"

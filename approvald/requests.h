@@ -1,4 +1,4 @@
-/* requests.h: the SQL behind the request endpoints, and rows -> JSON.
+/* requests.h: the SQL store of requests (request.c owns the lifecycle), and rows -> JSON.
  * Every function takes a checked-out connection and returns 0 or:
  *   -ENOENT    no such request (or not this host's);
  *   -EALREADY  the request is final already (nothing changed);
@@ -33,6 +33,14 @@ int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *
  * repeated with a known idempotency key (NULL: none) is always 0. */
 int req_create_limit(struct db_conn *db, long long host_id, const char *idem_key,
 		     unsigned long limit, unsigned long window, unsigned long *retry);
+/* A human approval that a grace window of grace_s seconds lets ctx
+ * (filed by host_id) reuse: the same elevation as sql/013's
+ * approval.same_elevation says (requester, target, service, command and
+ * its hash, sudo command, cwd), decided within the window, itself not a
+ * reuse. 0 with id and *by set,
+ * -ENOENT when there is none, -EIO. */
+int req_grace_find(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
+		   long grace_s, char id[APPROVE_UUID_LEN + 1], long long *by);
 /* Status of one of host_id's requests (expiring it first when its TTL
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,
@@ -48,8 +56,10 @@ int req_host_cancel(struct db_conn *db, const char *id, long long host_id,
  * form, -ENOENT when unknown. */
 int req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1],
 		char code[APPROVE_CODE_LEN + 1]);
-/* Approve or deny as approver_id (login for the log and the refusal
- * record); comment may be NULL. */
+/* Approve or deny as approver_id (login for the refusal record);
+ * comment may be NULL. 1: the approval was counted and the request still
+ * needs more (sql/013 N-of-M); -EEXIST: this approver approved it
+ * already; -EACCES: not a member of the request's approver groups. */
 int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	       long long approver_id, const char *login, const char *comment);
 /* The detail object of docs/api.md, "self" judged for approver_id. */

@@ -13,8 +13,8 @@
 #include "db.h"
 #include "httpd.h"
 #include "log.h"
+#include "request.h"
 #include "requests.h"
-#include "signing.h"
 #include "wire.h"
 
 #define LIST_DEFAULT 50
@@ -128,69 +128,57 @@ route_list(struct http_req *r)
 	return http_reply_obj(r, 200, o);
 }
 
+/* A lifecycle result as the approver endpoints answer it. */
 static enum MHD_Result
-show(struct http_req *r, struct db_conn *db, const char *id)
+reply_result(struct http_req *r, enum request_result res, json_object *detail)
 {
-	json_object *o = NULL;
-	int rc = req_detail(db, id, r->who.id, r->app->public_url, &o);
-
-	if (rc < 0)
-		return reply_rc(r, rc);
-	return http_reply_obj(r, 200, o);
+	switch (res) {
+	case REQUEST_OK:
+	case REQUEST_COUNTED:	return http_reply_obj(r, 200, detail);
+	case REQUEST_ALREADY_APPROVED:
+		return http_reply_error(r, 409, "already_approved",
+					"you approved this request already; it needs "
+					"another approver");
+	case REQUEST_NOT_IN_GROUP:
+		return http_reply_error(r, 403, "not_in_group",
+					"only members of the rule's approver groups "
+					"may decide this request");
+	case REQUEST_BAD:	return reply_rc(r, -EINVAL);
+	case REQUEST_NOT_FOUND:	return reply_rc(r, -ENOENT);
+	case REQUEST_FINAL:	return reply_rc(r, -EALREADY);
+	case REQUEST_SELF:	return reply_rc(r, -EPERM);
+	case REQUEST_DB_DOWN:	return reply_rc(r, -EIO);
+	default:		return reply_rc(r, -EFAULT);
+	}
 }
 
 enum MHD_Result
 route_show(struct http_req *r)
 {
-	struct app *app = r->app;
-	char id[APPROVE_UUID_LEN + 1];
-	struct db_conn *db;
-	enum MHD_Result ret;
-	int rc;
+	json_object *o = NULL;
+	enum request_result res;
 
 	if (r->param_bad)
 		return reply_rc(r, -EINVAL);
-	db = db_get(app->db, DB_WAIT_MS);
-	if (!db)
-		return http_reply_db_down(r);
-	rc = req_resolve(db, r->param, id, NULL);
-	ret = rc < 0 ? reply_rc(r, rc) : show(r, db, id);
-	db_put(app->db, db);
-	return ret;
+	res = request_show(r->app, r->param, r->who.id, &o);
+	return reply_result(r, res, o);
 }
 
 static enum MHD_Result
 decide(struct http_req *r, enum approve_state decision)
 {
-	struct app *app = r->app;
-	char id[APPROVE_UUID_LEN + 1], err[256];
-	char *comment = NULL;
-	struct db_conn *db = NULL;
-	enum MHD_Result ret;
-	int rc;
+	json_object *o = NULL;
+	enum request_result res;
+	char err[256], *comment = NULL;
 
 	if (r->param_bad)
 		return reply_rc(r, -EINVAL);
 	if (approve_decision_from_json(r->body.data ? r->body.data : "", r->body.len,
 				       &comment, err, sizeof(err)) < 0)
 		return http_reply_error(r, 400, "bad_request", err);
-	db = db_get(app->db, DB_WAIT_MS);
-	if (!db) {
-		ret = http_reply_db_down(r);
-		goto out;
-	}
-	rc = req_resolve(db, r->param, id, NULL);
-	if (rc == 0)
-		rc = req_decide(db, id, decision, r->who.id, r->who.name, comment);
-	/* the receipt: a failure is logged and the decision stands (a host
-	 * still gets its signed answer at wait) */
-	if (rc == 0 && signer_store_receipt(app->signer, db, id) < 0)
-		approve_log(LOG_ERR, "request %s: receipt not stored", id);
-	ret = rc < 0 ? reply_rc(r, rc) : show(r, db, id);
-out:
-	db_put(app->db, db);
+	res = request_decide(r->app, r->param, decision, &r->who, comment, &o);
 	free(comment);
-	return ret;
+	return reply_result(r, res, o);
 }
 
 enum MHD_Result

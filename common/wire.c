@@ -367,6 +367,7 @@ static const struct ctx_field ctx_fields[] = {
 	CTX_F(commit, APPROVE_LEN_NAME, 0),
 	CTX_F(prompt, APPROVE_LEN_PROMPT, 0),
 	CTX_F(observed_note, APPROVE_LEN_NOTE, 0),
+	CTX_F(groups, APPROVE_LEN_GROUPS, 0),
 };
 #define N_CTX_FIELDS (sizeof(ctx_fields) / sizeof(ctx_fields[0]))
 #define CTX_STR(c, i) ((char **)((char *)(c) + ctx_fields[i].off))
@@ -838,7 +839,7 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
 		"sudo_command_sha256", "idempotency_key", "nonce",
 		"agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
-		"loginuid", "audit_session", "tty_attached", "requester_timeout", NULL,
+		"loginuid", "audit_session", "tty_attached", "requester_timeout", "groups", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -1040,6 +1041,7 @@ approve_status_free(struct approve_status *s)
 	free(s->nonce);
 	free(s->signature);
 	free(s->key_id);
+	free(s->approvals);
 	free(s);
 }
 
@@ -1079,7 +1081,8 @@ approve_status_to_json(const struct approve_status *s, char **out)
 	    add_str(o, "decided_at", s->decided_at) < 0 ||
 	    add_str(o, "nonce", s->nonce) < 0 ||
 	    add_str(o, "signature", s->signature) < 0 ||
-	    add_str(o, "key_id", s->key_id) < 0)
+	    add_str(o, "key_id", s->key_id) < 0 ||
+	    add_str(o, "approvals", s->approvals) < 0)
 		goto out;
 	*out = json_dup_out(o);
 	if (*out)
@@ -1119,7 +1122,9 @@ approve_status_from_json(const char *json, size_t len,
 	    (r = get_str(o, "decided_at", LEN_EXPIRES, 0, 0, &s->decided_at, err, errlen)) < 0 ||
 	    (r = get_str(o, "nonce", APPROVE_NONCE_MAX, 0, 0, &s->nonce, err, errlen)) < 0 ||
 	    (r = get_str(o, "signature", APPROVE_SIG_B64_LEN, 0, 0, &s->signature, err, errlen)) < 0 ||
-	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0)
+	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0 ||
+	    (r = get_str(o, "approvals", APPROVE_LEN_APPROVALS, 0, 0, &s->approvals, err,
+			 errlen)) < 0)
 		goto out;
 	r = -EINVAL;
 	if (!approve_uuid_valid(id)) {

@@ -25,6 +25,7 @@
 #define APPROVE_LEN_CWD 4096
 #define APPROVE_LEN_REASON 1024
 #define APPROVE_LEN_TICKET 256
+#define APPROVE_LEN_GROUPS 8192	/* the requester's unix groups, "a,b,c" */
 #define APPROVE_LEN_COMMENT 2048
 #define APPROVE_LEN_URL 2048
 /* A long poll (GET /v1/requests/ID/wait, GET /v1/events) waits
@@ -105,7 +106,10 @@ struct approve_proc {
  * up to APPROVE_ANCESTRY_MAX),
  * loginuid and audit_session (/proc/self/loginuid, sessionid; has_* 0 when
  * not read), tty_attached (has_tty_attached 0 when not reported), and
- * observed_note: what could not be observed, and why. */
+ * observed_note: what could not be observed, and why; groups: the unix
+ * groups of the kernel uid's account (getgrouplist, names joined by ',';
+ * never from the environment), for policy group= rules; not part of the
+ * digest. */
 struct approve_ctx {
 	char *service;
 	char *user;
@@ -130,6 +134,7 @@ struct approve_ctx {
 	char *commit;
 	char *prompt;
 	char *observed_note;
+	char *groups;
 	struct approve_proc *ancestry;	/* n_ancestry entries, malloc'd */
 	size_t n_ancestry;
 	long long loginuid;
@@ -176,7 +181,8 @@ int approve_ctx_digest(const struct approve_ctx *c,
  * request in approver listings).
  * Required in JSON: id (uuid), status (state word). Optional: code, url,
  * digest, comment (decision comment), decided_by, expires_at (ISO 8601 text),
- * decided_at, nonce, signature, key_id (a signed final answer, sig.h). */
+ * decided_at, nonce, signature, key_id (a signed final answer, sig.h),
+ * approvals (display text, not signed). */
 struct approve_status {
 	char id[APPROVE_UUID_LEN + 1];
 	char code[APPROVE_CODE_LEN + 1];	/* "" when absent */
@@ -191,7 +197,10 @@ struct approve_status {
 	char *nonce;		/* the create's nonce, echoed */
 	char *signature;	/* base64, APPROVE_SIG_B64_LEN */
 	char *key_id;		/* APPROVE_SIG_KEY_ID_LEN hex */
+	/* pending N-of-M: "1 of 2" approvals given, or NULL; <= APPROVE_LEN_APPROVALS */
+	char *approvals;
 };
+#define APPROVE_LEN_APPROVALS 16
 void approve_status_free(struct approve_status *s);
 int approve_status_to_json(const struct approve_status *s, char **out);
 int approve_status_from_json(const char *json, size_t len,
@@ -202,6 +211,11 @@ int approve_status_from_json(const char *json, size_t len,
 int approve_decision_to_json(const char *comment, char **out);
 int approve_decision_from_json(const char *json, size_t len, char **comment,
 			       char *err, size_t errlen);
+
+/* The 422 answers to a create that a rule refused for a missing reason
+ * or ticket (nothing filed; detail is the sentence for the requester). */
+#define APPROVE_ERR_REASON_REQUIRED "reason_required"
+#define APPROVE_ERR_TICKET_REQUIRED "ticket_required"
 
 /* Error body {"error": "...", "detail": "..."} (detail optional). */
 int approve_error_to_json(const char *error, const char *detail, char **out);

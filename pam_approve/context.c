@@ -27,6 +27,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <pwd.h>
+#include <grp.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -229,12 +230,58 @@ capture_sudo_command(struct approve_ctx *c)
 	return full_of(s, len, shown, &c->sudo_command_full);
 }
 
-/* The requester's login name for the real uid. */
+#define GROUPS_MAX 1024	/* groups of one account we look at */
+
+/* The unix groups of the account pw (the kernel uid's), names joined by
+ * ','. From the system databases, never the environment; a name that is
+ * unknown, has a ',' or does not fit is left out and noted (a group= rule
+ * then does not see it). Leaves c->groups NULL when there are none. */
+static int
+capture_groups(pam_handle_t *pamh, struct approve_ctx *c, const struct passwd *pw)
+{
+	gid_t gids[GROUPS_MAX];
+	int n = GROUPS_MAX, i, skipped = 0;
+	struct approve_buf b;
+	int r = 0;
+
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0) {
+		n = GROUPS_MAX;	/* more than we look at: the first ones */
+		skipped = 1;
+	}
+	approve_buf_init(&b, APPROVE_LEN_GROUPS);
+	for (i = 0; i < n; i++) {
+		struct group *g = pam_modutil_getgrgid(pamh, gids[i]);
+		size_t len = g && g->gr_name ? strlen(g->gr_name) : 0;
+
+		if (!len || strchr(g->gr_name, ',') ||
+		    !approve_utf8_valid(g->gr_name, len) ||
+		    b.len + len + 1 > APPROVE_LEN_GROUPS) {
+			skipped = 1;
+			continue;
+		}
+		if ((b.len && approve_buf_append(&b, ",", 1) < 0) ||
+		    approve_buf_append(&b, g->gr_name, len) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	if (skipped)
+		pam_syslog(pamh, LOG_NOTICE, "uid %lu: some unix groups not reported "
+			   "(unknown, too many or unusual names)", (unsigned long)pw->pw_uid);
+	if (b.len && !(c->groups = approve_buf_take(&b)))
+		r = -ENOMEM;
+out:
+	approve_buf_release(&b);
+	return r;
+}
+
+/* The requester's login name (and groups) for the real uid. */
 static int
 capture_user(pam_handle_t *pamh, struct approve_ctx *c)
 {
 	uid_t uid = getuid();
 	struct passwd *pw = pam_modutil_getpwuid(pamh, uid);
+	int r;
 
 	c->uid = (long long)uid;
 	if (!pw || !pw->pw_name || !*pw->pw_name) {
@@ -242,6 +289,9 @@ capture_user(pam_handle_t *pamh, struct approve_ctx *c)
 			   (unsigned long)uid);
 		return -ENOENT;
 	}
+	r = capture_groups(pamh, c, pw);
+	if (r != 0)
+		return r;
 	return clean_dup(pw->pw_name, APPROVE_LEN_NAME, &c->user);
 }
 
@@ -435,6 +485,34 @@ ask_reason(pam_handle_t *pamh, char **reason)
 		return r;
 	free(*reason);
 	r = clean_dup(answer, APPROVE_LEN_REASON, reason);
+	explicit_bzero(answer, strlen(answer));
+	free(answer);
+	return r;
+}
+
+#define TICKET_PROMPT "Ticket for this elevation: "
+
+int
+pa_context_ask_missing(pam_handle_t *pamh, const struct pa_args *a,
+		       struct approve_ctx *ctx, int what)
+{
+	char **slot = what ? &ctx->ticket : &ctx->reason;
+	char *answer = NULL;
+	int r;
+
+	r = a->reason == PA_REASON_OFF ? -EPERM :
+	    pa_conv_ask(pamh, what ? TICKET_PROMPT : REASON_PROMPT, &answer);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0) {
+		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, what ?
+			    "Set APPROVAL_TICKET to file this request." :
+			    "Set APPROVAL_REASON to file this request.");
+		return -EPERM;
+	}
+	free(*slot);
+	*slot = NULL;
+	r = clean_dup(answer, what ? APPROVE_LEN_TICKET : APPROVE_LEN_REASON, slot);
 	explicit_bzero(answer, strlen(answer));
 	free(answer);
 	return r;

@@ -23,4 +23,12 @@ int pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 int pa_context_reason(pam_handle_t *pamh, const struct pa_args *a,
 		      struct approve_ctx *ctx);
 
+/* A rule asked for a reason (what 0) or a ticket (what 1) that ctx lacks
+ * or that is too short: ask once through the conversation and replace
+ * it. 0 when an answer was taken (the caller files again), -EPERM when
+ * there is no conversation or reason=off (the requester is told to set
+ * APPROVAL_REASON / APPROVAL_TICKET), -ENOMEM. */
+int pa_context_ask_missing(pam_handle_t *pamh, const struct pa_args *a,
+			   struct approve_ctx *ctx, int what);
+
 #endif

@@ -31,6 +31,8 @@ struct decision {
 	char digest[APPROVE_HASH_HEX_LEN + 1];
 };
 
+#define ASK_TRIES 3	/* files of one elevation a rule may send back for a reason or ticket */
+
 static void
 decision_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -65,7 +67,7 @@ run(pam_handle_t *pamh, int argc, const char **argv, int deny, const char *stack
 	char digest[APPROVE_HASH_HEX_LEN + 1] = "";
 	struct pa_args a;
 	char err[256];
-	int rc = deny, allowed = 0;
+	int rc = deny, allowed = 0, tries;
 
 	if (pa_args_parse(argc, argv, &a, err, sizeof(err)) != 0) {
 		pam_syslog(pamh, LOG_ERR, "invalid module arguments, denying: %s",
@@ -97,14 +99,23 @@ run(pam_handle_t *pamh, int argc, const char **argv, int deny, const char *stack
 	}
 	if (pa_context_reason(pamh, &a, ctx) != 0)
 		goto keep;
-	switch (pa_request_approval(pamh, &a, ctx, digest)) {
-	case PA_APPROVED:
-	case PA_FAILED_OPEN:
-		allowed = 1;
-		rc = PAM_SUCCESS;
-		break;
-	default:
-		break;
+	/* a rule may ask for a reason or ticket (nothing filed yet): ask
+	 * and file again, a bounded number of times */
+	for (tries = 0;; tries++) {
+		enum pa_verdict v = pa_request_approval(pamh, &a, ctx, digest);
+
+		if (v == PA_APPROVED || v == PA_FAILED_OPEN) {
+			allowed = 1;
+			rc = PAM_SUCCESS;
+			break;
+		}
+		if (v != PA_NEED_REASON && v != PA_NEED_TICKET)
+			break;
+		if (tries + 1 >= ASK_TRIES ||
+		    pa_context_ask_missing(pamh, &a, ctx, v == PA_NEED_TICKET) != 0) {
+			pa_request_unmet_outcome(pamh, &a, v);
+			break;
+		}
 	}
 keep:
 	decision_keep(pamh, allowed, digest);

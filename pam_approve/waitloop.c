@@ -299,14 +299,48 @@ rate_limited(struct session *s, const struct approve_http_response *resp)
 	return -EAGAIN;
 }
 
+/* A 422 refusal of a create for a missing reason or ticket (wire.h):
+ * show the server's sentence (cleaned) and return PA_NEED_REASON or
+ * PA_NEED_TICKET; PA_DENY for any other answer. */
+static enum pa_verdict
+unmet(struct session *s, const struct approve_http_response *resp)
+{
+	char *e = NULL, *d = NULL, *sd = NULL;
+	enum pa_verdict v = PA_DENY;
+
+	if (resp->status != 422 || !resp->body.len || !is_json(resp) ||
+	    approve_error_from_json(resp->body.data, resp->body.len, &e, &d) != 0)
+		goto out;
+	if (strcmp(e, APPROVE_ERR_REASON_REQUIRED) == 0)
+		v = PA_NEED_REASON;
+	else if (strcmp(e, APPROVE_ERR_TICKET_REQUIRED) == 0)
+		v = PA_NEED_TICKET;
+	else
+		goto out;
+	sd = shown(d ? d : "", SHOW_ERR_MAX);
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug, "Policy: %s.", sd ? sd : "?");
+	machine(s, "note: %s %s", e, sd ? sd : "?");
+	pam_syslog(s->pamh, LOG_NOTICE, "%s for %s as %s (%s): policy refused it: %s",
+		   s->ctx->service, s->ctx->user, s->ctx->target_user, s->ctx->service,
+		   sd ? sd : "?");
+out:
+	free(e);
+	free(d);
+	free(sd);
+	return v;
+}
+
 /* POST /v1/requests. 0 with *out a verified answer, APPROVE_HTTP_UNREACHABLE,
  * or another negative errno (logged; a denial whatever the failmode).
  * A 503 (database trouble, daemon starting) is asked again after a pause,
  * until CREATE_BOUND_MS or the deadline: the JSON carries the elevation's
  * idempotency key, so a create that did go through is answered, not
- * repeated. */
+ * repeated. -EAGAIN with *need PA_NEED_REASON or PA_NEED_TICKET when a
+ * rule refused it for a missing reason or ticket (422, nothing filed; the
+ * requester was told why). */
 static int
-create(struct session *s, const char *json, struct approve_status **out)
+create(struct session *s, const char *json, struct approve_status **out,
+       enum pa_verdict *need)
 {
 	struct approve_http_response *resp = NULL;
 	uint64_t deadline = min_u64(s->deadline, approve_now_ms() + CREATE_BOUND_MS), now;
@@ -314,6 +348,7 @@ create(struct session *s, const char *json, struct approve_status **out)
 	int r;
 
 	*out = NULL;
+	*need = PA_DENY;
 	for (;;) {
 		approve_http_response_free(resp);
 		resp = NULL;
@@ -333,6 +368,13 @@ create(struct session *s, const char *json, struct approve_status **out)
 	if (r == 0 && resp->status == 429) {
 		r = rate_limited(s, resp);
 		goto out;
+	}
+	if (r == 0 && resp->status == 422) {
+		*need = unmet(s, resp);
+		if (*need != PA_DENY) {
+			r = -EAGAIN;
+			goto out;
+		}
 	}
 	r = take_answer(s, "create request", r, err, resp, 201, out);
 out:
@@ -553,6 +595,25 @@ out:
 	return r;
 }
 
+/* A pending N-of-M request's "N of M" approvals, told once per change.
+ * The text is the server's: only digits, blanks and "of" are shown. */
+static void
+show_progress(struct session *s, const struct approve_status *st, char *last,
+	      size_t lastlen)
+{
+	const char *a = st->approvals;
+
+	if (!a || strlen(a) >= lastlen || strcmp(a, last) == 0 ||
+	    strspn(a, "0123456789 of") != strlen(a))
+		return;
+	snprintf(last, lastlen, "%s", a);
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		     "Approvals: %s given; waiting for more.", a);
+	machine(s, "approvals %s", a);
+	pam_syslog(s->pamh, LOG_NOTICE, "request %s (%s): %s approvals given",
+		   s->id, s->code, a);
+}
+
 /* Long-poll until *st is final. 0 when final; else the request has been
  * cancelled on the server, the requester told why, and a negative value
  * is returned. */
@@ -561,6 +622,7 @@ wait_final(struct session *s, struct approve_status **st)
 {
 	struct pa_sigsave ss = { 0 };
 	enum wait_end end = END_ERROR;
+	char shown_approvals[APPROVE_LEN_APPROVALS + 1] = "";
 	int r, warned = 0;
 
 	r = pa_signals_install(&ss);
@@ -593,6 +655,7 @@ wait_final(struct session *s, struct approve_status **st)
 			end = pa_signals_take_pending(&ss) ? END_SIGNAL : END_FINAL;
 			break;
 		}
+		show_progress(s, *st, shown_approvals, sizeof(shown_approvals));
 	}
 out:
 	s->http.wait_sigmask = NULL;
@@ -690,7 +753,7 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 	struct approve_secret *token = NULL;
 	struct approve_sig_keyring *keys = NULL;
 	struct approve_status *st = NULL;
-	enum pa_verdict v = PA_DENY;
+	enum pa_verdict v = PA_DENY, need = PA_DENY;
 	char err[256], *json = NULL;
 	int r;
 
@@ -727,7 +790,11 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 		machine(&s, "error misconfigured");
 		goto out;
 	}
-	r = create(&s, json, &st);
+	r = create(&s, json, &st, &need);
+	if (r == -EAGAIN) {
+		v = need;	/* told; the caller may ask and try again */
+		goto out;
+	}
 	if (r == APPROVE_HTTP_UNREACHABLE || r == APPROVE_HTTP_NOT_CONNECTED) {
 		v = unreachable(&s, r);
 		goto out;
@@ -760,4 +827,13 @@ out:
 	approve_secret_free(token);
 	approve_sig_keyring_free(keys);
 	return v;
+}
+
+void
+pa_request_unmet_outcome(pam_handle_t *pamh, const struct pa_args *a,
+			 enum pa_verdict last)
+{
+	struct session s = { .pamh = pamh, .a = a };
+
+	machine(&s, "denied: policy needs a %s", last == PA_NEED_TICKET ? "ticket" : "reason");
 }

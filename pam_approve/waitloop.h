@@ -11,6 +11,9 @@ enum pa_verdict {
 	PA_DENY = 0,		/* every path that is not one of the two below */
 	PA_APPROVED,		/* a verified "approved" for exactly this ctx */
 	PA_FAILED_OPEN,		/* failmode=open and approvald unreachable */
+	PA_NEED_REASON,		/* a rule needs a (longer) reason: nothing filed,
+				 * the server's sentence was shown; ask, try again */
+	PA_NEED_TICKET,		/* the same for a ticket */
 };
 
 /* Create the request for ctx (whose approve_ctx_digest is digest), show
@@ -21,5 +24,10 @@ enum pa_verdict {
 enum pa_verdict pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 				    const struct approve_ctx *ctx,
 				    const char *digest);
+
+/* The outcome line after the requester could not give what a rule asked
+ * for (PA_NEED_REASON / PA_NEED_TICKET was the last verdict). */
+void pa_request_unmet_outcome(pam_handle_t *pamh, const struct pa_args *a,
+			      enum pa_verdict last);
 
 #endif

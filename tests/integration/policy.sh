@@ -36,8 +36,8 @@ assert_eq "3 postgres" "$(sql "SELECT count(*) || ' ' || min(actor) FROM approva
 # bad text: refused with the column, nothing stored, version unchanged
 assert_rc 2 actl_admin policy add 'allow hosts=web-*'
 assert_contains "$LAST_OUT" "column 7: unknown key 'hosts'" "the fault and its column"
-assert_rc 2 actl_admin policy add 'require approvals=2'
-assert_contains "$LAST_OUT" "column 19: approvals above 1" "N-of-M is refused, not silently 1"
+assert_rc 2 actl_admin policy add 'require approvals=100'
+assert_contains "$LAST_OUT" "column 19: approvals must be a number from 1 to 99" "N above 99 is refused"
 assert_rc 2 actl_admin policy add 'allow command="unterminated'
 assert_contains "$LAST_OUT" "column 15: unterminated"
 assert_eq 4 "$(sql "SELECT version FROM approval.policy_state")" "bad rules stored nothing"

@@ -45,7 +45,9 @@ FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "idempotency_key", "nonce", "requester_timeout",
           # reported and observed context (docs/agents.md)
           "agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
-          "loginuid", "audit_session", "tty_attached"}
+          "loginuid", "audit_session", "tty_attached",
+          # the requester's unix groups (policy group= rules; not in the digest)
+          "groups"}
 V3 = ("agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
       "loginuid", "audit_session", "tty_attached")
 for _c in ("command", "sudo_command"):

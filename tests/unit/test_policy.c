@@ -2,10 +2,12 @@
  * table: every documented rule form parses and writes back to the same
  * canonical text (and that text parses to the same rule); bad and hostile
  * text (unknown keys and actions, duplicates, bad quoting, control bytes,
- * NUL, invalid UTF-8, over-long lines, broken globs, N > 1) is refused
+ * NUL, invalid UTF-8, over-long lines, broken globs, bad group names, N
+ * above 99) is refused
  * with the column of the fault; matching is exact for users, targets and
  * services, a glob for hosts, exact/prefix/glob for commands; a cut
- * command matches only a prefix; the first matching rule wins and no
+ * command matches only a prefix; initiator= and host=@GROUP match the
+ * facts approvald reads with the rules; the first matching rule wins and no
  * match means the default; a rule covers a later one only when certain
  * (for policy lint). */
 #include <errno.h>
@@ -47,6 +49,29 @@ static const struct {
 	{ "deny message=\"\"", "deny message=\"\"" },
 	{ "allow user=jörg", "allow user=jörg" },
 	{ "allow command=a=b", "allow command=a=b" },
+	{ "require approvals=2 groups=dba", "require approvals=2 groups=dba" },
+	{ "require groups=dba,ops approvals=3 host=db-*",
+	  "require approvals=3 groups=dba,ops host=db-*" },
+	{ "require approvers=dba:2", "require approvals=2 groups=dba" },
+	{ "require host=db-* approvers=dba,sec-ops:99",
+	  "require approvals=99 groups=dba,sec-ops host=db-*" },
+	{ "require groups=dba", "require approvals=1 groups=dba" },
+	{ "allow group=adm user=bob", "allow user=bob group=adm" },
+	{ "allow initiator=ci command-prefix=/usr/bin/apt",
+	  "allow initiator=ci command-prefix=/usr/bin/apt" },
+	{ "deny initiator=agent host=@prod message=\"no agents in prod\"",
+	  "deny host=@prod initiator=agent message=\"no agents in prod\"" },
+	{ "allow hours=09:00-17:30 days=mon-fri", "allow days=mon,tue,wed,thu,fri hours=09:00-17:30" },
+	{ "allow days=fri-mon tz=Europe/Berlin", "allow days=mon,fri,sat,sun tz=Europe/Berlin" },
+	{ "deny hours=22:00-06:00 tz=America/New_York",
+	  "deny hours=22:00-06:00 tz=America/New_York" },
+	{ "allow hours=00:00-24:00", "allow hours=00:00-24:00" },
+	{ "require reason=required", "require approvals=1 reason=required minlen=8" },
+	{ "require minlen=20 reason=required", "require approvals=1 reason=required minlen=20" },
+	{ "allow ticket=required pattern=\"^[A-Z]+-[0-9]+$\"",
+	  "allow ticket=required pattern=^[A-Z]+-[0-9]+$" },
+	{ "require ttl=15m grace=1h chat=no", "require approvals=1 ttl=900s grace=3600s chat=no" },
+	{ "require grace=2d", "require approvals=1 grace=172800s" },
 };
 
 START_TEST(parse_format_roundtrip)
@@ -128,7 +153,49 @@ static const struct {
 	{ "allow command-glob=\"/bin/x\\\\\"", 0, 20, "backslash" },
 	{ "allow message=hi", 0, 7, "belongs to deny" },
 	{ "allow approvals=1", 0, 7, "belongs to require" },
-	{ "require approvals=2", 0, 19, "not supported yet" },
+	{ "require approvals=100", 0, 19, "number from 1 to 99" },
+	{ "require groups=", 0, 16, "empty value" },
+	{ "require groups=Dba", 0, 16, "bad group name" },
+	{ "require groups=dba,,ops", 0, 20, "bad group name" },
+	{ "require groups=dba,ops,dba", 0, 24, "named twice" },
+	{ "require groups=1dba", 0, 16, "bad group name" },
+	{ "require approvers=dba", 0, 19, "say how many" },
+	{ "require approvers=dba:0", 0, 23, "number from 1" },
+	{ "require approvers=dba:2 approvals=2", 0, 25, "twice" },
+	{ "require approvers=dba:2 groups=ops", 0, 25, "given twice" },
+	{ "allow groups=dba", 0, 7, "belongs to require" },
+	{ "deny approvers=dba:2", 0, 6, "belongs to require" },
+	{ "allow initiator=robot", 0, 17, "human, agent or ci" },
+	{ "allow initiator=Human", 0, 17, "human, agent or ci" },
+	{ "allow host=@", 0, 13, "bad host group" },
+	{ "allow host=@Web", 0, 13, "bad host group" },
+	{ "allow group=a,b", 0, 13, "one unix group" },
+	{ "allow days=mon-xyz", 0, 12, "days are mon..sun" },
+	{ "allow days=Mon", 0, 12, "days are mon..sun" },
+	{ "allow days=mon,tue,mon", 0, 20, "named twice" },
+	{ "allow days=mon-fri,wed", 0, 20, "named twice" },
+	{ "allow days=mon days=tue", 0, 16, "given twice" },
+	{ "allow hours=9:00-17:00", 0, 13, "HH:MM-HH:MM" },
+	{ "allow hours=09:00-25:00", 0, 13, "00:00 to 24:00" },
+	{ "allow hours=09:60-10:00", 0, 13, "00:00 to 24:00" },
+	{ "allow hours=10:00-10:00", 0, 13, "empty window" },
+	{ "allow hours=24:00-01:00", 0, 13, "starts before 24:00" },
+	{ "allow hours=09:00-10:00 tz=../etc/passwd", 0, 28, "zone name" },
+	{ "allow hours=09:00-10:00 tz=/etc/localtime", 0, 28, "zone name" },
+	{ "allow tz=UTC", 0, 1, "tz belongs to days= or hours=" },
+	{ "require reason=yes", 0, 16, "reason=required" },
+	{ "deny reason=required", 0, 6, "belongs to allow or require" },
+	{ "require minlen=5", 0, 1, "minlen belongs to reason=required" },
+	{ "require reason=required minlen=0", 0, 32, "number from 1 to 200" },
+	{ "require reason=required minlen=201", 0, 32, "number from 1 to 200" },
+	{ "require ticket=required pattern=\"[A-Z\"", 0, 33, "not a valid extended regular" },
+	{ "require pattern=x", 0, 1, "pattern belongs to ticket=required" },
+	{ "require ttl=0s", 0, 13, "duration like 30s" },
+	{ "require ttl=8d", 0, 13, "up to 7d" },
+	{ "require ttl=15", 0, 13, "duration like 30s" },
+	{ "require grace=1w", 0, 15, "duration like 30s" },
+	{ "allow grace=1h", 0, 7, "belongs to require" },
+	{ "require chat=yes", 0, 14, "chat=no" },
 	{ "require approvals=0", 0, 19, "number from 1" },
 	{ "require approvals=-1", 0, 19, "number from 1" },
 	{ "require approvals=1x", 0, 19, "number from 1" },
@@ -254,7 +321,7 @@ START_TEST(matching)
 	struct policy_rule *r = parse_ok(cases[_i].rule);
 	struct policy_query q = {
 		cases[_i].host, cases[_i].user, cases[_i].target, cases[_i].service,
-		cases[_i].command, cases[_i].cut,
+		cases[_i].command, cases[_i].cut, NULL, NULL, NULL, 0, NULL,
 	};
 	char why[256] = "";
 
@@ -262,6 +329,171 @@ START_TEST(matching)
 		      "rule '%s' on '%s': %s", cases[_i].rule,
 		      cases[_i].command ? cases[_i].command : "(null)", why);
 	ck_assert_uint_gt(strlen(why), 0);
+	policy_rule_free(r);
+}
+END_TEST
+
+/* initiator and host groups (the facts approvald reads with the rules) */
+static const struct {
+	const char *rule, *host, *initiator, *host_groups;
+	int match;
+	const char *user_groups;
+} facts_cases[] = {
+	{ "allow group=adm", "h", "human", NULL, 1, "adm" },
+	{ "allow group=adm", "h", "human", NULL, 1, "users,adm,sudo" },
+	{ "allow group=adm", "h", "human", NULL, 0, "users,admin" },
+	{ "allow group=adm", "h", "human", NULL, 0, "" },
+	{ "allow group=adm", "h", "human", NULL, 0, NULL },	/* not reported */
+	{ "allow group=\"Domain Users\"", "h", "human", NULL, 0, "domain users" },
+	{ "allow group=\"Domain Users\"", "h", "human", NULL, 1, "x,Domain Users" },
+	{ "allow initiator=ci", "h", "ci", "", 1, NULL },
+	{ "allow initiator=ci", "h", "agent", "", 0, NULL },
+	{ "allow initiator=ci", "h", "human", "", 0, NULL },
+	{ "allow initiator=ci", "h", NULL, NULL, 0, NULL },
+	{ "deny initiator=agent", "h", "agent", NULL, 1, NULL },
+	{ "allow initiator=human", "h", "human", NULL, 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "prod", 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "dev,prod,web", 1, NULL },
+	{ "allow host=@prod", "db-1", "human", "production", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "pro", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "dev,web", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", "", 0, NULL },
+	{ "allow host=@prod", "db-1", "human", NULL, 0, NULL },
+	{ "allow host=@prod", "prod", "human", NULL, 0, NULL },	/* a group, not a name */
+	{ "allow host=@prod initiator=agent", "db-1", "agent", "prod", 1, NULL },
+	{ "allow host=@prod initiator=agent", "db-1", "ci", "prod", 0, NULL },
+	{ "require approvers=dba:2", "db-1", "human", NULL, 1, NULL },	/* groups decide who, not what */
+};
+
+START_TEST(matching_facts)
+{
+	struct policy_rule *r = parse_ok(facts_cases[_i].rule);
+	struct policy_query q = {
+		facts_cases[_i].host, "u", "root", "sudo", "/bin/x", 0,
+		facts_cases[_i].initiator, facts_cases[_i].host_groups, NULL, 0,
+		facts_cases[_i].user_groups,
+	};
+	char why[256] = "";
+
+	ck_assert_msg(policy_rule_match(r, &q, why, sizeof(why)) == facts_cases[_i].match,
+		      "rule '%s' (initiator %s, groups %s): %s", facts_cases[_i].rule,
+		      facts_cases[_i].initiator ? facts_cases[_i].initiator : "-",
+		      facts_cases[_i].host_groups ? facts_cases[_i].host_groups : "-", why);
+	policy_rule_free(r);
+}
+END_TEST
+
+/* time windows: rule, zone's ISO day and minute (-1: no clock), matches */
+static const struct {
+	const char *rule;
+	int dow, minute, match;
+} window_cases[] = {
+	{ "allow days=mon-fri", 1, 600, 1 },
+	{ "allow days=mon-fri", 5, 1439, 1 },
+	{ "allow days=mon-fri", 6, 600, 0 },
+	{ "allow days=mon-fri", 7, 0, 0 },
+	{ "allow days=fri-mon", 7, 0, 1 },
+	{ "allow days=fri-mon", 3, 0, 0 },
+	{ "allow hours=09:00-17:00", 3, 9 * 60, 1 },	/* from is inside */
+	{ "allow hours=09:00-17:00", 3, 17 * 60, 0 },	/* to is outside */
+	{ "allow hours=09:00-17:00", 3, 9 * 60 - 1, 0 },
+	{ "allow hours=09:00-17:00", 3, 17 * 60 - 1, 1 },
+	{ "allow hours=22:00-06:00", 3, 23 * 60, 1 },	/* across midnight */
+	{ "allow hours=22:00-06:00", 4, 5 * 60 + 59, 1 },
+	{ "allow hours=22:00-06:00", 4, 6 * 60, 0 },
+	{ "allow hours=22:00-06:00", 4, 12 * 60, 0 },
+	{ "allow hours=00:00-24:00", 4, 1439, 1 },
+	{ "allow days=sat,sun hours=10:00-12:00", 6, 11 * 60, 1 },
+	{ "allow days=sat,sun hours=10:00-12:00", 5, 11 * 60, 0 },
+	{ "allow days=sat,sun hours=10:00-12:00", 6, 13 * 60, 0 },
+	{ "allow days=mon", -1, 0, 0 },			/* no clock: no match */
+	{ "allow days=mon", 8, 0, 0 },			/* a bad clock: no match */
+	{ "allow hours=09:00-10:00", 1, 1440, 0 },
+};
+
+START_TEST(matching_windows)
+{
+	struct policy_rule *r = parse_ok(window_cases[_i].rule);
+	const struct policy_clock clk[2] = {
+		{ "Other/Zone", 1, 600 },	/* never the one asked for */
+		{ "UTC", window_cases[_i].dow, window_cases[_i].minute },
+	};
+	struct policy_query q = { "h", "u", "root", "sudo", "/bin/x", 0, NULL, NULL,
+				  clk, window_cases[_i].dow < 0 ? 1 : 2, NULL };
+	char why[256] = "";
+
+	ck_assert_str_eq(policy_rule_zone(r), "UTC");
+	ck_assert_msg(policy_rule_match(r, &q, why, sizeof(why)) == window_cases[_i].match,
+		      "rule '%s' at day %d minute %d: %s", window_cases[_i].rule,
+		      window_cases[_i].dow, window_cases[_i].minute, why);
+	policy_rule_free(r);
+}
+END_TEST
+
+/* The zone decides which clock: the same rule in two zones. */
+START_TEST(windows_zone)
+{
+	struct policy_rule *b = parse_ok("allow hours=09:00-17:00 tz=Europe/Berlin");
+	struct policy_rule *u = parse_ok("allow hours=09:00-17:00");
+	const struct policy_rule *both[2] = { b, u };
+	const struct policy_clock clk[2] = { { "UTC", 1, 8 * 60 }, { "Europe/Berlin", 1, 9 * 60 } };
+	struct policy_query q = { "h", "u", "root", "sudo", "/bin/x", 0, NULL, NULL, clk, 2, NULL };
+	char *z = NULL;
+
+	ck_assert_int_eq(policy_rule_match(b, &q, NULL, 0), 1);
+	ck_assert_int_eq(policy_rule_match(u, &q, NULL, 0), 0);
+	ck_assert_int_eq(policy_zones_literal(both, 2, &z), 0);
+	ck_assert_str_eq(z, "{Europe/Berlin,UTC}");
+	free(z);
+	ck_assert_int_eq(policy_zones_literal(both, 0, &z), 0);
+	ck_assert_str_eq(z, "{}");
+	free(z);
+	policy_rule_free(b);
+	b = parse_ok("allow");
+	ck_assert_ptr_null(policy_rule_zone(b));	/* no window, no zone */
+	policy_rule_free(b);
+	policy_rule_free(u);
+}
+END_TEST
+
+/* reason and ticket requirements: rule, reason, ticket, refused */
+static const struct {
+	const char *rule, *reason, *ticket;
+	int refused;
+} need_cases[] = {
+	{ "require reason=required", NULL, NULL, 1 },
+	{ "require reason=required", ".", NULL, 1 },
+	{ "require reason=required", "........", NULL, 1 },	/* punctuation only */
+	{ "require reason=required", "   fix it   ", NULL, 1 },	/* 6 after trimming */
+	{ "require reason=required", "restart nginx", NULL, 0 },
+	{ "require reason=required minlen=3", "fix", NULL, 0 },
+	{ "require reason=required minlen=4", "fix", NULL, 1 },
+	{ "require reason=required minlen=4", "fixé", NULL, 0 },	/* characters, not bytes */
+	{ "require ticket=required", NULL, NULL, 1 },
+	{ "require ticket=required", NULL, "", 1 },
+	{ "require ticket=required", NULL, "anything", 0 },
+	{ "require ticket=required pattern=^[A-Z]+-[0-9]+$", NULL, "OPS-123", 0 },
+	{ "require ticket=required pattern=^[A-Z]+-[0-9]+$", NULL, "ops-123", 1 },
+	{ "require ticket=required pattern=^[A-Z]+-[0-9]+$", NULL, "OPS-123 x", 1 },
+	{ "require reason=required ticket=required", "restart nginx", NULL, 1 },
+	{ "require reason=required ticket=required", "restart nginx", "T1", 0 },
+	{ "require", NULL, NULL, 0 },
+	{ "allow reason=required", "x", NULL, 1 },
+};
+
+START_TEST(requirements)
+{
+	struct policy_rule *r = parse_ok(need_cases[_i].rule);
+	char buf[256];
+	int what = -1;
+	const char *m = policy_rule_missing(r, need_cases[_i].reason, need_cases[_i].ticket,
+					    buf, sizeof(buf), &what);
+
+	ck_assert_msg((m != NULL) == need_cases[_i].refused, "rule '%s' reason '%s': %s",
+		      need_cases[_i].rule, need_cases[_i].reason ? need_cases[_i].reason : "-",
+		      m ? m : "accepted");
+	if (m)	/* the sentence names what is missing */
+		ck_assert_ptr_nonnull(strstr(m, what ? "ticket" : "reason"));
 	policy_rule_free(r);
 }
 END_TEST
@@ -275,7 +507,8 @@ START_TEST(first_match_wins)
 		"allow host=db-*",
 	};
 	struct policy_rule *rules[4];
-	struct policy_query q = { "db-1", "u", "root", "sudo", "/bin/rm -rf /", 0 };
+	struct policy_query q = { "db-1", "u", "root", "sudo", "/bin/rm -rf /", 0, NULL, NULL,
+				  NULL, 0, NULL };
 	size_t i;
 
 	for (i = 0; i < 4; i++)
@@ -308,6 +541,16 @@ static const struct {
 	int covers;
 } covering[] = {
 	{ "allow", "deny host=x", 1 },
+	{ "allow hours=09:00-17:00", "deny host=x", 0 },	/* only in its hours */
+	{ "allow hours=09:00-17:00", "deny hours=09:00-17:00", 1 },
+	{ "allow hours=09:00-17:00", "deny hours=09:00-17:00 tz=Europe/Berlin", 0 },
+	{ "allow days=mon-fri", "deny days=mon", 0 },	/* not certain: 0 */
+	{ "allow", "deny days=mon", 1 },
+	{ "allow group=adm", "deny", 0 },
+	{ "allow group=adm", "deny group=adm user=u", 1 },
+	{ "allow initiator=ci", "deny initiator=agent", 0 },
+	{ "allow host=@prod", "deny host=db-1", 0 },
+	{ "allow host=@prod", "deny host=@prod service=su", 1 },
 	{ "deny host=x", "allow", 0 },
 	{ "allow host=db-*", "deny host=db-1", 1 },
 	{ "allow host=db-*", "deny host=db-*", 1 },
@@ -364,6 +607,10 @@ suite(void)
 	tcase_add_loop_test(tc, parse_refused, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, parse_lengths);
 	tcase_add_loop_test(tc, matching, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, matching_facts, 0, sizeof(facts_cases) / sizeof(facts_cases[0]));
+	tcase_add_loop_test(tc, matching_windows, 0, sizeof(window_cases) / sizeof(window_cases[0]));
+	tcase_add_test(tc, windows_zone);
+	tcase_add_loop_test(tc, requirements, 0, sizeof(need_cases) / sizeof(need_cases[0]));
 	tcase_add_test(tc, first_match_wins);
 	tcase_add_loop_test(tc, covers, 0, sizeof(covering) / sizeof(covering[0]));
 	tcase_add_test(tc, names);

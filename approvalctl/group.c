@@ -1,0 +1,210 @@
+/* group.c: `approvalctl group` (approver groups a require rule names with
+ * groups=) and `approvalctl hostgroup` (host groups a rule matches with
+ * host=@NAME), in approval.approver_groups / approval.host_groups of
+ * sql/013_policy_groups.sql. Both kinds share one implementation over a
+ * description of their tables. Every change is an audit event with who
+ * made it and a new policy version (the database's triggers). */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct group_kind {
+	const char *noun;	/* "group", "host group" */
+	const char *member;	/* "approver", "host" */
+	const char *add_sql;	/* $1 name */
+	const char *member_add_sql;	/* $1 group, $2 member: one row when added */
+	const char *member_remove_sql;
+	const char *list_sql;	/* one row, one column: a JSON array */
+};
+
+static const struct group_kind approver_kind = {
+	"group", "approver",
+	"INSERT INTO approval.approver_groups (name) VALUES ($1) RETURNING id",
+	"INSERT INTO approval.group_members (group_id, approver_id)"
+	" SELECT g.id, a.id FROM approval.approver_groups g, approval.approvers a"
+	" WHERE g.name = $1 AND a.login = $2 ON CONFLICT DO NOTHING RETURNING group_id",
+	"DELETE FROM approval.group_members m USING approval.approver_groups g,"
+	" approval.approvers a WHERE m.group_id = g.id AND m.approver_id = a.id"
+	" AND g.name = $1 AND a.login = $2 RETURNING m.group_id",
+	"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object("
+	"  'name', g.name, 'members', (SELECT pg_catalog.string_agg(a.login, ',' ORDER BY a.login)"
+	"   FROM approval.group_members m JOIN approval.approvers a ON a.id = m.approver_id"
+	"   WHERE m.group_id = g.id), 'created_by', g.created_by) ORDER BY g.name), '[]')"
+	" FROM approval.approver_groups g",
+};
+
+static const struct group_kind host_kind = {
+	"host group", "host",
+	"INSERT INTO approval.host_groups (name) VALUES ($1) RETURNING id",
+	"INSERT INTO approval.host_group_members (group_id, host_id)"
+	" SELECT g.id, h.id FROM approval.host_groups g, approval.hosts h"
+	" WHERE g.name = $1 AND h.name = $2 ON CONFLICT DO NOTHING RETURNING group_id",
+	"DELETE FROM approval.host_group_members m USING approval.host_groups g,"
+	" approval.hosts h WHERE m.group_id = g.id AND m.host_id = h.id"
+	" AND g.name = $1 AND h.name = $2 RETURNING m.group_id",
+	"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object("
+	"  'name', g.name, 'members', (SELECT pg_catalog.string_agg(h.name, ',' ORDER BY h.name)"
+	"   FROM approval.host_group_members m JOIN approval.hosts h ON h.id = m.host_id"
+	"   WHERE m.group_id = g.id), 'created_by', g.created_by) ORDER BY g.name), '[]')"
+	" FROM approval.host_groups g",
+};
+
+/* Exactly n operands after the options: CTL_OK with them at argv[optind..],
+ * *done after --help, or a usage error. */
+static int
+operands(struct ctl_ctx *c, int argc, char **argv, int n, int *done)
+{
+	int o;
+
+	*done = 0;
+	while ((o = ctl_getopt(c, argc, argv)) != -1) {
+		if (o == CTL_OPT_HELP) {
+			*done = 1;
+			return CTL_OK;
+		}
+		return CTL_USAGE;
+	}
+	if (argc - optind != n)
+		return ctl_usage_error(c, "expected %d argument%s", n, n == 1 ? "" : "s");
+	return CTL_OK;
+}
+
+static int
+do_add(const struct group_kind *k, struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[1];
+	PGresult *r = NULL;
+	int rc, done;
+
+	rc = operands(c, argc, argv, 1, &done);
+	if (rc != CTL_OK || done)
+		return rc;
+	params[0] = argv[optind];
+	rc = ctl_db_query(c, c->path, k->add_sql, 1, params, &r);
+	if (rc == CTL_OK)
+		printf("%s %s added\n", k->noun, params[0]);
+	PQclear(r);
+	return rc;
+}
+
+static int
+do_member(const struct group_kind *k, int add, struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[2];
+	PGresult *r = NULL;
+	int rc, done;
+
+	rc = operands(c, argc, argv, 2, &done);
+	if (rc != CTL_OK || done)
+		return rc;
+	params[0] = argv[optind];
+	params[1] = argv[optind + 1];
+	rc = ctl_db_query(c, c->path, add ? k->member_add_sql : k->member_remove_sql,
+			  2, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		printf("%s %s %s %s %s\n", k->member, params[1], add ? "added to" : "removed from",
+		       k->noun, params[0]);
+	} else {
+		ctl_err("%s: %s", c->path, add ? "no such group or member, or already a member"
+						: "not a member (or no such group)");
+		rc = CTL_REFUSED;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static const struct ctl_column group_cols[] = {
+	{ "NAME", "name", 0, 0 },
+	{ "MEMBERS", "members", 1024, 0 },
+	{ "BY", "created_by", 0, 0 },
+};
+
+static int
+do_list(const struct group_kind *k, struct ctl_ctx *c, int argc, char **argv)
+{
+	return ctl_admin_list(c, argc, argv, k->list_sql, group_cols, 3, "no groups");
+}
+
+#define KIND_CMDS(pfx, kind)								\
+static int pfx##_add(struct ctl_ctx *c, int argc, char **argv)				\
+{ return do_add(&kind, c, argc, argv); }						\
+static int pfx##_member_add(struct ctl_ctx *c, int argc, char **argv)			\
+{ return do_member(&kind, 1, c, argc, argv); }						\
+static int pfx##_member_remove(struct ctl_ctx *c, int argc, char **argv)		\
+{ return do_member(&kind, 0, c, argc, argv); }						\
+static int pfx##_list(struct ctl_ctx *c, int argc, char **argv)				\
+{ return do_list(&kind, c, argc, argv); }
+
+KIND_CMDS(agroup, approver_kind)
+KIND_CMDS(hgroup, host_kind)
+
+static const struct ctl_command agroup_add_cmd = {
+	.name = "add", .synopsis = "NAME",
+	.summary = "add an approver group (a-z, 0-9, _ and -; a rule names it with groups=)",
+	.run = agroup_add,
+};
+static const struct ctl_command agroup_member_add_cmd = {
+	.name = "add", .synopsis = "GROUP LOGIN", .summary = "add an approver to a group",
+	.run = agroup_member_add,
+};
+static const struct ctl_command agroup_member_remove_cmd = {
+	.name = "remove", .synopsis = "GROUP LOGIN", .summary = "remove an approver from a group",
+	.run = agroup_member_remove,
+};
+static const struct ctl_command *const agroup_member_cmds[] = {
+	&agroup_member_add_cmd, &agroup_member_remove_cmd, NULL,
+};
+static const struct ctl_command agroup_member_cmd = {
+	.name = "member", .synopsis = "add|remove", .summary = "change a group's members",
+	.sub = agroup_member_cmds,
+};
+static const struct ctl_command agroup_list_cmd = {
+	.name = "list", .synopsis = "[--json]", .summary = "list approver groups and members",
+	.details = "Options:\n  --json   print a JSON array instead of a table\n",
+	.longopts = ctl_json_opts, .run = agroup_list,
+};
+static const struct ctl_command *const agroup_cmds[] = {
+	&agroup_add_cmd, &agroup_member_cmd, &agroup_list_cmd, NULL,
+};
+const struct ctl_command ctl_cmd_group = {
+	.name = "group", .synopsis = "add|member|list",
+	.summary = "manage approver groups for N-of-M rules (admin, database)",
+	.sub = agroup_cmds,
+};
+
+static const struct ctl_command hgroup_add_cmd = {
+	.name = "add", .synopsis = "NAME",
+	.summary = "add a host group (a rule matches it with host=@NAME)",
+	.run = hgroup_add,
+};
+static const struct ctl_command hgroup_member_add_cmd = {
+	.name = "add", .synopsis = "GROUP HOST", .summary = "add an enrolled host to a group",
+	.run = hgroup_member_add,
+};
+static const struct ctl_command hgroup_member_remove_cmd = {
+	.name = "remove", .synopsis = "GROUP HOST", .summary = "remove a host from a group",
+	.run = hgroup_member_remove,
+};
+static const struct ctl_command *const hgroup_member_cmds[] = {
+	&hgroup_member_add_cmd, &hgroup_member_remove_cmd, NULL,
+};
+static const struct ctl_command hgroup_member_cmd = {
+	.name = "member", .synopsis = "add|remove", .summary = "change a host group's members",
+	.sub = hgroup_member_cmds,
+};
+static const struct ctl_command hgroup_list_cmd = {
+	.name = "list", .synopsis = "[--json]", .summary = "list host groups and members",
+	.details = "Options:\n  --json   print a JSON array instead of a table\n",
+	.longopts = ctl_json_opts, .run = hgroup_list,
+};
+static const struct ctl_command *const hgroup_cmds[] = {
+	&hgroup_add_cmd, &hgroup_member_cmd, &hgroup_list_cmd, NULL,
+};
+const struct ctl_command ctl_cmd_hostgroup = {
+	.name = "hostgroup", .synopsis = "add|member|list",
+	.summary = "manage host groups for host=@NAME rules (admin, database)",
+	.sub = hgroup_cmds,
+};
