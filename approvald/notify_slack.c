@@ -132,7 +132,19 @@ outcome_text(const struct notify_msg *m, char *out, size_t len)
 		snprintf(out, len, "%s %s at %s", code, st, at);
 }
 
-/* {text, blocks} for this message; buttons while the request is pending. */
+/* 0 when the request's rule said chat=no (its "chat_decisions" is false):
+ * no buttons, the link only. */
+static int
+chat_may_decide(json_object *req)
+{
+	json_object *v;
+
+	return !(json_object_object_get_ex(req, "chat_decisions", &v) &&
+		 json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v));
+}
+
+/* {text, blocks} for this message; buttons while the request is pending,
+ * unless its rule keeps decisions out of chat. */
 static json_object *
 build_message(const struct notify_msg *m)
 {
@@ -178,7 +190,8 @@ build_message(const struct notify_msg *m)
 	    approve_json_add_str(act, "block_id", "approve_request") < 0 ||
 	    approve_json_add(act, "elements", els) < 0)
 		goto fail;
-	if (pending && (add_button(els, "approve", "Approve", "primary", id, NULL) < 0 ||
+	if (pending && chat_may_decide(req) &&
+	    (add_button(els, "approve", "Approve", "primary", id, NULL) < 0 ||
 			add_button(els, "deny", "Deny", "danger", id, NULL) < 0))
 		goto fail;
 	if (*url && add_button(els, "open", "Open request", NULL, NULL, url) < 0)

@@ -2,10 +2,13 @@
  * store calls make up each step, the policy verdict on create, the one
  * log line per decision and the metrics. Nothing here speaks HTTP. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "db.h"
 #include "httpd.h"	/* struct app */
 #include "log.h"

@@ -460,6 +460,22 @@ out:
 }
 
 int
+req_chat_decisions(struct db_conn *db, const char *id)
+{
+	static const char sql[] =
+		"SELECT r.chat_decisions FROM approval.requests r WHERE r.id = $1::uuid";
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int r;
+
+	r = run(db, "chat decisions", sql, 1, params, &res);
+	if (r == 0)
+		r = PQntuples(res) != 1 ? -ENOENT : strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return r;
+}
+
+int
 req_status(struct db_conn *db, const char *id, struct approve_status **out)
 {
 	static const char sql[] = STATUS_OF_R("") " WHERE r.id = $1::uuid";

@@ -47,6 +47,9 @@ int req_host_status(struct db_conn *db, const char *id, long long host_id,
 		    struct approve_status **out);
 /* Status of any request as its host would get it (nothing expired here):
  * what a receipt signs (signing.h). */
+/* Whether the request (uuid) may be decided from chat (its rule had no
+ * chat=no): 1 or 0, -ENOENT, -EIO. */
+int req_chat_decisions(struct db_conn *db, const char *id);
 int req_status(struct db_conn *db, const char *id, struct approve_status **out);
 /* reason: the stored word (approve_cancel_reason_name). */
 int req_host_cancel(struct db_conn *db, const char *id, long long host_id,

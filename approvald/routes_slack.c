@@ -149,16 +149,41 @@ decide(struct app *app, struct db_conn *db, const char *slack_user, const char *
 	}
 	if (rc < 0)
 		goto down;
+	/* a rule with chat=no: decided in the web UI or the CLI only */
+	rc = req_chat_decisions(db, id);
+	if (rc == 0) {
+		audit_action(db, login, slack_user, word, id, "chat_not_allowed");
+		snprintf(text, len, "%s must be decided in the web UI (its rule keeps "
+			 "decisions out of chat): %s/r/%s. Nothing changed.", code,
+			 app->public_url, code);
+		return;
+	}
+	if (rc < 0)
+		goto down;
 	rc = req_decide(db, id, decision, approver, login, comment);
 	if (rc == 0 && signer_store_receipt(app->signer, db, id) < 0)
 		approve_log(LOG_ERR, "request %s: receipt not stored", id);
 	audit_action(db, login, slack_user, word, id,
-		     rc == 0 ? "decided" : rc == -EPERM ? "self_approval_refused" :
-		     rc == -EALREADY ? "final" : "error");
+		     rc == 0 ? "decided" : rc == 1 ? "counted" :
+		     rc == -EPERM ? "self_approval_refused" : rc == -EALREADY ? "final" :
+		     rc == -EEXIST ? "already_approved" : rc == -EACCES ? "not_in_group" :
+		     "error");
 	switch (rc) {
 	case 0:
 		snprintf(text, len, "You %s %s as %s.",
 			 decision == APPROVE_APPROVED ? "approved" : "denied", code, login);
+		return;
+	case 1:
+		snprintf(text, len, "Your approval of %s counted (as %s); more approvals "
+			 "are needed before it is approved.", code, login);
+		return;
+	case -EEXIST:
+		snprintf(text, len, "You approved %s already; another approver must add "
+			 "theirs. Nothing changed.", code);
+		return;
+	case -EACCES:
+		snprintf(text, len, "You are not in the approver groups of %s; nothing "
+			 "changed.", code);
 		return;
 	case -EPERM:
 		snprintf(text, len, "You may not decide your own request %s; nothing "

@@ -17,7 +17,12 @@
 #     message too;
 #   - Deny opens a modal for the comment; its submission denies with the
 #     comment, which reaches the requester;
-#   - the Slack identity behind each decision is in the audit log.
+#   - the Slack identity behind each decision is in the audit log;
+#   - every rule still applies from Slack: on a 2-of-dba rule the first
+#     approval counts (the module keeps waiting), a second one by the same
+#     approver is refused, another member's completes it; on a chat=no
+#     rule the message has no buttons and a click is answered with the
+#     link to the web UI, changing nothing.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/notify.sh"
 need_root
@@ -184,5 +189,53 @@ assert_pam_denied w3
 assert_file_contains "$T/w3.out" "not during the freeze" "the deny comment reaches the requester"
 assert_eq denied "$(req_status "$code")"
 ok "deny from Slack asks for a comment that reaches the requester"
+
+# 8. Rules from Slack: 2 of dba, and chat=no.
+assert_rc 0 actl_admin group add dba
+assert_rc 0 actl_admin group member add dba dave
+assert_rc 0 actl_admin group member add dba carol
+assert_rc 0 actl_admin approver slack carol UCAROL
+assert_rc 0 actl_admin policy add 'require approvers=dba:2 service=two-slack'
+assert_rc 0 actl_admin policy add 'require chat=no service=web-only'
+pam_service two-slack --stack account
+pam_service web-only --stack account
+start_waiter q two-slack
+code=$CODE
+id=$(req_field "$code" id)
+wait_recv 1 ".path == \"/slack/api/chat.postMessage\" and (.body.text | contains(\"$code\"))"
+said() { # RESPONSE-NAME TEXT: the ephemeral reply contains TEXT
+	wait_recv 1 ".path == \"/slack/response/$1\""
+	line=$(recv_last ".path == \"/slack/response/$1\"")
+	jcheck ".body.text | contains(\"$2\")" "reply $1"
+}
+slack --user UDAVE --action approve --value "$id" --response-url "$RECV_URL/slack/response/q1"
+said q1 "counted"
+assert_eq pending "$(req_status "$code")" "2 of dba after dave's approval"
+slack --user UDAVE --action approve --value "$id" --response-url "$RECV_URL/slack/response/q2"
+said q2 "approved $code already"
+assert_eq pending "$(req_status "$code")" "2 of dba after dave's second click"
+assert_eq 1 "$(sql "SELECT count(*) FROM approval.approvals p WHERE p.request_id = '$id'")" "approvals counted"
+slack --user UCAROL --action approve --value "$id" --response-url "$RECV_URL/slack/response/q3"
+said q3 "You approved $code as carol."
+pamdrive_wait "$PAMDRIVE_PID" 20
+assert_pam q PAM_SUCCESS
+assert_file_contains "$T/q.out" "1 of 2" "the waiting module was told 1 of 2"
+ok "2 of dba from Slack: one approval counted, the same approver's second refused, another member's completes it"
+
+start_waiter c web-only
+code=$CODE
+id=$(req_field "$code" id)
+post=".path == \"/slack/api/chat.postMessage\" and (.body.text | contains(\"$code\"))"
+wait_recv 1 "$post"
+line=$(recv_last "$post")
+jcheck '[.body.blocks[] | select(.type == "actions") | .elements[] | select(.action_id == "approve" or .action_id == "deny")] | length == 0' "no buttons on a chat=no request"
+slack --user UDAVE --action approve --value "$id" --response-url "$RECV_URL/slack/response/c1"
+said c1 "must be decided in the web UI"
+assert_eq pending "$(req_status "$code")" "a chat=no request after a Slack click"
+http POST "/v1/requests/$code/approve" --approver carol --json '{}'
+assert_status 200 "chat=no: approved in the web UI"
+pamdrive_wait "$PAMDRIVE_PID" 20
+assert_pam c PAM_SUCCESS
+ok "chat=no: no buttons, a click is sent to the web UI and changes nothing"
 assert_rc 0 actl_admin audit verify
 finish
