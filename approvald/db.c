@@ -71,7 +71,13 @@ db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 	 * defaults before it, so the operator's values take precedence.
 	 * Keepalives and tcp_user_timeout: a peer that vanished (network,
 	 * failover) is noticed by the kernel within about 20 s even on the
-	 * idle LISTEN connection. They do nothing on Unix sockets. */
+	 * idle LISTEN connection. They do nothing on Unix sockets.
+	 * target_session_attrs comes after the conninfo so it always wins:
+	 * with several hosts (host=pg1,pg2) libpq tries them in order on
+	 * every (re)connect, resolving the names anew, and takes only a
+	 * server that accepts writes; a hot standby (which can neither
+	 * write nor LISTEN) or a demoted old primary is passed over, and
+	 * with a single host it is refused like an unreachable server. */
 	kw[0] = "fallback_application_name"; val[0] = "approvald";
 	kw[1] = "connect_timeout"; val[1] = "5";
 	kw[2] = "client_encoding"; val[2] = "UTF8";
@@ -81,6 +87,7 @@ db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 	kw[6] = "keepalives_count"; val[6] = "3";
 	kw[7] = "tcp_user_timeout"; val[7] = "20000";
 	kw[8] = "dbname"; val[8] = conninfo;
+	kw[9] = "target_session_attrs"; val[9] = "read-write";
 }
 
 static void

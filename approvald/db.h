@@ -35,9 +35,11 @@ struct db_conn;
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* Connection parameters shared with the LISTEN connection: the operator's
- * conninfo, with defaults for connect_timeout, TCP keepalives,
- * tcp_user_timeout and application_name that the conninfo may override. */
-#define DB_NPARAMS 9
+ * conninfo (one host or a list, host=pg1,pg2), with defaults for
+ * connect_timeout, TCP keepalives, tcp_user_timeout and application_name
+ * that the conninfo may override, and target_session_attrs=read-write that
+ * it may not (approvald writes and LISTENs: never a standby). */
+#define DB_NPARAMS 10
 void db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
 		    const char *val[DB_NPARAMS]);
 /* The statement run on every new connection (pool and listener). */
