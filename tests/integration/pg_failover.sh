@@ -10,6 +10,12 @@
 # decision made after the failover wakes every waiter (PAM_SUCCESS), a new
 # request is filed on the new primary, no request, decision or audit row is
 # lost, and approvalctl audit verify passes on the new primary.
+# The list starts with a dead node that drops packets (a full accept
+# queue: its SYNs go unanswered), as a powered-off member would: with
+# tcp_user_timeout=1500 in the conninfo the kernel gives it up in 1.5 s
+# and libpq goes on to the next host within approvald's connect deadline
+# (approvald connects non-blocking, where libpq's connect_timeout does not
+# apply).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 nwait=4
@@ -21,7 +27,11 @@ _streaming() { [ "$(sql "SELECT count(*) FROM pg_stat_replication WHERE state = 
 wait_until 30 _streaming || fail "the standby is not streaming"
 ok "a streaming standby runs beside the primary"
 p1=$(cat "$T/pg/port") p2=$(cat "$T/pg2/port")
-approvald_start "database=host=$T/pg,$T/pg2 port=$p1,$p2 dbname=$PG_DBNAME user=approval_app"
+python3 "$SRCDIR/tests/pam/blackhole.py" hold "$T/hole.port" /dev/null "$T/hole.log" 0 127.0.0.1 &
+_H_PIDS+=("$!")
+wait_until 10 test -s "$T/hole.port" || fail "blackhole.py did not start"
+hole=$(cat "$T/hole.port")
+approvald_start "database=host=127.0.0.1,$T/pg,$T/pg2 port=$hole,$p1,$p2 tcp_user_timeout=${TCP_UT:-1500} dbname=$PG_DBNAME user=approval_app"
 mk_host web1
 mk_approver carol carol
 pam_service sudo-test --stack account timeout=120
