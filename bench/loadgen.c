@@ -15,7 +15,8 @@
  *       file COUNT requests, hold COUNT long-polls, print "waiting N" once
  *       approvald reports them all suspended, ask again on every "pending"
  *       answer, exit 0 once every one was answered with a final state
- *       (decided by someone else), printing how many said what.
+ *       (decided by someone else), printing how many said what. A 503
+ *       (approvald's pool crowded) is asked again, as the module does.
  *   loadgen storm PORT HTOKEN ATOKEN COUNT DECIDERS [DECIDE_PORT]
  *       hold COUNT waiters as above, then approve them all through DECIDERS
  *       connections as fast as the server takes it; every waiter must be
@@ -511,6 +512,13 @@ file_requests(int port, const char *htok, struct waiter *w, int count)
 				die("create connection closed");
 			if (i == 0)
 				continue;
+			if (c[k].status == 503) {	/* the pool was crowded: ask again */
+				c_consume(&c[k]);
+				create_body(body, sizeof(body));
+				if (c_send(&c[k], "POST", "/v1/requests", htok, body) < 0)
+					die("send create");
+				continue;
+			}
 			if (c[k].status != 201 || json_str(&c[k], "id", w[done].id, sizeof(w[done].id)) < 0) {
 				fprintf(stderr, "loadgen: create: %d %.*s\n", c[k].status,
 					(int)c[k].bodylen, c[k].body);
@@ -545,7 +553,7 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 	struct conn *c = calloc((size_t)count + (size_t)deciders, sizeof(*c));
 	struct conn *d = c + count;
 	int ep = epoll_create1(EPOLL_CLOEXEC), i, finals = 0, approved = 0, lost = 0;
-	int next_dec = 0, acks = 0, other = 0;
+	int next_dec = 0, acks = 0, other = 0, retried = 0;
 	double t0, t_storm = 0, end = now_s() + GIVE_UP_S;
 	char st[32], path[128];
 
@@ -600,6 +608,15 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 				while ((r = c_pump(x)) == 1) {
 					struct waiter *y = &w[x->idx];
 
+					if (x->status == 503) {
+						/* the pool was crowded: the same decision again */
+						retried++;
+						c_consume(x);
+						snprintf(path, sizeof(path), "/v1/requests/%s/approve", y->id);
+						if (c_send(x, "POST", path, atok, NULL) < 0)
+							die("send approve");
+						continue;
+					}
 					y->t_ack = now_s();
 					if (x->status == 200)
 						acks++;
@@ -614,16 +631,47 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 						die("send approve");
 					w[x->idx].t_dec = x->t_sent;
 				}
-				if (r < 0)
-					die("decider connection closed");
+				if (r < 0) {	/* closed after a 503: the same again */
+					epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
+					c_close(x);
+					if (c_open(x, dport) < 0)
+						die("reconnect (decide)");
+					epoll_ctl(ep, EPOLL_CTL_ADD, x->fd,
+						  &(struct epoll_event){ .events = EPOLLIN, .data.u32 = u });
+					snprintf(path, sizeof(path), "/v1/requests/%s/approve", w[x->idx].id);
+					if (c_send(x, "POST", path, atok, NULL) < 0)
+						die("send approve");
+				}
 				continue;
 			}
 			r = c_pump(x);
 			if (r == 0)
 				continue;
-			if (r < 0 || x->status != 200 || json_str(x, "status", st, sizeof(st)) < 0) {
-				fprintf(stderr, "loadgen: waiter %u: %s %d\n", u,
-					r < 0 ? "closed" : "answered", x->status);
+			if (r < 0) {
+				/* closed (after a 503, approvald closes): a new
+				 * connection asks again, as the module does */
+				retried++;
+				epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
+				c_close(x);
+				if (c_open(x, port) < 0)
+					die("reconnect (wait)");
+				epoll_ctl(ep, EPOLL_CTL_ADD, x->fd,
+					  &(struct epoll_event){ .events = EPOLLIN, .data.u32 = u });
+				if (send_wait(x, &w[u], htok) < 0)
+					die("send wait");
+				continue;
+			}
+			if (x->status == 503) {
+				/* woken, but the pool was crowded: asked again, as
+				 * the module does */
+				retried++;
+				c_consume(x);
+				if (send_wait(x, &w[u], htok) < 0)
+					die("send wait");
+				continue;
+			}
+			if (x->status != 200 || json_str(x, "status", st, sizeof(st)) < 0) {
+				fprintf(stderr, "loadgen: waiter %u: answered %d\n", u, x->status);
 				return 1;
 			}
 			c_consume(x);
@@ -644,8 +692,8 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 	}
 	for (i = 0; i < count; i++)
 		lost += w[i].lost;
-	printf("released %d of %d (approved %d) in %.3f s after all were waiting\n", finals,
-	       count, approved, now_s() - t0);
+	printf("released %d of %d (approved %d) in %.3f s after all were waiting;"
+	       " 503 asked again: %d\n", finals, count, approved, now_s() - t0, retried);
 	if (deciders > 0) {
 		double *lat = calloc((size_t)count, sizeof(double));
 		size_t nl = 0;

@@ -259,7 +259,7 @@ hold() {
 	t0=$(date +%s.%N)
 	approve_all
 	for name in "$@"; do
-		wait "$(eval echo "\$hpid_$name")" || ok=0
+		wait "$(eval echo "\$hpid_$name")" || { ok=0; cat "$tmp/hold-$name.out"; }
 		grep '^released' "$tmp/hold-$name.out" || true
 	done
 	echo "all decided and answered $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $t0}") s after the release began"
