@@ -15,7 +15,9 @@
  *       file COUNT requests, hold COUNT long-polls, print "waiting N" once
  *       approvald reports them all suspended, ask again on every "pending"
  *       answer, exit 0 once every one was answered with a final state
- *       (decided by someone else), printing how many said what. A 503
+ *       (decided by someone else), printing how many said what. With
+ *       LOADGEN_IDS=FILE the requests are not filed: FILE has their ids,
+ *       one a line (bench/run.sh files them in SQL, quicker). A 503
  *       (approvald's pool crowded) is asked again, as the module does.
  *   loadgen storm PORT HTOKEN ATOKEN COUNT DECIDERS [DECIDE_PORT]
  *       hold COUNT waiters as above, then approve them all through DECIDERS
@@ -300,25 +302,6 @@ waiters_now(struct conn *m)
 	return v;
 }
 
-static void
-await_waiters(int port, long n)
-{
-	struct conn m = { .fd = -1 };
-	double end = now_s() + GIVE_UP_S;
-
-	if (c_open(&m, port) < 0)
-		die("connect (metrics)");
-	while (waiters_now(&m) < n) {
-		if (now_s() > end) {
-			fprintf(stderr, "loadgen: approvald never held %ld waiters\n", n);
-			exit(1);
-		}
-		usleep(2000);
-	}
-	c_close(&m);
-	free(m.in);
-}
-
 /* ---- create ---- */
 
 static int
@@ -537,6 +520,27 @@ file_requests(int port, const char *htok, struct waiter *w, int count)
 	fflush(stdout);
 }
 
+/* The ids of count requests filed beforehand, one a line. */
+static void
+read_ids(const char *file, struct waiter *w, int count)
+{
+	FILE *f = fopen(file, "r");
+	char line[128];
+	int i;
+
+	if (!f)
+		die(file);
+	for (i = 0; i < count; i++) {
+		if (!fgets(line, sizeof(line), f) || strlen(line) < ID_LEN) {
+			fprintf(stderr, "loadgen: %s: only %d ids\n", file, i);
+			exit(1);
+		}
+		memcpy(w[i].id, line, ID_LEN);
+		w[i].id[ID_LEN] = '\0';
+	}
+	fclose(f);
+}
+
 static int
 send_wait(struct conn *c, const struct waiter *w, const char *htok)
 {
@@ -546,6 +550,29 @@ send_wait(struct conn *c, const struct waiter *w, const char *htok)
 	return c_send(c, "GET", path, htok, NULL);
 }
 
+static void
+start_deciders(int ep, struct conn *d, int deciders, int dport, struct waiter *w,
+	       int count, int *next_dec, const char *atok)
+{
+	char path[128];
+	int i;
+
+	for (i = 0; i < deciders; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)(count + i) };
+
+		if (c_open(&d[i], dport) < 0)
+			die("connect (decide)");
+		epoll_ctl(ep, EPOLL_CTL_ADD, d[i].fd, &ev);
+		if (*next_dec >= count)
+			continue;
+		d[i].idx = (*next_dec)++;
+		snprintf(path, sizeof(path), "/v1/requests/%s/approve", w[d[i].idx].id);
+		if (c_send(&d[i], "POST", path, atok, NULL) < 0)
+			die("send approve");
+		w[d[i].idx].t_dec = d[i].t_sent;
+	}
+}
+
 static int
 run_hold(int port, const char *htok, const char *atok, int count, int deciders, int dport)
 {
@@ -553,13 +580,17 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 	struct conn *c = calloc((size_t)count + (size_t)deciders, sizeof(*c));
 	struct conn *d = c + count;
 	int ep = epoll_create1(EPOLL_CLOEXEC), i, finals = 0, approved = 0, lost = 0;
-	int next_dec = 0, acks = 0, other = 0, retried = 0;
-	double t0, t_storm = 0, end = now_s() + GIVE_UP_S;
+	int next_dec = 0, acks = 0, other = 0, retried = 0, holding = 0;
+	struct conn m = { .fd = -1 };
+	double t0, end = now_s() + GIVE_UP_S;
 	char st[32], path[128];
 
 	if (!w || !c || ep < 0)
 		die("setup");
-	file_requests(port, htok, w, count);
+	if (getenv("LOADGEN_IDS"))
+		read_ids(getenv("LOADGEN_IDS"), w, count);
+	else
+		file_requests(port, htok, w, count);
 	for (i = 0; i < count; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
 
@@ -570,30 +601,22 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 		if (send_wait(&c[i], &w[i], htok) < 0)
 			die("send wait");
 	}
-	await_waiters(port, count);
-	printf("waiting %d\n", count);
-	fflush(stdout);
+	if (c_open(&m, port) < 0)
+		die("connect (metrics)");
 	t0 = now_s();
-	if (deciders > 0) {
-		for (i = 0; i < deciders; i++) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)(count + i) };
-
-			if (c_open(&d[i], dport) < 0)
-				die("connect (decide)");
-			epoll_ctl(ep, EPOLL_CTL_ADD, d[i].fd, &ev);
-		}
-		t_storm = now_s();
-		for (i = 0; i < deciders && next_dec < count; i++) {
-			d[i].idx = next_dec++;
-			snprintf(path, sizeof(path), "/v1/requests/%s/approve", w[d[i].idx].id);
-			if (c_send(&d[i], "POST", path, atok, NULL) < 0)
-				die("send approve");
-			w[d[i].idx].t_dec = d[i].t_sent;
-		}
-	}
 	while (finals < count || (deciders > 0 && acks + other < count)) {
 		struct epoll_event evs[256];
-		int n = epoll_wait(ep, evs, 256, 1000), k;
+		int n = epoll_wait(ep, evs, 256, holding ? 1000 : 5), k;
+
+		/* all held (approvald says so): the decisions may begin */
+		if (!holding && waiters_now(&m) >= count) {
+			holding = 1;
+			printf("waiting %d\n", count);
+			fflush(stdout);
+			t0 = now_s();
+			if (deciders > 0)
+				start_deciders(ep, d, deciders, dport, w, count, &next_dec, atok);
+		}
 
 		if (now_s() > end) {
 			fprintf(stderr, "loadgen: gave up: %d of %d final\n", finals, count);
@@ -690,6 +713,8 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 			c_close(x);
 		}
 	}
+	c_close(&m);
+	free(m.in);
 	for (i = 0; i < count; i++)
 		lost += w[i].lost;
 	printf("released %d of %d (approved %d) in %.3f s after all were waiting;"
@@ -702,7 +727,7 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 			if (w[i].t_dec && w[i].t_wake)
 				lat[nl++] = w[i].t_wake - w[i].t_dec;
 		printf("storm decisions=%d ok=%d other=%d in %.3f s (%.1f/s, %d connections%s) lost_wakeups=%d\n",
-		       count, acks, other, now_s() - t_storm, acks / (now_s() - t_storm), deciders,
+		       count, acks, other, now_s() - t0, acks / (now_s() - t0), deciders,
 		       dport == port ? "" : ", through another instance", lost);
 		print_dist("storm_decision_to_wake", lat, nl);
 		free(lat);

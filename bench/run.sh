@@ -27,7 +27,8 @@
 #   g  two instances: waiting on A, deciding through B (d and a small f)
 # Knobs: BENCH_SECONDS (10 per creation point), BENCH_ROUNDS (1000),
 # BENCH_WAITERS (10000), BENCH_SPLIT (40000), BENCH_STORM (10000),
-# BENCH_POOL (approvald pool_size, 4 as shipped), BENCH_PAM (500).
+# BENCH_POOL (approvald pool_size, 4 as shipped), BENCH_PAM (500);
+# BENCH_KEEP=1 keeps the work directory (logs, outputs).
 # Results go to stdout and, one "key value" a line, to $BENCH_OUT
 # (default ./bench-results.txt); the summary at the end puts every figure
 # next to its baseline.
@@ -62,7 +63,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	pg_stop "$tmp/pg"
-	rm -rf "$tmp"
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
@@ -83,6 +84,12 @@ for k in fsync synchronous_commit full_page_writes wal_sync_method shared_buffer
 	printf '%s = %s\n' "$k" "$(pg_psql -c "SHOW $k")"
 done
 htok=$("$ctl" --database "$PG_SUPER_CONNINFO" host add bench 2>/dev/null)
+# request codes from a sequence (unique, the format approval.requests checks)
+pg_psql -c "CREATE SCHEMA bench; CREATE SEQUENCE bench.n;
+	CREATE FUNCTION bench.code(n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$
+	  SELECT string_agg(substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((n >> (5 * i)) & 31)::int + 1, 1)
+	    || CASE WHEN i = 3 THEN '-' ELSE '' END, '' ORDER BY i DESC)
+	  FROM generate_series(0, 5) i \$\$;" >/dev/null
 atok=$("$ctl" --database "$PG_SUPER_CONNINFO" approver add boss --unix-login boss 2>/dev/null)
 
 # approvald_up NAME [extra config lines]: an instance on 127.0.0.1 and a
@@ -131,14 +138,8 @@ fi
 concs="1 8 32 128"
 if has b; then
 	say "b: pgbench, one INSERT of the requests row shape, $secs s per point"
-	pg_psql -c "CREATE SCHEMA IF NOT EXISTS bench;
-		DROP TABLE IF EXISTS bench.requests;
-		CREATE TABLE bench.requests (LIKE approval.requests INCLUDING ALL);
-		CREATE SEQUENCE IF NOT EXISTS bench.n;
-		CREATE OR REPLACE FUNCTION bench.code(n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$
-		  SELECT string_agg(substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((n >> (5 * i)) & 31)::int + 1, 1)
-		    || CASE WHEN i = 3 THEN '-' ELSE '' END, '' ORDER BY i DESC)
-		  FROM generate_series(0, 5) i \$\$;"
+	pg_psql -c "DROP TABLE IF EXISTS bench.requests;
+		CREATE TABLE bench.requests (LIKE approval.requests INCLUDING ALL);"
 	# the columns a create fills, with values of the same size
 	cat >"$tmp/insert.sql" <<'EOF'
 \set u random(0, 99)
@@ -230,13 +231,28 @@ approve_all() {
 			RETURNING 1) SELECT count(*) FROM d")
 	done
 }
+# file_sql COUNT FILE: COUNT pending requests of host bench filed in SQL
+# (one transaction, their triggers and NOTIFYs included), ids to FILE; the
+# waiter benchmarks measure holding and releasing, not filing (that is c)
+file_sql() {
+	pg_psql -c "INSERT INTO approval.requests (code, host_id, hostname, service, requester,
+		requester_uid, target_user, command, tty, cwd, digest, expires_at, nonce)
+		SELECT bench.code(nextval('bench.n')), h.id, 'bench', 'sudo', 'bench' || g % 100,
+		10000 + g % 100, 'root', 'sudo /usr/bin/true ' || g, '/dev/pts/1', '/root',
+		md5(g::text) || md5(random()::text), now() + interval '1 hour', md5(random()::text)
+		FROM generate_series(1, $1) g, approval.hosts h WHERE h.name = 'bench'
+		RETURNING id" >"$2"
+}
 # hold COUNT INSTANCE...: one client process per instance, COUNT each
 hold() {
 	local count=$1 name i t0 ok=1
 	shift
 	approve_all
 	for name in "$@"; do
-		"$loadgen" hold "${aport[$name]}" "$htok" "$count" >"$tmp/hold-$name.out" 2>&1 &
+		file_sql "$count" "$tmp/ids-$name"
+	done
+	for name in "$@"; do
+		LOADGEN_IDS=$tmp/ids-$name "$loadgen" hold "${aport[$name]}" "$htok" "$count" >"$tmp/hold-$name.out" 2>&1 &
 		pids+=("$!")
 		eval "hpid_$name=$!"
 	done
@@ -288,7 +304,8 @@ fi
 if has f; then
 	say "f: storm: $nstorm waiters, approvals as fast as they come (8 connections)"
 	approve_all
-	"$loadgen" storm "${aport[A]}" "$htok" "$atok" "$nstorm" 8 >"$tmp/f.out" 2>&1 || { cat "$tmp/f.out"; exit 1; }
+	file_sql "$nstorm" "$tmp/ids-storm"
+	LOADGEN_IDS=$tmp/ids-storm "$loadgen" storm "${aport[A]}" "$htok" "$atok" "$nstorm" 8 >"$tmp/f.out" 2>&1 || { cat "$tmp/f.out"; exit 1; }
 	cat "$tmp/f.out"
 	rec storm_lost "$(sed -n 's/.* lost_wakeups=\([0-9]*\).*/\1/p' "$tmp/f.out")"
 	rec storm_rate "$(sed -n 's/.*(\([0-9.]*\)\/s.*/\1/p' "$tmp/f.out")"
@@ -302,7 +319,8 @@ if has g; then
 	rec_dist decision_to_wake "$tmp/g.out" wakeAB
 	rec_dist approve_call "$tmp/g.out" approveAB
 	approve_all
-	"$loadgen" storm "${aport[A]}" "$htok" "$atok" 1000 8 "${aport[B]}" >"$tmp/g2.out" 2>&1 || { cat "$tmp/g2.out"; exit 1; }
+	file_sql 1000 "$tmp/ids-ab"
+	LOADGEN_IDS=$tmp/ids-ab "$loadgen" storm "${aport[A]}" "$htok" "$atok" 1000 8 "${aport[B]}" >"$tmp/g2.out" 2>&1 || { cat "$tmp/g2.out"; exit 1; }
 	cat "$tmp/g2.out"
 	rec stormAB_lost "$(sed -n 's/.* lost_wakeups=\([0-9]*\).*/\1/p' "$tmp/g2.out")"
 fi
