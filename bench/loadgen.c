@@ -25,7 +25,7 @@
  *       woken by its decision: a "pending" answer received after its
  *       approve succeeded is a lost wake-up. Exit 0 when none was lost and
  *       all were approved.
- * Exit 1 on any failure, 2 on bad usage. Bounded: gives up after 300 s. */
+ * Exit 1 on any failure, 2 on bad usage. Bounded: gives up after 900 s. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GIVE_UP_S 300.0
+#define GIVE_UP_S 900.0
 #define CREATORS 8		/* connections that file the requests of hold/storm */
 #define POLL_S 60		/* long-poll timeout asked for */
 #define ID_LEN 36
