@@ -381,6 +381,11 @@ run_create(int port, const char *htok, int clients, double seconds)
 	printf("create clients=%d ok=%zu seconds=%.1f rate=%.1f/s other=%zu\n", clients, nlat,
 	       now_s() - t0, (double)nlat / (now_s() - t0), other);
 	print_dist("create_latency", lat, nlat);
+	for (i = 0; i < clients; i++)
+		free(c[i].in);
+	free(c);
+	free(lat);
+	close(ep);
 	return nlat > 0 ? 0 : 1;
 }
 
@@ -444,6 +449,14 @@ run_wake(int port, const char *htok, const char *atok, int rounds, int dport)
 	printf("wake rounds=%d %s\n", rounds, dport == port ? "same instance" : "decided through another instance");
 	print_dist("decision_to_wake", wake, (size_t)rounds);
 	print_dist("approve_call", ack, (size_t)rounds);
+	c_close(&h);
+	c_close(&a);
+	c_close(&m);
+	free(h.in);
+	free(a.in);
+	free(m.in);
+	free(wake);
+	free(ack);
 	return 0;
 }
 
@@ -587,6 +600,8 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 
 	if (!w || !c || ep < 0)
 		die("setup");
+	for (i = 0; i < count + deciders; i++)
+		c[i].fd = -1;
 	if (getenv("LOADGEN_IDS"))
 		read_ids(getenv("LOADGEN_IDS"), w, count);
 	else
@@ -715,6 +730,12 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 	}
 	c_close(&m);
 	free(m.in);
+	for (i = 0; i < count + deciders; i++) {
+		c_close(&c[i]);
+		free(c[i].in);
+	}
+	free(c);
+	close(ep);
 	for (i = 0; i < count; i++)
 		lost += w[i].lost;
 	printf("released %d of %d (approved %d) in %.3f s after all were waiting;"
@@ -731,8 +752,10 @@ run_hold(int port, const char *htok, const char *atok, int count, int deciders, 
 		       dport == port ? "" : ", through another instance", lost);
 		print_dist("storm_decision_to_wake", lat, nl);
 		free(lat);
+		free(w);
 		return lost == 0 && approved == count && acks == count ? 0 : 1;
 	}
+	free(w);
 	return finals == count ? 0 : 1;
 }
 
