@@ -64,7 +64,11 @@ for k in sorted(r):
     if k.startswith("hold_") and k.endswith("_released"):
         rows.append(("all released: %s" % k.split("_")[1], r[k], "", "", ""))
     if k.endswith("_after_fds") or k.endswith("_after_threads"):
-        rows.append((k, r[k], "", "", ""))
+        parts = k.split("_")
+        what = "descriptors" if k.endswith("fds") else "threads"
+        held = r.get(k.replace("_after_", "_"), "?")
+        rows.append(("%s after the release, %s (instance %s)" % (what, parts[1], parts[2]),
+                     r[k], "%s while holding" % held, "", ""))
 if "storm_lost" in r:
     rows.append(("storm lost wake-ups", r["storm_lost"], "", "", "met" if r["storm_lost"] == "0" else "NOT met"))
     row("storm decisions/s (vs pgbench insert, 8 clients)", "storm_rate", "pgbench_tps_8", "/s")
