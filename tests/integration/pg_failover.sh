@@ -13,9 +13,9 @@
 # The list starts with a dead node that drops packets (a full accept
 # queue: its SYNs go unanswered), as a powered-off member would: with
 # tcp_user_timeout=1500 in the conninfo the kernel gives it up in 1.5 s
-# and libpq goes on to the next host within approvald's connect deadline
-# (approvald connects non-blocking, where libpq's connect_timeout does not
-# apply).
+# and libpq goes on to the next host within the same attempt (without it,
+# see pg_deadhost.sh: the next attempt begins after it; TCP_UT=20000 runs
+# this test that way, in about 45 s).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 nwait=4
