@@ -98,31 +98,46 @@ static const struct option add_opts[] = {
 	{ "unix-login", required_argument, NULL, 'u' },
 	{ "display-name", required_argument, NULL, 'n' },
 	{ "role", required_argument, NULL, 'r' },
+	{ "slack-user", required_argument, NULL, 's' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* A Slack user id as the CHECK on approvers.slack_user has it. */
+static int
+slack_user_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 3 || n > 32 || (s[0] != 'U' && s[0] != 'W'))
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
+}
 
 static int
 approver_add(struct ctl_ctx *c, int argc, char **argv)
 {
 	const char *unix_logins[MAX_LIST], *roles[MAX_LIST];
 	size_t n_unix = 0, n_roles = 0;
-	const char *login, *display = "", *params[5];
+	const char *login, *display = "", *params[6];
 	char *logins_lit = NULL, *roles_lit = NULL;
 	char what[300], exists[600], hint[600];
 	struct ctl_token_issue t = {
 		.what = what, .prefix = "apa_", .params = params,
-		.nparams = 5, .hash_param = 4,
+		.nparams = 6, .hash_param = 4,
 		/* one statement: the approver and their first token, or neither */
 		.sql = "WITH a AS (INSERT INTO approval.approvers"
-		       "             (login, display_name, unix_logins, roles)"
-		       "           VALUES ($1, $2, $3::text[], $4::text[]) RETURNING id)"
+		       "             (login, display_name, unix_logins, roles, slack_user)"
+		       "           VALUES ($1, $2, $3::text[], $4::text[], $6) RETURNING id)"
 		       " INSERT INTO approval.api_tokens (approver_id, token_hash)"
 		       " SELECT a.id, $5 FROM a RETURNING id",
 		.exists_constraint = "approvers_login_key", .exists_msg = exists,
+		/* a Slack user already mapped is refused by its UNIQUE
+		 * constraint, reported as a database error */
 		.none_msg = "nothing stored", .hint = hint,
 	};
 	int o, rc = CTL_FAILURE;
 
+	params[5] = NULL;
 	while ((o = ctl_getopt(c, argc, argv)) != -1) {
 		switch (o) {
 		case CTL_OPT_HELP:
@@ -146,6 +161,12 @@ approver_add(struct ctl_ctx *c, int argc, char **argv)
 						       optarg);
 			if (add_unique(roles, &n_roles, optarg) != 0)
 				return ctl_usage_error(c, "too many --role");
+			break;
+		case 's':
+			if (!slack_user_valid(optarg))
+				return ctl_usage_error(c, "bad Slack user id '%s' (U or W, then "
+						       "capital letters and digits)", optarg);
+			params[5] = optarg;
 			break;
 		default:
 			return CTL_USAGE;
@@ -242,6 +263,43 @@ approver_revoke(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* approver slack LOGIN [ID]: map (or with no ID unmap) a Slack user. */
+static int
+approver_slack(struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[2];
+	PGresult *r = NULL;
+	int o, rc;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (optind >= argc)
+		return ctl_usage_error(c, "missing LOGIN");
+	if (optind + 2 < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind + 2]);
+	params[0] = argv[optind];
+	params[1] = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (params[1] && !slack_user_valid(params[1]))
+		return ctl_usage_error(c, "bad Slack user id '%s' (U or W, then capital "
+				       "letters and digits)", params[1]);
+	rc = ctl_db_query(c, c->path,
+		"UPDATE approval.approvers SET slack_user = $2 WHERE login = $1 RETURNING id",
+		2, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		ctl_err("approver slack %s: no approver %s", params[0], params[0]);
+		rc = CTL_REFUSED;
+	} else if (params[1]) {
+		printf("approver %s: Slack user %s decides as %s\n", params[0], params[1],
+		       params[0]);
+	} else {
+		printf("approver %s: no Slack user\n", params[0]);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static const struct ctl_column approver_cols[] = {
 	{ "LOGIN", "login", 0, 0 },
 	{ "DISPLAY NAME", "display_name", 0, 0 },
@@ -273,7 +331,8 @@ approver_list(struct ctl_ctx *c, int argc, char **argv)
 
 static const struct ctl_command approver_add_cmd = {
 	.name = "add",
-	.synopsis = "LOGIN [--unix-login U]... [--display-name NAME] [--role R]...",
+	.synopsis = "LOGIN [--unix-login U]... [--display-name NAME] [--role R]...\n"
+		    "    [--slack-user U...]",
 	.summary = "add an approver; prints an API token (once) alone on stdout",
 	.details =
 		"Options:\n"
@@ -282,7 +341,9 @@ static const struct ctl_command approver_add_cmd = {
 		"                      LOGIN itself)\n"
 		"  --display-name NAME shown in the web UI and the history\n"
 		"  --role R            approver (default), auditor (read only) or admin;\n"
-		"                      repeatable\n",
+		"                      repeatable\n"
+		"  --slack-user U...   the Slack user id (U0123ABCD) whose clicks on a\n"
+		"                      Slack message decide as LOGIN\n",
 	.longopts = add_opts, .run = approver_add,
 };
 static const struct ctl_command approver_token_cmd = {
@@ -295,6 +356,11 @@ static const struct ctl_command approver_revoke_cmd = {
 	.summary = "disable an approver and revoke all their API tokens",
 	.run = approver_revoke,
 };
+static const struct ctl_command approver_slack_cmd = {
+	.name = "slack", .synopsis = "LOGIN [SLACK-USER-ID]",
+	.summary = "map a Slack user id to an approver (no id: unmap)",
+	.run = approver_slack,
+};
 static const struct ctl_command approver_list_cmd = {
 	.name = "list", .synopsis = "[--json]",
 	.summary = "list approvers",
@@ -305,6 +371,7 @@ static const struct ctl_command *const approver_cmds[] = {
 	&approver_add_cmd,
 	&approver_token_cmd,
 	&approver_revoke_cmd,
+	&approver_slack_cmd,
 	&approver_list_cmd,
 	&ctl_cmd_approver_passwd,	/* passwd.c */
 	NULL,

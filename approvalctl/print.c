@@ -189,6 +189,30 @@ time_field(struct json_object *o, const char *key)
 	return sanitize(s, len, 64);
 }
 
+/* A command as approvers read it (common/text.h approve_command_display:
+ * blanks and hidden characters as markers, head ... tail past max
+ * characters); *shape may be NULL. "-" when absent. */
+static char *
+command_text(struct json_object *o, const char *key, size_t max,
+	     struct approve_cmd_shape *shape)
+{
+	struct approve_cmd_shape sh;
+	size_t len;
+	const char *s = get_str(o, key, &len);
+	char *out;
+
+	if (!shape)
+		shape = &sh;
+	if (!s || !len) {
+		memset(shape, 0, sizeof(*shape));
+		return xstrdup("-");
+	}
+	out = approve_command_display(s, len, max, shape);
+	if (!out)
+		oom();
+	return out;
+}
+
 /* The command approvers should read first: sudo's resolved command when
  * the host reported one, else the invocation. */
 static char *
@@ -197,8 +221,23 @@ command_field(struct json_object *o, size_t max)
 	size_t len;
 
 	if (get_str(o, "sudo_command", &len) && len)
-		return ctl_field(o, "sudo_command", max);
-	return ctl_field(o, "command", max);
+		return command_text(o, "sudo_command", max, NULL);
+	return command_text(o, "command", max, NULL);
+}
+
+/* A whole command in 'show', with what its display does not say by itself. */
+static void
+command_kv(struct json_object *o, const char *label, const char *key)
+{
+	struct approve_cmd_shape sh;
+	char *text = command_text(o, key, TEXT_MAX, &sh);
+
+	printf("%-14s %s\n", label, text);
+	free(text);
+	if (sh.lines > 1)
+		printf("%-14s command has %zu lines (\u23ce marks a line break)\n", "", sh.lines);
+	if (sh.rtl)
+		printf("%-14s holds right-to-left text, shown in stored order\n", "");
 }
 
 static char *
@@ -448,10 +487,10 @@ ctl_print_request(struct json_object *d)
 	kv("Target user", ctl_field(d, "target_user", CELL_MAX));
 	kv("Service", ctl_field(d, "service", CELL_MAX));
 	if (get(d, "sudo_command")) {
-		kv_opt(d, "Sudo command", "sudo_command");
+		command_kv(d, "Sudo command", "sudo_command");
 		cut_note(d, "sudo_command");
 	}
-	kv("Command line", ctl_field(d, "command", TEXT_MAX));
+	command_kv(d, "Command line", "command");
 	cut_note(d, "command");
 	kv_opt(d, "Cwd", "cwd");
 	kv_opt(d, "Tty", "tty");
@@ -462,11 +501,15 @@ ctl_print_request(struct json_object *d)
 	print_initiator(d);
 	kv("Created", time_field(d, "created_at"));
 	kv("Expires", time_field(d, "expires_at"));
+	if (get(d, "requester_gives_up_at"))	/* the module's own timeout= */
+		kv("Gives up", time_field(d, "requester_gives_up_at"));
 	if (get(d, "decided_at")) {
 		kv("Decided", time_field(d, "decided_at"));
 		kv_opt(d, "Decided by", "decided_by");
 		kv_opt(d, "Comment", "comment");
 	}
+	/* interrupted (Ctrl-C), timeout (the module's), unspecified, expired */
+	kv_opt(d, "Ended because", "cancel_reason");
 	kv_opt(d, "Digest", "digest");
 	kv_opt(d, "URL", "url");
 	if (self && json_object_is_type(self, json_type_boolean) &&
@@ -483,6 +526,18 @@ ctl_print_request(struct json_object *d)
 		size_t len;
 
 		printf("  %s  %-21s  %s", at, kind, actor);
+		if (get(e, "actor_kind")) {
+			char *ak = ctl_field(e, "actor_kind", 16);
+
+			printf(" (%s)", ak);
+			free(ak);
+		}
+		if (get(e, "cancel_reason")) {
+			char *why = ctl_field(e, "cancel_reason", 16);
+
+			printf(": %s", why);
+			free(why);
+		}
 		if (get_str(e, "detail", &len) && len) {
 			char *detail = ctl_field(e, "detail", TEXT_MAX);
 

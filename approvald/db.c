@@ -475,6 +475,32 @@ conn_ready(struct db_conn *c)
 	return -EIO;
 }
 
+/* A crowd is one event: one line a second, not one per caller. */
+static void
+log_crowd(struct db_pool *p)
+{
+	uint64_t t = approve_now_ms(), last = atomic_load(&p->crowd_logged);
+
+	if (t - last >= 1000 && atomic_compare_exchange_strong(&p->crowd_logged, &last, t))
+		approve_log(LOG_WARNING, "all %u database connections busy for %u ms and "
+			    "%u callers waiting: 503 at once", p->size, DB_STALL_MS,
+			    DB_MAX_WAITING(p->size));
+}
+
+int
+db_pool_crowded(struct db_pool *p)
+{
+	int crowded;
+
+	pthread_mutex_lock(&p->mu);
+	crowded = p->nfree == 0 && p->nwaiting >= DB_MAX_WAITING(p->size) &&
+		  approve_now_ms() - p->last_put > DB_STALL_MS;
+	pthread_mutex_unlock(&p->mu);
+	if (crowded)
+		log_crowd(p);
+	return crowded;
+}
+
 struct db_conn *
 db_get(struct db_pool *p, unsigned timeout_ms)
 {
@@ -510,15 +536,9 @@ db_get(struct db_pool *p, unsigned timeout_ms)
 		c = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
 	if (!c) {
-		uint64_t t = approve_now_ms(), last = atomic_load(&p->crowd_logged);
-
-		/* a crowd is one event: one line a second, not one per caller */
-		if (crowded && t - last >= 1000 &&
-		    atomic_compare_exchange_strong(&p->crowd_logged, &last, t))
-			approve_log(LOG_WARNING, "all %u database connections busy for "
-				    "%u ms and %u callers waiting: 503 at once", p->size,
-				    DB_STALL_MS, DB_MAX_WAITING(p->size));
-		else if (!crowded)
+		if (crowded)
+			log_crowd(p);
+		else
 			approve_log(LOG_WARNING, "no database connection free within %u ms",
 				    timeout_ms);
 		return NULL;

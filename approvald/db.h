@@ -12,7 +12,9 @@
  * a free slot, and beyond DB_MAX_WAITING(size) callers only while slots
  * keep coming back (more get NULL once none came back for a moment). So
  * when the database hangs at most DB_MAX_BLOCKED(size) threads stay inside
- * the pool; httpd runs more workers than that, and /healthz is answered. A statement that runs out of time is cancelled and
+ * the pool. Only httpd's job threads (offload.h) call in here, never
+ * libmicrohttpd's own, so /healthz is answered whatever the database
+ * does. A statement that runs out of time is cancelled and
  * its connection dropped (it may still have committed: every write is
  * idempotent or guarded by the request's state). */
 #ifndef APPROVALD_DB_H
@@ -58,6 +60,10 @@ void db_pool_free(struct db_pool *p);
  * cannot be reached (the caller answers 503). */
 struct db_conn *db_get(struct db_pool *p, unsigned timeout_ms);
 void db_put(struct db_pool *p, struct db_conn *c);
+/* 1 when a caller beyond those waiting already would be refused by the
+ * crowded-pool rule right now (no slot free or back for a moment, the
+ * waiting room full): it answers 503 without queueing. */
+int db_pool_crowded(struct db_pool *p);
 
 /* Run one parameterised statement (text parameters and results), as a
  * prepared statement on this connection (prepared on first use).

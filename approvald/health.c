@@ -10,6 +10,8 @@
 #include "connguard.h"
 #include "httpd.h"
 #include "listener.h"
+#include "outbox.h"
+#include "pending_gauge.h"
 
 enum MHD_Result
 route_healthz(struct http_req *r)
@@ -33,7 +35,7 @@ route_metrics(struct http_req *r)
 	struct app *app = r->app;
 	struct approve_buf b;
 	struct connguard_stats cg;
-	unsigned nreq, nev, code;
+	unsigned nreq, nev, code, jq, jr;
 	unsigned long n;
 	enum MHD_Result ret;
 	char *text;
@@ -52,13 +54,16 @@ route_metrics(struct http_req *r)
 		"# HELP approvald_requests_created_total Requests created.\n"
 		"# TYPE approvald_requests_created_total counter\n"
 		"approvald_requests_created_total %lu\n"
+		"# HELP approvald_requests_rate_limited_total Creates refused by host_create_limit.\n"
+		"# TYPE approvald_requests_rate_limited_total counter\n"
+		"approvald_requests_rate_limited_total %lu\n"
 		"# HELP approvald_listener_up 1 while the LISTEN connection works.\n"
 		"# TYPE approvald_listener_up gauge\n"
 		"approvald_listener_up %d\n"
 		"# HELP approvald_http_requests_total Responses sent, by status code.\n"
 		"# TYPE approvald_http_requests_total counter\n",
 		nreq, nev, atomic_load(&app->metrics.requests_created),
-		listener_ready(app->listener));
+		atomic_load(&app->metrics.creates_limited), listener_ready(app->listener));
 	for (code = 100; code < HTTP_MAX_STATUS; code++) {
 		n = atomic_load(&app->metrics.responses[code]);
 		if (n)
@@ -82,6 +87,16 @@ route_metrics(struct http_req *r)
 		"approvald_waiters_gone_total %lu\n",
 		cg.connections, cg.refused_per_peer, cg.closed_header_timeout,
 		cg.closed_keepalive_idle, cg.closed_body_timeout, cg.waiters_gone);
+	offload_count(app->jobs, &jq, &jr);
+	rc |= approve_buf_printf(&b,
+		"# HELP approvald_jobs_queued Requests waiting for a job thread.\n"
+		"# TYPE approvald_jobs_queued gauge\n"
+		"approvald_jobs_queued %u\n"
+		"# HELP approvald_jobs_running Job threads busy (database work).\n"
+		"# TYPE approvald_jobs_running gauge\n"
+		"approvald_jobs_running %u\n", jq, jr);
+	rc |= outbox_metrics(app->outbox, &b);
+	rc |= pending_gauge_print(app->pending, &b);
 	text = rc == 0 ? approve_buf_take(&b) : NULL;
 	approve_buf_release(&b);
 	if (!text)

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,33 +34,41 @@
 #define CONNECTION_MEMORY 16384	/* MHD's per-connection pool */
 #define STOP_GRACE_MS 2000
 
+/* The last field (1) marks the routes that answer from memory on the HTTP
+ * thread; every other one runs on a job thread. */
 static const struct route routes[] = {
-	{ "POST", "/v1/requests", NEED_HOST, 1, route_create },
-	{ "GET", "/v1/requests", NEED_READER, 0, route_list },
-	{ "GET", "/v1/requests/*", NEED_READER, 0, route_show },
-	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, route_wait },
-	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, route_cancel },
-	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve },
-	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny },
-	{ "GET", "/v1/events", NEED_READER, 0, route_events },
-	{ "GET", "/v1/reports", NEED_READER, 0, route_reports },		/* routes_reports.c */
-	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report },
-	{ "GET", "/r/*", NEED_NONE, 0, route_short_link },
-	{ "GET", "/healthz", NEED_NONE, 0, route_healthz },
-	{ "GET", "/readyz", NEED_NONE, 0, route_readyz },
-	{ "GET", "/metrics", NEED_NONE, 0, route_metrics },
-	{ "GET", "/", NEED_NONE, 0, route_ui_root },			/* routes_ui.c */
-	{ "GET", "/ui", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page },
-	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static },
-	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get },	/* routes_session.c */
-	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login },
-	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout },
-	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout },
+	{ "POST", "/v1/requests", NEED_HOST, 1, route_create, 0 },
+	{ "GET", "/v1/requests", NEED_READER, 0, route_list, 0 },
+	{ "GET", "/v1/requests/*", NEED_READER, 0, route_show, 0 },
+	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, route_wait, 0 },
+	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, route_cancel, 0 },
+	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve, 0 },
+	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny, 0 },
+	{ "GET", "/v1/events", NEED_READER, 0, route_events, 0 },
+	{ "GET", "/v1/reports", NEED_READER, 0, route_reports, 0 },		/* routes_reports.c */
+	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report, 0 },
+	{ "GET", "/r/*", NEED_NONE, 0, route_short_link, 0 },
+	{ "GET", "/healthz", NEED_NONE, 0, route_healthz, 1 },
+	{ "GET", "/readyz", NEED_NONE, 0, route_readyz, 1 },
+	{ "GET", "/metrics", NEED_NONE, 0, route_metrics, 1 },
+	{ "GET", "/", NEED_NONE, 0, route_ui_root, 1 },			/* routes_ui.c */
+	{ "GET", "/ui", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static, 1 },
+	{ "GET", "/ui/*", NEED_NONE, 0, route_ui_missing, 1 },
+	{ "GET", "/ui/*/*", NEED_NONE, 0, route_ui_missing, 1 },
+	{ "GET", "/ui/*/*/*", NEED_NONE, 0, route_ui_missing, 1 },
+	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get, 0 },	/* routes_session.c */
+	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login, 0 },
+	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout, 0 },
+	{ "POST", "/v1/session/logout", NEED_NONE, 1, route_session_logout, 0 },
+	/* routes_slack.c: Slack's signature is the credential */
+	{ "POST", "/v1/integrations/slack/actions", NEED_NONE, ROUTE_BODY_FORM,
+	  route_slack_actions, 0 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -73,14 +82,38 @@ static const char page_csp[] =
 	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
 	" form-action 'self'";
 static const char other_csp[] = "default-src 'none'; frame-ancestors 'none'";
+/* The UI uses none of the powerful browser features: none may be asked for
+ * (only names Chromium knows, so that its console stays free of warnings). */
+static const char permissions_policy[] =
+	"accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(),"
+	" magnetometer=(), microphone=(), midi=(), payment=(), usb=(), serial=(),"
+	" hid=(), publickey-credentials-get=(), screen-wake-lock=(),"
+	" xr-spatial-tracking=()";
+/* Sent on answers over approvald's own TLS only (a TLS proxy in front of a
+ * loopback listener sets its own): a year, this host name only. */
+static const char hsts[] = "max-age=31536000";
 
-/* The headers of every answer: content type, caching and the security set. */
+/* 1 when conn came over approvald's own TLS. */
 static int
-add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+conn_is_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci && ci->tls_session;
+}
+
+/* The headers of every answer: content type, caching and the security set
+ * (Strict-Transport-Security when tls). */
+static int
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache, int tls)
 {
 	const char *csp = strncasecmp(ctype, "text/html", 9) == 0 ? page_csp : other_csp;
 
+	if (tls && MHD_add_response_header(resp, "Strict-Transport-Security", hsts) != MHD_YES)
+		return 0;
 	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	       MHD_add_response_header(resp, "Permissions-Policy", permissions_policy) == MHD_YES &&
 	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
 	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
 	       MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
@@ -98,8 +131,18 @@ http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 
 	if (!resp)
 		return MHD_NO;
-	if (!add_headers(resp, ctype, cache))
+	if (!add_headers(resp, ctype, cache, conn_is_tls(r->conn)))
 		goto out;
+	if (r->in_job) {
+		/* MHD takes a response only from its own thread: kept until
+		 * the job has resumed the connection */
+		if (r->held)
+			goto out;	/* a second answer: a bug, never sent */
+		r->held = resp;
+		r->held_status = status;
+		r->answered = 1;
+		return MHD_YES;
+	}
 	ret = MHD_queue_response(r->conn, status, resp);
 	if (ret == MHD_YES) {
 		r->answered = 1;
@@ -107,6 +150,22 @@ http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 			atomic_fetch_add(&r->app->metrics.responses[status], 1);
 	}
 out:
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* On the HTTP thread, once a job resumed the connection: queue what it
+ * answered, if anything. */
+static enum MHD_Result
+queue_held(struct http_req *r)
+{
+	struct MHD_Response *resp = r->held;
+	enum MHD_Result ret;
+
+	r->held = NULL;
+	ret = MHD_queue_response(r->conn, r->held_status, resp);
+	if (ret == MHD_YES && r->held_status < HTTP_MAX_STATUS)
+		atomic_fetch_add(&r->app->metrics.responses[r->held_status], 1);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -138,8 +197,10 @@ http_reply_json(struct http_req *r, unsigned status, char *json)
 		     "application/json; charset=utf-8", NULL, NULL);
 }
 
-enum MHD_Result
-http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+/* obj (taken) as the JSON body, with one optional extra header. */
+static enum MHD_Result
+reply_obj_hdr(struct http_req *r, unsigned status, json_object *obj,
+	      const char *hname, const char *hvalue)
 {
 	const char *s;
 	char *copy = NULL;
@@ -152,7 +213,14 @@ http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
 	}
 	if (!copy)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	return http_reply_json(r, status, copy);
+	return reply(r, status, copy, strlen(copy), "application/json; charset=utf-8",
+		     hname, hvalue);
+}
+
+enum MHD_Result
+http_reply_obj(struct http_req *r, unsigned status, json_object *obj)
+{
+	return reply_obj_hdr(r, status, obj, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -179,6 +247,23 @@ http_reply_db_down(struct http_req *r)
 {
 	return http_reply_error(r, 503, "database_unavailable",
 				"the database cannot be reached; try again");
+}
+
+enum MHD_Result
+http_reply_retry(struct http_req *r, unsigned long secs, const char *error,
+		 const char *detail)
+{
+	json_object *o = json_object_new_object();
+	char after[24];
+
+	snprintf(after, sizeof(after), "%lu", secs);
+	if (approve_json_add_str(o, "error", error) < 0 ||
+	    approve_json_add_str(o, "detail", detail) < 0 ||
+	    approve_json_add(o, "retry_after", json_object_new_int64((int64_t)secs)) < 0) {
+		json_object_put(o);
+		return http_reply_error(r, 500, "internal_error", "out of memory");
+	}
+	return reply_obj_hdr(r, 429, o, "Retry-After", after);
 }
 
 enum MHD_Result
@@ -281,16 +366,113 @@ peer_label(struct MHD_Connection *conn, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
+/* Who is calling, and may they call this route: 0 with r->who set and
+ * r->authed, or -EACCES after answering (*ret). Runs on a job thread. */
+static int
+authenticate(struct http_req *r, enum MHD_Result *ret)
+{
+	struct access_refusal no;
+	int rc;
+
+	/* a bearer token, or without one a browser's session cookie */
+	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+		rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
+	else
+		rc = session_identify(r->app->db, r->conn, r->ip, &r->who, NULL);
+	if (rc == -EIO) {
+		*ret = http_reply_db_down(r);
+		return -EACCES;
+	}
+	if (rc < 0) {
+		*ret = reply_error_hdr(r, 401, "unauthorized", "a valid bearer token is required",
+				       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		return -EACCES;
+	}
+	/* a browser's cookie rides along on any request: writes need the token */
+	if (r->who.session && !r->safe_method && !session_csrf_ok(r->conn, &r->who)) {
+		*ret = http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
+		return -EACCES;
+	}
+	if (access_check(r->route->need, &r->who, &no) < 0) {
+		*ret = http_reply_error(r, no.status, no.error, no.detail);
+		return -EACCES;
+	}
+	r->authed = 1;
+	return 0;
+}
+
+/* A job: authenticate (before the body) or run the route, then hand the
+ * connection back to MHD, unless the route parked it as a long-poll
+ * waiter (waiters.h): then a wake-up resumes it, and r is not ours to
+ * touch any more. */
+static void
+run_job(struct offload_job *job)
+{
+	struct http_req *r = (struct http_req *)((char *)job - offsetof(struct http_req, job));
+	struct MHD_Connection *conn = r->conn;
+	enum MHD_Result ret = MHD_YES;
+
+	if (approve_now_ms() - job->queued_ms > HTTPD_JOB_QUEUE_MS) {
+		approve_log(LOG_WARNING, "client %s: %s waited %u ms for a job thread: 503",
+			    r->ip, r->route->pattern, HTTPD_JOB_QUEUE_MS);
+		ret = http_reply_db_down(r);
+	} else if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0) {
+		;	/* answered */
+	} else if (!r->job_auth_only) {
+		(void)waiters_parked_here();
+		ret = r->route->fn(r);
+		if (waiters_parked_here())
+			return;
+		if (ret == MHD_YES && !r->answered) {
+			approve_log(LOG_ERR, "%s: handler gave no answer", r->route->pattern);
+			ret = http_reply_error(r, 500, "internal_error", "no answer");
+		}
+	}
+	r->in_job = 0;
+	r->job_ret = ret;
+	r->job_done = 1;
+	MHD_resume_connection(conn);	/* last: MHD may free r from here on */
+}
+
+/* Suspend the connection and run the rest on a job thread (offload.h);
+ * once stopping, on this thread (the database answers at once then). */
+static enum MHD_Result
+start_job(struct http_req *r, int auth_only)
+{
+	enum MHD_Result ret = MHD_YES;
+
+	unsigned queued, running;
+
+	/* a database that stopped answering is one event for the crowd
+	 * behind it: 503 at once, not a queue that holds connections */
+	offload_count(r->app->jobs, &queued, &running);
+	if (queued >= HTTPD_JOBS((unsigned)r->app->cfg->pool_size) &&
+	    db_pool_crowded(r->app->db))
+		return http_reply_db_down(r);
+	r->job_auth_only = auth_only;
+	r->job.run = run_job;
+	r->in_job = 1;
+	MHD_suspend_connection(r->conn);
+	if (offload_submit(r->app->jobs, &r->job) == 0)
+		return MHD_YES;
+	MHD_resume_connection(r->conn);
+	r->in_job = 0;
+	if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0)
+		return ret;
+	if (auth_only)
+		return MHD_YES;
+	return r->route->fn(r);
+}
+
 /* Everything decided from the request line and headers, before the body. */
 static enum MHD_Result
 on_headers(struct http_req *r, const char *url, const char *method)
 {
 	char allow[64] = "";
-	struct access_refusal no;
 	const char *cl, *te;
 	unsigned long long len = 0;
 	char *end;
-	int has_body, rc;
+	int has_body;
 
 	r->route = route_lookup(routes, NROUTES, method, url, r->param,
 				&r->param_bad, allow, sizeof(allow));
@@ -323,31 +505,23 @@ on_headers(struct http_req *r, const char *url, const char *method)
 	}
 	has_body = (cl && len > 0) || (!cl && te);
 	if (r->route->body && has_body) {
-		if (!content_type_json(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-								    MHD_HTTP_HEADER_CONTENT_TYPE)))
+		const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (r->route->body == ROUTE_BODY_FORM ? !content_type_form(ct) :
+							!content_type_json(ct))
 			return http_reply_error(r, 415, "unsupported_media_type",
+						r->route->body == ROUTE_BODY_FORM ?
+						"Content-Type must be application/x-www-form-urlencoded" :
 						"Content-Type must be application/json");
 		r->body_expected = 1;
 	}
 
-	if (r->route->need == NEED_NONE)
-		return MHD_YES;
-	/* a bearer token, or without one a browser's session cookie */
-	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
-		rc = auth_identify(r->app->db, r->conn, r->ip, &r->who);
-	else
-		rc = session_identify(r->app->db, r->conn, r->ip, &r->who, NULL);
-	if (rc == -EIO)
-		return http_reply_db_down(r);
-	if (rc < 0)
-		return reply_error_hdr(r, 401, "unauthorized",
-				       "a valid bearer token is required",
-				       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	/* a browser's cookie rides along on any request: writes need the token */
-	if (r->who.session && strcmp(method, "GET") != 0 && !session_csrf_ok(r->conn, &r->who))
-		return http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token");
-	if (access_check(r->route->need, &r->who, &no) < 0)
-		return http_reply_error(r, no.status, no.error, no.detail);
+	r->safe_method = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	/* a route that reads a body learns who is calling first (a stranger
+	 * sends no body to us); the others when their job runs */
+	if (r->route->need != NEED_NONE && r->body_expected)
+		return start_job(r, 1);
 	return MHD_YES;
 }
 
@@ -378,8 +552,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 							   "X-Forwarded-For"),
 			       r->client, sizeof(r->client));
 		r->headers_ms = approve_now_ms();
+		r->w.held = 1;	/* a waiter is parked by its job (waiters.h) */
 		*con_cls = r;
 		return on_headers(r, url, method);
+	}
+	if (r->job_done) {	/* resumed by the job that just ended */
+		r->job_done = 0;
+		if (r->held)
+			return queue_held(r);
+		return r->job_ret;	/* MHD_YES after an admitting auth: the body next */
 	}
 	/* the body is complete: unless it came after our deadline */
 	if (*upload_data_size == 0 && connguard_body_done(conn) < 0)
@@ -414,7 +595,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	if (r->body.len > 0 && memchr(r->body.data, '\0', r->body.len))
 		return http_reply_error(r, 400, "bad_request", "NUL byte in body");
-	return r->route->fn(r);
+	if (r->route->from_memory)
+		return r->route->fn(r);
+	return start_job(r, 0);
 }
 
 static void
@@ -431,6 +614,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		approve_log(LOG_DEBUG, "client %s: connection ended early (%d)",
 			    r->ip, (int)toe);
 	waiters_disarm(app->waiters, &r->w);
+	if (r->held)
+		MHD_destroy_response(r->held);
 	approve_buf_release(&r->body);
 	free(r);
 	*con_cls = NULL;
@@ -627,7 +812,7 @@ start_one(struct app *app, size_t i)
 	int fd = -1;
 
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
-					  (intptr_t)HTTPD_WORKERS(cfg->pool_size), NULL };
+					  (intptr_t)HTTPD_IO_THREADS, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 					  (intptr_t)cfg->max_connections, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
@@ -701,6 +886,8 @@ httpd_start(struct app *app)
 		free_pems(app);
 		return r;
 	}
+	if ((r = offload_new(HTTPD_JOBS((unsigned)cfg->pool_size), &app->jobs)) < 0)
+		return r;	/* logged; main.c calls httpd_stop() */
 	for (i = 0; i < cfg->n_listen; i++)
 		if ((r = start_one(app, i)) < 0)
 			return r;	/* main.c calls httpd_stop(), which frees all */
@@ -736,6 +923,10 @@ httpd_stop(struct app *app)
 	 * all (they answer with the current status) and refuse new ones. */
 	if (app->waiters)
 		waiters_shutdown(app->waiters);
+	/* the jobs still queued run (the stopping pool answers them at once),
+	 * and hand their connections back; later ones run on MHD's threads */
+	if (app->jobs)
+		offload_stop(app->jobs);
 	while (waited < STOP_GRACE_MS && open_connections(app) > 0) {
 		usleep(50 * 1000);
 		waited += 50;
@@ -752,6 +943,8 @@ httpd_stop(struct app *app)
 				    strerror(errno));
 	}
 	app->unix_bound = 0;
+	offload_free(app->jobs);	/* after the daemons: their handlers submit */
+	app->jobs = NULL;
 	connguard_free(app->guard);	/* after the daemons: their CLOSED callbacks use it */
 	app->guard = NULL;
 	free_pems(app);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clientaddr.h"
 #include "db.h"		/* DB_MAX_BLOCKED */
+#include "offload.h"
 #include "route.h"	/* struct route, HTTP_PARAM_MAX, http_handler */
 #include "settings.h"	/* APPROVALD_LISTEN_MAX */
 #include "waiters.h"
@@ -21,15 +22,22 @@ struct approvald_config;
 struct connguard;
 struct db_pool;
 struct listener;
+struct outbox;
 
 #define HTTP_MAX_STATUS 600
-/* Worker threads of each endpoint's daemon: more than can ever wait inside
- * the database pool (db.h), so one is always free for /healthz and
- * /metrics whatever the database does. */
-#define HTTPD_WORKERS(pool_size) (DB_MAX_BLOCKED(pool_size) + 1)
+/* Job threads (offload.h): as many as may be inside the database pool at
+ * once (db.h), so a job never finds the pool crowded by its own kind. */
+#define HTTPD_JOBS(pool_size) DB_MAX_BLOCKED(pool_size)
+/* libmicrohttpd's own threads per endpoint: they never wait for the
+ * database, so a couple move every byte. */
+#define HTTPD_IO_THREADS 2
+/* A job still queued after this long answers 503 without running: the
+ * database is too slow for the crowd (the same bound as a pool checkout). */
+#define HTTPD_JOB_QUEUE_MS DB_WAIT_MS
 
 struct metrics {
 	atomic_ulong requests_created;
+	atomic_ulong creates_limited;	/* refused by host_create_limit */
 	atomic_ulong responses[HTTP_MAX_STATUS];
 };
 
@@ -51,6 +59,9 @@ struct app {
 	char *tls_key_pem;
 	struct metrics metrics;
 	struct signer *signer;	/* signing.h; NULL: answers are not signed */
+	struct offload *jobs;	/* offload.h: where handlers run */
+	struct outbox *outbox;	/* outbox.h: notifications; NULL when none */
+	struct pending_gauge *pending;	/* pending_gauge.h; NULL before start */
 };
 
 /* Per-connection state for one HTTP request (MHD's con_cls). */
@@ -65,6 +76,17 @@ struct http_req {
 	int body_expected;	/* the route reads a body */
 	int body_too_big;
 	int answered;		/* a response was queued */
+	/* running on a job thread (offload.h) while MHD holds the connection
+	 * suspended: the answer is kept here and queued once resumed */
+	struct offload_job job;
+	int in_job;		/* http_queue() keeps instead of queueing */
+	int job_done;		/* the job ended: resumed for its answer */
+	int job_auth_only;	/* this job authenticates (before the body) */
+	enum MHD_Result job_ret;
+	struct MHD_Response *held;	/* the answer the job made */
+	unsigned held_status;
+	int authed;		/* authentication ran and admitted the caller */
+	int safe_method;	/* GET or HEAD: no CSRF token needed */
 	uint64_t headers_ms;	/* when the headers were complete */
 	/* long-poll state (wait and events) */
 	int started;		/* the handler ran before (now resumed) */
@@ -113,6 +135,10 @@ enum MHD_Result http_reply_body(struct http_req *r, unsigned status, const char 
 				char *body, size_t len, const char *hname, const char *hvalue);
 /* 503 database_unavailable. */
 enum MHD_Result http_reply_db_down(struct http_req *r);
+/* 429 with Retry-After: secs and the body {"error": error, "detail":
+ * detail, "retry_after": secs} (a rate limit, a sign-in delay). */
+enum MHD_Result http_reply_retry(struct http_req *r, unsigned long secs,
+				 const char *error, const char *detail);
 
 /* A query parameter, NULL when absent. */
 const char *http_query(struct http_req *r, const char *name);
@@ -146,9 +172,12 @@ enum MHD_Result route_report(struct http_req *r);
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);
 enum MHD_Result route_ui_static(struct http_req *r);
+enum MHD_Result route_ui_missing(struct http_req *r);
 /* routes_session.c */
 enum MHD_Result route_session_get(struct http_req *r);
 enum MHD_Result route_session_login(struct http_req *r);
 enum MHD_Result route_session_logout(struct http_req *r);
+/* routes_slack.c */
+enum MHD_Result route_slack_actions(struct http_req *r);
 
 #endif

@@ -23,6 +23,8 @@
 #include "httpd.h"
 #include "listener.h"
 #include "log.h"
+#include "outbox.h"
+#include "pending_gauge.h"
 #include "settings.h"
 #include "waiters.h"
 
@@ -64,14 +66,14 @@ write_port_file(const char *path, unsigned port)
 }
 
 /* Descriptors approvald needs besides its connections: stdio, the log,
- * the listening sockets, per worker thread its epoll and wake-up
- * descriptors and a pool connection, the LISTEN connection, files read at
- * start-up, and a margin. */
+ * the listening sockets, per HTTP thread its epoll and wake-up
+ * descriptors, the pool's connections, the LISTEN connection, files read
+ * at start-up, and a margin. */
 #define FD_OWN_FIXED 32
 #define FD_OWN_PER_WORKER 4
 
 /* One descriptor per connection (waiters included), and every "listen"
- * endpoint has its own daemon with max_connections and HTTPD_WORKERS: a limit
+ * endpoint has its own daemon with max_connections and HTTPD_IO_THREADS: a limit
  * that cannot cover them makes accept() fail later with nothing in the log,
  * so say it now. The soft limit is raised to the hard one first; a
  * max_connections left at its default is lowered to fit instead. 0, or
@@ -82,7 +84,8 @@ check_nofile(struct approvald_config *cfg)
 	struct rlimit rl;
 	unsigned long n = cfg->n_listen ? cfg->n_listen : 1;
 	unsigned long own = FD_OWN_FIXED +
-			    FD_OWN_PER_WORKER * HTTPD_WORKERS(cfg->pool_size) * n;
+			    FD_OWN_PER_WORKER * HTTPD_IO_THREADS * n +
+			    (unsigned long)cfg->pool_size;
 	unsigned long have, want = cfg->max_connections * n + own;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -214,6 +217,11 @@ main(int argc, char **argv)
 		approve_log(LOG_ERR, "start-up: listener: %s", strerror(-rc));
 		goto out;
 	}
+	/* before serving: handlers read app.pending unlocked */
+	if ((rc = pending_gauge_start(app.db, &app.pending)) < 0) {
+		approve_log(LOG_ERR, "start-up: pending gauge: %s", strerror(-rc));
+		goto out;
+	}
 	if (httpd_start(&app) < 0)
 		goto out;
 	app.public_url = settings_public_url(cfg, app.port);
@@ -229,6 +237,10 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
 		    APPROVE_VERSION, cfg->listen, app.port,
 		    cfg->tls_cert ? "https" : "http", app.public_url);
+	if ((rc = outbox_start(cfg, app.public_url, app.db, &app.outbox)) < 0) {
+		approve_log(LOG_ERR, "start-up: notifications: %s", strerror(-rc));
+		goto out;
+	}
 	if ((rc = audit_head_start(app.db, cfg->audit_head_interval, app.signer,
 				   &head)) < 0) {
 		approve_log(LOG_ERR, "start-up: audit head: %s", strerror(-rc));
@@ -251,7 +263,9 @@ out:
 	 * (its status, or 503) and the process exits */
 	db_pool_stop(app.db);
 	audit_head_stop(head);
+	outbox_stop(app.outbox);
 	httpd_stop(&app);
+	pending_gauge_stop(app.pending);	/* after the last /metrics */
 	listener_stop(app.listener);
 	db_pool_free(app.db);
 	waiters_free(app.waiters);

@@ -112,22 +112,24 @@ static const char insert_sql[] =
 	" sudo_command_sha256, idempotency_key, nonce,"
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
-	" tty_attached, observed_note, initiator)"
+	" tty_attached, observed_note, initiator, requester_gives_up_at)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
-	" $12, $13, $14, $15, pg_catalog.now() + $16::integer * interval '1 second',"
+	" $12, $13, $14, $15, pg_catalog.now() + LEAST($16::integer,"
+	"  $41::integer) * interval '1 second',"
 	" $17::bigint, $18::bigint, coalesce($19::boolean, false), $20,"
 	" $21::bigint, $22::bigint, coalesce($23::boolean, false), $24, $25, $26,"
 	" $27, $28, $29::bigint, $30::bigint, $31,"
 	" $32, $33, $34, $35, $36::jsonb, $37::bigint, $38::bigint, $39::boolean, $40,"
 	" approval.classify_initiator((SELECT ih.initiator FROM approval.hosts ih"
-	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb))"
+	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
+	" pg_catalog.now() + $41::integer * interval '1 second')"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
 	" decision_comment,"
 	" CASE WHEN status <> 'pending' THEN approval.policy_decider() END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 40
+#define INSERT_NPARAMS 41
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -176,7 +178,7 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	char code[APPROVE_CODE_LEN + 1], digest[APPROVE_HASH_HEX_LEN + 1];
 	char host[24], uid[24], ttls[24], url[APPROVE_LEN_URL + 1];
 	char rule_id[24], version[24];
-	char full[2][2][24], luid[24], asess[24], *ancestry = NULL;
+	char full[2][2][24], luid[24], asess[24], rtmo[24], *ancestry = NULL;
 	const char *params[INSERT_NPARAMS];
 	struct approve_status *st = NULL;
 	PGresult *res = NULL;
@@ -231,6 +233,9 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[37] = ctx->has_audit_session ? asess : NULL;
 	params[38] = !ctx->has_tty_attached ? NULL : ctx->tty_attached ? "true" : "false";
 	params[39] = ctx->observed_note;
+	/* expires at the earlier of request_ttl and the module's own wait */
+	snprintf(rtmo, sizeof(rtmo), "%lld", ctx->requester_timeout);
+	params[40] = ctx->requester_timeout > 0 ? rtmo : NULL;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -275,6 +280,47 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 out:
 	free(ancestry);
 	approve_status_free(st);
+	PQclear(res);
+	return r;
+}
+
+int
+req_create_limit(struct db_conn *db, long long host_id, const char *idem_key,
+		 unsigned long limit, unsigned long window, unsigned long *retry)
+{
+	/* the newest `limit` of this host's requests that waited for a person
+	 * within the window; a repeated create (known key) is always let by */
+	static const char sql[] =
+		"WITH recent AS (SELECT q.created_at FROM approval.requests q"
+		"  WHERE q.host_id = $1::bigint"
+		"  AND q.created_at > pg_catalog.now() - $4::integer * interval '1 second'"
+		"  AND COALESCE(q.policy_action, 'require') = 'require'"
+		"  ORDER BY q.created_at DESC LIMIT $3::integer)"
+		" SELECT EXISTS (SELECT 1 FROM approval.requests k WHERE k.host_id = $1::bigint"
+		"  AND k.idempotency_key = $2),"
+		" (SELECT pg_catalog.count(*) FROM recent),"
+		" GREATEST(1, pg_catalog.ceil(pg_catalog.date_part('epoch',"
+		"  (SELECT pg_catalog.min(created_at) FROM recent)"
+		"  + $4::integer * interval '1 second' - pg_catalog.now())))::bigint";
+	char host[24], lim[24], win[24];
+	const char *params[4] = { host, idem_key, lim, win };
+	PGresult *res = NULL;
+	int r;
+
+	*retry = 0;
+	snprintf(host, sizeof(host), "%lld", host_id);
+	snprintf(lim, sizeof(lim), "%lu", limit);
+	snprintf(win, sizeof(win), "%lu", window);
+	r = run(db, "create limit", sql, 4, params, &res);
+	if (r < 0)
+		goto out;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0 &&
+	    strtoul(PQgetvalue(res, 0, 1), NULL, 10) >= limit) {
+		*retry = PQgetisnull(res, 0, 2) ? window
+						: strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+		r = -EBUSY;
+	}
+out:
 	PQclear(res);
 	return r;
 }
@@ -342,16 +388,17 @@ out:
 }
 
 int
-req_host_cancel(struct db_conn *db, const char *id, long long host_id)
+req_host_cancel(struct db_conn *db, const char *id, long long host_id,
+		const char *reason)
 {
 	static const char sql[] =
-		"UPDATE approval.requests SET status = 'cancelled'"
+		"UPDATE approval.requests SET status = 'cancelled', cancel_reason = $3"
 		" WHERE id = $1::uuid AND host_id = $2::bigint AND status = 'pending'"
 		" RETURNING id";
 	static const char exists_sql[] =
 		"SELECT 1 FROM approval.requests WHERE id = $1::uuid AND host_id = $2::bigint";
 	char host[24];
-	const char *params[2] = { id, host };
+	const char *params[3] = { id, host, reason };
 	PGresult *res = NULL;
 	int r;
 
@@ -359,7 +406,7 @@ req_host_cancel(struct db_conn *db, const char *id, long long host_id)
 	r = req_expire_overdue(db, id);
 	if (r < 0)
 		return r;
-	if (db_exec(db, sql, 2, params, &res) < 0) {
+	if (db_exec(db, sql, 3, params, &res) < 0) {
 		r = -EALREADY;
 		if (!db_error_is(res, DB_STATE_FINAL, NULL)) {
 			db_log_error("cancel request", res);
@@ -508,29 +555,30 @@ static const struct {
 	{ "commit", D_STR }, { "prompt", D_STR }, { "ancestry", D_JSON },
 	{ "loginuid", D_INT }, { "audit_session", D_INT },
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
+	{ "requester_gives_up_at", D_STR }, { "cancel_reason", D_STR },
 };
 #define NDETAIL (int)(sizeof(detail_fields) / sizeof(detail_fields[0]))
 
-/* $1 is always the calling approver's id (for "self", ignoring case like
- * the rule in sql/006_self_approval_nocase.sql). */
-#define DETAIL_SELECT \
+/* $1 is always the calling approver's id (for "self", by the rule of
+ * sql/015_approver_pressure.sql: names compared by approval.name_key). */
+#define DETAIL_COLS \
 	"SELECT r.id, r.code, r.status, h.name, r.hostname, r.service," \
 	" r.requester, r.requester_uid, r.target_user, r.command, r.sudo_command," \
 	" r.tty, r.rhost, r.cwd, r.reason, r.ticket, r.digest, " \
 	ISO("r.created_at") ", " ISO("r.expires_at") ", " ISO("r.decided_at") "," \
 	" " DECIDER("r") ", r.decision_comment," \
-	" EXISTS (SELECT 1 FROM approval.approvers s WHERE s.id = $1::bigint" \
-	" AND (pg_catalog.lower(s.login) = pg_catalog.lower(r.requester)" \
-	"  OR pg_catalog.lower(r.requester) = ANY (SELECT pg_catalog.lower(u)" \
-	"  FROM pg_catalog.unnest(s.unix_logins) u)))," \
+	" approval.is_self($1::bigint, r.requester)," \
 	" r.command_length, r.command_shown, r.command_truncated, r.command_sha256," \
 	" r.sudo_command_length, r.sudo_command_shown, r.sudo_command_truncated," \
 	" r.sudo_command_sha256," \
 	" (SELECT c.key_id FROM approval.receipts c WHERE c.request_id = r.id)," \
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
-	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note" \
+	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note," \
+	" " ISO("r.requester_gives_up_at") ", r.cancel_reason"
+#define DETAIL_FROM \
 	" FROM approval.requests r JOIN approval.hosts h ON h.id = r.host_id" \
 	" LEFT JOIN approval.approvers a ON a.id = r.decided_by"
+#define DETAIL_SELECT DETAIL_COLS DETAIL_FROM
 
 static json_object *
 row_to_detail(const PGresult *res, int row, const char *public_url)
@@ -576,7 +624,8 @@ static int
 request_events(struct db_conn *db, const char *id, json_object **out)
 {
 	static const char sql[] =
-		"SELECT e.id, " ISO("e.at") ", e.kind, e.actor, e.detail"
+		"SELECT e.id, " ISO("e.at") ", e.kind, e.actor, e.detail,"
+		" e.actor_kind, e.cancel_reason"
 		" FROM approval.request_events e WHERE e.request_id = $1::uuid"
 		" ORDER BY e.id";
 	const char *params[1] = { id };
@@ -603,7 +652,9 @@ request_events(struct db_conn *db, const char *id, json_object **out)
 		    add_str(e, "at", col(res, i, 1)) < 0 ||
 		    add_str(e, "kind", col(res, i, 2)) < 0 ||
 		    add_str(e, "actor", col(res, i, 3)) < 0 ||
-		    add_str(e, "detail", col(res, i, 4)) < 0)
+		    add_str(e, "detail", col(res, i, 4)) < 0 ||
+		    add_str(e, "actor_kind", col(res, i, 5)) < 0 ||
+		    add_str(e, "cancel_reason", col(res, i, 6)) < 0)
 			goto out;
 	}
 	*out = arr;
@@ -655,33 +706,92 @@ out:
 	return r;
 }
 
+/* The filters of GET /v1/requests, $2..$14 of every list statement
+ * ($1 is the approver, $4 the limit, $13 the offset). */
+#define LIST_WHERE \
+	" WHERE ($2::text IS NULL OR r.status = $2::text" \
+	"  OR ($2::text = 'final' AND r.status <> 'pending'))" \
+	" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)" \
+	" AND ($5::timestamptz IS NULL OR r.created_at >= $5::timestamptz)" \
+	" AND ($6::timestamptz IS NULL OR r.created_at < $6::timestamptz)" \
+	" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)" \
+	" AND ($8::text IS NULL OR r.requester = $8::text)" \
+	" AND ($9::text IS NULL OR a.login = $9::text)" \
+	" AND ($10::text IS NULL OR r.initiator = $10::text)" \
+	" AND ($11::text IS NULL OR r.service = $11::text)" \
+	" AND ($12::text IS NULL" \
+	"  OR pg_catalog.strpos(pg_catalog.lower(r.command), pg_catalog.lower($12::text)) > 0" \
+	"  OR pg_catalog.strpos(pg_catalog.lower(r.sudo_command), pg_catalog.lower($12::text)) > 0)"
+/* Orders of the plain list (index-friendly) and of the grouped one, whose
+ * columns are the subquery's aliases. */
+#define ORDER_NEWEST " ORDER BY r.created_at DESC, r.id DESC"
+#define ORDER_OLDEST " ORDER BY r.created_at, r.id"
+#define ORDER_EXPIRES " ORDER BY r.expires_at, r.created_at, r.id"
+#define PAGE " LIMIT $4::integer OFFSET $13::integer"
+#define PLAIN(order) DETAIL_SELECT LIST_WHERE order PAGE
+/* Identical requests (same requester, host, target and command digest, or
+ * the command text when the module sent no digest) are one group; the
+ * member with the least time left stands for it. Totals: groups matching,
+ * requests in them. */
+#define GROUPED(order) \
+	"SELECT *, pg_catalog.count(*) OVER ()," \
+	" pg_catalog.sum(CASE WHEN x.g_rn = 1 THEN x.g_n ELSE 0 END) OVER ()" \
+	" FROM (" DETAIL_COLS ", r.created_at AS s_created, r.expires_at AS s_expires," \
+	" r.id AS s_id, pg_catalog.count(*) OVER w AS g_n," \
+	" pg_catalog.row_number() OVER (w ORDER BY r.expires_at, r.created_at, r.id) AS g_rn" \
+	DETAIL_FROM LIST_WHERE \
+	" WINDOW w AS (PARTITION BY r.requester, r.host_id, r.target_user," \
+	"  COALESCE(r.command_sha256, r.command)," \
+	"  COALESCE(r.sudo_command_sha256, r.sudo_command))) x" \
+	" WHERE x.g_rn = 1 OR NOT $14::boolean" order PAGE
+#define G_NEWEST " ORDER BY x.s_created DESC, x.s_id DESC"
+#define G_OLDEST " ORDER BY x.s_created, x.s_id"
+#define G_EXPIRES " ORDER BY x.s_expires, x.s_created, x.s_id"
+/* Columns after the detail ones in GROUPED: s_created, s_expires, s_id,
+ * g_n, g_rn, groups total, requests total. */
+#define G_COUNT (NDETAIL + 3)
+#define G_TOTAL (NDETAIL + 5)
+#define G_REQUESTS (NDETAIL + 6)
+
 int
 req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
-	 unsigned long limit, const char *public_url, json_object **out)
+	 unsigned long limit, unsigned long offset, const char *public_url,
+	 json_object **out)
 {
-	static const char sql[] = DETAIL_SELECT
-		" WHERE ($2::text IS NULL OR r.status = $2::text"
-		"  OR ($2::text = 'final' AND r.status <> 'pending'))"
-		" AND ($3::timestamptz IS NULL OR r.created_at < $3::timestamptz)"
-		" AND ($5::timestamptz IS NULL OR r.created_at >= $5::timestamptz)"
-		" AND ($6::timestamptz IS NULL OR r.created_at < $6::timestamptz)"
-		" AND ($7::text IS NULL OR h.name = $7::text OR r.hostname = $7::text)"
-		" AND ($8::text IS NULL OR r.requester = $8::text)"
-		" AND ($9::text IS NULL OR a.login = $9::text)"
-		" AND ($10::text IS NULL OR r.initiator = $10::text)"
-		" ORDER BY r.created_at DESC, r.id DESC LIMIT $4::integer";
-	char who[24], lim[24];
-	const char *params[10] = { who, f->status, f->before, lim, f->from, f->to,
-				   f->host, f->requester, f->approver, f->initiator };
+	static const char *const plain[] = {
+		[REQ_SORT_NEWEST] = PLAIN(ORDER_NEWEST),
+		[REQ_SORT_OLDEST] = PLAIN(ORDER_OLDEST),
+		[REQ_SORT_EXPIRES] = PLAIN(ORDER_EXPIRES),
+	};
+	static const char *const grouped[] = {
+		[REQ_SORT_NEWEST] = GROUPED(G_NEWEST),
+		[REQ_SORT_OLDEST] = GROUPED(G_OLDEST),
+		[REQ_SORT_EXPIRES] = GROUPED(G_EXPIRES),
+	};
+	char who[24], lim[24], off[24];
+	const char *params[14] = { who, f->status, f->before, lim, f->from, f->to,
+				   f->host, f->requester, f->approver, f->initiator,
+				   f->service, f->text, off, f->group ? "true" : "false" };
+	int windowed = f->group || f->totals;
 	PGresult *res = NULL;
 	json_object *o = NULL, *arr = NULL, *d;
 	const char *state;
 	int r, i, n;
 
 	*out = NULL;
+	switch (f->sort) {
+	case REQ_SORT_NEWEST:
+	case REQ_SORT_OLDEST:
+	case REQ_SORT_EXPIRES:
+		break;
+	default:
+		return -EINVAL;
+	}
 	snprintf(who, sizeof(who), "%lld", approver_id);
 	snprintf(lim, sizeof(lim), "%lu", limit);
-	if (db_exec(db, sql, 10, params, &res) < 0) {
+	snprintf(off, sizeof(off), "%lu", offset);
+	if (db_exec(db, windowed ? grouped[f->sort] : plain[f->sort],
+		    windowed ? 14 : 13, params, &res) < 0) {
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (state && strncmp(state, "22", 2) == 0) {
 			r = -EINVAL;	/* before/from/to is not a time */
@@ -703,12 +813,18 @@ req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
 			json_object_put(d);
 			goto out;
 		}
+		if (f->group && add_int(d, "group_count", col(res, i, G_COUNT)) < 0)
+			goto out;
 	}
 	if (approve_json_add(o, "requests", arr) < 0) {
 		arr = NULL;
 		goto out;
 	}
 	arr = NULL;
+	/* no row past the end of the list: the totals are not known then */
+	if (windowed && (add_int(o, "total", n ? col(res, 0, G_TOTAL) : NULL) < 0 ||
+			 add_int(o, "total_requests", n ? col(res, 0, G_REQUESTS) : NULL) < 0))
+		goto out;
 	*out = o;
 	o = NULL;
 	r = 0;
@@ -741,7 +857,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 {
 	static const char sql[] =
 		"SELECT e.id, e.request_id, r.code, " ISO("e.at") ", e.kind, e.actor,"
-		" r.status"
+		" r.status, e.actor_kind, e.cancel_reason"
 		" FROM approval.request_events e"
 		" JOIN approval.requests r ON r.id = e.request_id"
 		" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::integer";
@@ -749,7 +865,9 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 	const char *params[2] = { a, l };
 	static const char *const names[] = {
 		"id", "request_id", "code", "at", "kind", "actor", "status",
+		"actor_kind", "cancel_reason",
 	};
+#define N_EVENT_COLS (int)(sizeof(names) / sizeof(names[0]))
 	PGresult *res = NULL;
 	json_object *arr = NULL, *e;
 	int r, i, j, n;
@@ -776,7 +894,7 @@ events_after(struct db_conn *db, long long after, unsigned limit,
 		}
 		if (add_int(e, names[0], col(res, i, 0)) < 0)
 			goto out;
-		for (j = 1; j < 7; j++)
+		for (j = 1; j < N_EVENT_COLS; j++)
 			if (add_str(e, names[j], col(res, i, j)) < 0)
 				goto out;
 		*last = id;

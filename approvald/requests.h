@@ -27,11 +27,19 @@ struct db_conn;
 int req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	       const struct policy_verdict *pol, unsigned long ttl,
 	       const char *public_url, struct approve_status **out, int *again);
+/* May host_id file one more request that waits for a person? 0 yes;
+ * -EBUSY when it filed limit of them within the last window seconds
+ * (*retry: seconds until the oldest of those leaves the window); a create
+ * repeated with a known idempotency key (NULL: none) is always 0. */
+int req_create_limit(struct db_conn *db, long long host_id, const char *idem_key,
+		     unsigned long limit, unsigned long window, unsigned long *retry);
 /* Status of one of host_id's requests (expiring it first when its TTL
  * passed), as the wait and cancel answers show it. */
 int req_host_status(struct db_conn *db, const char *id, long long host_id,
 		    struct approve_status **out);
-int req_host_cancel(struct db_conn *db, const char *id, long long host_id);
+/* reason: the stored word (approve_cancel_reason_name). */
+int req_host_cancel(struct db_conn *db, const char *id, long long host_id,
+		    const char *reason);
 
 /* A uuid or a code (any case) -> canonical id. -EINVAL when s is neither
  * form, -ENOENT when unknown. */
@@ -44,6 +52,8 @@ int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 /* The detail object of docs/api.md, "self" judged for approver_id. */
 int req_detail(struct db_conn *db, const char *id, long long approver_id,
 	       const char *public_url, json_object **out);
+/* Orders of GET /v1/requests (sort=newest|oldest|expires). */
+enum req_sort { REQ_SORT_NEWEST, REQ_SORT_OLDEST, REQ_SORT_EXPIRES };
 /* Filters of GET /v1/requests (docs/api.md); NULL = no bound. */
 struct req_filter {
 	const char *status;	/* a state word, or "final": any but pending */
@@ -53,10 +63,19 @@ struct req_filter {
 	const char *requester;	/* requester's unix login */
 	const char *approver;	/* login of who decided */
 	const char *initiator;	/* human, agent or ci */
+	const char *service;	/* PAM service, exactly */
+	const char *text;	/* in command or sudo_command, any case */
+	enum req_sort sort;
+	int group;		/* identical requests as one row, group_count */
+	int totals;		/* "total" and "total_requests" in the answer */
 };
-/* {"requests":[...]}, newest first. */
+/* {"requests":[...]} in f->sort's order, limit rows from offset on; with
+ * f->group or f->totals also "total" (rows matching: groups when grouped)
+ * and "total_requests" (null when offset is past the end). -EINVAL for a
+ * time the database refused. */
 int req_list(struct db_conn *db, long long approver_id, const struct req_filter *f,
-	     unsigned long limit, const char *public_url, json_object **out);
+	     unsigned long limit, unsigned long offset, const char *public_url,
+	     json_object **out);
 /* Expire id if it is pending past its TTL (the sweep does this for all
  * once a second; handlers call it so they never show a stale pending). */
 int req_expire_overdue(struct db_conn *db, const char *id);

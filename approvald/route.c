@@ -38,6 +38,21 @@ route_path_match(const char *pattern, const char *path,
 	return *p == '\0' && *s == '\0';
 }
 
+/* Append method to the ", "-separated list allow unless it is there. A
+ * handful of short method names; truncation would only shorten the Allow
+ * header. */
+static void
+allow_add(char *allow, size_t allow_len, const char *method)
+{
+	size_t used = strlen(allow), m = strlen(method);
+	const char *p;
+
+	for (p = allow; (p = strstr(p, method)) != NULL; p += m)
+		if ((p == allow || p[-1] == ' ') && (p[m] == ',' || p[m] == '\0'))
+			return;
+	snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "", method);
+}
+
 const struct route *
 route_lookup(const struct route *table, size_t n, const char *method,
 	     const char *path, char param[HTTP_PARAM_MAX + 1], int *param_bad,
@@ -48,6 +63,10 @@ route_lookup(const struct route *table, size_t n, const char *method,
 	allow[0] = '\0';
 	param[0] = '\0';
 	*param_bad = 0;
+	/* HEAD is GET without the body (RFC 9110 9.3.2): it runs the GET
+	 * route, and libmicrohttpd sends the headers only */
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
 	for (i = 0; i < n; i++) {
 		char seg[HTTP_PARAM_MAX + 1] = "";
 		int bad = 0;
@@ -60,20 +79,17 @@ route_lookup(const struct route *table, size_t n, const char *method,
 			allow[0] = '\0';
 			return &table[i];
 		}
-		if (!strstr(allow, table[i].method)) {
-			size_t used = strlen(allow);
-
-			/* a handful of short method names; truncation would
-			 * only shorten the Allow header */
-			snprintf(allow + used, allow_len - used, "%s%s",
-				 used ? ", " : "", table[i].method);
-		}
+		allow_add(allow, allow_len, table[i].method);
+		if (strcmp(table[i].method, "GET") == 0)
+			allow_add(allow, allow_len, "HEAD");
 	}
 	return NULL;
 }
 
-int
-content_type_json(const char *ct)
+/* ct names the media type want (any case), optional blanks around it,
+ * optional parameters after ';'. */
+static int
+content_type_is(const char *ct, const char *want)
 {
 	size_t n;
 
@@ -82,11 +98,22 @@ content_type_json(const char *ct)
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	n = strcspn(ct, "; \t");
-	if (n != strlen("application/json") ||
-	    strncasecmp(ct, "application/json", n) != 0)
+	if (n != strlen(want) || strncasecmp(ct, want, n) != 0)
 		return 0;
 	ct += n;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return *ct == '\0' || *ct == ';';
+}
+
+int
+content_type_json(const char *ct)
+{
+	return content_type_is(ct, "application/json");
+}
+
+int
+content_type_form(const char *ct)
+{
+	return content_type_is(ct, "application/x-www-form-urlencoded");
 }

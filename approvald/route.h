@@ -12,6 +12,9 @@
 /* The longest path segment a '*' may stand for. */
 #define HTTP_PARAM_MAX 64
 
+#define ROUTE_BODY_JSON 1
+#define ROUTE_BODY_FORM 2	/* application/x-www-form-urlencoded (Slack) */
+
 struct http_req;
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
@@ -19,8 +22,11 @@ struct route {
 	const char *method;
 	const char *pattern;	/* '*' stands for one non-empty segment */
 	enum access_need need;
-	int body;		/* reads a JSON body */
+	int body;		/* reads a body: ROUTE_BODY_JSON or _FORM */
 	http_handler fn;
+	int from_memory;	/* answers from memory alone: runs on the
+				 * HTTP thread; every other route runs on a
+				 * job thread (offload.h) */
 };
 
 /* The route of table[0..n) whose pattern matches path and whose method is
@@ -29,7 +35,9 @@ struct route {
  * HTTP_PARAM_MAX (param is then ""). With no match, allow (allow_len
  * bytes, allow_len > 0) holds the methods of the routes whose pattern did
  * match, ", "-separated, each once: the Allow header of a 405 ("" means 404).
- * Truncation can only shorten that list. */
+ * Truncation can only shorten that list. A HEAD is looked up as GET (the
+ * route returned is the GET route; its handler answers, libmicrohttpd
+ * drops the body), and HEAD follows GET in an Allow list. */
 const struct route *route_lookup(const struct route *table, size_t n,
 				 const char *method, const char *path,
 				 char param[HTTP_PARAM_MAX + 1], int *param_bad,
@@ -43,5 +51,7 @@ int route_path_match(const char *pattern, const char *path,
 /* 1 when the Content-Type value ct (NULL: absent) is application/json,
  * any case, optional blanks around it, optional parameters after ';'. */
 int content_type_json(const char *ct);
+/* The same for application/x-www-form-urlencoded. */
+int content_type_form(const char *ct);
 
 #endif

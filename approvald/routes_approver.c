@@ -20,6 +20,7 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 #define BEFORE_MAX 64
+#define OFFSET_MAX 1000000UL
 
 static enum MHD_Result
 reply_rc(struct http_req *r, int rc)
@@ -43,6 +44,21 @@ reply_rc(struct http_req *r, int rc)
 	}
 }
 
+/* A yes/no query flag: absent or "0" no, "1" yes, else -EINVAL. */
+static int
+query_flag(struct http_req *r, const char *name, int *out)
+{
+	const char *v = http_query(r, name);
+
+	*out = 0;
+	if (!v || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "1") != 0)
+		return -EINVAL;
+	*out = 1;
+	return 0;
+}
+
 enum MHD_Result
 route_list(struct http_req *r)
 {
@@ -53,12 +69,14 @@ route_list(struct http_req *r)
 		.host = http_query(r, "host"), .requester = http_query(r, "requester"),
 		.approver = http_query(r, "approver"),
 		.initiator = http_query(r, "initiator"),
+		.service = http_query(r, "service"), .text = http_query(r, "q"),
 	};
 	const char *const times[] = { f.before, f.from, f.to };
-	const char *const names[] = { f.host, f.requester, f.approver };
+	const char *const names[] = { f.host, f.requester, f.approver, f.service, f.text };
+	const char *sort = http_query(r, "sort");
 	struct db_conn *db;
 	json_object *o = NULL;
-	unsigned long limit;
+	unsigned long limit, offset;
 	size_t i, t;
 	int rc;
 
@@ -67,6 +85,19 @@ route_list(struct http_req *r)
 		return http_reply_error(r, 400, "bad_request", "unknown status");
 	if (http_query_ulong(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit) < 0)
 		return http_reply_error(r, 400, "bad_request", "limit must be 1..500");
+	if (http_query_ulong(r, "offset", 0, OFFSET_MAX, 0, &offset) < 0)
+		return http_reply_error(r, 400, "bad_request", "offset must be 0..1000000");
+	if (!sort || strcmp(sort, "newest") == 0)
+		f.sort = REQ_SORT_NEWEST;
+	else if (strcmp(sort, "oldest") == 0)
+		f.sort = REQ_SORT_OLDEST;
+	else if (strcmp(sort, "expires") == 0)
+		f.sort = REQ_SORT_EXPIRES;
+	else
+		return http_reply_error(r, 400, "bad_request",
+					"sort must be newest, oldest or expires");
+	if (query_flag(r, "group", &f.group) < 0 || query_flag(r, "total", &f.totals) < 0)
+		return http_reply_error(r, 400, "bad_request", "group/total must be 0 or 1");
 	if (f.initiator && strcmp(f.initiator, "human") != 0 &&
 	    strcmp(f.initiator, "agent") != 0 && strcmp(f.initiator, "ci") != 0)
 		return http_reply_error(r, 400, "bad_request",
@@ -82,14 +113,14 @@ route_list(struct http_req *r)
 				return http_reply_error(r, 400, "bad_request",
 							"before/from/to: not a time");
 	}
-	for (t = 0; t < 3; t++)
+	for (t = 0; t < sizeof(names) / sizeof(names[0]); t++)
 		if (names[t] && (!*names[t] || strlen(names[t]) > APPROVE_LEN_NAME))
 			return http_reply_error(r, 400, "bad_request",
-						"host/requester/approver: 1..256 bytes");
+						"host/requester/approver/service/q: 1..256 bytes");
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return http_reply_db_down(r);
-	rc = req_list(db, r->who.id, &f, limit, app->public_url, &o);
+	rc = req_list(db, r->who.id, &f, limit, offset, app->public_url, &o);
 	db_put(app->db, db);
 	if (rc == -EINVAL)
 		return http_reply_error(r, 400, "bad_request", "before/from/to: not a time");
@@ -176,7 +207,8 @@ route_deny(struct http_req *r)
 }
 
 /* /r/CODE -> the web UI's page of that request. No authentication here:
- * the page itself asks for it. */
+ * the page itself asks for it. An unknown or malformed code gets the UI's
+ * not-found page (404). */
 enum MHD_Result
 route_short_link(struct http_req *r)
 {
@@ -195,7 +227,7 @@ route_short_link(struct http_req *r)
 	if (rc == -EIO)
 		return http_reply_db_down(r);
 	if (rc < 0)
-		return http_reply_error(r, 404, "not_found", "no such request code");
+		return route_ui_missing(r);
 	snprintf(loc, sizeof(loc), "/ui/requests/%s", id);
 	return http_reply_redirect(r, loc);
 }

@@ -41,6 +41,25 @@ path_uuid(struct http_req *r)
 	return approve_uuid_normalize(r->param, strlen(r->param), r->id);
 }
 
+/* Counted always; logged at most once a second (a flood is one line a
+ * second, with how many were refused since the last). */
+static void
+create_limited(struct app *app, const char *host, unsigned long retry)
+{
+	static _Atomic uint64_t last_s;
+	static atomic_ulong unlogged;
+	uint64_t now_s = approve_now_ms() / 1000, prev = atomic_load(&last_s);
+	unsigned long n = atomic_fetch_add(&unlogged, 1) + 1;
+
+	atomic_fetch_add(&app->metrics.creates_limited, 1);
+	if (now_s == prev || !atomic_compare_exchange_strong(&last_s, &prev, now_s))
+		return;
+	n = atomic_exchange(&unlogged, 0);
+	approve_log(LOG_WARNING, "host %s: create refused by host_create_limit (%lu per %lu s), "
+		    "retry in %lu s; %lu refused since the last such line", host,
+		    app->cfg->host_create_limit, app->cfg->host_create_window, retry, n);
+}
+
 enum MHD_Result
 route_create(struct http_req *r)
 {
@@ -66,6 +85,20 @@ route_create(struct http_req *r)
 	/* the policy decides first: allow and deny are final at once, and
 	 * their answer goes out through reply_status like every other */
 	rc = policy_db_decide(db, r->who.name, ctx, &pol);
+	if (rc == 0 && pol.action == POLICY_REQUIRE && app->cfg->host_create_limit) {
+		unsigned long retry = 0;
+
+		rc = req_create_limit(db, r->who.id, ctx->idempotency_key,
+				      app->cfg->host_create_limit,
+				      app->cfg->host_create_window, &retry);
+		if (rc == -EBUSY) {
+			create_limited(app, r->who.name, retry);
+			ret = http_reply_retry(r, retry, "rate_limited",
+					       "too many requests from this host; "
+					       "try again later");
+			goto out;
+		}
+	}
 	if (rc == 0)
 		rc = req_create(db, r->who.id, ctx, &pol, app->cfg->request_ttl,
 				app->public_url, &st, &again);
@@ -151,18 +184,19 @@ route_cancel(struct http_req *r)
 	struct app *app = r->app;
 	struct approve_status *st = NULL;
 	struct db_conn *db = NULL;
+	enum approve_cancel_reason why;
 	enum MHD_Result ret;
+	char err[128];
 	int rc;
 
 	if (path_uuid(r) < 0)
 		return http_reply_error(r, 400, "bad_request", "malformed request id");
-	if (approve_empty_from_json(r->body.data, r->body.len, NULL, 0) < 0)
-		return http_reply_error(r, 400, "bad_request",
-					"the body of a cancel is empty or {}");
+	if (approve_cancel_from_json(r->body.data, r->body.len, &why, err, sizeof(err)) < 0)
+		return http_reply_error(r, 400, "bad_request", err);
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return http_reply_db_down(r);
-	rc = req_host_cancel(db, r->id, r->who.id);
+	rc = req_host_cancel(db, r->id, r->who.id, approve_cancel_reason_name(why));
 	if (rc == 0 || rc == -EALREADY) {
 		int rs = req_host_status(db, r->id, r->who.id, &st);
 
@@ -170,7 +204,8 @@ route_cancel(struct http_req *r)
 			rc = rs;
 	}
 	if (rc == 0) {
-		approve_log(LOG_INFO, "request %s cancelled by host %s", r->id, r->who.name);
+		approve_log(LOG_INFO, "request %s cancelled by host %s (%s)", r->id,
+			    r->who.name, approve_cancel_reason_name(why));
 		ret = reply_status(r, 200, st);
 	} else if (rc == -EALREADY) {
 		char detail[64];

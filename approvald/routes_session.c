@@ -207,7 +207,8 @@ out:
 	return rc;
 }
 
-static const char wait_sql[] = "SELECT approval.login_wait($1, $2)";
+/* per (login, client address) pair, capped (sql/015_approver_pressure.sql) */
+static const char wait_sql[] = "SELECT approval.login_wait_pair($1, $2)";
 static const char approver_sql[] =
 	"SELECT id, password_hash FROM approval.approvers"
 	" WHERE login = $1 AND enabled AND revoked_at IS NULL";
@@ -215,7 +216,8 @@ static const char fail_sql[] =
 	"WITH gone AS (DELETE FROM approval.login_failures"
 	"  WHERE at < now() - interval '1 day')"
 	" INSERT INTO approval.login_failures (login, remote_addr) VALUES ($1, $2)";
-static const char clear_sql[] = "DELETE FROM approval.login_failures WHERE login = $1";
+static const char clear_sql[] =
+	"DELETE FROM approval.login_failures WHERE login = $1 AND remote_addr = $2";
 static const char rehash_sql[] =
 	"UPDATE approval.approvers SET password_hash = $2 WHERE id = $1";
 
@@ -293,7 +295,7 @@ check_password(struct db_conn *c, const struct login_body *b, const char *addr,
 	}
 	PQclear(res);
 	res = NULL;
-	if (db_exec(c, clear_sql, 1, params, &res) < 0)
+	if (db_exec(c, clear_sql, 2, params, &res) < 0)
 		db_log_error("login failures clear", res);
 	v = V_YES;
 out:
@@ -341,7 +343,6 @@ route_session_login(struct http_req *r)
 	char *cookie = NULL, *hdr = NULL;
 	enum verdict v;
 	enum MHD_Result ret;
-	json_object *o;
 	int wait = 0, rc;
 
 	rc = parse_login(r, &b);
@@ -376,16 +377,10 @@ route_session_login(struct http_req *r)
 		goto out;
 	case V_WAIT:
 		approve_log(LOG_NOTICE, "client %s: sign-in delayed %d s after repeated failures",
-			    r->ip, wait);
-		o = json_object_new_object();
-		if (approve_json_add_str(o, "error", "too_many_attempts") < 0 ||
-		    approve_json_add_str(o, "detail", "Too many failed sign-ins. "
-					 "Wait a little and try again.") < 0 ||
-		    approve_json_add(o, "retry_after", json_object_new_int(wait)) < 0) {
-			json_object_put(o);
-			o = NULL;	/* reply_cookie answers 500 */
-		}
-		ret = reply_cookie(r, 429, o, NULL);
+			    r->client, wait);
+		ret = http_reply_retry(r, (unsigned long)wait, "too_many_attempts",
+				       "Too many failed sign-ins from here. "
+				       "Wait a little and try again.");
 		goto out;
 	case V_NO:
 		approve_log(LOG_NOTICE, "client %s: sign-in failed (%s)", r->ip,

@@ -89,6 +89,21 @@ route_ui_page(struct http_req *r)
 	return serve_asset(r, a);
 }
 
+/* A path the UI does not have (an unknown /ui/... page, a /r/ link with
+ * no such code): 404 with the page shell, whose script shows its own
+ * not-found page instead of a JSON error. */
+enum MHD_Result
+route_ui_missing(struct http_req *r)
+{
+	const struct approve_asset *a = asset_find("index.html");
+	struct MHD_Response *resp;
+
+	if (!a)
+		return http_reply_error(r, 404, "not_found", "no such path");
+	resp = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+	return http_queue(r, 404, resp, a->type, "no-cache");
+}
+
 enum MHD_Result
 route_ui_static(struct http_req *r)
 {

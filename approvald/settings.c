@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "notify_settings.h"
 #include "peer.h"
 #include "settings.h"
 #include "wire.h"
@@ -27,7 +28,10 @@ static const char *const allowed_keys[] = {
 	"listen", "database", "public_url", "request_ttl", "pool_size",
 	"max_connections", "tls_cert", "tls_key", "log", "debug",
 	"sso_header", "sso_proxies", "audit_head_interval", "header_timeout",
-	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key", NULL,
+	"max_connections_per_peer", "socket_mode", "socket_owner", "signing_key",
+	NOTIFY_CONF_KEYS,
+	"host_create_limit", "host_create_window",
+	NULL,
 };
 
 static int
@@ -385,6 +389,15 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 		return fail(err, errlen, path, LINE("header_timeout"),
 			    "header_timeout: expected seconds 1..3600");
 
+	v = approve_conf_get(f, "host_create_limit");
+	if (v && approve_parse_ulong(v, 0, 1000000, &c->host_create_limit) < 0)
+		return fail(err, errlen, path, LINE("host_create_limit"),
+			    "host_create_limit: expected 0..1000000 (0: no limit)");
+	v = approve_conf_get(f, "host_create_window");
+	if (v && approve_parse_ulong(v, 1, 86400, &c->host_create_window) < 0)
+		return fail(err, errlen, path, LINE("host_create_window"),
+			    "host_create_window: expected seconds 1..86400");
+
 	v = approve_conf_get(f, "audit_head_interval");
 	if (v && approve_parse_ulong(v, 0, 86400, &c->audit_head_interval) < 0)
 		return fail(err, errlen, path, LINE("audit_head_interval"),
@@ -433,6 +446,8 @@ check_values(struct approvald_config *c, const struct approve_conf *f,
 			    LINE(approve_conf_get(f, "sso_header") ? "sso_header" : "sso_proxies"),
 			    "sso_header (an HTTP header name) and sso_proxies (numeric "
 			    "IP addresses or unix:uid=N, separated by commas) go together");
+	if ((b = notify_settings_load(&c->notify, f, path, err, errlen)) < 0)
+		return b;
 	if (!c->public_url && !c->first_tcp)
 		return fail(err, errlen, path, LINE("listen"),
 			    "public_url is required when approvald listens on Unix "
@@ -465,6 +480,7 @@ settings_load(const char *path, struct approvald_config **out, char *err,
 	c->max_connections_per_peer = 64;
 	c->header_timeout = 10;
 	c->audit_head_interval = 300;
+	c->host_create_window = 60;
 	c->socket_mode = APPROVALD_SOCKET_MODE_DEFAULT;
 	c->socket_uid = (uid_t)-1;
 	c->socket_gid = (gid_t)-1;
@@ -500,6 +516,7 @@ settings_free(struct approvald_config *c)
 	free(c->tls_key);
 	free(c->sso_header);
 	free(c->sso_proxies);
+	notify_settings_release(&c->notify);
 	free(c);
 }
 

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "notify_settings.h"
+
 #define APPROVALD_DEFAULT_CONFIG "/etc/approvald.conf"
 
 #define APPROVALD_LISTEN_MAX 8	/* endpoints in "listen" */
@@ -45,6 +47,11 @@ struct approvald_config {
 	char *sso_proxies;	/* addresses it is accepted from (both or neither) */
 	unsigned long audit_head_interval;	/* seconds between head log lines; 0 off */
 	char *signing_key;	/* private key file (signing.h); NULL: unsigned */
+	struct approvald_notify notify;	/* notify_settings.h */
+	/* At most host_create_limit requests that wait for a person per host
+	 * per host_create_window seconds (0: no limit); more are 429. */
+	unsigned long host_create_limit;
+	unsigned long host_create_window;
 };
 
 /* 0, or -EINVAL / -ENOENT / -ENOMEM with the message in err. */

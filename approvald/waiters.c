@@ -133,6 +133,17 @@ out:
 	return r;
 }
 
+static __thread int parked_here;
+
+int
+waiters_parked_here(void)
+{
+	int p = parked_here;
+
+	parked_here = 0;
+	return p;
+}
+
 int
 waiters_suspend(struct waiters *ws, struct waiter *w)
 {
@@ -154,7 +165,9 @@ waiters_suspend(struct waiters *ws, struct waiter *w)
 	else
 		ws->s_requests++;
 	/* Under the mutex: a wake-up cannot resume it before it is suspended. */
-	MHD_suspend_connection(w->conn);
+	if (!w->held)
+		MHD_suspend_connection(w->conn);
+	parked_here = 1;
 out:
 	pthread_mutex_unlock(&ws->mu);
 	return r;

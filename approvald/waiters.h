@@ -9,6 +9,10 @@
  *   waiters_suspend(w)       0: the connection is suspended (MHD calls the
  *                            handler again once it is resumed); -EAGAIN:
  *                            a wake-up came in meanwhile: read again.
+ * A handler running on a job thread (offload.h) finds its connection
+ * suspended already (w->held set): waiters_suspend() then only parks it,
+ * and the job thread learns from waiters_parked_here() that the
+ * connection is no longer its own (a wake-up may resume it at once).
  * The LISTEN thread wakes waiters (and the sweep thread of connguard.c
  * releases those whose client has gone): a woken entry leaves the registry
  * and, if suspended, is resumed with MHD_resume_connection(), exactly once
@@ -39,6 +43,8 @@ struct waiter {
 	char id[APPROVE_UUID_LEN + 1];	/* "" for an event waiter */
 	int fd;			/* the connection's socket, set when suspended */
 	int gone;		/* released by waiters_release_gone(): close, do not answer */
+	int held;		/* its owner keeps the connection suspended (set
+				 * by the owner; never suspended here) */
 };
 
 struct waiters;
@@ -51,6 +57,9 @@ void waiters_free(struct waiters *ws);
 int waiters_arm(struct waiters *ws, struct waiter *w, struct MHD_Connection *conn,
 		const char *id, uint64_t deadline_ms);
 int waiters_suspend(struct waiters *ws, struct waiter *w);
+/* 1 when the last waiters_suspend() on this thread returned 0 since the
+ * last call (which clears it). */
+int waiters_parked_here(void);
 /* Unregister if registered; idempotent; resets w to IDLE. */
 void waiters_disarm(struct waiters *ws, struct waiter *w);
 

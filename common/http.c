@@ -1101,6 +1101,24 @@ head_safe(const char *s, int allow_empty)
 	return 1;
 }
 
+/* An extra header line: "Name: value", a token name, printable ASCII
+ * value (blanks allowed), no CR, LF or other control byte. */
+static int
+header_line_safe(const char *s)
+{
+	const char *colon = strchr(s, ':');
+
+	if (!colon || colon == s)
+		return 0;
+	for (; s < colon; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	for (s++; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* The request head and body. 0, -E2BIG (over the request cap) or -ENOMEM. */
 static int
 build_request(struct approve_buf *req, const struct approve_url *u,
@@ -1122,6 +1140,8 @@ build_request(struct approve_buf *req, const struct approve_url *u,
 					   "Connection: close\r\n");
 	if (!r && o->token)
 		r = approve_buf_printf(req, "Authorization: Bearer %s\r\n", o->token);
+	for (size_t i = 0; !r && o->headers && o->headers[i]; i++)
+		r = approve_buf_printf(req, "%s\r\n", o->headers[i]);
 	if (!r && body)
 		r = approve_buf_printf(req, "Content-Type: application/json\r\n"
 				       "Content-Length: %zu\r\n", body_len);
@@ -1162,6 +1182,12 @@ approve_http_request(const struct approve_http_opts *o, const char *method,
 	if (o->token && !head_safe(o->token, 0)) {
 		approve_errf(err, errlen, "token holds blanks or control characters");
 		goto out;
+	}
+	for (size_t i = 0; o->headers && o->headers[i]; i++) {
+		if (!header_line_safe(o->headers[i])) {
+			approve_errf(err, errlen, "header line holds control characters");
+			goto out;
+		}
 	}
 	if (!body && body_len) {
 		approve_errf(err, errlen, "body length without body");

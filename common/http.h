@@ -62,6 +62,10 @@ struct approve_http_opts {
 	 * unblocked here, so they are delivered only inside a wait (-EINTR),
 	 * never between its own flag check and the wait. */
 	const sigset_t *wait_sigmask;
+	/* NULL, or a NULL-terminated list of extra request header lines
+	 * ("Name: value", without CR LF; refused when a byte is a control
+	 * character): the daemon's signed notifications */
+	const char *const *headers;
 };
 
 struct approve_http_response {

@@ -93,6 +93,34 @@ approve_cp_hostile(uint32_t cp)
 	return 0;
 }
 
+/* Unicode space separators (Zs), which read as nothing at a name's end. */
+static int
+cp_blank(uint32_t cp)
+{
+	return cp == 0x20 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	       cp == 0x202f || cp == 0x205f || cp == 0x3000;
+}
+
+int
+approve_name_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp = 0;
+	size_t i = 0, k;
+	int first = 1;
+
+	if (n == 0)
+		return 0;
+	while (i < n) {
+		k = approve_utf8_decode(p + i, n - i, &cp);
+		if (k == 0 || approve_cp_hostile(cp) || (first && cp_blank(cp)))
+			return 0;
+		first = 0;
+		i += k;
+	}
+	return !cp_blank(cp);
+}
+
 /* Length of an escape sequence starting at ESC (or C1 CSI U+009B encoded
  * as c2 9b): ESC [ params final, ESC ] ... BEL/ST, ESC x. At least 1. */
 static size_t
@@ -249,4 +277,134 @@ approve_json_escape_hostile(struct approve_buf *b, const char *json, size_t n)
 		i += k;
 	}
 	return r;
+}
+
+/* ---- commands as approvers read them ---- */
+
+int
+approve_cp_rtl(uint32_t cp)
+{
+	return (cp >= 0x0590 && cp <= 0x08ff) || (cp >= 0xfb1d && cp <= 0xfdff) ||
+	       (cp >= 0xfe70 && cp <= 0xfefe) || (cp >= 0x10800 && cp <= 0x10fff) ||
+	       (cp >= 0x1e800 && cp <= 0x1efff);
+}
+
+/* One display unit at p (n > 0 bytes): a run of one blank, one character,
+ * one marked code point or one bad byte. *in gets the bytes it stands for;
+ * its text goes to b when b is not NULL. Returns its width in characters,
+ * or -1 on a buffer failure. */
+static long
+cmd_unit(const unsigned char *p, size_t n, size_t *in, struct approve_buf *b,
+	 uint32_t *cp_out)
+{
+	static const char *const blank_mark[] = { "\u2423", "\u23ce", "\u240d", "\u21e5" };
+	static const char blanks[] = " \n\r\t";
+	const char *bl = memchr(blanks, p[0], 4);
+	char tmp[32];
+	uint32_t cp = 0;
+	size_t k, run;
+	long w;
+
+	*cp_out = 0;
+	if (p[0] && bl) {
+		const char *mark = blank_mark[bl - blanks];
+
+		for (run = 1; run < n && p[run] == p[0]; run++)
+			;
+		if (run > APPROVE_BLANK_RUN) {
+			*in = run;
+			w = snprintf(tmp, sizeof(tmp), "%s\u00d7%zu", mark, run);
+			if (w < 0 || (size_t)w >= sizeof(tmp))
+				return -1;
+			if (b && approve_buf_append(b, tmp, (size_t)w) < 0)
+				return -1;
+			/* the marker, the times sign and the digits */
+			return 2 + (long)strlen(tmp + strlen(mark) + 2);
+		}
+		*in = 1;
+		*cp_out = p[0];
+		if (p[0] == ' ')
+			return b && approve_buf_append(b, " ", 1) < 0 ? -1 : 1;
+		return b && approve_buf_append_str(b, mark) < 0 ? -1 : 1;
+	}
+	k = approve_utf8_decode(p, n, &cp);
+	if (k == 0) {
+		*in = 1;
+		w = snprintf(tmp, sizeof(tmp), "<0x%02X>", p[0]);
+	} else if (approve_cp_hostile(cp)) {
+		*in = k;
+		w = snprintf(tmp, sizeof(tmp), "<U+%04X>", (unsigned)cp);
+	} else {
+		*in = k;
+		*cp_out = cp;
+		return b && approve_buf_append(b, p, k) < 0 ? -1 : 1;
+	}
+	if (w < 0 || (size_t)w >= sizeof(tmp) || (b && approve_buf_append(b, tmp, (size_t)w) < 0))
+		return -1;
+	return w;
+}
+
+char *
+approve_command_display(const char *s, size_t len, size_t max,
+			struct approve_cmd_shape *shape)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t i, k, head, tail, acc, tail_at;
+	struct approve_buf b;
+	uint32_t cp;
+	char *o = NULL;
+	long w;
+
+	memset(shape, 0, sizeof(*shape));
+	shape->lines = 1;
+	if (!s)
+		len = 0;
+	/* first pass: widths, line breaks, direction */
+	for (i = 0; i < len; i += k) {
+		w = cmd_unit(p + i, len - i, &k, NULL, &cp);
+		if (w < 0)
+			return NULL;
+		shape->chars += (size_t)w;
+		for (size_t j = i; j < i + k; j++)
+			if (p[j] == '\n' || (p[j] == '\r' && !(j + 1 < len && p[j + 1] == '\n')))
+				shape->lines++;
+		if (approve_cp_rtl(cp))
+			shape->rtl = 1;
+	}
+	approve_buf_init(&b, SIZE_MAX / 2);
+	if (approve_buf_append(&b, "", 0) < 0)
+		goto out;
+	if (max < 8)
+		max = 8;
+	head = shape->chars > max ? (max * 2) / 3 : SIZE_MAX;
+	tail = shape->chars > max ? max - head - 3 : 0;
+	/* where the tail starts: the first unit whose remainder fits in tail */
+	tail_at = len;
+	if (head != SIZE_MAX) {
+		for (i = 0, acc = 0; i < len; i += k) {
+			w = cmd_unit(p + i, len - i, &k, NULL, &cp);
+			if (shape->chars - acc <= tail)
+				break;
+			tail_at = i;	/* at least the last unit */
+			acc += (size_t)w;
+		}
+		if (i < len)
+			tail_at = i;
+	}
+	for (i = 0, acc = 0; i < len; i += k) {
+		w = cmd_unit(p + i, len - i, &k, NULL, &cp);
+		if (i >= tail_at || acc + (size_t)w <= head) {
+			if (cmd_unit(p + i, len - i, &k, &b, &cp) < 0)
+				goto out;
+		} else if (!shape->cut) {
+			shape->cut = 1;
+			if (approve_buf_append_str(&b, " \u2026 ") < 0)
+				goto out;
+		}
+		acc += (size_t)w;
+	}
+	o = approve_buf_take(&b);
+out:
+	approve_buf_release(&b);
+	return o;
 }

@@ -35,6 +35,15 @@ int approve_utf8_valid(const char *s, size_t n);
  * Else 0. */
 int approve_cp_hostile(uint32_t cp);
 
+/* 1 when s[0..n) may name a person or an account (a requester, a target
+ * user, an approver's unix login): not empty, well-formed UTF-8 without
+ * NUL or any hostile code point (approve_cp_hostile), and no blank at
+ * either end (space, NBSP and the other Unicode space separators). Else 0.
+ * The database applies the same rule (sql/015_approver_pressure.sql
+ * approval.name_is_clean) and compares names by their NFKC, trimmed,
+ * lower-case key. */
+int approve_name_clean(const char *s, size_t n);
+
 /* Copy s[0..len) for display through a PAM conversation, syslog or a
  * terminal: an escape sequence (ESC or C1 CSI, with its parameters) and
  * every hostile code point become '?', each invalid UTF-8 byte becomes
@@ -58,5 +67,32 @@ char *approve_sanitize_display_shown(const char *s, size_t len, size_t max,
  * would be CSI to an 8-bit terminal). 0, -E2BIG or -ENOMEM. */
 int approve_json_escape_hostile(struct approve_buf *b, const char *json,
 				size_t n);
+
+/* How a command reads on screen, for approvers (approvalctl here, the web
+ * UI's web/dom.js commandParts() mirrors the same rules):
+ *   LF "\u23ce" (⏎), CR "\u240d" (␍), TAB "\u21e5" (⇥); a run of more than
+ *   APPROVE_BLANK_RUN of one blank (space, LF, CR, TAB) is one marker with
+ *   its count: "\u2423\u00d7120" (␣×120) for 120 spaces, "⏎×40";
+ *   every other hostile code point (ESC included) "<U+XXXX>", a byte that
+ *   is not UTF-8 "<0xNN>";
+ *   longer than max characters: the head (two thirds), " … ", the tail
+ *   (one third, at least the last unit), whole markers only, so the end
+ *   is never cut off.
+ * The result is valid UTF-8 free of hostile code points; what it found is
+ * in *shape. Terminals show text in stored order, so right-to-left letters
+ * are only reported (shape->rtl), never reordered here. NULL on ENOMEM. */
+#define APPROVE_BLANK_RUN 3
+struct approve_cmd_shape {
+	size_t lines;	/* 1 + line breaks (LF, CR, CR LF as one) */
+	size_t chars;	/* characters of the display before any cut */
+	int rtl;	/* holds right-to-left letters (Hebrew, Arabic, ...) */
+	int cut;	/* the middle was left out (head ... tail) */
+};
+char *approve_command_display(const char *s, size_t len, size_t max,
+			      struct approve_cmd_shape *shape);
+/* 1 for a strong right-to-left letter (Hebrew, Arabic, Syriac, Thaana,
+ * NKo, Samaritan, Mandaic, their presentation forms, and the RTL planes of
+ * U+10800..U+10FFF and U+1E800..U+1EFFF), else 0. */
+int approve_cp_rtl(uint32_t cp);
 
 #endif

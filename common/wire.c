@@ -588,7 +588,9 @@ observed_to_json(struct json_object *o, const struct approve_ctx *c)
 	    (c->has_audit_session &&
 	     add_obj(o, "audit_session", json_object_new_int64(c->audit_session)) < 0) ||
 	    (c->has_tty_attached &&
-	     add_obj(o, "tty_attached", json_object_new_boolean(c->tty_attached)) < 0))
+	     add_obj(o, "tty_attached", json_object_new_boolean(c->tty_attached)) < 0) ||
+	    (c->requester_timeout > 0 &&
+	     add_obj(o, "requester_timeout", json_object_new_int64(c->requester_timeout)) < 0))
 		return -ENOMEM;
 	return 0;
 }
@@ -643,6 +645,14 @@ observed_from_json(struct json_object *o, struct approve_ctx *c, char *err,
 	size_t i, n;
 	int r, has;
 
+	if ((r = get_int(o, "requester_timeout", &c->requester_timeout, &has, err,
+			 errlen)) < 0)
+		return r;
+	if (has && c->requester_timeout < 1) {
+		approve_errf(err, errlen, "field \"requester_timeout\" must be 1..%d",
+			     APPROVE_REQUESTER_TIMEOUT_MAX);
+		return -EINVAL;
+	}
 	if ((r = get_int(o, "loginuid", &c->loginuid, &c->has_loginuid, err, errlen)) < 0 ||
 	    (r = get_int(o, "audit_session", &c->audit_session, &c->has_audit_session,
 			 err, errlen)) < 0)
@@ -731,6 +741,14 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 		approve_errf(err, errlen, "field \"uid\" out of range");
 		return -EINVAL;
 	}
+	/* the self-approval rule compares these: nothing invisible in them */
+	if (!approve_name_clean(c->user, strlen(c->user)) ||
+	    !approve_name_clean(c->target_user, strlen(c->target_user))) {
+		approve_errf(err, errlen, "field \"%s\" holds an invisible or control "
+			     "character, or a blank at an end",
+			     approve_name_clean(c->user, strlen(c->user)) ? "target_user" : "user");
+		return -EINVAL;
+	}
 	if (cmd_full_validate(&c->command_full, c->command, "command", err, errlen) < 0 ||
 	    cmd_full_validate(&c->sudo_command_full, c->sudo_command, "sudo_command",
 			      err, errlen) < 0)
@@ -746,6 +764,11 @@ ctx_validate(const struct approve_ctx *c, char *err, size_t errlen)
 	}
 	if (observed_validate(c, err, errlen) < 0)
 		return -EINVAL;
+	if (c->requester_timeout < 0 || c->requester_timeout > APPROVE_REQUESTER_TIMEOUT_MAX) {
+		approve_errf(err, errlen, "field \"requester_timeout\" must be 1..%d",
+			     APPROVE_REQUESTER_TIMEOUT_MAX);
+		return -EINVAL;
+	}
 	return idem_key_check(c->idempotency_key, err, errlen);
 }
 
@@ -809,7 +832,7 @@ approve_ctx_from_json(const char *json, size_t len, struct approve_ctx **out,
 		"sudo_command_length", "sudo_command_shown", "sudo_command_truncated",
 		"sudo_command_sha256", "idempotency_key", "nonce",
 		"agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
-		"loginuid", "audit_session", "tty_attached", NULL,
+		"loginuid", "audit_session", "tty_attached", "requester_timeout", NULL,
 	};
 	struct json_object *o = NULL, *v;
 	struct approve_ctx *c = NULL;
@@ -1216,6 +1239,31 @@ out:
 	return r;
 }
 
+int
+approve_error_retry_after(const char *json, size_t len, long *secs)
+{
+	struct json_object *o = NULL, *v;
+	int64_t n;
+	int r;
+
+	*secs = 0;
+	r = json_parse_object(json, len, APPROVE_RESPONSE_MAX, &o, NULL, 0);
+	if (r < 0)
+		goto out;
+	r = -EINVAL;
+	if (!json_object_object_get_ex(o, "retry_after", &v) || !v ||
+	    !json_object_is_type(v, json_type_int))
+		goto out;
+	n = json_object_get_int64(v);
+	if (n < 1 || n > APPROVE_REQUESTER_TIMEOUT_MAX)
+		goto out;
+	*secs = (long)n;
+	r = 0;
+out:
+	json_object_put(o);
+	return r;
+}
+
 /* ---- cancel body ---- */
 
 int
@@ -1230,6 +1278,70 @@ approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen)
 	r = approve_json_read_object(json, len, APPROVE_BODY_MAX, known, &o, err, errlen);
 	json_object_put(o);
 	return r;
+}
+
+static const char *const cancel_reasons[] = {
+	[APPROVE_CANCEL_UNSPECIFIED] = "unspecified",
+	[APPROVE_CANCEL_INTERRUPTED] = "interrupted",
+	[APPROVE_CANCEL_TIMEOUT] = "timeout",
+};
+#define N_CANCEL_REASONS (sizeof(cancel_reasons) / sizeof(cancel_reasons[0]))
+
+const char *
+approve_cancel_reason_name(enum approve_cancel_reason r)
+{
+	return (unsigned)r < N_CANCEL_REASONS ? cancel_reasons[r] : NULL;
+}
+
+int
+approve_cancel_to_json(enum approve_cancel_reason r, char **out)
+{
+	struct json_object *o;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!approve_cancel_reason_name(r))
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o || (r != APPROVE_CANCEL_UNSPECIFIED &&
+		   add_str(o, "reason", approve_cancel_reason_name(r)) < 0))
+		goto out;
+	*out = json_dup_out(o);
+	rc = *out ? 0 : -ENOMEM;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+int
+approve_cancel_from_json(const char *json, size_t len, enum approve_cancel_reason *r,
+			 char *err, size_t errlen)
+{
+	static const char *const known[] = { "reason", NULL };
+	struct json_object *o = NULL;
+	char *word = NULL;
+	int rc;
+
+	*r = APPROVE_CANCEL_UNSPECIFIED;
+	if (len == 0)
+		return 0;
+	rc = approve_json_read_object(json, len, APPROVE_BODY_MAX, known, &o, err, errlen);
+	if (rc == 0)
+		rc = approve_json_get_str(o, "reason", 32, 0, 1, &word, err, errlen);
+	if (rc == 0 && word) {
+		if (strcmp(word, cancel_reasons[APPROVE_CANCEL_INTERRUPTED]) == 0) {
+			*r = APPROVE_CANCEL_INTERRUPTED;
+		} else if (strcmp(word, cancel_reasons[APPROVE_CANCEL_TIMEOUT]) == 0) {
+			*r = APPROVE_CANCEL_TIMEOUT;
+		} else {
+			approve_errf(err, errlen, "field \"reason\" must be \"interrupted\" "
+				     "or \"timeout\"");
+			rc = -EINVAL;
+		}
+	}
+	free(word);
+	json_object_put(o);
+	return rc;
 }
 
 /* ---- the strict reader and the checked writer (see wire.h) ---- */

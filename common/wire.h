@@ -41,6 +41,8 @@
 #define APPROVE_LEN_ARGV 256		/* ancestry: first argv words */
 #define APPROVE_LEN_NOTE 1024		/* observed_note */
 #define APPROVE_ANCESTRY_MAX 16		/* ancestors reported */
+/* requester_timeout: the seconds the module waits at most (its timeout=) */
+#define APPROVE_REQUESTER_TIMEOUT_MAX 86400
 /* idempotency_key: [A-Za-z0-9_-], this many bytes */
 #define APPROVE_IDEM_KEY_MIN 16
 #define APPROVE_IDEM_KEY_MAX 64
@@ -131,6 +133,11 @@ struct approve_ctx {
 	int has_audit_session;
 	int has_tty_attached;
 	int tty_attached;
+	/* How long the module waits at most, in seconds from its create
+	 * (1..APPROVE_REQUESTER_TIMEOUT_MAX; 0: not reported, an older
+	 * module). approvald lets the request expire at the earlier of this
+	 * and its request_ttl. Not part of the digest. */
+	long long requester_timeout;
 };
 void approve_ctx_free(struct approve_ctx *c);
 /* Validates like the parser (so the module never sends what the server
@@ -197,8 +204,31 @@ int approve_error_to_json(const char *error, const char *detail, char **out);
 int approve_error_from_json(const char *json, size_t len, char **error,
 			    char **detail);
 
-/* Empty body or {}: what a cancel carries. 0 or -EINVAL (err says why). */
+/* The "retry_after" of an error body (a 429: rate limit, sign-in delay),
+ * seconds 1..APPROVE_REQUESTER_TIMEOUT_MAX. 0, or -EINVAL when absent or
+ * out of range. */
+int approve_error_retry_after(const char *json, size_t len, long *secs);
+
+/* Empty body or {}. 0 or -EINVAL (err says why). */
 int approve_empty_from_json(const char *json, size_t len, char *err, size_t errlen);
+
+/* Why the module cancels: the body of POST /v1/requests/ID/cancel,
+ * {"reason": "interrupted"} (a signal: Ctrl-C) or {"reason": "timeout"}
+ * (its own deadline passed); an empty body or {} (an older module) gives
+ * no reason. */
+enum approve_cancel_reason {
+	APPROVE_CANCEL_UNSPECIFIED = 0,
+	APPROVE_CANCEL_INTERRUPTED,
+	APPROVE_CANCEL_TIMEOUT,
+};
+/* "interrupted", "timeout", "unspecified" (as the server stores them);
+ * NULL for anything else. */
+const char *approve_cancel_reason_name(enum approve_cancel_reason r);
+/* *out malloc'd JSON ({} for UNSPECIFIED). 0, -EINVAL or -ENOMEM. */
+int approve_cancel_to_json(enum approve_cancel_reason r, char **out);
+/* Strict: only "reason", only the two words. 0 or -EINVAL (err). */
+int approve_cancel_from_json(const char *json, size_t len,
+			     enum approve_cancel_reason *r, char *err, size_t errlen);
 
 /* ---- the one strict reader and the one checked writer ----
  * For bodies whose type lives in one program only (approvald's sign-in).

@@ -375,6 +375,9 @@ pa_context_capture(pam_handle_t *pamh, const struct pa_args *a,
 	 * finds the request the first one made */
 	if ((r = approve_token_generate(NULL, &c->idempotency_key)) != 0)
 		goto out;
+	/* the server lets the request expire when we stop waiting, so that
+	 * approvers see the real deadline (the wait starts at the create) */
+	c->requester_timeout = (long long)a->timeout;
 	/* fresh per request: with keys= the signed answer must cover it, so
 	 * an answer signed for an earlier request cannot be replayed (sent
 	 * only then: an approvald older than signing refuses the field) */

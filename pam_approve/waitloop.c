@@ -280,6 +280,25 @@ min_u64(uint64_t a, uint64_t b)
 
 /* ---- the exchange ---------------------------------------------------- */
 
+/* A create refused by the server's per-host limit: the requester is told
+ * when to try again (the server's Retry-After, bounded). -EAGAIN. */
+static int
+rate_limited(struct session *s, const struct approve_http_response *resp)
+{
+	long secs = 0;
+
+	if (approve_error_retry_after(resp->body.data ? resp->body.data : "",
+				      resp->body.len, &secs) != 0)
+		secs = 60;	/* no usable hint: a minute */
+	pam_syslog(s->pamh, LOG_NOTICE, "%s as %s (%s): denied, approvald refused "
+		   "the request (too many from this host; retry in %ld s)",
+		   s->ctx->user, s->ctx->target_user, s->ctx->service, secs);
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		     "Approval service: too many requests, try again in %ld s.", secs);
+	machine(s, "error rate_limited %ld", secs);
+	return -EAGAIN;
+}
+
 /* POST /v1/requests. 0 with *out a verified answer, APPROVE_HTTP_UNREACHABLE,
  * or another negative errno (logged; a denial whatever the failmode).
  * A 503 (database trouble, daemon starting) is asked again after a pause,
@@ -311,25 +330,35 @@ create(struct session *s, const char *json, struct approve_status **out)
 		log_status(s, LOG_NOTICE, "create request (asking again)", resp);
 		poll(NULL, 0, (int)BACKOFF_MS);
 	}
+	if (r == 0 && resp->status == 429) {
+		r = rate_limited(s, resp);
+		goto out;
+	}
 	r = take_answer(s, "create request", r, err, resp, 201, out);
 out:
 	approve_http_response_free(resp);
 	return r;
 }
 
+/* Cancel on the server, saying why (approvers see it). */
 static void
-cancel_request(struct session *s)
+cancel_request(struct session *s, enum approve_cancel_reason why)
 {
 	struct approve_http_response *resp = NULL;
-	char path[64 + APPROVE_UUID_LEN], err[256];
+	char path[64 + APPROVE_UUID_LEN], err[256], *body = NULL;
 	int r;
 
 	if (snprintf(path, sizeof(path), "/v1/requests/%s/cancel", s->id) >=
 	    (int)sizeof(path))
 		return;
-	r = approve_http_request(&s->http, "POST", path, "{}", 2,
+	if (approve_cancel_to_json(why, &body) != 0) {
+		pam_syslog(s->pamh, LOG_ERR, "request %s: cannot encode the cancel", s->id);
+		return;
+	}
+	r = approve_http_request(&s->http, "POST", path, body, strlen(body),
 				 approve_now_ms() + CANCEL_BOUND_MS, &resp, err,
 				 sizeof(err));
+	free(body);
 	if (r != 0)
 		pam_syslog(s->pamh, LOG_WARNING, "request %s: cancel failed: %s",
 			   s->id, err);
@@ -572,7 +601,9 @@ out:
 		return 0;
 	/* restored first: the cancel itself is not cut short by a second
 	 * Ctrl-C; it has its own short deadline */
-	cancel_request(s);
+	cancel_request(s, end == END_SIGNAL ? APPROVE_CANCEL_INTERRUPTED
+			 : end == END_TIMEOUT ? APPROVE_CANCEL_TIMEOUT
+			 : APPROVE_CANCEL_UNSPECIFIED);
 	switch (end) {
 	case END_SIGNAL:
 		pam_syslog(s->pamh, LOG_NOTICE,
@@ -701,6 +732,8 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 		v = unreachable(&s, r);
 		goto out;
 	}
+	if (r == -EAGAIN)
+		goto out;	/* rate limited: the requester was told */
 	if (r != 0) {
 		pa_conv_say(pamh, PAM_ERROR_MSG, a->debug, MSG_SERVER_ERROR);
 		machine(&s, "error server");

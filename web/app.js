@@ -4,7 +4,7 @@
 // session every path shows the sign-in form and returns to the same path.
 
 import {api, session, ApiError} from './api.js';
-import {h, clear, startTicker, errorBox} from './dom.js';
+import {h, clear, startTicker, errorBox, retryBox, transient} from './dom.js';
 import * as events from './events.js';
 import * as badge from './badge.js';
 import * as login from './login.js';
@@ -70,7 +70,8 @@ function render() {
   setNav(r ? r.name : null);
   if (!r) {
     document.title = 'Not found · approvald';
-    main.appendChild(h('section', {class: 'page'}, h('h1', {}, 'Not found'),
+    main.appendChild(h('section', {class: 'page', id: 'not-found'}, h('h1', {}, 'Not found'),
+      h('p', {}, /^\/r\//.test(path) ? 'There is no request with this code.' : 'There is no such page.'),
       h('p', {}, h('a', {href: '/ui/', 'data-nav': true}, 'Back to pending requests'))));
     return;
   }
@@ -100,12 +101,34 @@ function onSignedOut() {
   render();
 }
 
+// Sign-out in one tab ends the others at once (the cookie is gone for all
+// of them; without this they would learn it at their next request).
+const tabs = 'BroadcastChannel' in window ? new BroadcastChannel('approvald-session') : null;
+if (tabs) {
+  tabs.onmessage = (ev) => {
+    if (ev.data && ev.data.kind === 'signed-out' && session.me) {
+      session.me = null;
+      onSignedOut();
+    }
+  };
+}
+
 async function boot() {
   session.onSignedOut = onSignedOut;
   startTicker();
   document.addEventListener('click', (ev) => {
     const a = ev.target.closest && ev.target.closest('a[href]');
     if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    const raw = a.getAttribute('href');
+    if (raw.startsWith('#')) {
+      // in-page target (the skip link): move focus there, render nothing
+      const target = document.getElementById(raw.slice(1));
+      if (target) {
+        ev.preventDefault();
+        target.focus();
+      }
+      return;
+    }
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || !url.pathname.startsWith('/ui')) return;
     ev.preventDefault();
@@ -115,9 +138,16 @@ async function boot() {
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api.signOut(); } catch (e) { /* the cookie is cleared or already void */ }
     session.me = null;
+    if (tabs) tabs.postMessage({kind: 'signed-out'});
     stopLive();
     go('/ui/login');
   });
+  await whoami();
+}
+
+// Who is signed in; while the server cannot answer (down, 5xx) the page
+// says so and asks again by itself after a visible countdown.
+async function whoami() {
   try {
     session.me = await api.whoami();
   } catch (e) {
@@ -125,7 +155,10 @@ async function boot() {
     if (e instanceof ApiError && e.status === 401 && e.body && e.body.sso === true) {
       try { session.me = await api.signInSso(); } catch (e2) { session.me = null; }
     } else if (!(e instanceof ApiError && e.status === 401)) {
-      clear(main).appendChild(errorBox(e.message));
+      document.title = 'Unavailable · approvald';
+      clear(main).appendChild(h('section', {class: 'page', id: 'unavailable'},
+        h('h1', {}, 'approvald is not answering'),
+        transient(e) ? retryBox(e.message, () => whoami()) : errorBox(e.message)));
       return;
     }
   }

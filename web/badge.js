@@ -7,7 +7,6 @@
 import {api} from './api.js';
 import {subscribe} from './events.js';
 
-const LIMIT = 500;     // the API's largest page; more show as "500+"
 let unsub = null;
 let timer = null;
 let gen = 0;           // the newest answer wins; set() and stop() void older ones
@@ -16,16 +15,17 @@ function show(n) {
   const el = document.getElementById('pending-count');
   if (!el) return;
   el.hidden = !(n > 0);
-  el.textContent = n > 0 ? (n >= LIMIT ? `${LIMIT}+` : String(n)) : '';
+  el.textContent = n > 0 ? String(n) : '';
   el.title = n > 0 ? `${el.textContent} pending` : '';
 }
 
 async function refresh() {
   const mine = ++gen;
   try {
-    const r = await api.list({status: 'pending', limit: String(LIMIT)});
+    // the total of every pending request, however many (one row fetched)
+    const r = await api.list({status: 'pending', limit: '1', total: '1'});
     if (!unsub || mine !== gen) return;
-    show(Array.isArray(r.requests) ? r.requests.length : 0);
+    show(Number.isInteger(r.total_requests) ? r.total_requests : 0);
   } catch (e) {
     // keep the last count; events.js shows connection trouble, a 401 signs out
   }

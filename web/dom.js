@@ -62,6 +62,102 @@ export function visible(s) {
   return frag;
 }
 
+// ---- commands as approvers read them ----------------------------------
+// The rules of common/text.h approve_command_display (approvalctl uses the
+// C one; tests/unit/test_text.c and tests/browser/hostile.test.mjs hold
+// the same cases): LF ⏎, CR ␍, TAB ⇥; a run of more than BLANK_RUN of one
+// blank is one marker with its count (␣×120, ⏎×40); other hidden
+// characters <U+XXXX>; longer than max characters: head (two thirds) … tail
+// (one third, at least the last unit), so the end is never cut off.
+export const BLANK_RUN = 3;
+const BLANK_MARK = {' ': '\u2423', '\n': '\u23ce', '\r': '\u240d', '\t': '\u21e5'};
+const BLANK_WORD = {' ': 'spaces', '\n': 'line breaks', '\r': 'carriage returns', '\t': 'tabs'};
+const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+const cpLen = (t) => Array.from(t).length;
+
+// Units of s: {t: text shown, mark: title or null, w: width}, and the
+// shape {lines, chars, rtl}.
+function commandUnits(s) {
+  const cps = Array.from(s);
+  const units = [];
+  let lines = 1, rtl = false;
+  for (let i = 0; i < cps.length;) {
+    const c = cps[i];
+    if (BLANK_MARK[c]) {
+      let run = 1;
+      while (i + run < cps.length && cps[i + run] === c) run++;
+      for (let j = i; j < i + run; j++) {
+        if (cps[j] === '\n' || (cps[j] === '\r' && cps[j + 1] !== '\n')) lines++;
+      }
+      if (run > BLANK_RUN) {
+        const t = `${BLANK_MARK[c]}\u00d7${run}`;
+        units.push({t, mark: `${run} ${BLANK_WORD[c]}`, w: cpLen(t)});
+        i += run;
+        continue;
+      }
+      units.push(c === ' ' ? {t: ' ', mark: null, w: 1} :
+        {t: BLANK_MARK[c], mark: BLANK_WORD[c].replace(/s$/, ''), w: 1});
+      i++;
+      continue;
+    }
+    if (HIDDEN.test(c)) {
+      const t = `<U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}>`;
+      units.push({t, mark: 'hidden character', w: t.length});
+    } else {
+      if (RTL.test(c)) rtl = true;
+      units.push({t: c, mark: null, w: 1});
+    }
+    i++;
+  }
+  return {units, lines, rtl, chars: units.reduce((a, u) => a + u.w, 0)};
+}
+
+// {parts: [{t, mark}], text (all of it as shown), lines, chars, rtl, cut}.
+export function commandParts(s, max = Infinity) {
+  s = s === null || s === undefined ? '' : String(s);
+  const {units, lines, rtl, chars} = commandUnits(s);
+  let parts = units;
+  let cut = false;
+  if (chars > max) {
+    max = Math.max(max, 8);
+    const head = Math.floor((max * 2) / 3);
+    const tail = max - head - 3;
+    let acc = 0, tailAt = units.length - 1;
+    for (let i = 0; i < units.length; i++) {
+      if (chars - acc <= tail) { tailAt = i; break; }
+      acc += units[i].w;
+    }
+    parts = [];
+    acc = 0;
+    units.forEach((u, i) => {
+      if (i >= tailAt || acc + u.w <= head) parts.push(u);
+      else if (!cut) { cut = true; parts.push({t: ' \u2026 ', mark: 'middle of the command left out', w: 3}); }
+      acc += u.w;
+    });
+  }
+  // adjacent plain units as one text
+  const merged = [];
+  for (const p of parts) {
+    const last = merged[merged.length - 1];
+    if (!p.mark && last && !last.mark) last.t += p.t;
+    else merged.push({t: p.t, mark: p.mark});
+  }
+  return {parts: merged, text: merged.map((p) => p.t).join(''), lines, chars, rtl, cut};
+}
+
+// A command as nodes: markers as spans, right-to-left text in an isolated
+// left-to-right box (stored order, nothing reordered) with a marker, and
+// the line count when there is more than one line. opts: {max, id, cls}.
+export function commandView(s, opts = {}) {
+  const v = commandParts(s, opts.max);
+  const body = h(v.rtl ? 'bdo' : 'span', {class: 'cmd-text', dir: v.rtl ? 'ltr' : null},
+    v.parts.map((p) => p.mark ? h('span', {class: p.t === ' \u2026 ' ? 'cut' : 'ctrl', title: p.mark}, p.t) : p.t));
+  const notes = [];
+  if (v.lines > 1) notes.push(h('span', {class: 'cmd-note lines'}, `command has ${v.lines} lines`));
+  if (v.rtl) notes.push(h('span', {class: 'cmd-note rtl'}, 'right-to-left text, shown left to right in stored order'));
+  return {node: body, notes, view: v};
+}
+
 export const STATES = ['pending', 'approved', 'denied', 'expired', 'cancelled'];
 
 // A state shown by colour and by word.
@@ -115,14 +211,15 @@ export function relTime(d, now = Date.now()) {
 
 // A <time> whose relative text the ticker keeps current; the absolute
 // time is shown beside it (and in the tooltip as UTC).
-// mode: 'ago' (age), 'left' (time left until d) or 'rel'.
+// mode: 'ago' (age), 'left' (time left until d), 'giveup' ("in 5 min",
+// the requester's own deadline) or 'rel'.
 export function timeEl(iso, mode = 'rel') {
   const d = parseTime(iso);
   if (!d) return h('span', {class: 'muted'}, '—');
   const rel = h('span', {class: 'rel', dataset: {t: String(d.getTime()), mode}});
   renderRel(rel);
   return h('time', {datetime: iso, title: d.toISOString()},
-    rel, h('span', {class: 'abs'}, absTime(d)));
+    rel, h('span', {class: 'sep', 'aria-hidden': 'true'}, ' · '), h('span', {class: 'abs'}, absTime(d)));
 }
 
 function renderRel(el, now = Date.now()) {
@@ -131,6 +228,10 @@ function renderRel(el, now = Date.now()) {
   if (mode === 'left') {
     const left = (t - now) / 1000;
     el.textContent = left > 0 ? `${span(left)} left` : 'expiring';
+    el.classList.toggle('soon', left > 0 && left < 120);
+  } else if (mode === 'giveup') {
+    const left = (t - now) / 1000;
+    el.textContent = left > 0 ? `in ${span(left)}` : 'now';
     el.classList.toggle('soon', left > 0 && left < 120);
   } else if (mode === 'ago') {
     el.textContent = now - t < 1500 ? 'just now' : `${span((now - t) / 1000)} ago`;
@@ -161,4 +262,46 @@ export function field(label, value, opts = {}) {
 
 export function errorBox(msg) {
   return h('div', {class: 'error', role: 'alert'}, msg);
+}
+
+// The deadline the requester will actually wait for: expires_at, which
+// approvald sets to the earlier of the module's own deadline
+// (requester_gives_up_at) and its TTL; the earlier of the two if a
+// server reports them apart.
+export function giveUpAt(r) {
+  const a = r.requester_gives_up_at, b = r.expires_at;
+  if (a && b) return Date.parse(a) < Date.parse(b) ? a : b;
+  return a || b || null;
+}
+
+// A failure that may pass (server unreachable, 5xx): the message, a
+// visible countdown and a "Retry now" button; fn runs when the countdown
+// ends or the button is pressed. Returns the box; its stop() cancels.
+export const RETRY_S = 5;
+export function retryBox(msg, fn, seconds = RETRY_S) {
+  let left = seconds;
+  const count = h('span', {class: 'countdown'}, String(left));
+  const box = h('div', {class: 'error retry', role: 'alert'},
+    h('p', {}, msg),
+    h('p', {}, 'Retrying in ', count, ' s. ',
+      h('button', {type: 'button', class: 'link retry-now', onclick: () => fire()}, 'Retry now')));
+  const timer = setInterval(() => {
+    left--;
+    count.textContent = String(Math.max(left, 0));
+    if (left <= 0) fire();
+  }, 1000);
+  let done = false;
+  function fire() {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    fn();
+  }
+  box.stop = () => { done = true; clearInterval(timer); };
+  return box;
+}
+
+// 1 for an error that retrying may cure: no answer, or a 5xx.
+export function transient(e) {
+  return e && (e.status === 0 || e.status >= 500);
 }

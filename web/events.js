@@ -2,8 +2,9 @@
 // Pages subscribe to hear about every change (created, decided, expired,
 // cancelled) within a second, without reloading. The loop first learns the
 // current event id, so a page that loads its data after start() and then
-// listens misses nothing; on errors it retries with a growing pause and
-// says so in the status line. Each start() gets a new epoch: a loop left
+// listens misses nothing; on errors it retries every RETRY_MS and says so
+// in the status line, which clears with the first answer after recovery
+// (within two seconds of it). Each start() gets a new epoch: a loop left
 // over from before a stop() (asleep or mid-request) ends instead of running
 // beside the new one.
 
@@ -29,6 +30,7 @@ export function subscribe(fn) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const RETRY_MS = 1000;
 
 // Resolves once the current position is known (so callers can load
 // their data afterwards), then keeps polling until stop().
@@ -38,7 +40,6 @@ export async function start(el) {
   running = true;
   const mine = ++epoch;
   const live = () => running && mine === epoch;
-  let pause = 1000;
   for (;;) {
     if (!live()) return;
     try {
@@ -50,8 +51,7 @@ export async function start(el) {
       if (!live()) return;
       if (e instanceof ApiError && e.status === 401) { running = false; return; }
       setStatus('Live updates unavailable; retrying…', 'bad');
-      await sleep(pause);
-      pause = Math.min(pause * 2, 10000);
+      await sleep(RETRY_MS);
     }
   }
   setStatus('', '');
@@ -59,13 +59,13 @@ export async function start(el) {
 }
 
 async function loop(live) {
-  let pause = 1000;
+  let probe = false;   // after a failure: answer at once, so the banner clears
   while (live()) {
     abort = new AbortController();
     try {
-      const r = await api.events(last, 25, abort.signal);
+      const r = await api.events(last, probe ? 0 : 25, abort.signal);
+      probe = false;
       if (!live()) return;
-      pause = 1000;
       setStatus('', '');
       if (typeof r.last === 'number') last = r.last;
       const evs = Array.isArray(r.events) ? r.events : [];
@@ -74,8 +74,8 @@ async function loop(live) {
       if (!live() || e.name === 'AbortError') return;
       if (e instanceof ApiError && e.status === 401) { running = false; return; }
       setStatus('Live updates interrupted; reconnecting…', 'bad');
-      await sleep(pause);
-      pause = Math.min(pause * 2, 10000);
+      probe = true;
+      await sleep(RETRY_MS);
     }
   }
 }

@@ -4,7 +4,7 @@
 // backwards in time with `before` (created_at of the last row shown).
 
 import {api} from './api.js';
-import {h, clear, errorBox} from './dom.js';
+import {h, clear, errorBox, retryBox, transient} from './dom.js';
 import {subscribe} from './events.js';
 import {requestRow} from './reqview.js';
 
@@ -96,7 +96,9 @@ export function mount(main, {go}) {
   if (before && !Number.isNaN(Date.parse(before))) params.before = before;
 
   let alive = true;
+  let retry = null;
   async function load() {
+    if (retry) { retry.stop(); retry = null; }
     try {
       const r = await api.list(params);
       if (!alive) return;
@@ -122,7 +124,7 @@ export function mount(main, {go}) {
       }
     } catch (e) {
       if (!alive || e.status === 401) return;
-      clear(info).appendChild(errorBox(e.message));
+      clear(info).appendChild(transient(e) ? (retry = retryBox(e.message, () => { if (alive) load(); })) : errorBox(e.message));
     }
   }
   // On the first page, decisions made elsewhere appear without reload.
@@ -130,5 +132,5 @@ export function mount(main, {go}) {
     if (evs.some((e) => e.kind !== 'created')) load();
   });
   load();
-  return () => { alive = false; unsub(); };
+  return () => { alive = false; unsub(); if (retry) retry.stop(); };
 }

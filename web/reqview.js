@@ -1,7 +1,10 @@
 // reqview.js: one request as a row in the pending and history lists.
 // Every field is untrusted text (visible() / text nodes only).
 
-import {h, visible, badge, timeEl, span, parseTime} from './dom.js';
+import {h, visible, badge, timeEl, span, parseTime, commandView, giveUpAt} from './dom.js';
+
+// Characters of a command in a list row: longer ones show head … tail.
+export const ROW_COMMAND_MAX = 240;
 
 // Under sudo the resolved command (SUDO_COMMAND) is the clearer one to
 // read first; the detail page shows both.
@@ -22,7 +25,7 @@ export function cutNote(r, prefix) {
 export function who(r) {
   return h('span', {class: 'who-line'},
     h('span', {class: 'user'}, visible(r.user)),
-    h('span', {class: 'arrow', 'aria-label': 'as'}, ' → '),
+    h('span', {class: 'arrow'}, ' → '),
     h('span', {class: 'user target'}, visible(r.target_user)));
 }
 
@@ -35,6 +38,13 @@ function hostText(r) {
 export function requestRow(r, {mode}) {
   const href = `/ui/requests/${encodeURIComponent(r.id)}`;
   const meta = [];
+  if (mode === 'pending' && r.self === true) {
+    meta.push(h('span', {class: 'meta-item self-mark'}, 'your own request: another approver must decide it'));
+  }
+  if (Number.isInteger(r.group_count) && r.group_count > 1) {
+    meta.push(h('span', {class: 'meta-item group-mark'},
+      `${r.group_count} identical requests (same requester, host, target and command)`));
+  }
   if (r.reason) {
     meta.push(h('span', {class: 'meta-item'}, h('span', {class: 'k'}, 'reason'),
       h('span', {class: 'v supplied'}, visible(r.reason))));
@@ -57,7 +67,7 @@ export function requestRow(r, {mode}) {
   if (mode === 'pending') {
     times = h('div', {class: 'times'},
       h('div', {}, h('span', {class: 'k'}, 'asked '), timeEl(r.created_at, 'ago')),
-      h('div', {}, h('span', {class: 'k'}, 'expires '), timeEl(r.expires_at, 'left')));
+      h('div', {class: 'giveup'}, h('span', {class: 'k'}, 'requester gives up '), timeEl(giveUpAt(r), 'giveup')));
   } else {
     const c = parseTime(r.created_at);
     const d = parseTime(r.decided_at);
@@ -71,17 +81,22 @@ export function requestRow(r, {mode}) {
       r.decided_by ? [h('span', {class: 'k'}, 'by '), h('span', {class: 'user'}, visible(r.decided_by))] : null,
       r.comment ? h('span', {class: 'comment'}, '“', visible(r.comment), '”') : null)
     : null;
+  const cmd = commandView(mainCommand(r), {max: ROW_COMMAND_MAX});
+  const cut = cutNote(r, r.sudo_command ? 'sudo_command' : 'command');
+  // The link's name is its content (the state word, code, host, who, the
+  // command with its markers, the times): what a screen reader announces
+  // is what the row shows.
   return h('li', {class: `req state-${r.status}`, dataset: {id: r.id}},
-    h('a', {class: 'req-link', href, 'aria-label': `Request ${r.code || r.id} from ${r.user} on ${hostText(r)}`},
+    h('a', {class: 'req-link', href},
       h('div', {class: 'req-head'},
         badge(r.status),
         h('span', {class: 'code'}, r.code || ''),
         h('span', {class: 'host'}, visible(hostText(r))),
         who(r),
         r.service ? h('span', {class: 'service'}, visible(r.service)) : null),
-      h('div', {class: 'cmd mono'}, visible(mainCommand(r))),
-      cutNote(r, r.sudo_command ? 'sudo_command' : 'command')
-        ? h('div', {class: 'cmd-cut'}, cutNote(r, r.sudo_command ? 'sudo_command' : 'command')) : null,
+      h('div', {class: 'cmd mono'}, cmd.node),
+      cmd.notes.length || cut ? h('div', {class: 'cmd-notes'}, cmd.notes,
+        cut ? h('span', {class: 'cmd-cut'}, cut) : null) : null,
       meta.length ? h('div', {class: 'meta'}, meta) : null,
       decided,
       times));

@@ -13,7 +13,7 @@ browser_setup() {
 	BROWSER_DIR=$SRCDIR/tests/browser
 	CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 	[ -x "$CHROMIUM" ] || fail "no $CHROMIUM (scripts/deps.sh installs Debian's chromium)"
-	if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+	if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ] || [ ! -d "$BROWSER_DIR/node_modules/axe-core" ]; then
 		( cd "$BROWSER_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund ) \
 			>"$T/npm.out" 2>&1 || { cat "$T/npm.out" >&2; fail "npm ci in tests/browser failed"; }
 	fi

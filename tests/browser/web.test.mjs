@@ -230,7 +230,7 @@ test('a request made through the PAM module appears on the pending page without 
   console.log(`# request ${code} appeared after ${took} ms`);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
   const text = await row.textContent();
-  for (const want of ['alice', 'root', 'web1', 'deploy hotfix 7', 'OPS-42', 'requester-supplied', 'asked', 'left']) {
+  for (const want of ['alice', 'root', 'web1', 'deploy hotfix 7', 'OPS-42', 'requester-supplied', 'asked', 'gives up']) {
     assert.ok(text.includes(want), `row shows ${want}: ${text}`);
   }
   assert.ok(await row.locator('.badge-pending').count(), 'state shown as a badge');
@@ -242,6 +242,7 @@ test('approving from the page releases the waiting PAM call', async () => {
   assert.match(page.url(), /\/ui\/requests\/[0-9a-f-]{36}$/);
   await page.locator('#comment').fill('looks fine');
   await page.locator('#approve').click();
+  await page.locator('#confirm-approve').click();    // Approve asks again
   await page.locator('.flash', {hasText: 'You approved this request.'}).waitFor({timeout: 10000});
   const res = await withTimeout(reqA.done, 20000, 'pamdrive after approval');
   assert.equal(res.rc, 0, res.out);

@@ -2,7 +2,10 @@
  * agrees with approve_utf8_valid; the display sanitiser's result is
  * bounded, valid UTF-8 and free of hostile code points, and says how much
  * input it stands for; the JSON escaping leaves nothing hostile raw (only
- * TAB, LF, CR), and JSON that parses still parses to the same value. */
+ * TAB, LF, CR), and JSON that parses still parses to the same value; the
+ * command display is valid UTF-8 free of hostile code points (no blank
+ * but the space survives), within max characters plus one unit when cut,
+ * and a cut display ends with the display of the input's last unit. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +101,38 @@ check_json(const char *s, size_t n)
 	approve_buf_release(&out);
 }
 
+/* Characters (code points) of valid UTF-8 s. */
+static size_t
+chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void
+check_command(const char *s, size_t n, size_t max)
+{
+	struct approve_cmd_shape sh;
+	char *o = approve_command_display(s, n, max, &sh);
+	size_t ol;
+
+	if (!o)
+		abort();
+	ol = strlen(o);
+	check_clean(o, ol, 0);
+	if (strpbrk(o, "\t\n\r") || sh.lines < 1 || sh.lines > n + 1)
+		abort();
+	/* a unit is at most "<U+10FFFF>" or a marker with a 20-digit count */
+	if (sh.cut && chars(o) > (max < 8 ? 8 : max) + 24)
+		abort();
+	if (!sh.cut && chars(o) != sh.chars)
+		abort();
+	free(o);
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 {
@@ -109,5 +144,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 	check_sanitize(s, len, 4096);
 	check_sanitize(s, len, len ? (size_t)data[0] % 40 : 0);
 	check_json(s, len);
+	check_command(s, len, 240);
+	check_command(s, len, len ? (size_t)data[0] % 40 : 0);
 	return 0;
 }

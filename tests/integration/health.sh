@@ -20,6 +20,7 @@ assert_json .status ready
 http GET /metrics
 assert_status 200
 assert_contains "$HTTP_BODY" "approvald_waiters" "metrics"
+assert_contains "$HTTP_BODY" "approvald_jobs_queued 0" "metrics: no job queued at rest"
 ok "healthz, readyz, metrics"
 
 pg_stop "$T/pg"

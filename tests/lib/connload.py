@@ -16,6 +16,10 @@ one summary line; it asserts nothing (the shell test does).
   reset    like hold, but once every connection is sent and --go FILE
            appears, resets them all at once (SO_LINGER 0 then close) and
            exits; prints "reset N".
+  again    --count N --path P: N kept-alive connections that each ask P
+           once; writes --ready FILE; once --go FILE appears asks P again
+           on each (one after the other, 5 s each at most) and prints
+           "CODE MS" per connection ("000 5000" when no answer came).
 
 --src ADDR binds the source address; "--src 127.0.1.1+40" spreads the
 connections round-robin over 40 loopback addresses from 127.0.1.1 on
@@ -197,9 +201,59 @@ def do_reset(a):
     print("reset %d" % len(conns))
 
 
+def ask(s, path):
+    """One GET on the kept-alive s: (status code text, ms to the answer)."""
+    s.setblocking(True)
+    s.settimeout(5)
+    t0 = time.monotonic()
+    try:
+        s.sendall(request(path, None))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(rest) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        code = head.split(b" ")[1].decode() if head.startswith(b"HTTP/") else "000"
+    except OSError:
+        return "000", 5000
+    return code, int((time.monotonic() - t0) * 1000)
+
+
+def do_again(a):
+    srcs = sources(a.src)
+    conns = []
+    for i in range(a.count):
+        s = connect(a.port, srcs[i % len(srcs)])
+        ask(s, a.path)
+        conns.append(s)
+    with open(a.ready + ".tmp", "w") as f:
+        f.write("%d\n" % len(conns))
+    os.rename(a.ready + ".tmp", a.ready)
+    t0 = time.monotonic()
+    while not os.path.exists(a.go):
+        if time.monotonic() - t0 > a.max:
+            break
+        time.sleep(0.05)
+    for s in conns:
+        print("%s %d" % ask(s, a.path))
+        s.close()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["trickle", "hold", "reset"])
+    p.add_argument("mode", choices=["trickle", "hold", "reset", "again"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--src", default="127.0.0.1")
     p.add_argument("--count", type=int, default=1)
@@ -213,7 +267,7 @@ def main():
     a = p.parse_args()
     if a.count < 1 or a.count > 5000 or a.max > 300:
         sys.exit("connload: --count 1..5000, --max at most 300")
-    {"trickle": do_trickle, "hold": do_hold, "reset": do_reset}[a.mode](a)
+    {"trickle": do_trickle, "hold": do_hold, "reset": do_reset, "again": do_again}[a.mode](a)
     sys.stdout.flush()
 
 

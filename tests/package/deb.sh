@@ -16,6 +16,11 @@
 #   - an upgrade to a newer approvald applies its new migration once (the
 #     postinst runs approvalctl migrate as /etc/default/approvald says;
 #     installing it again applies nothing) and keeps the edited conffiles;
+#   - an upgrade whose migration fails stops in the postinst before the
+#     service restart (debhelper's snippet comes after the migration in the
+#     installed postinst), leaves the package half-configured with the
+#     failed migration unrecorded and a message saying what to do, and the
+#     administrator gets out of it by installing a good version;
 #   - purging both leaves /etc/pam.d byte-identical to the snapshot taken
 #     before, and sudo works again without an approval; at the very end all
 #     of /etc (every file's checksum, mode and owner) is as before.
@@ -312,6 +317,35 @@ assert_eq "$conf_sum" "$(sha256sum </etc/approvald.conf)" "/etc/approvald.conf a
 grep -q "^APPROVALD_MIGRATE_DATABASE=\"$PG_SUPER_CONNINFO\"" /etc/default/approvald || fail "/etc/default/approvald lost its edit"
 assert_eq "640 root:approvald" "$(stat -c '%a %U:%G' /etc/approvald.conf)" "/etc/approvald.conf after the upgrade"
 ok "upgrade to $UPVER: new migration applied once (and not again) to both databases, local database and role approvald created, edited conffiles kept"
+
+# --- upgrade: a newer approvald whose migration fails ---------------------------
+BADVER=$UPVER+badmigration
+bad=901_package_upgrade_fails.sql
+dpkg-deb -R "$T/approvald_up.deb" "$T/bad"
+echo "DO \$\$ BEGIN RAISE EXCEPTION 'package test: this migration fails'; END \$\$;" \
+	>"$T/bad/usr/share/approvald/sql/$bad"
+sed -i "s/^Version: .*/Version: $BADVER/" "$T/bad/DEBIAN/control"
+(cd "$T/bad" && find usr lib -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+dpkg-deb -b --root-owner-group "$T/bad" "$T/approvald_bad.deb" >/dev/null
+# the installed postinst migrates before debhelper's enable/restart snippet
+pi=/var/lib/dpkg/info/approvald.postinst
+mig_line=$(grep -n 'setup_database$' "$pi" | tail -n 1 | cut -d: -f1)
+rst_line=$(grep -n 'deb-systemd-invoke\|systemctl.*restart\|invoke-rc.d' "$pi" | head -n 1 | cut -d: -f1)
+[ -n "$mig_line" ] && [ -n "$rst_line" ] || fail "postinst: migration ($mig_line) or restart ($rst_line) step not found"
+[ "$mig_line" -lt "$rst_line" ] || fail "postinst restarts the service (line $rst_line) before it migrates (line $mig_line)"
+rc=0
+dpkg -i "$T/approvald_bad.deb" >"$T/bad.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "an upgrade with a failing migration succeeded: $(cat "$T/bad.out")"
+assert_file_contains "$T/bad.out" "approvalctl migrate failed; approvald was not restarted" "postinst says why it stopped"
+assert_file_contains "$T/bad.out" "dpkg --configure -a" "postinst says what to do"
+assert_eq "half-configured $BADVER" "$(dpkg-query -W -f='${db:Status-Status} ${Version}' approvald)" "approvald after the failed upgrade"
+assert_eq 0 "$(sql "SELECT count(*) FROM public.schema_migrations WHERE version = '$bad'")" "$bad recorded"
+assert_eq 1 "$(sql "SELECT count(*) FROM public.schema_migrations WHERE version = '$probe'")" "$probe still recorded once"
+dpkg -i "$T/approvald_up.deb" >"$T/unbad.out" 2>&1 || fail "back to $UPVER failed: $(cat "$T/unbad.out")"
+assert_eq "installed $UPVER" "$(dpkg-query -W -f='${db:Status-Status} ${Version}' approvald)" "approvald back on the good version"
+[ ! -e "/usr/share/approvald/sql/$bad" ] || fail "$bad still installed"
+assert_eq "$conf_sum" "$(sha256sum </etc/approvald.conf)" "/etc/approvald.conf after the failed upgrade"
+ok "an upgrade whose migration fails stops before the restart (half-configured, nothing recorded, told what to do); installing the good version recovers"
 
 # --- the packaged setup: approvald as its system user on the new database ---
 # What systemd would run (User=approvald, RuntimeDirectory=approvald 0711,

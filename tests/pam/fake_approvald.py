@@ -42,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEFILE, PORTFILE, LOGFILE, TOKEN = sys.argv[1:5]
 FIELDS = {"service", "user", "uid", "target_user", "command", "sudo_command",
           "tty", "rhost", "cwd", "hostname", "reason", "ticket",
-          "idempotency_key", "nonce",
+          "idempotency_key", "nonce", "requester_timeout",
           # reported and observed context (docs/agents.md)
           "agent", "run_url", "commit", "prompt", "observed_note", "ancestry",
           "loginuid", "audit_session", "tty_attached"}
@@ -198,6 +198,7 @@ class H(BaseHTTPRequestHandler):
             return self.create(raw)
         if self.path == "/v1/requests/%s/cancel" % state["id"]:
             state["cancelled"] = True
+            log("CANCEL %s" % raw.decode(errors="replace"))
             return self.send(200, status("cancelled"))
         self.send(404, {"error": "not_found"})
 

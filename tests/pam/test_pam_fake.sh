@@ -121,6 +121,7 @@ end=$(date +%s)
 check "timeout: denied" result PAM_AUTH_ERR
 check "timeout: told" has '^ERROR: Approval timed out; request cancelled.$'
 check "timeout: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
+check "timeout: the cancel says why" logged '^CANCEL {"reason":"timeout"}$'
 check "timeout: asked the server for at most the time left" \
 	logged '^GET /v1/requests/.*/wait?timeout=3$'
 check "timeout: within 10 s" [ $((end - start)) -le 10 ]
@@ -137,6 +138,7 @@ rc=$?
 check "SIGINT: denied (the process survived to report)" result PAM_AUTH_ERR
 check "SIGINT: told" has '^ERROR: Cancelled.$'
 check "SIGINT: cancelled on the server" logged '^POST /v1/requests/.*/cancel$'
+check "SIGINT: the cancel says why" logged '^CANCEL {"reason":"interrupted"}$'
 
 # SIGTERM and SIGHUP too
 for sig in TERM HUP; do

@@ -9,15 +9,15 @@
 #include "unit.h"
 
 static const struct route table[] = {
-	{ "POST", "/v1/requests", NEED_HOST, 1, NULL },
-	{ "GET", "/v1/requests", NEED_READER, 0, NULL },
-	{ "GET", "/v1/requests/*", NEED_READER, 0, NULL },
-	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, NULL },
-	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, NULL },
-	{ "GET", "/v1/session", NEED_NONE, 0, NULL },
-	{ "POST", "/v1/session", NEED_NONE, 1, NULL },
-	{ "DELETE", "/v1/session", NEED_NONE, 0, NULL },
-	{ "GET", "/", NEED_NONE, 0, NULL },
+	{ "POST", "/v1/requests", NEED_HOST, 1, NULL, 0 },
+	{ "GET", "/v1/requests", NEED_READER, 0, NULL, 0 },
+	{ "GET", "/v1/requests/*", NEED_READER, 0, NULL, 0 },
+	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, NULL, 0 },
+	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, NULL, 0 },
+	{ "GET", "/v1/session", NEED_NONE, 0, NULL, 0 },
+	{ "POST", "/v1/session", NEED_NONE, 1, NULL, 0 },
+	{ "DELETE", "/v1/session", NEED_NONE, 0, NULL, 0 },
+	{ "GET", "/", NEED_NONE, 0, NULL, 0 },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -106,21 +106,46 @@ START_TEST(allow_list)
 	int bad;
 
 	ck_assert_ptr_null(look("PUT", "/v1/session", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "GET, POST, DELETE");
+	ck_assert_str_eq(allow, "GET, HEAD, POST, DELETE");
 	ck_assert_ptr_null(look("DELETE", "/v1/requests", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "POST, GET");
+	ck_assert_str_eq(allow, "POST, GET, HEAD");
 	ck_assert_ptr_null(look("POST", "/v1/requests/x", param, &bad, allow, sizeof(allow)));
-	ck_assert_str_eq(allow, "GET");
+	ck_assert_str_eq(allow, "GET, HEAD");
 	ck_assert_ptr_null(look("GET", "/v1/requests/x/cancel", param, &bad, allow, sizeof(allow)));
 	ck_assert_str_eq(allow, "POST");
 	/* a short buffer only shortens the list, still terminated */
 	ck_assert_ptr_null(look("PUT", "/v1/session", param, &bad, tiny, sizeof(tiny)));
 	ck_assert_uint_lt(strlen(tiny), sizeof(tiny));
-	ck_assert_int_eq(strncmp(tiny, "GET, POST", strlen(tiny)), 0);
+	ck_assert_int_eq(strncmp(tiny, "GET, HEAD", strlen(tiny)), 0);
 	/* a match clears what earlier routes added */
 	ck_assert_ptr_eq(look("DELETE", "/v1/session", param, &bad, allow, sizeof(allow)),
 			 &table[7]);
 	ck_assert_str_eq(allow, "");
+}
+END_TEST
+
+/* HEAD runs the GET route of a path (RFC 9110: GET without the body); a
+ * path without GET answers 405 naming what it has; HEAD is not a prefix
+ * trick ("HEADX" and "head" are unknown). */
+START_TEST(head_is_get)
+{
+	char param[HTTP_PARAM_MAX + 1], allow[64];
+	const struct route *get, *head;
+	int bad;
+
+	get = look("GET", "/v1/requests/abc", param, &bad, allow, sizeof(allow));
+	head = look("HEAD", "/v1/requests/abc", param, &bad, allow, sizeof(allow));
+	ck_assert_ptr_nonnull(head);
+	ck_assert_ptr_eq(head, get);
+	ck_assert_str_eq(head->method, "GET");
+	ck_assert_str_eq(param, "abc");
+	ck_assert_ptr_eq(look("HEAD", "/", param, &bad, allow, sizeof(allow)),
+			 look("GET", "/", param, &bad, allow, sizeof(allow)));
+	ck_assert_ptr_null(look("HEAD", "/v1/requests/x/cancel", param, &bad, allow,
+				sizeof(allow)));
+	ck_assert_str_eq(allow, "POST");
+	ck_assert_ptr_null(look("HEADX", "/v1/requests", param, &bad, allow, sizeof(allow)));
+	ck_assert_ptr_null(look("head", "/v1/requests", param, &bad, allow, sizeof(allow)));
 }
 END_TEST
 
@@ -161,6 +186,13 @@ START_TEST(content_type)
 		ck_assert_msg(content_type_json(yes[i]) == 1, "refused '%s'", yes[i]);
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 		ck_assert_msg(content_type_json(no[i]) == 0, "accepted '%s'", no[i]);
+	/* the form type of Slack's interactivity requests, nothing near it */
+	ck_assert_int_eq(content_type_form("application/x-www-form-urlencoded"), 1);
+	ck_assert_int_eq(content_type_form(" Application/X-WWW-Form-Urlencoded ; charset=utf-8"), 1);
+	ck_assert_int_eq(content_type_form("application/json"), 0);
+	ck_assert_int_eq(content_type_form("multipart/form-data"), 0);
+	ck_assert_int_eq(content_type_form("application/x-www-form-urlencodedx"), 0);
+	ck_assert_int_eq(content_type_form(NULL), 0);
 }
 END_TEST
 
@@ -174,6 +206,7 @@ main(void)
 	tcase_add_test(tc, no_near_misses);
 	tcase_add_test(tc, long_param);
 	tcase_add_test(tc, allow_list);
+	tcase_add_test(tc, head_is_get);
 	tcase_add_test(tc, path_match);
 	tcase_add_test(tc, content_type);
 	suite_add_tcase(s, tc);

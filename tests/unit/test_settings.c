@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "settings.h"
+#include "secret.h"
 #include "unit.h"
 
 #define BASE "database = dbname=approval\nlisten = 127.0.0.1:0\n"	/* lines 1, 2 */
@@ -104,6 +105,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->max_connections_per_peer, 64);
 	ck_assert_uint_eq(c->header_timeout, 10);
 	ck_assert_uint_eq(c->audit_head_interval, 300);
+	ck_assert_uint_eq(c->host_create_limit, 0);
+	ck_assert_uint_eq(c->host_create_window, 60);
 	ck_assert_uint_eq(c->socket_mode, APPROVALD_SOCKET_MODE_DEFAULT);
 	ck_assert(c->socket_uid == (uid_t)-1 && c->socket_gid == (gid_t)-1);
 	ck_assert_ptr_null(c->public_url);
@@ -135,6 +138,10 @@ static const struct range ranges[] = {
 	{ "header_timeout", "1", "3600", "0", "3601", "header_timeout: expected seconds 1..3600" },
 	{ "audit_head_interval", "0", "86400", NULL, "86401",
 	  "audit_head_interval: expected seconds 0..86400 (0: off)" },
+	{ "host_create_limit", "0", "1000000", NULL, "1000001",
+	  "host_create_limit: expected 0..1000000 (0: no limit)" },
+	{ "host_create_window", "1", "86400", "0", "86401",
+	  "host_create_window: expected seconds 1..86400" },
 };
 
 static unsigned long
@@ -148,6 +155,10 @@ value_of(const struct approvald_config *c, const char *key)
 		return c->max_connections;
 	if (!strcmp(key, "max_connections_per_peer"))
 		return c->max_connections_per_peer;
+	if (!strcmp(key, "host_create_limit"))
+		return c->host_create_limit;
+	if (!strcmp(key, "host_create_window"))
+		return c->host_create_window;
 	if (!strcmp(key, "header_timeout"))
 		return c->header_timeout;
 	if (!strcmp(key, "audit_head_interval"))
@@ -455,6 +466,51 @@ START_TEST(public_url_derived)
 }
 END_TEST
 
+/* Notification sinks: pairs go together, secrets come from private files
+ * (a group- or world-readable one is refused), URLs are http(s), the
+ * escalation sink must be configured; defaults when nothing is set. */
+START_TEST(notify_keys)
+{
+	struct approvald_config *c;
+	char *good, *open_file, *shortf, line[1200];
+
+	good = unit_write(dir, "hook.secret", "whsec_0123456789abcdef\n", 23, 0600);
+	open_file = unit_write(dir, "open.secret", "whsec_0123456789abcdef\n", 23, 0644);
+	shortf = unit_write(dir, "short.secret", "abc\n", 4, 0600);
+	c = accepted3("debug = no");
+	ck_assert_int_eq(notify_any_sink(&c->notify), 0);
+	ck_assert_uint_eq(c->notify.max_age, 86400);
+	ck_assert_uint_eq(c->notify.timeout, 5);
+	ck_assert_int_eq(c->notify.escalation_sink, -1);
+	ck_assert_str_eq(c->notify.slack_api_url, "https://slack.com/api");
+	settings_free(c);
+	snprintf(line, sizeof(line), "notify_webhook_url = https://h.example/x?sig=1\n"
+		 "notify_webhook_secret_file = %s", good);
+	c = accepted3(line);
+	ck_assert_int_eq(notify_sink_enabled(&c->notify, NOTIFY_WEBHOOK), 1);
+	ck_assert_int_eq(notify_sink_enabled(&c->notify, NOTIFY_SLACK), 0);
+	ck_assert_str_eq(c->notify.webhook_secret->data, "whsec_0123456789abcdef");
+	settings_free(c);
+	refused3("notify_webhook_url = https://h.example/x",
+		 "notify_webhook_url and notify_webhook_secret_file go together");
+	snprintf(line, sizeof(line), "notify_webhook_secret_file = %s", open_file);
+	refused3(line, "notify_webhook_secret_file: ");
+	snprintf(line, sizeof(line), "notify_webhook_secret_file = %s\n"
+		 "notify_webhook_url = https://h.example/x", shortf);
+	refused3(line,
+		"notify_webhook_secret_file: at least 16 bytes");
+	refused3("notify_webhook_url = ftp://h.example/x", "notify_webhook_url: expected");
+	refused3("notify_teams_webhook_url = https://h.example/a b", "notify_teams_webhook_url: expected");
+	refused3("notify_slack_channel = C0 12", "notify_slack_channel: expected");
+	refused3("notify_escalation_sink = teams", "notify_escalation_sink: expected a configured sink");
+	refused3("notify_escalate_after = 60", "notify_escalate_after needs notify_escalation_sink");
+	refused3("notify_timeout = 0", "notify_timeout: expected 1..60");
+	free(good);
+	free(open_file);
+	free(shortf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -472,6 +528,7 @@ main(void)
 	tcase_add_test(tc, words_accepted);
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, public_url_derived);
+	tcase_add_test(tc, notify_keys);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -4,9 +4,14 @@
  * sanitiser (escape sequences, controls, bidi and zero-width characters,
  * tag characters, cuts at character boundaries, how much input a cut
  * result stands for) and the JSON escaping for terminals (the JSON still
- * parses to the same value, nothing hostile is left raw). */
+ * parses to the same value, nothing hostile is left raw), and the command
+ * display for approvers (blank markers and runs, line count, hostile code
+ * points and bad bytes marked, right-to-left letters reported, head ...
+ * tail keeping the end of a long command). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -229,6 +234,101 @@ START_TEST(json_escape_bytes)
 }
 END_TEST
 
+/* The cases web/dom.js commandParts() must agree with (tests/browser
+ * hostile.test.mjs renders the same inputs). */
+static const struct {
+	const char *in, *out;
+	size_t max, lines;
+	int rtl, cut;
+} cmds[] = {
+	{ "ls -l", "ls -l", 80, 1, 0, 0 },
+	{ "a\nb\r\nc\td", "a\u23ceb\u240d\u23cec\u21e5d", 80, 3, 0, 0 },
+	{ "a\rb", "a\u240db", 80, 2, 0, 0 },
+	{ "x   y", "x   y", 80, 1, 0, 0 },
+	{ "x     y", "x\u2423\u00d75y", 80, 1, 0, 0 },
+	{ "a\n\n\n\nb", "a\u23ce\u00d74b", 80, 5, 0, 0 },
+	{ "\x1b[31mred", "<U+001B>[31mred", 80, 1, 0, 0 },
+	{ "rm \u202e/x", "rm <U+202E>/x", 80, 1, 0, 0 },
+	{ "bad \xff byte", "bad <0xFF> byte", 80, 1, 0, 0 },
+	{ "echo \u05e9\u05dc\u05d5\u05dd", "echo \u05e9\u05dc\u05d5\u05dd", 80, 1, 1, 0 },
+	{ "echo \u0645\u0631\u062d\u0628\u0627", "echo \u0645\u0631\u062d\u0628\u0627", 80, 1, 1, 0 },
+	{ "0123456789abcdefghijXYZ", "0123456789abc \u2026 jXYZ", 20, 1, 0, 1 },
+	{ "sudo systemctl status nginx\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+	  "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nrm -rf --no-preserve-root /",
+	  "sudo systemctl status nginx\u23ce\u00d740rm -rf --no-preserve-root /", 160, 41, 0, 0 },
+};
+
+START_TEST(command_display)
+{
+	struct approve_cmd_shape sh;
+	char *o = approve_command_display(cmds[_i].in, strlen(cmds[_i].in), cmds[_i].max, &sh);
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o, cmds[_i].out);
+	ck_assert_uint_eq(sh.lines, cmds[_i].lines);
+	ck_assert_int_eq(sh.rtl, cmds[_i].rtl);
+	ck_assert_int_eq(sh.cut, cmds[_i].cut);
+	ck_assert_int_eq(approve_utf8_valid(o, strlen(o)), 1);
+	free(o);
+}
+END_TEST
+
+START_TEST(command_display_tail_kept)
+{
+	struct approve_cmd_shape sh;
+	char in[4096];
+	char *o;
+
+	memset(in, 'a', sizeof(in));
+	memcpy(in + sizeof(in) - 9, " rm -rf /", 9);
+	o = approve_command_display(in, sizeof(in), 72, &sh);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(sh.cut, 1);
+	ck_assert_uint_eq(sh.chars, sizeof(in));
+	ck_assert_msg(strstr(o, " rm -rf /") && strcmp(o + strlen(o) - 9, " rm -rf /") == 0, "%s", o);
+	ck_assert_ptr_nonnull(strstr(o, " \u2026 "));
+	free(o);
+	/* a marker is never split by the cut */
+	o = approve_command_display("\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e", 30, 20, &sh);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o, "<U+202E> \u2026 <U+202E>");
+	free(o);
+	o = approve_command_display(NULL, 0, 80, &sh);
+	ck_assert_str_eq(o, "");
+	ck_assert_uint_eq(sh.lines, 1);
+	free(o);
+}
+END_TEST
+
+/* A name: no hostile code point, no blank at an end, valid UTF-8, not
+ * empty; letters of any script and inner blanks are fine. */
+START_TEST(name_clean)
+{
+	static const char *const good[] = {
+		"carol", "c", "jos\xc3\xa9", "\xef\xbd\x83" "arol" /* full-width c */,
+		"John Smith", "alice@EXAMPLE.COM", "host$", "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+	};
+	static const char *const bad[] = {
+		"carol ", " carol", "carol\t", "car\xe2\x80\x8bol" /* ZWSP */,
+		"carol\xe2\x80\x8d" /* ZWJ */, "\xe2\x80\xae" "carol" /* RLO */,
+		"carol\xc2\xa0" /* NBSP */, "\xe3\x80\x80" "carol" /* ideographic space */,
+		"car\xc2\xadol" /* soft hyphen */, "carol\x7f", "ca\x1brol", "carol\xc2\x85",
+		"car\xef\xbb\xbfol" /* BOM */, "carol\xf3\xa0\x80\x81" /* tag */,
+		"carol\xff", "carol\xc3", "\xe2\x80\x8b", " ", "",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(approve_name_clean(good[i], strlen(good[i])) == 1, "refused '%s'",
+			      good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(approve_name_clean(bad[i], strlen(bad[i])) == 0, "accepted case %zu",
+			      i);
+	ck_assert_int_eq(approve_name_clean("carol\0x", 7), 0);
+	ck_assert_int_eq(approve_name_clean("carol ", 5), 1);	/* length bounds the read */
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -243,6 +343,9 @@ text_suite(void)
 	tcase_add_test(tc, sanitize_shown);
 	tcase_add_test(tc, json_escape);
 	tcase_add_test(tc, json_escape_bytes);
+	tcase_add_loop_test(tc, command_display, 0, N(cmds));
+	tcase_add_test(tc, command_display_tail_kept);
+	tcase_add_test(tc, name_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }

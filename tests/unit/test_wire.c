@@ -865,6 +865,106 @@ START_TEST(read_object_good)
 }
 END_TEST
 
+/* requester_timeout: 1..APPROVE_REQUESTER_TIMEOUT_MAX survives a round
+ * trip and leaves the digest alone; 0 is not sent; out of range, or not
+ * an integer, is refused both ways. */
+START_TEST(ctx_requester_timeout)
+{
+	static const char *const bad[] = { "0", "-5", "86401", "\"20\"", "2.5", "true", "[]" };
+	struct approve_ctx *c = ctx_ok(FULL_CTX), *c2;
+	char err[256], *js = NULL, *json, d1[APPROVE_HASH_HEX_LEN + 1], d2[APPROVE_HASH_HEX_LEN + 1];
+	size_t i;
+
+	ck_assert_int_eq(c->requester_timeout, 0);
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	ck_assert_ptr_null(strstr(js, "requester_timeout"));
+	free(js);
+	ck_assert_int_eq(approve_ctx_digest(c, d1), 0);
+	c->requester_timeout = APPROVE_REQUESTER_TIMEOUT_MAX;
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), 0);
+	c2 = ctx_ok(js);
+	ck_assert_int_eq(c2->requester_timeout, APPROVE_REQUESTER_TIMEOUT_MAX);
+	ck_assert_int_eq(approve_ctx_digest(c2, d2), 0);
+	ck_assert_str_eq(d1, d2);
+	free(js);
+	approve_ctx_free(c2);
+	c->requester_timeout = APPROVE_REQUESTER_TIMEOUT_MAX + 1;
+	js = NULL;
+	ck_assert_int_eq(approve_ctx_to_json(c, &js, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(js);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(asprintf(&json, "{\"service\":\"sudo\",\"user\":\"a\",\"uid\":1,"
+					  "\"target_user\":\"root\",\"command\":\"x\",\"hostname\":\"h\","
+					  "\"requester_timeout\":%s}", bad[i]) > 0, 1);
+		c2 = (struct approve_ctx *)1;
+		ck_assert_msg(approve_ctx_from_json(json, strlen(json), &c2, err, sizeof(err)) ==
+			      -EINVAL, "accepted %s", json);
+		ck_assert_ptr_null(c2);
+		free(json);
+	}
+	approve_ctx_free(c);
+}
+END_TEST
+
+/* retry_after of an error body: an integer in range, else refused. */
+START_TEST(error_retry_after)
+{
+	static const char *const bad[] = {
+		"{\"error\":\"x\"}", "{\"retry_after\":0}", "{\"retry_after\":-3}",
+		"{\"retry_after\":\"5\"}", "{\"retry_after\":86401}", "{\"retry_after\":1.5}",
+		"[5]", "", "{\"retry_after\":99999999999999999999}",
+	};
+	long secs = 1;
+	size_t i;
+
+	ck_assert_int_eq(approve_error_retry_after("{\"error\":\"rate_limited\",\"retry_after\":7}",
+						   40, &secs), 0);
+	ck_assert_int_eq(secs, 7);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		secs = 1;
+		ck_assert_msg(approve_error_retry_after(bad[i], strlen(bad[i]), &secs) < 0,
+			      "accepted %s", bad[i]);
+		ck_assert_int_eq(secs, 0);
+	}
+}
+END_TEST
+
+/* The cancel body: a reason word or none, nothing else. */
+START_TEST(cancel_body)
+{
+	static const char *const bad[] = {
+		"{\"reason\":\"bored\"}", "{\"reason\":\"\"}", "{\"reason\":1}",
+		"{\"reason\":\"timeout\",\"x\":1}", "{\"why\":\"timeout\"}", "[]",
+		"{\"reason\":\"TIMEOUT\"}", "{\"reason\":\"unspecified\"}",
+		"{\"reason\":\"timeout\",\"reason\":\"interrupted\"}",
+	};
+	enum approve_cancel_reason r;
+	char err[256], *js;
+	size_t i;
+
+	for (i = APPROVE_CANCEL_UNSPECIFIED; i <= APPROVE_CANCEL_TIMEOUT; i++) {
+		ck_assert_int_eq(approve_cancel_to_json(i, &js), 0);
+		r = (enum approve_cancel_reason)99;
+		ck_assert_int_eq(approve_cancel_from_json(js, strlen(js), &r, err, sizeof(err)), 0);
+		ck_assert_int_eq(r, i);
+		free(js);
+	}
+	ck_assert_int_eq(approve_cancel_to_json(APPROVE_CANCEL_UNSPECIFIED, &js), 0);
+	ck_assert_str_eq(js, "{}");
+	free(js);
+	ck_assert_int_eq(approve_cancel_from_json("", 0, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r, APPROVE_CANCEL_UNSPECIFIED);
+	ck_assert_str_eq(approve_cancel_reason_name(APPROVE_CANCEL_INTERRUPTED), "interrupted");
+	ck_assert_str_eq(approve_cancel_reason_name(APPROVE_CANCEL_TIMEOUT), "timeout");
+	ck_assert_ptr_null(approve_cancel_reason_name((enum approve_cancel_reason)3));
+	ck_assert_ptr_null(approve_cancel_reason_name((enum approve_cancel_reason)-1));
+	ck_assert_int_eq(approve_cancel_to_json((enum approve_cancel_reason)7, &js), -EINVAL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(approve_cancel_from_json(bad[i], strlen(bad[i]), &r, err,
+						       sizeof(err)) == -EINVAL, "accepted %s", bad[i]);
+}
+END_TEST
+
 /* The checked writer takes v also when it fails, and fails on a NULL o. */
 START_TEST(checked_writer)
 {
@@ -910,6 +1010,9 @@ wire_suite(void)
 	tcase_add_loop_test(tc, read_object_bad, 0, N(bad_objects));
 	tcase_add_test(tc, read_object_good);
 	tcase_add_test(tc, checked_writer);
+	tcase_add_test(tc, ctx_requester_timeout);
+	tcase_add_test(tc, cancel_body);
+	tcase_add_test(tc, error_retry_after);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,56 @@
+/* notify.h: the senders behind the outbox (outbox.c claims, they send):
+ * one per sink kind, each building its body from the request's detail
+ * object (requests.h, req_detail) and posting it within notify_timeout.
+ * Senders never touch the database and never log secrets or bodies. */
+#ifndef APPROVALD_NOTIFY_H
+#define APPROVALD_NOTIFY_H
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "notify_settings.h"
+
+/* One claimed outbox row with what it is about. */
+struct notify_msg {
+	long long id;
+	enum notify_kind kind;
+	const char *event;	/* created, approved, ..., reminder, escalation, reply */
+	const char *idempotency_key;
+	json_object *request;	/* detail object; NULL for a reply */
+	json_object *payload;	/* a reply's {"response_url","text"}; else NULL */
+	const char *slack_channel, *slack_ts;	/* the request's Slack message, or NULL */
+};
+
+struct notify_result {
+	int ok;			/* delivered */
+	int permanent;		/* refused for good: no retry */
+	int http_status;	/* 0: no answer */
+	char error[256];	/* why not (no secrets, no bodies) */
+	char slack_channel[96], slack_ts[64];	/* a Slack message just posted */
+};
+
+#define NOTIFY_TEXT_MAX 2000	/* any one text field we put in a chat message */
+
+/* POST body (JSON) to url (http/https, query allowed) with the extra
+ * header lines (NULL-terminated, or NULL) and a bearer token (or NULL);
+ * fills res->http_status/error; *resp_body gets the answer's body
+ * (malloc'd, NUL-terminated) when not NULL. 0 when a response came
+ * (any status), -1 otherwise. */
+int notify_post(const struct approvald_notify *n, const char *url, const char *token,
+		const char *const *headers, const char *body, size_t len,
+		char **resp_body, struct notify_result *res);
+/* 2xx is delivered; 4xx other than 408, 425 and 429 is permanent. */
+void notify_judge_status(struct notify_result *res);
+/* A request field as text ("" when absent or not a string). */
+const char *notify_field(json_object *req, const char *key);
+/* s cut to at most max bytes at a UTF-8 boundary, with "…" when cut;
+ * malloc'd, NULL on ENOMEM. */
+char *notify_cut(const char *s, size_t max);
+
+void notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m,
+			 struct notify_result *res);
+void notify_slack_send(const struct approvald_notify *n, const struct notify_msg *m,
+		       struct notify_result *res);
+void notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
+		       struct notify_result *res);
+
+#endif

@@ -1,0 +1,141 @@
+/* notify_teams.c: Microsoft Teams through an incoming webhook (a
+ * Workflows "post to a channel when a webhook request is received" flow,
+ * or a legacy connector): an Adaptive Card with the context and an
+ * Action.OpenUrl to the request page. Teams cannot update a card posted
+ * this way, so each outcome is a follow-up card. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify.h"
+#include "wire.h"
+
+static json_object *
+text_block(const char *s, int bold)
+{
+	json_object *t = json_object_new_object();
+	char *cut = notify_cut(s, NOTIFY_TEXT_MAX);
+
+	if (!t || !cut || approve_json_add_str(t, "type", "TextBlock") < 0 ||
+	    approve_json_add_str(t, "text", cut) < 0 ||
+	    approve_json_add(t, "wrap", json_object_new_boolean(1)) < 0 ||
+	    (bold && (approve_json_add_str(t, "weight", "Bolder") < 0 ||
+		      approve_json_add_str(t, "size", "Medium") < 0))) {
+		json_object_put(t);
+		t = NULL;
+	}
+	free(cut);
+	return t;
+}
+
+static json_object *
+fact_set(json_object *req)
+{
+	static const struct { const char *title, *key; } f[] = {
+		{ "Requester", "user" }, { "Target", "target_user" }, { "Host", "hostname" },
+		{ "Service", "service" }, { "Command", "command" }, { "Directory", "cwd" },
+		{ "TTY", "tty" }, { "Reason", "reason" }, { "Ticket", "ticket" },
+		{ "Expires", "expires_at" }, { "Decided by", "decided_by" },
+		{ "Comment", "comment" },
+	};
+	json_object *fs = json_object_new_object(), *facts = json_object_new_array();
+
+	if (!fs || !facts || approve_json_add_str(fs, "type", "FactSet") < 0 ||
+	    approve_json_add(fs, "facts", facts) < 0) {
+		json_object_put(fs);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		const char *v = notify_field(req, f[i].key);
+		json_object *x;
+		char *cut;
+
+		if (!*v)
+			continue;
+		x = json_object_new_object();
+		cut = notify_cut(v, NOTIFY_TEXT_MAX);
+		if (!x || !cut || json_object_array_add(facts, x) != 0) {
+			json_object_put(x);
+			free(cut);
+			json_object_put(fs);
+			return NULL;
+		}
+		if (approve_json_add_str(x, "title", f[i].title) < 0 ||
+		    approve_json_add_str(x, "value", cut) < 0) {
+			free(cut);
+			json_object_put(fs);
+			return NULL;
+		}
+		free(cut);
+	}
+	return fs;
+}
+
+/* Add v (taken, also on failure) to array a. 0 or -1. */
+static int
+arr_add(json_object *a, json_object *v)
+{
+	if (!a || !v || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Under key in o, a new object or array (owned by o), or NULL. */
+static json_object *
+child(json_object *o, const char *key, int array)
+{
+	json_object *c = array ? json_object_new_array() : json_object_new_object();
+
+	return approve_json_add(o, key, c) == 0 ? c : NULL;
+}
+
+void
+notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
+		  struct notify_result *res)
+{
+	json_object *req = m->request, *msg = json_object_new_object();
+	json_object *atts, *att, *card, *body, *actions, *open;
+	const char *st = notify_field(req, "status"), *text;
+	char title[NOTIFY_TEXT_MAX + 256];
+
+	if (strcmp(m->event, "created") == 0)
+		snprintf(title, sizeof(title), "Approval requested: %s as %s on %s (%s)",
+			 notify_field(req, "user"), notify_field(req, "target_user"),
+			 notify_field(req, "hostname"), notify_field(req, "code"));
+	else if (strcmp(m->event, "reminder") == 0 || strcmp(m->event, "escalation") == 0)
+		snprintf(title, sizeof(title), "%s: %s still waits for a decision",
+			 strcmp(m->event, "reminder") == 0 ? "Reminder" : "Escalated",
+			 notify_field(req, "code"));
+	else
+		snprintf(title, sizeof(title), "%s %s%s%s at %s", notify_field(req, "code"), st,
+			 *notify_field(req, "decided_by") ? " by " : "",
+			 notify_field(req, "decided_by"), notify_field(req, "decided_at"));
+	if (!msg || approve_json_add_str(msg, "type", "message") < 0 ||
+	    !(atts = child(msg, "attachments", 1)) ||
+	    arr_add(atts, att = json_object_new_object()) < 0 ||
+	    approve_json_add_str(att, "contentType", "application/vnd.microsoft.card.adaptive") < 0 ||
+	    approve_json_add(att, "contentUrl", NULL) < 0 ||
+	    !(card = child(att, "content", 0)) ||
+	    approve_json_add_str(card, "$schema",
+				 "http://adaptivecards.io/schemas/adaptive-card.json") < 0 ||
+	    approve_json_add_str(card, "type", "AdaptiveCard") < 0 ||
+	    approve_json_add_str(card, "version", "1.4") < 0 ||
+	    !(body = child(card, "body", 1)) ||
+	    arr_add(body, text_block(title, 1)) < 0 ||
+	    arr_add(body, fact_set(req)) < 0 ||
+	    !(actions = child(card, "actions", 1)) ||
+	    arr_add(actions, open = json_object_new_object()) < 0 ||
+	    approve_json_add_str(open, "type", "Action.OpenUrl") < 0 ||
+	    approve_json_add_str(open, "title", "Open request") < 0 ||
+	    approve_json_add_str(open, "url", notify_field(req, "url")) < 0) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		json_object_put(msg);
+		return;
+	}
+	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
+	if (notify_post(n, n->teams_webhook_url, NULL, NULL, text, strlen(text), NULL, res) == 0)
+		notify_judge_status(res);
+	json_object_put(msg);
+}
