@@ -235,13 +235,19 @@ approve_all() {
 # (one transaction, their triggers and NOTIFYs included), ids to FILE; the
 # waiter benchmarks measure holding and releasing, not filing (that is c)
 file_sql() {
-	pg_psql -c "INSERT INTO approval.requests (code, host_id, hostname, service, requester,
-		requester_uid, target_user, command, tty, cwd, digest, expires_at, nonce)
-		SELECT bench.code(nextval('bench.n')), h.id, 'bench', 'sudo', 'bench' || g % 100,
-		10000 + g % 100, 'root', 'sudo /usr/bin/true ' || g, '/dev/pts/1', '/root',
-		md5(g::text) || md5(random()::text), now() + interval '1 hour', md5(random()::text)
-		FROM generate_series(1, $1) g, approval.hosts h WHERE h.name = 'bench'
-		RETURNING id" >"$2"
+	local have=0
+	: >"$2"
+	# a code approvald drew at random may already be taken: top up
+	while [ "$have" -lt "$1" ]; do
+		pg_psql -c "INSERT INTO approval.requests (code, host_id, hostname, service, requester,
+			requester_uid, target_user, command, tty, cwd, digest, expires_at, nonce)
+			SELECT bench.code(nextval('bench.n')), h.id, 'bench', 'sudo', 'bench' || g % 100,
+			10000 + g % 100, 'root', 'sudo /usr/bin/true ' || g, '/dev/pts/1', '/root',
+			md5(g::text) || md5(random()::text), now() + interval '1 hour', md5(random()::text)
+			FROM generate_series(1, $(($1 - have))) g, approval.hosts h WHERE h.name = 'bench'
+			ON CONFLICT (code) DO NOTHING RETURNING id" >>"$2"
+		have=$(wc -l <"$2")
+	done
 }
 # hold COUNT INSTANCE...: one client process per instance, COUNT each
 hold() {
