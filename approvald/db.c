@@ -44,9 +44,7 @@ struct db_conn {
 struct db_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	const char *kw[DB_NPARAMS + 1];
-	const char *val[DB_NPARAMS + 1];
-	char *conninfo;
+	struct db_params params;
 	unsigned size;
 	unsigned nfree;
 	unsigned nwaiting;	/* callers in db_get waiting for a slot */
@@ -62,26 +60,6 @@ struct db_pool {
 static atomic_int cancelling;
 
 enum { RT_OK = 0, RT_TIMEOUT = -ETIMEDOUT, RT_LOST = -EPIPE };
-
-void
-db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
-	       const char *val[DB_NPARAMS])
-{
-	/* Later entries win; the expanded "dbname" conninfo overrides the
-	 * defaults before it, so the operator's values take precedence.
-	 * Keepalives and tcp_user_timeout: a peer that vanished (network,
-	 * failover) is noticed by the kernel within about 20 s even on the
-	 * idle LISTEN connection. They do nothing on Unix sockets. */
-	kw[0] = "fallback_application_name"; val[0] = "approvald";
-	kw[1] = "connect_timeout"; val[1] = "5";
-	kw[2] = "client_encoding"; val[2] = "UTF8";
-	kw[3] = "keepalives"; val[3] = "1";
-	kw[4] = "keepalives_idle"; val[4] = "10";
-	kw[5] = "keepalives_interval"; val[5] = "3";
-	kw[6] = "keepalives_count"; val[6] = "3";
-	kw[7] = "tcp_user_timeout"; val[7] = "20000";
-	kw[8] = "dbname"; val[8] = conninfo;
-}
 
 static void
 notice_to_log(void *arg, const char *msg)
@@ -155,19 +133,14 @@ db_pool_new(const char *conninfo, unsigned size, struct db_pool **out)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->conninfo = strdup(conninfo);
 	p->slots = calloc(size, sizeof(*p->slots));
 	p->free = calloc(size, sizeof(*p->free));
-	if (!p->conninfo || !p->slots || !p->free) {
-		free(p->conninfo);
+	if (!p->slots || !p->free || db_params_init(&p->params, conninfo) < 0) {
 		free(p->slots);
 		free(p->free);
 		free(p);
 		return -ENOMEM;
 	}
-	db_conn_params(p->conninfo, p->kw, p->val);
-	p->kw[DB_NPARAMS] = NULL;
-	p->val[DB_NPARAMS] = NULL;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->size = size;
@@ -220,7 +193,7 @@ db_pool_free(struct db_pool *p)
 	pthread_cond_destroy(&p->cv);
 	free(p->slots);
 	free(p->free);
-	free(p->conninfo);
+	db_params_free(&p->params);
 	free(p);
 }
 
@@ -405,7 +378,7 @@ conn_open(struct db_conn *c, uint64_t deadline)
 	int r = -EIO, w;
 
 	conn_drop(c);
-	c->pg = PQconnectStartParams(p->kw, p->val, 1);
+	c->pg = db_connect_start(&p->params);
 	if (!c->pg) {
 		why = "out of memory";
 		goto out;
@@ -420,6 +393,7 @@ conn_open(struct db_conn *c, uint64_t deadline)
 			      deadline);
 		if (w == 0) {
 			why = "connection attempt timed out";
+			db_connect_timed_out(&p->params, c->pg);
 			goto out;
 		}
 		if (w < 0)

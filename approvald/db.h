@@ -21,6 +21,8 @@
 #define APPROVALD_DB_H
 #include <libpq-fe.h>
 
+#include "dbparams.h"
+
 #define DB_STATEMENT_MS 10000	/* one statement, send to last result */
 #define DB_CONNECT_MS 5000	/* one connection attempt, with its setup */
 #define DB_STOP_MS 1000		/* what statements still get once stopping */
@@ -36,12 +38,7 @@ struct db_conn;
 #define DB_ISO_UTC(x) "pg_catalog.to_char((" x ") AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/* Connection parameters shared with the LISTEN connection: the operator's
- * conninfo, with defaults for connect_timeout, TCP keepalives,
- * tcp_user_timeout and application_name that the conninfo may override. */
-#define DB_NPARAMS 9
-void db_conn_params(const char *conninfo, const char *kw[DB_NPARAMS],
-		    const char *val[DB_NPARAMS]);
+/* Connection parameters (shared with the LISTEN connection): dbparams.h. */
 /* The statement run on every new connection (pool and listener). */
 extern const char db_session_setup[];
 /* Route libpq's notices (which go to stderr by default) to the log at

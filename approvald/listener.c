@@ -51,9 +51,7 @@ struct listener {
 	atomic_int ready;
 	_Atomic uint64_t busy_since;	/* a query in flight since, 0 if none */
 	struct waiters *ws;
-	char *conninfo;
-	const char *kw[DB_NPARAMS + 1];
-	const char *val[DB_NPARAMS + 1];
+	struct db_params params;
 
 	/* owned by the thread */
 	PGconn *pg;
@@ -126,7 +124,7 @@ send_query(struct listener *l, const char *sql)
 static void
 start_connect(struct listener *l, uint64_t now)
 {
-	l->pg = PQconnectStartParams(l->kw, l->val, 1);
+	l->pg = db_connect_start(&l->params);
 	db_quiet_notices(l->pg);
 	if (!l->pg || PQstatus(l->pg) == CONNECTION_BAD) {
 		conn_failed(l, now, NULL);
@@ -237,8 +235,10 @@ on_io(struct listener *l, short revents, uint64_t now)
 
 	if (l->state == L_CONNECTING) {
 		if (!revents) {
-			if (now - l->started > CONNECT_TIMEOUT_MS)
+			if (now - l->started > CONNECT_TIMEOUT_MS) {
+				db_connect_timed_out(&l->params, l->pg);
 				conn_failed(l, now, "connect timed out");
+			}
 			return;
 		}
 		l->cpoll = PQconnectPoll(l->pg);
@@ -358,14 +358,10 @@ listener_start(const char *conninfo, struct waiters *ws, struct listener **out)
 	if (!l)
 		return -ENOMEM;
 	l->wakefd = -1;
-	l->conninfo = strdup(conninfo);
-	if (!l->conninfo) {
+	if (db_params_init(&l->params, conninfo) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	db_conn_params(l->conninfo, l->kw, l->val);
-	l->kw[DB_NPARAMS] = NULL;
-	l->val[DB_NPARAMS] = NULL;
 	l->ws = ws;
 	l->state = L_DOWN;
 	l->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -383,7 +379,7 @@ listener_start(const char *conninfo, struct waiters *ws, struct listener **out)
 fail:
 	if (l->wakefd >= 0)
 		close(l->wakefd);
-	free(l->conninfo);
+	db_params_free(&l->params);
 	free(l);
 	return r;
 }
@@ -400,7 +396,7 @@ listener_stop(struct listener *l)
 		approve_log(LOG_DEBUG, "listener: wake: %s", strerror(errno));
 	pthread_join(l->thread, NULL);
 	close(l->wakefd);
-	free(l->conninfo);
+	db_params_free(&l->params);
 	free(l);
 }
 

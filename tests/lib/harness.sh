@@ -14,7 +14,7 @@
 #   - wait helpers, the PAM and HTTP assertions and a raw HTTP helper
 #     (curl); the generic assertions are tests/lib/assert.sh's.
 # Binaries come from the environment meson sets (APPROVALD, APPROVALCTL,
-# PAMDRIVE, PAM_MODULE, SRCDIR, BUILDDIR, SANITIZE); when a script is run by
+# PAMDRIVE, PAM_MODULE, LOADGEN, SRCDIR, BUILDDIR, SANITIZE); when a script is run by
 # hand they default to the build dir "build" of the source tree.
 # Exit status: 0 pass, 1 fail, 77 skip (only when a test is truly impossible).
 
@@ -28,6 +28,7 @@ APPROVALD=${APPROVALD:-$BUILDDIR/approvald/approvald}
 APPROVALCTL=${APPROVALCTL:-$BUILDDIR/approvalctl/approvalctl}
 PAMDRIVE=${PAMDRIVE:-$BUILDDIR/tests/pam/pamdrive}
 PAM_MODULE=${PAM_MODULE:-$BUILDDIR/pam_approve/pam_approve.so}
+LOADGEN=${LOADGEN:-$BUILDDIR/bench/loadgen}
 SANITIZE=${SANITIZE:-none}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 export SRCDIR BUILDDIR APPROVALD APPROVALCTL PAMDRIVE PAM_MODULE SANITIZE

@@ -2,7 +2,7 @@
  * integration and end-to-end tests (run it under pam_wrapper).
  *
  *   pamdrive --service NAME --user USER --op auth|account|both
- *            [--answer TEXT]... [--app-signals]
+ *            [--answer TEXT]... [--app-signals] [--repeat N]
  *
  * Environment (set by the caller): LD_PRELOAD=libpam_wrapper.so
  * PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=DIR (a directory holding a service
@@ -21,6 +21,9 @@
  *                    record the signal and carry on)
  * "both" runs pam_authenticate, then (only when it succeeded)
  * pam_acct_mgmt; RESULT is the last return value.
+ * --repeat N (bench/run.sh): N whole transactions (pam_start to pam_end),
+ * stopping at the first that fails, then "TIMING: n=N p50=.. p99=..
+ * max=.. ms" of the successful ones (CLOCK_MONOTONIC, in this process).
  * Exit: 0 for PAM_SUCCESS, 1 for any other PAM result (or a libpamtest
  * failure, then RESULT: PAMTEST_ERR_...), 2 for usage errors. */
 #include <getopt.h>
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <security/pam_appl.h>
 #include <libpamtest.h>
@@ -156,7 +160,34 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pamdrive --service NAME --user USER "
-		"--op auth|account|both [--answer TEXT]... [--app-signals]\n");
+		"--op auth|account|both [--answer TEXT]... [--app-signals] [--repeat N]\n");
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_ms(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+print_timing(double *v, int n)
+{
+	if (n <= 0)
+		return;
+	qsort(v, (size_t)n, sizeof(*v), cmp_ms);
+	printf("TIMING: n=%d p50=%.3f p99=%.3f max=%.3f ms\n", n, v[(n - 1) / 2],
+	       v[(int)((n - 1) * 0.99)], v[n - 1]);
 }
 
 int
@@ -168,6 +199,7 @@ main(int argc, char **argv)
 		{ "op", required_argument, NULL, 'o' },
 		{ "answer", required_argument, NULL, 'a' },
 		{ "app-signals", no_argument, NULL, 'g' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,7 +213,8 @@ main(int argc, char **argv)
 	const struct pam_testcase *last;
 	enum pamtest_err perr;
 	size_t ntests = 2;
-	int c, with_app_signals = 0;
+	int c, with_app_signals = 0, repeat = 1, done;
+	double *ms = NULL, t0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -204,6 +237,13 @@ main(int argc, char **argv)
 			break;
 		case 'g':
 			with_app_signals = 1;
+			break;
+		case 'r':
+			repeat = atoi(optarg);
+			if (repeat < 1 || repeat > 1000000) {
+				usage(stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -234,7 +274,23 @@ main(int argc, char **argv)
 
 	/* run_pamtest_conv is broken in libpamtest 1.1.4: call it directly.
 	 * It stops at the first case whose result is not PAM_SUCCESS. */
-	perr = _pamtest_conv(service, user, conv, &ans, first, ntests, NULL);
+	if (repeat > 1 && !(ms = calloc((size_t)repeat, sizeof(*ms)))) {
+		perror("pamdrive: calloc");
+		return 2;
+	}
+	for (done = 0;; done++) {
+		ans.next = 0;
+		t0 = now_ms();
+		perr = _pamtest_conv(service, user, conv, &ans, first, ntests, NULL);
+		if (ms)
+			ms[done] = now_ms() - t0;
+		if (done + 1 >= repeat || perr != PAMTEST_ERR_OK)
+			break;
+	}
+	if (ms) {
+		print_timing(ms, perr == PAMTEST_ERR_OK ? done + 1 : done);
+		free(ms);
+	}
 	if (perr == PAMTEST_ERR_OK) {
 		last = first + ntests - 1;
 	} else if (perr == PAMTEST_ERR_CASE) {
