@@ -412,9 +412,11 @@ run_job(struct offload_job *job)
 	struct MHD_Connection *conn = r->conn;
 	enum MHD_Result ret = MHD_YES;
 
-	if (approve_now_ms() - job->queued_ms > HTTPD_JOB_QUEUE_MS) {
-		approve_log(LOG_WARNING, "client %s: %s waited %u ms for a job thread: 503",
-			    r->ip, r->route->pattern, HTTPD_JOB_QUEUE_MS);
+	/* a job that waited long behind a database that stopped answering
+	 * gets 503 now; one that waited behind a burst runs (thousands of
+	 * long-polls woken at once are work, not an outage) */
+	if (approve_now_ms() - job->queued_ms > HTTPD_JOB_QUEUE_MS &&
+	    db_pool_crowded(r->app->db)) {
 		ret = http_reply_db_down(r);
 	} else if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0) {
 		;	/* answered */

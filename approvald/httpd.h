@@ -31,8 +31,9 @@ struct outbox;
 /* libmicrohttpd's own threads per endpoint: they never wait for the
  * database, so a couple move every byte. */
 #define HTTPD_IO_THREADS 2
-/* A job still queued after this long answers 503 without running: the
- * database is too slow for the crowd (the same bound as a pool checkout). */
+/* A job still queued after this long answers 503 without running when
+ * the pool is stuck too (db_pool_crowded): the same bound as a pool
+ * checkout. */
 #define HTTPD_JOB_QUEUE_MS DB_WAIT_MS
 
 struct metrics {
