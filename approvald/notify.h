@@ -45,6 +45,15 @@ const char *notify_field(json_object *req, const char *key);
 /* s cut to at most max bytes at a UTF-8 boundary, with "…" when cut;
  * malloc'd, NULL on ENOMEM. */
 char *notify_cut(const char *s, size_t max);
+/* The request's command (sudo's resolved one when known) as approvers see
+ * it everywhere (common/text.h approve_command_display: blanks and hidden
+ * characters as markers, head … tail, never the end cut off), followed by
+ * " (command has N lines)" when it has several: malloc'd, NULL on ENOMEM. */
+char *notify_command(json_object *req);
+/* What the requester reported about an agent or pipeline (initiator,
+ * agent, run URL, commit, prompt), one "Label: value" line each, "" when
+ * nothing: malloc'd, NULL on ENOMEM. The caller labels it unverified. */
+char *notify_reported(json_object *req);
 
 void notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m,
 			 struct notify_result *res);

@@ -49,6 +49,21 @@ add_text_block(json_object *blocks, const char *type, const char *ttype,
 }
 
 /* The context as a section with plain_text fields ("Label: value"). */
+/* A plain-text section "LABEL VALUE", built whole and then cut at a
+ * character boundary. 0 or -1. */
+static int
+add_labelled(json_object *blocks, const char *label, const char *value)
+{
+	char *t = NULL;
+	int r;
+
+	if (asprintf(&t, "%s%s", label, value) < 0)
+		return -1;
+	r = add_text_block(blocks, "section", "plain_text", t, NOTIFY_TEXT_MAX);
+	free(t);
+	return r;
+}
+
 static int
 add_context(json_object *blocks, json_object *req)
 {
@@ -60,9 +75,9 @@ add_context(json_object *blocks, json_object *req)
 		{ "Expires", "expires_at" },
 	};
 	json_object *b = json_object_new_object(), *fields = json_object_new_array();
-	char line[NOTIFY_TEXT_MAX + 64];
-	const char *cmd;
+	char line[NOTIFY_TEXT_MAX + 64], *cmd = NULL, *rep = NULL;
 	size_t i;
+	int r = -1;
 
 	if (!b || !fields || json_object_array_add(blocks, b) != 0) {
 		json_object_put(b);
@@ -81,11 +96,17 @@ add_context(json_object *blocks, json_object *req)
 		if (json_object_array_add(fields, text_obj("plain_text", line, NOTIFY_TEXT_MAX)) != 0)
 			return -1;
 	}
-	cmd = notify_field(req, "sudo_command");
-	if (!*cmd)
-		cmd = notify_field(req, "command");
-	snprintf(line, sizeof(line), "Command: %s", cmd);
-	return add_text_block(blocks, "section", "plain_text", line, NOTIFY_TEXT_MAX);
+	cmd = notify_command(req);
+	rep = notify_reported(req);
+	if (!cmd || !rep)
+		goto out;
+	r = add_labelled(blocks, "Command: ", cmd);
+	if (r == 0 && *rep)
+		r = add_labelled(blocks, "Reported by the requester (unverified):\n", rep);
+out:
+	free(cmd);
+	free(rep);
+	return r;
 }
 
 static int

@@ -28,17 +28,39 @@ text_block(const char *s, int bold)
 	return t;
 }
 
+/* One {title, value} fact, the value cut at a character boundary. 0 or -1. */
+static int
+add_fact(json_object *facts, const char *title, const char *value)
+{
+	json_object *x = json_object_new_object();
+	char *cut = notify_cut(value, NOTIFY_TEXT_MAX);
+	int r = -1;
+
+	if (!x || !cut || json_object_array_add(facts, x) != 0) {
+		json_object_put(x);
+		goto out;
+	}
+	if (approve_json_add_str(x, "title", title) < 0 ||
+	    approve_json_add_str(x, "value", cut) < 0)
+		goto out;
+	r = 0;
+out:
+	free(cut);
+	return r;
+}
+
 static json_object *
 fact_set(json_object *req)
 {
 	static const struct { const char *title, *key; } f[] = {
 		{ "Requester", "user" }, { "Target", "target_user" }, { "Host", "hostname" },
-		{ "Service", "service" }, { "Command", "command" }, { "Directory", "cwd" },
+		{ "Service", "service" }, { "Command", NULL }, { "Directory", "cwd" },
 		{ "TTY", "tty" }, { "Reason", "reason" }, { "Ticket", "ticket" },
 		{ "Expires", "expires_at" }, { "Decided by", "decided_by" },
-		{ "Comment", "comment" },
+		{ "Comment", "comment" }, { "Reported (unverified)", NULL },
 	};
 	json_object *fs = json_object_new_object(), *facts = json_object_new_array();
+	char *own = NULL;
 
 	if (!fs || !facts || approve_json_add_str(fs, "type", "FactSet") < 0 ||
 	    approve_json_add(fs, "facts", facts) < 0) {
@@ -46,29 +68,27 @@ fact_set(json_object *req)
 		return NULL;
 	}
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		const char *v = notify_field(req, f[i].key);
-		json_object *x;
-		char *cut;
+		const char *v;
 
-		if (!*v)
-			continue;
-		x = json_object_new_object();
-		cut = notify_cut(v, NOTIFY_TEXT_MAX);
-		if (!x || !cut || json_object_array_add(facts, x) != 0) {
-			json_object_put(x);
-			free(cut);
-			json_object_put(fs);
-			return NULL;
+		/* the command by the display rules every approver sees, and
+		 * what an agent or pipeline reported about itself */
+		if (!f[i].key) {
+			own = strcmp(f[i].title, "Command") == 0 ? notify_command(req)
+								 : notify_reported(req);
+			if (!own)
+				goto fail;
 		}
-		if (approve_json_add_str(x, "title", f[i].title) < 0 ||
-		    approve_json_add_str(x, "value", cut) < 0) {
-			free(cut);
-			json_object_put(fs);
-			return NULL;
-		}
-		free(cut);
+		v = own ? own : notify_field(req, f[i].key);
+		if (*v && add_fact(facts, f[i].title, v) < 0)
+			goto fail;
+		free(own);
+		own = NULL;
 	}
 	return fs;
+fail:
+	free(own);
+	json_object_put(fs);
+	return NULL;
 }
 
 /* Add v (taken, also on failure) to array a. 0 or -1. */

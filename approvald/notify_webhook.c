@@ -7,11 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "http.h"
 #include "notify.h"
 #include "notify_sig.h"
 #include "secret.h"
+#include "text.h"
 #include "wire.h"
 
 #define URL_MAX 2048
@@ -84,6 +86,60 @@ notify_field(json_object *req, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return "";
 	return json_object_get_string(v);
+}
+
+/* Characters of a command in a chat message: room for the rest of it. */
+#define NOTIFY_COMMAND_CHARS 600
+
+char *
+notify_command(json_object *req)
+{
+	const char *cmd = notify_field(req, "sudo_command");
+	struct approve_cmd_shape sh;
+	char *shown, *out = NULL;
+
+	if (!*cmd)
+		cmd = notify_field(req, "command");
+	shown = approve_command_display(cmd, strlen(cmd), NOTIFY_COMMAND_CHARS, &sh);
+	if (!shown)
+		return NULL;
+	if (sh.lines > 1) {
+		if (asprintf(&out, "%s (command has %zu lines)", shown, sh.lines) < 0)
+			out = NULL;
+		free(shown);
+		return out;
+	}
+	return shown;
+}
+
+char *
+notify_reported(json_object *req)
+{
+	static const struct { const char *label, *key; } f[] = {
+		{ "Initiator", "initiator" }, { "Agent", "agent" }, { "Run", "run_url" },
+		{ "Commit", "commit" }, { "Prompt", "prompt" },
+	};
+	struct approve_cmd_shape sh;
+	struct approve_buf b;
+	char *out;
+	int rc = 0;
+
+	approve_buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		const char *v = notify_field(req, f[i].key);
+		char *shown;
+
+		/* "human" is what every sudo without agent context says */
+		if (!*v || (i == 0 && strcmp(v, "human") == 0))
+			continue;
+		shown = approve_command_display(v, strlen(v), NOTIFY_COMMAND_CHARS, &sh);
+		rc |= !shown || approve_buf_printf(&b, "%s%s: %s", b.len ? "\n" : "",
+						   f[i].label, shown) < 0;
+		free(shown);
+	}
+	out = rc == 0 ? approve_buf_take(&b) : NULL;
+	approve_buf_release(&b);
+	return out;
 }
 
 char *

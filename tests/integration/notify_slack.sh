@@ -22,7 +22,11 @@
 #     approval counts (the module keeps waiting), a second one by the same
 #     approver is refused, another member's completes it; on a chat=no
 #     rule the message has no buttons and a click is answered with the
-#     link to the web UI, changing nothing.
+#     link to the web UI, changing nothing;
+#   - chat messages show a command by the approvers' display rules (line
+#     breaks as markers with the line count, the tail never cut off) and
+#     what an agent reported about itself, labelled unverified, in Slack
+#     and in Teams.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/notify.sh"
 need_root
@@ -237,5 +241,22 @@ assert_status 200 "chat=no: approved in the web UI"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam c PAM_SUCCESS
 ok "chat=no: no buttons, a click is sent to the web UI and changes nothing"
+
+# 9. A hostile command and an agent's context, in Slack and in Teams.
+long=$(printf 'a%.0s' $(seq 1 900))
+api_create web1 ".command = \"sudo systemctl status nginx\" + (\"\\n\" * 40) + \"$long rm -rf --no-preserve-root /\" | .sudo_command = null | .agent = \"ci-bot 1.2\" | .prompt = \"clean the disk\" | .commit = \"abc123\""
+code=$REQ_CODE
+post=".path == \"/slack/api/chat.postMessage\" and (.body.text | contains(\"$code\"))"
+wait_recv 1 "$post"
+line=$(recv_last "$post")
+jcheck '[.body.blocks[] | .. | strings | select(startswith("Command: "))] | length == 1' "one command line"
+jcheck '[.body.blocks[] | .. | strings | select(startswith("Command: "))][0] | (contains("nginx\u23ce\u00d740") and contains("rm -rf --no-preserve-root /") and contains("(command has 41 lines)") and contains(" \u2026 "))' "command markers, head and tail"
+jcheck '[.body.blocks[] | .. | strings | select(startswith("Reported by the requester (unverified):"))][0] | (contains("Initiator: agent") and contains("Agent: ci-bot 1.2") and contains("Prompt: clean the disk") and contains("Commit: abc123"))' "reported agent context"
+teams=".path == \"/teams\" and ([.body.attachments[0].content.body[] | .. | strings] | any(contains(\"$code\")))"
+wait_recv 1 "$teams"
+line=$(recv_last "$teams")
+jcheck '[.. | objects | select(.title == "Command") | .value][0] | (contains("(command has 41 lines)") and contains("rm -rf --no-preserve-root /"))' "Teams command"
+jcheck '[.. | objects | select(.title == "Reported (unverified)") | .value][0] | contains("Agent: ci-bot 1.2")' "Teams reported context"
+ok "chat messages: a 41-line command shown with markers and its tail, the agent's reported context labelled unverified (Slack and Teams)"
 assert_rc 0 actl_admin audit verify
 finish
