@@ -167,6 +167,42 @@ policy_remove(struct ctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* Move a rule to place POSITION (1 = tried first) of the active rules:
+ * one statement renumbers them, so the database records one
+ * policy.rules_moved event and one new version (sql/019). */
+static int
+policy_move(struct ctl_ctx *c, int argc, char **argv)
+{
+	const char *params[2];
+	PGresult *r = NULL;
+	int rc, o;
+
+	while ((o = ctl_getopt(c, argc, argv)) != -1)
+		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
+	if (argc - optind != 2)
+		return ctl_usage_error(c, "expected RULE-ID POSITION");
+	params[0] = argv[optind];
+	params[1] = argv[optind + 1];
+	if (!*params[0] || strspn(params[0], "0123456789") != strlen(params[0]) ||
+	    strlen(params[0]) > 18)
+		return ctl_usage_error(c, "bad rule id '%s' (a number, see 'policy list')",
+				       params[0]);
+	if (!*params[1] || strspn(params[1], "0123456789") != strlen(params[1]) ||
+	    strlen(params[1]) > 9)
+		return ctl_usage_error(c, "bad position '%s' (1 is tried first)", params[1]);
+	rc = ctl_db_query(c, c->path,
+		"SELECT approval.policy_move($1::bigint, $2::integer),"
+		" (SELECT p.rule FROM approval.policy_rules p WHERE p.id = $1::bigint)",
+		2, params, &r);
+	if (rc != CTL_OK)
+		return rc;
+	if (PQntuples(r) == 1)
+		printf("rule %s is at position %s (policy version %s): %s\n", params[0],
+		       params[1], PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return CTL_OK;
+}
+
 static const struct ctl_column policy_cols[] = {
 	{ "ID", "id", 0, 0 },
 	{ "POS", "position", 0, 0 },
@@ -754,6 +790,14 @@ static const struct ctl_command policy_remove_cmd = {
 	.summary = "remove a rule (kept in history; requests still name it)",
 	.run = policy_remove,
 };
+static const struct ctl_command policy_move_cmd = {
+	.name = "move", .synopsis = "RULE-ID POSITION",
+	.summary = "move a rule to POSITION (1 = tried first); one audited change",
+	.details = "The rules between the old and the new place shift by one; the\n"
+		   "policy version moves once and one policy.rules_moved audit event\n"
+		   "lists every rule whose position changed.\n",
+	.run = policy_move,
+};
 static const struct ctl_command policy_default_cmd = {
 	.name = "default", .synopsis = "RULE",
 	.summary = "set what applies when no rule matches (initially 'require approvals=1')",
@@ -802,11 +846,11 @@ static const struct ctl_command policy_lint_cmd = {
 };
 static const struct ctl_command *const policy_cmds[] = {
 	&policy_add_cmd, &policy_list_cmd, &policy_show_cmd, &policy_remove_cmd,
-	&policy_default_cmd, &policy_test_cmd, &policy_export_cmd, &policy_apply_cmd,
-	&policy_lint_cmd, NULL,
+	&policy_move_cmd, &policy_default_cmd, &policy_test_cmd, &policy_export_cmd,
+	&policy_apply_cmd, &policy_lint_cmd, NULL,
 };
 const struct ctl_command ctl_cmd_policy = {
-	.name = "policy", .synopsis = "add|list|show|remove|default|test|export|apply|lint",
+	.name = "policy", .synopsis = "add|list|show|remove|move|default|test|export|apply|lint",
 	.summary = "manage the policy rules (admin, database)",
 	.sub = policy_cmds,
 };

@@ -99,6 +99,23 @@ assert_pam human PAM_SUCCESS
 assert_eq carol "$(sql "SELECT decided_by FROM approval.report_elevations WHERE code = '$CODE'")"
 ok "no matching rule: the request waits for a human"
 
+# move: first match wins, so moving "allow service=no-test" above the deny
+# changes the decision; one audited change, one version
+third_id=$(sql "SELECT id FROM approval.policy_rules WHERE removed_at IS NULL AND position = 3")
+v_before=$(sql "SELECT version FROM approval.policy_state")
+assert_rc 0 actl_admin policy move "$third_id" 2
+assert_contains "$LAST_OUT" "rule $third_id is at position 2 (policy version $((v_before + 1))): allow service=no-test" "policy move output"
+assert_eq "$allow_id,$third_id,$deny_id" "$(sql "SELECT string_agg(id::text, ',' ORDER BY position) FROM approval.policy_rules WHERE removed_at IS NULL")" "the new order"
+assert_rc 0 actl_admin policy test --host web1 --user alice --target root --service no-test --command /bin/rm
+assert_contains "$LAST_OUT" "decision: allow by rule $third_id" "the moved rule decides first"
+assert_eq "1 postgres 2" "$(sql "SELECT count(*) || ' ' || min(actor) || ' ' || max(jsonb_array_length(detail->'moves')) FROM approval.audit_log WHERE kind = 'policy.rules_moved'")" "one move event for two position changes, with who"
+assert_rc 1 actl_admin policy move "$third_id" 9
+assert_contains "$LAST_OUT" "not between 1 and 3"
+assert_rc 2 actl_admin policy move "$third_id" first
+assert_rc 0 actl_admin policy move "$third_id" 3
+assert_eq "$((v_before + 2))" "$(sql "SELECT version FROM approval.policy_state")" "two moves: two versions"
+ok "policy move reorders the rules as one audited change"
+
 # list, show, remove, default
 assert_rc 0 actl_admin policy list
 assert_contains "$LAST_OUT" 'deny service=no-test message="no rm through sudo; ask the DBAs"' "policy list"
