@@ -44,6 +44,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, route_cancel, 0 },
 	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve, 0 },
 	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny, 0 },
+	{ "POST", "/v1/requests/*/review", NEED_DECIDER, 1, route_review, 0 },
 	{ "GET", "/v1/events", NEED_READER, 0, route_events, 0 },
 	{ "GET", "/v1/reports", NEED_READER, 0, route_reports, 0 },		/* routes_reports.c */
 	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report, 0 },

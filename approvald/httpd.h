@@ -162,6 +162,7 @@ enum MHD_Result route_list(struct http_req *r);
 enum MHD_Result route_show(struct http_req *r);
 enum MHD_Result route_approve(struct http_req *r);
 enum MHD_Result route_deny(struct http_req *r);
+enum MHD_Result route_review(struct http_req *r);
 enum MHD_Result route_events(struct http_req *r);
 enum MHD_Result route_short_link(struct http_req *r);
 enum MHD_Result route_healthz(struct http_req *r);

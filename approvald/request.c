@@ -250,3 +250,37 @@ request_decide(struct app *app, const char *ref, enum approve_state decision,
 	db_put(app->db, db);
 	return res;
 }
+
+enum request_result
+request_review(struct app *app, const char *ref, const struct identity *who,
+	       const char *comment, json_object **detail)
+{
+	char id[APPROVE_UUID_LEN + 1];
+	enum request_result res;
+	struct db_conn *db;
+	int rc;
+
+	*detail = NULL;
+	if (!comment || !*comment)
+		return REQUEST_BAD;
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_resolve(db, ref, id, NULL);
+	if (rc == 0)
+		rc = req_review(db, id, who->id, comment);
+	if (rc == 0)
+		approve_log(LOG_NOTICE, "request %s: break-glass review closed by %s", id,
+			    who->name);
+	else if (rc == -EPERM)
+		approve_log(LOG_WARNING, "request %s: %s may not review their own "
+			    "break-glass (refused)", id, who->name);
+	if (rc == 0)
+		res = req_detail(db, id, who->id, app->public_url, detail) < 0 ?
+		      REQUEST_DB_DOWN : REQUEST_OK;
+	else
+		res = rc == -ENOTSUP ? REQUEST_NOT_BREAKGLASS :
+		      rc == -EALREADY ? REQUEST_REVIEWED : from_store(rc);
+	db_put(app->db, db);
+	return res;
+}

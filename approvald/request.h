@@ -28,6 +28,8 @@ enum request_result {
 	REQUEST_COUNTED,	/* decide: the approval counts, more are needed (N-of-M) */
 	REQUEST_ALREADY_APPROVED,	/* decide: this approver approved it before */
 	REQUEST_NOT_IN_GROUP,	/* decide: not a member of the request's approver groups */
+	REQUEST_NOT_BREAKGLASS,	/* review: the request was not let in by break-glass */
+	REQUEST_REVIEWED,	/* review: closed before */
 	REQUEST_DB_DOWN,	/* no connection, or the database failed */
 	REQUEST_FAILED,		/* anything else (memory, encoding) */
 };
@@ -55,6 +57,13 @@ enum request_result request_cancel(struct app *app, const char *id,
  * the approver now sees it (req_detail, with its "quorum"). */
 enum request_result request_decide(struct app *app, const char *ref,
 				   enum approve_state decision,
+				   const struct identity *who, const char *comment,
+				   json_object **detail);
+/* Close the break-glass review of the request named by ref as approver
+ * who with comment (required). OK: *detail is the request now. BAD
+ * (blank comment), SELF (the requester), NOT_BREAKGLASS, REVIEWED,
+ * NOT_FOUND, DB_DOWN. */
+enum request_result request_review(struct app *app, const char *ref,
 				   const struct identity *who, const char *comment,
 				   json_object **detail);
 /* The detail of the request named by ref, for approver_id. */

@@ -18,6 +18,8 @@
 /* the N-of-M refusals of sql/013_policy_groups.sql (with their HINTs) */
 #define DB_STATE_ALREADY_APPROVED "P0008"
 #define DB_STATE_FORBIDDEN "42501"
+#define DB_STATE_IMMUTABLE "P0003"	/* sql/013: not a break-glass request */
+#define DB_STATE_CHECK "23514"
 /* the last three columns status_from_row reads (after decided_by) */
 #define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r)
 /* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
@@ -636,6 +638,43 @@ out:
 	return r;
 }
 
+/* Close the review of a break-glass request (sql/013). The database
+ * refuses the requester (-EPERM), a request that was not break-glass
+ * (-ENOTSUP) and a blank comment (-EINVAL); -EALREADY: closed before. */
+int
+req_review(struct db_conn *db, const char *id, long long approver_id, const char *comment)
+{
+	static const char sql[] =
+		"INSERT INTO approval.breakglass_reviews (request_id, approver_id, comment)"
+		" VALUES ($1::uuid, $2::bigint, $3)"
+		" ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
+	char who[24];
+	const char *params[3] = { id, who, comment };
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(who, sizeof(who), "%lld", approver_id);
+	if (db_exec(db, sql, 3, params, &res) < 0) {
+		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
+			r = -EPERM;
+		} else if (db_error_is(res, DB_STATE_IMMUTABLE, NULL)) {
+			r = -ENOTSUP;
+		} else if (db_error_is(res, DB_STATE_CHECK, NULL)) {
+			r = -EINVAL;
+		} else if (db_error_is(res, DB_STATE_FORBIDDEN, NULL)) {
+			r = -EACCES;
+		} else {
+			db_log_error("review break-glass", res);
+			r = -EIO;
+		}
+		goto out;
+	}
+	r = PQntuples(res) == 1 ? 0 : -EALREADY;
+out:
+	PQclear(res);
+	return r;
+}
+
 /* Columns of the detail object, in the order of detail_cols below. */
 enum dtype { D_STR, D_INT, D_BOOL, D_BOOLN, D_JSON };
 static const struct {
@@ -660,6 +699,7 @@ static const struct {
 	{ "loginuid", D_INT }, { "audit_session", D_INT },
 	{ "tty_attached", D_BOOLN }, { "observed_note", D_STR },
 	{ "requester_gives_up_at", D_STR }, { "cancel_reason", D_STR },
+	{ "breakglass", D_JSON },
 	{ "policy_rule_id", D_INT }, { "policy_action", D_STR }, { "policy_rule", D_STR },
 	{ "approvals_required", D_INT }, { "approver_groups", D_STR }, { "quorum", D_STR },
 	{ "grace_of", D_STR }, { "chat_decisions", D_BOOL }, { "requester_groups", D_STR },
@@ -682,6 +722,11 @@ static const struct {
 	" r.initiator, r.agent, r.run_url, r.commit_ref, r.prompt, r.ancestry," \
 	" r.loginuid, r.audit_session, r.tty_attached, r.observed_note," \
 	" " ISO("r.requester_gives_up_at") ", r.cancel_reason," \
+	" CASE WHEN r.policy_action = 'breakglass' THEN COALESCE((SELECT" \
+	"  pg_catalog.jsonb_build_object('review', 'closed', 'reviewed_by', va.login," \
+	"  'reviewed_at', " ISO("v.at") ", 'comment', v.comment)" \
+	"  FROM approval.breakglass_reviews v JOIN approval.approvers va ON va.id = v.approver_id" \
+	"  WHERE v.request_id = r.id), '{\"review\": \"needs review\"}'::jsonb) END," \
 	" r.policy_rule_id, r.policy_action," \
 	" CASE WHEN r.policy_action IS NULL THEN NULL WHEN r.policy_rule_id IS NULL" \
 	"  THEN 'default' ELSE (SELECT p.rule FROM approval.policy_rules p" \

@@ -65,6 +65,11 @@ int req_resolve(struct db_conn *db, const char *s, char id[APPROVE_UUID_LEN + 1]
  * already; -EACCES: not a member of the request's approver groups. */
 int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
 	       long long approver_id, const char *login, const char *comment);
+/* Close the review of break-glass request id as approver_id with comment:
+ * 0; -EALREADY closed before; -ENOTSUP not break-glass; -EPERM the
+ * requester; -EACCES may not decide; -EINVAL blank comment. */
+int req_review(struct db_conn *db, const char *id, long long approver_id,
+	       const char *comment);
 /* The detail object of docs/api.md, "self" judged for approver_id. */
 int req_detail(struct db_conn *db, const char *id, long long approver_id,
 	       const char *public_url, json_object **out);

@@ -143,6 +143,13 @@ reply_result(struct http_req *r, enum request_result res, json_object *detail)
 		return http_reply_error(r, 403, "not_in_group",
 					"only members of the rule's approver groups "
 					"may decide this request");
+	case REQUEST_NOT_BREAKGLASS:
+		return http_reply_error(r, 409, "not_breakglass",
+					"the request was not let in by break-glass; "
+					"there is nothing to review");
+	case REQUEST_REVIEWED:
+		return http_reply_error(r, 409, "already_reviewed",
+					"the break-glass review is closed already");
 	case REQUEST_BAD:	return reply_rc(r, -EINVAL);
 	case REQUEST_NOT_FOUND:	return reply_rc(r, -ENOENT);
 	case REQUEST_FINAL:	return reply_rc(r, -EALREADY);
@@ -164,18 +171,36 @@ route_show(struct http_req *r)
 	return reply_result(r, res, o);
 }
 
+/* The request id and the optional {"comment"} of a decision or review
+ * body: 0 with *comment (NULL or malloc'd), or -1 with *reply sent. */
+static int
+id_and_comment(struct http_req *r, char **comment, enum MHD_Result *reply)
+{
+	char err[256];
+
+	*comment = NULL;
+	if (r->param_bad) {
+		*reply = reply_rc(r, -EINVAL);
+		return -1;
+	}
+	if (approve_decision_from_json(r->body.data ? r->body.data : "", r->body.len,
+				       comment, err, sizeof(err)) < 0) {
+		*reply = http_reply_error(r, 400, "bad_request", err);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result
 decide(struct http_req *r, enum approve_state decision)
 {
 	json_object *o = NULL;
 	enum request_result res;
-	char err[256], *comment = NULL;
+	enum MHD_Result reply;
+	char *comment;
 
-	if (r->param_bad)
-		return reply_rc(r, -EINVAL);
-	if (approve_decision_from_json(r->body.data ? r->body.data : "", r->body.len,
-				       &comment, err, sizeof(err)) < 0)
-		return http_reply_error(r, 400, "bad_request", err);
+	if (id_and_comment(r, &comment, &reply) < 0)
+		return reply;
 	res = request_decide(r->app, r->param, decision, &r->who, comment, &o);
 	free(comment);
 	return reply_result(r, res, o);
@@ -191,6 +216,27 @@ enum MHD_Result
 route_deny(struct http_req *r)
 {
 	return decide(r, APPROVE_DENIED);
+}
+
+/* POST /v1/requests/ID/review {"comment"}: close a break-glass review. */
+enum MHD_Result
+route_review(struct http_req *r)
+{
+	json_object *o = NULL;
+	enum request_result res;
+	enum MHD_Result reply;
+	char *comment;
+
+	if (id_and_comment(r, &comment, &reply) < 0)
+		return reply;
+	if (!comment || !comment[strspn(comment, " \t")]) {
+		free(comment);
+		return http_reply_error(r, 400, "bad_request",
+					"a review needs a comment: what was checked");
+	}
+	res = request_review(r->app, r->param, &r->who, comment, &o);
+	free(comment);
+	return reply_result(r, res, o);
 }
 
 /* /r/CODE -> the web UI's page of that request. No authentication here:

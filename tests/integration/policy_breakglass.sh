@@ -51,6 +51,36 @@ assert_rc 0 actl_admin breakglass list
 assert_contains "$LAST_OUT" "no break-glass elevation needs review"
 ok "an approver other than the requester closes the review, audited, once"
 
+# the API: POST /v1/requests/ID/review {"comment"}
+APPROVAL_REASON="replica lag alarm, on-call phone dead" pamdrive_run bg2 10 --service bg-test --user alice --op account
+assert_pam bg2 PAM_SUCCESS
+code2=$(sql "SELECT code FROM approval.requests WHERE service = 'bg-test' AND code <> '$code'")
+http GET "/v1/requests/$code2" --approver carol
+assert_json .breakglass.review "needs review" "the detail says it needs review"
+http POST "/v1/requests/$code2/review" --approver root-adm --json '{"comment": "mine, all fine"}'
+assert_error 403 self_approval "the requester reviewing their own break-glass"
+http POST "/v1/requests/$code2/review" --approver carol --json '{}'
+assert_error 400 bad_request "a review without a comment"
+http POST "/v1/requests/$code2/review" --approver carol --json '{"comment": "  "}'
+assert_error 400 bad_request "a blank comment"
+api_create web1	# the default rule: pending, for a human
+http POST "/v1/requests/$REQ_CODE/review" --approver carol --json '{"comment": "nothing to see"}'
+assert_error 409 not_breakglass "a request that was not break-glass"
+http POST "/v1/requests/ZZZ-ZZZ/review" --approver carol --json '{"comment": "x"}'
+assert_error 404 not_found "an unknown code"
+assert_eq "needs review" "$(sql "SELECT review FROM approval.report_breakglass WHERE code = '$code2'")" "still open after the refusals"
+http POST "/v1/requests/$code2/review" --approver carol --json '{"comment": "lag alarm confirmed in grafana"}'
+assert_status 200 "carol closes it"
+assert_json .breakglass.review closed
+assert_json .breakglass.reviewed_by carol
+assert_json .breakglass.comment "lag alarm confirmed in grafana"
+http POST "/v1/requests/$code2/review" --approver carol --json '{"comment": "again"}'
+assert_error 409 already_reviewed "a second close"
+assert_eq "closed|carol" "$(sql "SELECT review || '|' || reviewed_by FROM approval.report_breakglass WHERE code = '$code2'")"
+assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'breakglass.reviewed' AND subject = '$code2' AND actor = 'carol'")" "the API close is audited"
+wait_for_line "$T/approvald.log" "break-glass review closed by carol" 5 >/dev/null
+ok "the API closes a break-glass review: not the requester, with a comment, once"
+
 # direct SQL
 ins() {	# ins RULE-ID ACTION REASON
 	pg_psql -c "SET ROLE approval_app; INSERT INTO approval.requests (code, host_id, hostname, service, requester, requester_uid, target_user, command, digest, expires_at, policy_rule_id, policy_version, policy_action, status, reason) SELECT 'ZZZ-ZZ$RANDOM', id, 'web1', 'bg-test', 'alice', 1000, 'root', '/bin/x', repeat('0', 64), now() + interval '1 hour', $1, 1, '$2', 'approved', $3 FROM approval.hosts WHERE name = 'web1'" 2>&1
