@@ -72,6 +72,7 @@ export const api = {
   decide: (id, verdict, comment) => call('POST',
     `/v1/requests/${encodeURIComponent(id)}/${verdict === 'approve' ? 'approve' : 'deny'}`,
     comment ? {comment} : {}),
+  review: (id, comment) => call('POST', `/v1/requests/${encodeURIComponent(id)}/review`, {comment}),
   reports: (opts) => call('GET', '/v1/reports', null, opts),
   report: (name, params, opts) => call('GET',
     `/v1/reports/${encodeURIComponent(name)}?` + new URLSearchParams(params), null, opts),

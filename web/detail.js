@@ -17,6 +17,7 @@ import {h, clear, visible, badge, timeEl, field, errorBox, span, parseTime, comm
   retryBox, transient} from './dom.js';
 import {subscribe} from './events.js';
 import {who, cutNote} from './reqview.js';
+import {reviewCard} from './review.js';
 
 const KIND_WORD = {
   created: 'created',
@@ -181,6 +182,7 @@ export function mount(main, {arg}) {
     root.appendChild(contextEnd);
 
     root.appendChild(decisionCard(r, commentText, contextEnd));
+    if (r.breakglass) root.appendChild(reviewCard(r, (d) => { req = d; render(); }));
 
     const evs = Array.isArray(r.events) ? r.events : [];
     root.appendChild(h('div', {class: 'card'},
