@@ -21,6 +21,14 @@ extern const struct ctl_command ctl_cmd_receipt;	/* receipt.c */
 extern const struct ctl_command ctl_cmd_policy;		/* policy.c */
 extern const struct ctl_command ctl_cmd_group;		/* group.c */
 extern const struct ctl_command ctl_cmd_hostgroup;
+/* group.c, for policy export/apply: see there. */
+extern const char ctl_groups_export_sql[];
+extern const char ctl_groups_diff_sql[];
+/* One group change on db (inside apply's transaction): kind "group" or
+ * "hostgroup"; member NULL: create group name (add 1), else add or
+ * remove member. An exit code; CTL_REFUSED when nothing matched. */
+int ctl_group_change(PGconn *db, const char *what, const char *kind, int add,
+		     const char *name, const char *member);
 extern const struct ctl_command ctl_cmd_breakglass;	/* breakglass.c */
 extern const struct ctl_command ctl_cmd_request;	/* action.c */
 extern const struct ctl_command ctl_cmd_exec;

@@ -50,6 +50,70 @@ static const struct group_kind host_kind = {
 	" FROM approval.host_groups g",
 };
 
+/* The groups and members of both kinds as a policy file states them, one
+ * row per group: kind ("group", "hostgroup"), name, members (space
+ * separated, sorted; '' when none), by kind and name. */
+const char ctl_groups_export_sql[] =
+	"SELECT 'group', g.name, COALESCE(pg_catalog.string_agg(a.login, ' ' ORDER BY a.login), '')"
+	" FROM approval.approver_groups g LEFT JOIN approval.group_members m ON m.group_id = g.id"
+	" LEFT JOIN approval.approvers a ON a.id = m.approver_id GROUP BY g.name"
+	" UNION ALL SELECT 'hostgroup', g.name,"
+	" COALESCE(pg_catalog.string_agg(h.name, ' ' ORDER BY h.name), '')"
+	" FROM approval.host_groups g LEFT JOIN approval.host_group_members m ON m.group_id = g.id"
+	" LEFT JOIN approval.hosts h ON h.id = m.host_id GROUP BY g.name ORDER BY 1, 2";
+
+/* The difference between a policy file's groups ($1: a JSON array of
+ * {kind, name, member}, member null for the group itself) and the
+ * database's: rows op ('+' or '-'), kind, name, member (NULL: the group),
+ * known (a '+' member exists as an approver or host). A group the file
+ * does not name keeps existing (groups are history) without members.
+ * Ordered so that a group is created before its members. */
+const char ctl_groups_diff_sql[] =
+	"WITH f AS (SELECT DISTINCT x.kind, x.name, x.member FROM pg_catalog.jsonb_to_recordset($1::jsonb)"
+	"  AS x(kind text, name text, member text)),"
+	" db AS (SELECT 'group'::text AS kind, g.name, a.login AS member"
+	"  FROM approval.approver_groups g LEFT JOIN approval.group_members m ON m.group_id = g.id"
+	"  LEFT JOIN approval.approvers a ON a.id = m.approver_id"
+	"  UNION ALL SELECT 'hostgroup', g.name, h.name FROM approval.host_groups g"
+	"  LEFT JOIN approval.host_group_members m ON m.group_id = g.id"
+	"  LEFT JOIN approval.hosts h ON h.id = m.host_id)"
+	" SELECT d.op, d.kind, d.name, d.member, d.known FROM ("
+	"  SELECT DISTINCT '+' AS op, f.kind, f.name, NULL::text AS member, true AS known FROM f"
+	"   WHERE NOT EXISTS (SELECT 1 FROM db WHERE db.kind = f.kind AND db.name = f.name)"
+	"  UNION ALL SELECT '+', f.kind, f.name, f.member, CASE f.kind"
+	"   WHEN 'group' THEN EXISTS (SELECT 1 FROM approval.approvers a WHERE a.login = f.member)"
+	"   ELSE EXISTS (SELECT 1 FROM approval.hosts h WHERE h.name = f.member) END FROM f"
+	"   WHERE f.member IS NOT NULL AND NOT EXISTS (SELECT 1 FROM db WHERE db.kind = f.kind"
+	"   AND db.name = f.name AND db.member = f.member)"
+	"  UNION ALL SELECT '-', db.kind, db.name, db.member, true FROM db"
+	"   WHERE db.member IS NOT NULL AND NOT EXISTS (SELECT 1 FROM f WHERE f.kind = db.kind"
+	"   AND f.name = db.name AND f.member = db.member)"
+	" ) d ORDER BY d.kind, d.name, d.member NULLS FIRST, d.op";
+
+int
+ctl_group_change(PGconn *db, const char *what, const char *kind, int add,
+		 const char *name, const char *member)
+{
+	const struct group_kind *k = strcmp(kind, "group") == 0 ? &approver_kind :
+				     strcmp(kind, "hostgroup") == 0 ? &host_kind : NULL;
+	const char *params[2] = { name, member };
+	PGresult *r = NULL;
+	int rc;
+
+	if (!k || (!member && !add)) {
+		ctl_err("%s: unknown group change", what);
+		return CTL_FAILURE;
+	}
+	rc = ctl_db_do(db, what, !member ? k->add_sql : add ? k->member_add_sql :
+		       k->member_remove_sql, member ? 2 : 1, params, &r);
+	if (rc == CTL_OK && PQntuples(r) != 1) {
+		ctl_err("%s: %s %s: no such %s", what, kind, name, k->member);
+		rc = CTL_REFUSED;
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* Exactly n operands after the options: CTL_OK with them at argv[optind..],
  * *done after --help, or a usage error. */
 static int

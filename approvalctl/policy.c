@@ -13,10 +13,13 @@
 
 #include <errno.h>
 
+#include <json-c/json.h>
+
 #include "commands.h"
 #include "policy.h"
 #include "policy_db.h"	/* POLICY_LOAD_SQL only: no daemon code runs here */
 #include "print.h"
+#include "wire.h"
 
 static const char load_sql[] = POLICY_LOAD_SQL;
 
@@ -460,36 +463,55 @@ out:
 static int
 policy_export(struct ctl_ctx *c, int argc, char **argv)
 {
-	PGresult *r = NULL;
+	PGconn *db = NULL;
+	PGresult *r = NULL, *g = NULL;
 	int rc, o, i, n;
 
 	while ((o = ctl_getopt(c, argc, argv)) != -1)
 		return o == CTL_OPT_HELP ? CTL_OK : CTL_USAGE;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	rc = ctl_db_query(c, c->path, load_sql, 0, NULL, &r);
+	rc = ctl_db_connect(c, 0, &db);
 	if (rc != CTL_OK)
 		return rc;
+	/* one snapshot: the rules and the groups they name */
+	rc = ctl_db_do(db, c->path, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		       0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, &r);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, ctl_groups_export_sql, 0, NULL, &g);
+	if (rc != CTL_OK)
+		goto out;
 	n = PQntuples(r);
 	if (n < 1) {
 		ctl_err("%s: approval.policy_state has no row", c->path);
-		PQclear(r);
-		return CTL_FAILURE;
+		rc = CTL_FAILURE;
+		goto out;
 	}
 	printf("# approvalctl policy export: policy version %s\n"
 	       "# One rule per line (docs/policy.md), first match wins;\n"
+	       "# 'group NAME LOGIN...' and 'hostgroup NAME HOST...' list the members;\n"
 	       "# 'approvalctl policy apply FILE' makes the database match this file.\n"
 	       "default %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	for (i = 0; i < PQntuples(g); i++)
+		printf("%s %s%s%s\n", PQgetvalue(g, i, 0), PQgetvalue(g, i, 1),
+		       *PQgetvalue(g, i, 2) ? " " : "", PQgetvalue(g, i, 2));
 	for (i = 0; i < n && !PQgetisnull(r, i, 2); i++)
 		printf("%s\n", PQgetvalue(r, i, 3));
+	rc = fflush(stdout) == 0 && !ferror(stdout) ? CTL_OK : CTL_FAILURE;
+out:
+	PQclear(g);
 	PQclear(r);
-	return fflush(stdout) == 0 && !ferror(stdout) ? CTL_OK : CTL_FAILURE;
+	PQfinish(db);
+	return rc;
 }
 
 struct policy_file {
 	char **rules;		/* canonical texts, in order */
 	size_t n;
 	char *def;		/* canonical default, or NULL: unchanged */
+	json_object *groups;	/* [{kind, name, member}], member null: the group */
 };
 
 static void
@@ -501,7 +523,78 @@ policy_file_free(struct policy_file *f)
 		free(f->rules[i]);
 	free(f->rules);
 	free(f->def);
+	json_object_put(f->groups);
 	memset(f, 0, sizeof(*f));
+}
+
+/* 1 when name was not stated before in groups (kind, name, member null). */
+static int
+group_new(json_object *groups, const char *kind, const char *name)
+{
+	size_t i, n = json_object_array_length(groups);
+
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(groups, i), *v;
+
+		if (json_object_object_get_ex(e, "member", &v) && v)
+			continue;
+		if (json_object_object_get_ex(e, "kind", &v) &&
+		    strcmp(json_object_get_string(v), kind) == 0 &&
+		    json_object_object_get_ex(e, "name", &v) &&
+		    strcmp(json_object_get_string(v), name) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* One {kind, name, member} of a policy file's groups; member NULL: the
+ * group itself. */
+static int
+group_entry(json_object *groups, const char *kind, const char *name, const char *member)
+{
+	json_object *e = json_object_new_object();
+
+	if (!e || json_object_array_add(groups, e) < 0) {
+		json_object_put(e);
+		return -ENOMEM;
+	}
+	if (approve_json_add_str(e, "kind", kind) < 0 ||
+	    approve_json_add_str(e, "name", name) < 0 ||
+	    approve_json_add(e, "member", member ? json_object_new_string(member) : NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* A 'group NAME MEMBER...' or 'hostgroup NAME HOST...' line (t: from the
+ * keyword, NUL-terminated, modified) into pf->groups: CTL_OK, CTL_USAGE
+ * (printed as PATH:LINE:) or CTL_FAILURE. */
+static int
+group_line(char *t, const char *path, unsigned long lineno, struct policy_file *pf)
+{
+	char *save = NULL, *kind = strtok_r(t, " \t", &save);
+	char *name = strtok_r(NULL, " \t", &save), *m;
+
+	if (!name) {
+		ctl_err("%s:%lu: %s needs a NAME", path, lineno, kind);
+		return CTL_USAGE;
+	}
+	if (!pf->groups && !(pf->groups = json_object_new_array()))
+		return CTL_FAILURE;
+	if (!group_new(pf->groups, kind, name)) {
+		ctl_err("%s:%lu: %s %s is stated twice", path, lineno, kind, name);
+		return CTL_USAGE;
+	}
+	if (group_entry(pf->groups, kind, name, NULL) < 0)
+		return CTL_FAILURE;
+	while ((m = strtok_r(NULL, " \t", &save))) {
+		if (json_object_array_length(pf->groups) >= POLICY_FILE_RULES) {
+			ctl_err("%s:%lu: too many group members", path, lineno);
+			return CTL_USAGE;
+		}
+		if (group_entry(pf->groups, kind, name, m) < 0)
+			return CTL_FAILURE;
+	}
+	return CTL_OK;
 }
 
 /* Read and parse path ("-": stdin). Faults are printed as
@@ -539,6 +632,16 @@ policy_file_read(const char *path, struct policy_file *pf)
 		skip = strspn(t, " \t");
 		if (skip == len || t[skip] == '#')
 			continue;
+		if ((len - skip > 6 && !strncmp(t + skip, "group", 5) &&
+		     (t[skip + 5] == ' ' || t[skip + 5] == '\t')) ||
+		    (len - skip > 10 && !strncmp(t + skip, "hostgroup", 9) &&
+		     (t[skip + 9] == ' ' || t[skip + 9] == '\t'))) {
+			rc = group_line(line + skip, path, lineno, pf);
+			if (rc != CTL_OK)
+				goto out;
+			rc = CTL_USAGE;
+			continue;
+		}
 		if (len - skip > 8 && !strncmp(t + skip, "default", 7) &&
 		    (t[skip + 7] == ' ' || t[skip + 7] == '\t')) {
 			is_def = 1;
@@ -604,18 +707,28 @@ static const struct option apply_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Row i of ctl_groups_diff_sql's answer, made on db. */
+static int
+apply_group_row(PGconn *db, const char *what, const PGresult *g, int i)
+{
+	return ctl_group_change(db, what, PQgetvalue(g, i, 1), *PQgetvalue(g, i, 0) == '+',
+				PQgetvalue(g, i, 2),
+				PQgetisnull(g, i, 3) ? NULL : PQgetvalue(g, i, 3));
+}
+
 /* Make the active rules equal the file's, in one transaction: the rules
  * after the longest common prefix are removed and the file's rest added
  * in order (rules are never rewritten in place); the default is set when
- * the file has one. Prints the diff. */
+ * the file has one; groups and members are made the file's (a group the
+ * file does not name loses its members). Prints the diff. */
 static int
 policy_apply(struct ctl_ctx *c, int argc, char **argv)
 {
 	struct policy_file pf;
 	const char *path = NULL, *params[1];
 	PGconn *db = NULL;
-	PGresult *r = NULL;
-	int rc, o, dry = 0, n, i, changes = 0, def_change;
+	PGresult *r = NULL, *g = NULL;
+	int rc, o, dry = 0, n, i, changes = 0, def_change, unknown = 0;
 	size_t k = 0, j;
 
 	memset(&pf, 0, sizeof(pf));
@@ -643,6 +756,11 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 			       0, NULL, NULL);
 	if (rc == CTL_OK)
 		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, &r);
+	if (rc == CTL_OK) {
+		params[0] = pf.groups ? json_object_to_json_string_ext(pf.groups,
+				JSON_C_TO_STRING_PLAIN) : "[]";
+		rc = ctl_db_do(db, c->path, ctl_groups_diff_sql, 1, params, &g);
+	}
 	if (rc != CTL_OK)
 		goto out;
 	n = PQntuples(r);
@@ -662,7 +780,22 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 		printf("- #%s %s\n", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
 	for (j = k; j < pf.n; j++)
 		printf("+ %s\n", pf.rules[j]);
-	changes = def_change || (int)k < n || k < pf.n;
+	for (i = 0; i < PQntuples(g); i++) {
+		printf("%s %s %s%s%s\n", PQgetvalue(g, i, 0), PQgetvalue(g, i, 1),
+		       PQgetvalue(g, i, 2), PQgetisnull(g, i, 3) ? "" : " ",
+		       PQgetvalue(g, i, 3));
+		if (*PQgetvalue(g, i, 4) != 't') {
+			ctl_err("%s: no %s %s (group %s)", path,
+				strcmp(PQgetvalue(g, i, 1), "group") ? "host" : "approver",
+				PQgetvalue(g, i, 3), PQgetvalue(g, i, 2));
+			unknown++;
+		}
+	}
+	if (unknown) {
+		rc = CTL_REFUSED;
+		goto rollback;
+	}
+	changes = def_change || (int)k < n || k < pf.n || PQntuples(g) > 0;
 	if (!changes) {
 		printf("no changes (policy version %s)\n", PQgetvalue(r, 0, 0));
 		goto rollback;
@@ -671,6 +804,11 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 		printf("dry run: nothing changed (policy version %s)\n", PQgetvalue(r, 0, 0));
 		goto rollback;
 	}
+	/* new groups and members first (rules may name them), leavers last
+	 * (sql/019 refuses a removal that a remaining rule cannot spare) */
+	for (i = 0; i < PQntuples(g) && rc == CTL_OK; i++)
+		if (*PQgetvalue(g, i, 0) == '+')
+			rc = apply_group_row(db, c->path, g, i);
 	for (i = (int)k; i < n && rc == CTL_OK; i++) {
 		params[0] = PQgetvalue(r, i, 2);
 		rc = ctl_db_do(db, c->path,
@@ -689,6 +827,9 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 		rc = ctl_db_do(db, c->path, "UPDATE approval.policy_state SET default_rule = $1",
 			       1, params, NULL);
 	}
+	for (i = 0; i < PQntuples(g) && rc == CTL_OK; i++)
+		if (*PQgetvalue(g, i, 0) == '-')
+			rc = apply_group_row(db, c->path, g, i);
 	if (rc != CTL_OK)
 		goto rollback;
 	PQclear(r);
@@ -704,6 +845,7 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 rollback:
 	ctl_db_do(db, c->path, "ROLLBACK", 0, NULL, NULL);
 out:
+	PQclear(g);
 	PQclear(r);
 	PQfinish(db);
 	policy_file_free(&pf);
@@ -825,14 +967,16 @@ static const struct ctl_command policy_test_cmd = {
 };
 static const struct ctl_command policy_export_cmd = {
 	.name = "export", .synopsis = "",
-	.summary = "print the whole policy (default and rules) as a policy file",
+	.summary = "print the whole policy (default, groups, rules) as a policy file",
 	.run = policy_export,
 };
 static const struct ctl_command policy_apply_cmd = {
 	.name = "apply", .synopsis = "[--dry-run] FILE",
 	.summary = "make the database match a policy file, in one transaction; prints the diff",
 	.details = "FILE: what 'policy export' writes ('-' reads stdin): one rule per line,\n"
-		   "'default RULE' once at most (absent: the default stays), '#' comments.\n"
+		   "'default RULE' once at most (absent: the default stays), '#' comments,\n"
+		   "'group NAME LOGIN...' and 'hostgroup NAME HOST...' (each group gets\n"
+		   "exactly these members; a group not named loses its members).\n"
 		   "The rules after the first difference are removed and the file's rest\n"
 		   "added in order. A line that does not parse: FILE:LINE: column N (exit 2),\n"
 		   "nothing changed.\n"

@@ -105,4 +105,51 @@ assert_eq "dba1,dba2 true" "$(sql "SELECT string_agg(a.login, ',' ORDER BY a.log
 assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'group.member_removed'")" "only the allowed removal is audited"
 ok "removing a member or revoking an approver below a rule's N is refused"
 
+# Policy as code includes the groups: export writes 'group NAME MEMBER...'
+# and 'hostgroup NAME HOST...'; applying the export changes nothing; a file
+# adding a group, a host group, members and a rule naming the new group is
+# shown by --dry-run (nothing changed) and made in one apply; the export is
+# then the file, and applying it again changes nothing. An unknown member,
+# or a member removal the rule cannot spare, refuses the whole file; the
+# same removal with the rule removed in the same file goes through.
+assert_rc 0 actl_admin policy export
+printf '%s\n' "$LAST_OUT" >"$T/p0.conf"
+assert_contains "$LAST_OUT" "group dba dba1 dba2" "export lists the group and its members"
+assert_rc 0 actl_admin policy apply "$T/p0.conf"
+assert_contains "$LAST_OUT" "no changes" "applying the export changes nothing"
+v0=$(sql "SELECT version FROM approval.policy_state")
+{
+	sed 's/^group dba dba1 dba2$/group dba carol dba1 dba2/' "$T/p0.conf"
+	echo 'group ops carol'
+	echo 'hostgroup db web1'
+	echo 'require approvals=1 groups=ops service=ops-test'
+} >"$T/p1.conf"
+assert_rc 0 actl_admin policy apply --dry-run "$T/p1.conf"
+for line in "+ group dba carol" "+ group ops" "+ group ops carol" "+ hostgroup db" "+ hostgroup db web1" \
+	"+ require approvals=1 groups=ops service=ops-test" "dry run: nothing changed"; do
+	assert_contains "$LAST_OUT" "$line" "dry run shows '$line'"
+done
+assert_eq "$v0|0" "$(sql "SELECT version || '|' || (SELECT count(*) FROM approval.approver_groups WHERE name = 'ops') FROM approval.policy_state")" "the dry run changed nothing"
+assert_rc 0 actl_admin policy apply "$T/p1.conf"
+assert_contains "$LAST_OUT" "applied: policy version" "applied"
+assert_eq "carol,dba1,dba2|carol|web1" "$(sql "SELECT (SELECT string_agg(a.login, ',' ORDER BY a.login) FROM approval.group_members m JOIN approval.approvers a ON a.id = m.approver_id JOIN approval.approver_groups g ON g.id = m.group_id WHERE g.name = 'dba') || '|' || (SELECT string_agg(a.login, ',') FROM approval.group_members m JOIN approval.approvers a ON a.id = m.approver_id JOIN approval.approver_groups g ON g.id = m.group_id WHERE g.name = 'ops') || '|' || (SELECT string_agg(h.name, ',') FROM approval.host_group_members m JOIN approval.hosts h ON h.id = m.host_id JOIN approval.host_groups g ON g.id = m.group_id WHERE g.name = 'db')")" "groups and members as the file says"
+assert_rc 0 actl_admin policy export
+assert_eq "$(grep -v '^#' "$T/p1.conf" | sort)" "$(grep -v '^#' <<<"$LAST_OUT" | sort)" "export after apply is the file"
+assert_rc 0 actl_admin policy apply "$T/p1.conf"
+assert_contains "$LAST_OUT" "no changes" "apply is idempotent"
+v1=$(sql "SELECT version FROM approval.policy_state")
+sed 's/^group ops carol$/group ops carol nobody/' "$T/p1.conf" >"$T/p2.conf"
+assert_rc 1 actl_admin policy apply "$T/p2.conf"
+assert_contains "$LAST_OUT" "no approver nobody (group ops)" "an unknown member is refused"
+sed 's/^group dba .*/group dba dba1/' "$T/p1.conf" >"$T/p3.conf"
+assert_rc 1 actl_admin policy apply "$T/p3.conf"
+assert_contains "$LAST_OUT" "removing dba2 from group dba refused: rule #$rule_id" "a removal the rule cannot spare refuses the file"
+assert_eq "$v1|3" "$(sql "SELECT version || '|' || (SELECT count(*) FROM approval.group_members m JOIN approval.approver_groups g ON g.id = m.group_id WHERE g.name = 'dba') FROM approval.policy_state")" "a refused file changes nothing"
+grep -v '^require approvals=2 groups=dba' "$T/p3.conf" >"$T/p4.conf"
+assert_rc 0 actl_admin policy apply "$T/p4.conf"
+assert_contains "$LAST_OUT" "- #$rule_id require approvals=2 groups=dba service=two-test" "the rule goes"
+assert_contains "$LAST_OUT" "- group dba dba2" "and the members with it"
+assert_eq "dba1" "$(sql "SELECT string_agg(a.login, ',') FROM approval.group_members m JOIN approval.approvers a ON a.id = m.approver_id JOIN approval.approver_groups g ON g.id = m.group_id WHERE g.name = 'dba'")"
+ok "policy export/apply include groups, host groups and members; apply is idempotent"
+
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.audit_crosscheck")" "audit crosscheck finds nothing"
