@@ -1,4 +1,4 @@
-/* policy.c: `approvalctl policy add|list|show|remove|default|test`: the
+/* policy.c: `approvalctl policy add|list|show|remove|move|default|test`: the
  * policy rules of docs/policy.md in approval.policy_rules. Rule text is
  * parsed here with approvald's own parser (approvald/policy.c) before
  * anything is stored, and stored in canonical form; a rule that does not
