@@ -8,11 +8,12 @@
 --     event (policy.rules_moved, every old and new position, with who) and
 --     ONE policy version, whether approval.policy_move() or direct SQL ran
 --     it; 011's per-row trigger keeps adding and removing rules;
---   * removing a group member, or making an approver unable to decide
---     (disabled, revoked, role taken away), is refused (P0009, HINT
---     policy_groups) when an active rule or the default would then need
---     more approvals than its groups (or all approvers) have members who
---     may decide.
+--   * removing a group member is refused (P0009, HINT policy_groups) when
+--     an active rule or the default would then need more approvals than
+--     its groups (or all approvers) have members who may decide; making an
+--     approver unable to decide (disabled, revoked, role taken away) is
+--     never refused (a compromised approver must go at once), only warned
+--     about: requests under such a rule then wait until they expire.
 
 ALTER TABLE approval.policy_rules ADD CONSTRAINT policy_rules_position_unique
     EXCLUDE USING btree (position WITH =) WHERE (removed_at IS NULL)
@@ -172,6 +173,10 @@ CREATE FUNCTION approval.approver_quorum() RETURNS trigger
 LANGUAGE plpgsql SET search_path = '' AS $$
 BEGIN
     PERFORM approval.policy_quorums_check('disabling approver ' || NEW.login);
+    RETURN NULL;
+EXCEPTION WHEN SQLSTATE 'P0009' THEN
+    RAISE WARNING 'approver % can no longer decide, and a rule can no longer be met: %; '
+        'requests under it wait until they expire (fail closed)', NEW.login, SQLERRM;
     RETURN NULL;
 END $$;
 CREATE TRIGGER approver_quorum AFTER UPDATE ON approval.approvers
