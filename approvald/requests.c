@@ -18,8 +18,15 @@
 /* the N-of-M refusals of sql/013_policy_groups.sql (with their HINTs) */
 #define DB_STATE_ALREADY_APPROVED "P0008"
 #define DB_STATE_FORBIDDEN "42501"
-/* the last three columns status_from_row reads (after decided_by) */
-#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r)
+/* the last columns status_from_row reads (after decided_by) */
+#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r) \
+	", " NOTIFIED(r)
+#define STATUS_NCOLS 11	/* extra columns of STATUS_OF_R start here */
+/* "slack,teams": the kinds of the sinks a pending request's outbox rows
+ * go to (the same sinks as the outbox trigger's, sql/012), else NULL */
+#define NOTIFIED(r) "CASE WHEN " r "status = 'pending' THEN (SELECT" \
+	" pg_catalog.string_agg(DISTINCT ns.kind, ',' ORDER BY ns.kind)" \
+	" FROM approval.notify_sinks ns WHERE ns.enabled) END"
 /* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
 #define APPROVALS(r) "CASE WHEN " r "approvals_required > 1 THEN (SELECT" \
 	" pg_catalog.count(*) FROM approval.approvals p WHERE p.request_id = " r "id)" \
@@ -77,8 +84,8 @@ dup_or_null(const char *s, int *oom)
 }
 
 /* Row 0 of a result with the columns id, code, status, digest,
- * expires_at, comment, decided_by, decided_at, nonce, approvals -> the
- * status answer given to hosts.
+ * expires_at, comment, decided_by, decided_at, nonce, approvals, notified
+ * -> the status answer given to hosts.
  * 0 or -ENOMEM. */
 static int
 status_from_row(const PGresult *res, struct approve_status **out)
@@ -99,6 +106,7 @@ status_from_row(const PGresult *res, struct approve_status **out)
 	st->decided_at = dup_or_null(col(res, 0, 7), &oom);
 	st->nonce = dup_or_null(col(res, 0, 8), &oom);
 	st->approvals = dup_or_null(col(res, 0, 9), &oom);
+	st->notified = dup_or_null(col(res, 0, 10), &oom);
 	if (oom) {
 		approve_status_free(st);
 		return -ENOMEM;
@@ -441,7 +449,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		r = -ENOENT;
 		if (PQntuples(res) != 1)
 			goto out;
-		if (pass == 1 || strcmp(PQgetvalue(res, 0, 10), "t") != 0)
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, STATUS_NCOLS), "t") != 0)
 			break;
 		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
 		if (r < 0)
