@@ -23,10 +23,10 @@
 	", " NOTIFIED(r)
 #define STATUS_NCOLS 11	/* extra columns of STATUS_OF_R start here */
 /* "slack,teams": the kinds of the sinks a pending request's outbox rows
- * go to (the same sinks as the outbox trigger's, sql/012), else NULL */
+ * go to (the outbox trigger's, sql/017), else NULL */
 #define NOTIFIED(r) "CASE WHEN " r "status = 'pending' THEN (SELECT" \
-	" pg_catalog.string_agg(DISTINCT ns.kind, ',' ORDER BY ns.kind)" \
-	" FROM approval.notify_sinks ns WHERE ns.enabled) END"
+	" pg_catalog.string_agg(DISTINCT nt.kind, ',' ORDER BY nt.kind)" \
+	" FROM approval.notify_targets(" r "notify_kinds) nt) END"
 /* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
 #define APPROVALS(r) "CASE WHEN " r "approvals_required > 1 THEN (SELECT" \
 	" pg_catalog.count(*) FROM approval.approvals p WHERE p.request_id = " r "id)" \
@@ -138,7 +138,8 @@ static const char insert_sql[] =
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
 	" tty_attached, observed_note, initiator, requester_gives_up_at, approvals_required,"
-	" approver_groups, grace_of, decided_by, chat_decisions, requester_groups)"
+	" approver_groups, grace_of, decided_by, chat_decisions, requester_groups,"
+	" notify_kinds)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + LEAST($16::integer,"
 	"  $41::integer) * interval '1 second',"
@@ -150,7 +151,7 @@ static const char insert_sql[] =
 	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
 	" pg_catalog.now() + $41::integer * interval '1 second',"
 	" $42::integer, COALESCE(pg_catalog.string_to_array($43, ','), '{}'::text[]),"
-	" $44::uuid, $45::bigint, $46::boolean, $47)"
+	" $44::uuid, $45::bigint, $46::boolean, $47, pg_catalog.string_to_array($48, ','))"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
@@ -158,7 +159,7 @@ static const char insert_sql[] =
 	" CASE WHEN status <> 'pending' THEN COALESCE((SELECT ga.login"
 	"  FROM approval.approvers ga WHERE ga.id = decided_by), approval.policy_decider()) END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 47
+#define INSERT_NPARAMS 48
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -279,6 +280,9 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 		params[26] = "approved";
 	params[45] = pol->chat_no ? "false" : "true";
 	params[46] = ctx->groups;
+	/* notify=: "" (none) is an empty array, NULL every sink */
+	params[47] = pol->action != POLICY_REQUIRE || !pol->notify ? NULL :
+		     strcmp(pol->notify, "none") == 0 ? "" : pol->notify;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
