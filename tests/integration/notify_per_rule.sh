@@ -7,6 +7,7 @@
 #     approval; a request no rule names (the default) reaches every sink;
 #   - the module tells the requester exactly those sinks (nothing for
 #     notify=none);
+#   - reminders and expiries go to the rule's sinks only;
 #   - a request's sinks are fixed: changing them afterwards is refused;
 #   - notify= is refused on an allow rule and for an unknown sink.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -19,11 +20,13 @@ standard_setup \
 	"notify_slack_token_file=$T/slack.token" notify_slack_channel=C0TEST \
 	"notify_slack_api_url=$RECV_URL/slack/api" \
 	"notify_teams_webhook_url=$RECV_URL/teams" \
-	notify_poll_ms=100 notify_retry_base_ms=200 notify_retry_max=1
-for s in sudo-chat sudo-hook sudo-quiet sudo-any; do pam_service "$s" --stack account; done
+	notify_poll_ms=100 notify_retry_base_ms=200 notify_retry_max=1 notify_remind_before=4
+for s in sudo-chat sudo-hook sudo-quiet sudo-any sudo-remind sudo-hush; do pam_service "$s" --stack account; done
 assert_rc 0 actl_admin policy add 'require service=sudo-chat notify=teams,slack'
 assert_rc 0 actl_admin policy add 'require service=sudo-hook notify=webhook'
 assert_rc 0 actl_admin policy add 'require service=sudo-quiet notify=none'
+assert_rc 0 actl_admin policy add 'require service=sudo-remind ttl=10s notify=teams'
+assert_rc 0 actl_admin policy add 'require service=sudo-hush ttl=10s notify=none'
 assert_rc 0 actl_admin policy list
 assert_contains "$LAST_OUT" "notify=slack,teams" "the canonical rule text"
 assert_rc 2 actl_admin policy add 'allow service=x notify=slack'
@@ -76,4 +79,22 @@ check_rule sudo-any any slack,teams,webhook hook,slack,teams
 ok "no rule names it: every sink"
 
 ok "a request's sinks are fixed at its creation (refused while pending)"
+
+# Reminders (4 s before a 10 s lifetime ends) go to the rule's sinks only.
+start_waiter remind sudo-remind
+remind_code=$CODE remind_pid=$PAMDRIVE_PID
+run_pamdrive hush --service sudo-hush --user alice --op account
+hush_code=$(wait_for_code hush) hush_pid=$PAMDRIVE_PID
+wait_for_waiters 2 20
+pamdrive_wait "$remind_pid" 30
+pamdrive_wait "$hush_pid" 30
+assert_eq expired "$(req_status "$remind_code")" "sudo-remind expired"
+assert_eq expired "$(req_status "$hush_code")" "sudo-hush expired"
+assert_eq teams "$(rows "$remind_code" reminder)" "notify=teams: the reminder's rows"
+assert_eq "" "$(rows "$hush_code" reminder)" "notify=none: no reminder rows"
+assert_eq teams "$(rows "$remind_code" expired)" "notify=teams: the expiry's rows"
+wait_until 20 drained || fail "the outbox was not drained"
+assert_eq teams "$(heard "$remind_code")" "the sinks that heard of $remind_code"
+assert_eq "" "$(heard "$hush_code")" "the sinks that heard of $hush_code"
+ok "reminders follow the rule's sinks"
 finish
