@@ -236,7 +236,8 @@ const struct ctl_command ctl_cmd_report = {
 	.summary = "print a compliance report for a period (database, read-only)",
 	.details = "NAME: elevations, decision_latency, denied, expired_unanswered,\n"
 		   "self_approval_attempts, approver_activity, after_hours, auto_allowed,\n"
-		   "initiators, breakglass, host_silence (the views approval.report_NAME;\n"
+		   "initiators, breakglass, notification_failures, host_silence (the views\n"
+		   "approval.report_NAME;\n"
 		   "docs/compliance.md).\n"
 		   "Days are dates in the report time zone (approval.report_settings);\n"
 		   "the period is inclusive, open-ended when --from or --to is left out;\n"

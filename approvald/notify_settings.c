@@ -16,7 +16,7 @@
 #include "notify_settings.h"
 #include "secret.h"
 
-const char *const notify_kind_name[NOTIFY_NKINDS] = { "webhook", "slack", "teams" };
+const char *const notify_kind_name[NOTIFY_NKINDS] = NOTIFY_KIND_NAMES;
 
 #define DEFAULT_SLACK_API "https://slack.com/api"
 #define DEFAULT_SLACK_RESPONSE_PREFIX "https://hooks.slack.com/"

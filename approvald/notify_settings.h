@@ -25,6 +25,9 @@ struct approve_secret;
 /* The sinks; their names are what approval.notify_sinks and the outbox
  * rows carry. */
 enum notify_kind { NOTIFY_WEBHOOK, NOTIFY_SLACK, NOTIFY_TEAMS, NOTIFY_NKINDS };
+/* their names in enum order (also for policy.c's notify=, which links
+ * without this file) */
+#define NOTIFY_KIND_NAMES { "webhook", "slack", "teams" }
 extern const char *const notify_kind_name[NOTIFY_NKINDS];
 
 struct approvald_notify {

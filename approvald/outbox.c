@@ -128,12 +128,12 @@ static const char give_up_sql[] =
 	"  'idempotency_key', u.idempotency_key, 'error', u.last_error), u.request_id) FROM u";
 
 /* Reminders ($1 s before expiry, for requests that live more than twice
- * that) to every sink, escalations ($2 s after creation) to sink $3;
+ * that) to the request's sinks (its rule's notify=), escalations ($2 s after creation) to sink $3;
  * outbox_once makes each happen once whoever finds it due. */
 static const char remind_sql[] =
 	"INSERT INTO approval.outbox (request_id, sink, event)"
 	" SELECT r.id, s.name, 'reminder' FROM approval.requests r"
-	"  JOIN approval.notify_sinks s ON s.enabled"
+	"  CROSS JOIN LATERAL approval.notify_targets(r.notify_kinds) s"
 	" WHERE $1::integer > 0 AND r.status = 'pending'"
 	"  AND r.expires_at > pg_catalog.now()"
 	"  AND r.expires_at <= pg_catalog.now() + $1::integer * interval '1 second'"

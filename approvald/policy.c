@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "notify_settings.h"
 #include "policy.h"
 #include "text.h"
 
@@ -43,6 +44,7 @@ policy_rule_free(struct policy_rule *r)
 	free(r->target);
 	free(r->service);
 	free(r->cmd);
+	free(r->notify);
 	free(r);
 }
 
@@ -336,6 +338,44 @@ duration(const char *s)
 	return n * mul;
 }
 
+/* notify=none or notify=KIND[,KIND...] (notify_settings.h's kinds, each
+ * once) -> *out "none" or the kinds in their fixed order. */
+static int
+notify_parse(struct parser *p, size_t vat, const char *v, char **out)
+{
+	static const char *const kinds[] = NOTIFY_KIND_NAMES;
+	unsigned named = 0, k;
+	const char *w = v;
+	struct approve_buf b;
+	size_t n;
+
+	if (strcmp(v, "none") == 0)
+		return (*out = strdup("none")) ? 0 : -ENOMEM;
+	for (;;) {
+		n = strcspn(w, ",");
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (strlen(kinds[k]) == n && strncmp(w, kinds[k], n) == 0)
+				break;
+		if (k == sizeof(kinds) / sizeof(kinds[0]) || (named & (1u << k)))
+			return fail(p, vat + (size_t)(w - v), "notify is none or a list "
+				    "of webhook, slack, teams (each once)");
+		named |= 1u << k;
+		if (!w[n])
+			break;
+		w += n + 1;
+	}
+	approve_buf_init(&b, 64);
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if ((named & (1u << k)) &&
+		    ((b.len && approve_buf_append(&b, ",", 1) < 0) ||
+		     approve_buf_append(&b, kinds[k], strlen(kinds[k])) < 0)) {
+			approve_buf_release(&b);
+			return -ENOMEM;
+		}
+	*out = approve_buf_take(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* Keys that are not match fields or the action's operands: 1 when key
  * (at, n) was one of them and v (taken) was stored, 0 when it is not one
  * of them (v untouched), or -EINVAL / -ENOMEM. seen: a bit per key. */
@@ -345,7 +385,7 @@ extra_key(struct parser *p, struct policy_rule *r, size_t at, size_t n, char *v,
 {
 	static const char *const keys[] = {
 		"days", "hours", "tz", "reason", "minlen", "ticket", "pattern",
-		"ttl", "grace", "chat",
+		"ttl", "grace", "chat", "notify",
 	};
 	unsigned k;
 	int rc = -EINVAL;
@@ -444,6 +484,13 @@ extra_key(struct parser *p, struct policy_rule *r, size_t at, size_t n, char *v,
 		}
 		r->chat_no = 1;
 		rc = 0;
+		break;
+	case 10:
+		if (r->action != POLICY_REQUIRE) {
+			rc = fail(p, at, "notify belongs to require");
+			break;
+		}
+		rc = notify_parse(p, vat, v, &r->notify);
 		break;
 	default:
 		break;
@@ -599,7 +646,8 @@ policy_rule_parse(const char *text, size_t len, struct policy_rule **out,
 			 word_is(&p, at, n, "tz") || word_is(&p, at, n, "reason") ||
 			 word_is(&p, at, n, "minlen") || word_is(&p, at, n, "ticket") ||
 			 word_is(&p, at, n, "pattern") || word_is(&p, at, n, "ttl") ||
-			 word_is(&p, at, n, "grace") || word_is(&p, at, n, "chat"))
+			 word_is(&p, at, n, "grace") || word_is(&p, at, n, "chat") ||
+			 word_is(&p, at, n, "notify"))
 			extra = 1;
 		else if (!word_is(&p, at, n, "approvals") &&
 			 !word_is(&p, at, n, "approvers")) {
@@ -867,6 +915,8 @@ policy_rule_format(const struct policy_rule *r, char **out)
 		if (r->chat_no && put_value(&b, "chat", "no") < 0)
 			goto out;
 	}
+	if (r->notify && put_value(&b, "notify", r->notify) < 0)
+		goto out;
 	if (r->action == POLICY_DENY && r->message &&
 	    put_value(&b, "message", r->message) < 0)
 		goto out;

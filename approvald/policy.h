@@ -64,6 +64,9 @@ struct policy_rule {
 	long ttl_s;		/* ttl=: the request's lifetime; 0: approvald's */
 	long grace_s;		/* grace=: reuse an approval this long; 0: none */
 	int chat_no;		/* chat=no: decide in the web UI or CLI only */
+	char *notify;		/* notify=: the sink kinds told, "slack,webhook"
+				 * in notify_settings.h's order, "none", or
+				 * NULL: every enabled sink */
 	enum policy_cmd cmd_kind;
 	char *cmd;		/* NULL when cmd_kind is POLICY_CMD_ANY */
 };

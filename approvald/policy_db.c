@@ -22,6 +22,7 @@ policy_verdict_clear(struct policy_verdict *v)
 	free(v->rule);
 	free(v->groups);
 	free(v->missing);
+	free(v->notify);
 	memset(v, 0, sizeof(*v));
 	v->action = POLICY_REQUIRE;
 	v->approvals = 1;
@@ -59,6 +60,8 @@ take(struct policy_verdict *v, const struct policy_rule *r, long long id,
 		v->chat_no = r->chat_no;
 	}
 	if (r->action == POLICY_REQUIRE && r->groups && !(v->groups = strdup(r->groups)))
+		return -ENOMEM;
+	if (r->action == POLICY_REQUIRE && r->notify && !(v->notify = strdup(r->notify)))
 		return -ENOMEM;
 	if (policy_rule_format(r, &v->rule) < 0)
 		return -ENOMEM;

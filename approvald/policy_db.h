@@ -30,6 +30,8 @@ struct policy_verdict {
 	long ttl_s;			/* require: the rule's ttl=, 0: approvald's */
 	long grace_s;			/* require: the rule's grace=, 0: none */
 	int chat_no;			/* require: chat=no */
+	char *notify;			/* require: the rule's notify= ("none",
+					 * "slack,webhook"), NULL: every sink (owned) */
 	char *missing;			/* the request lacks the rule's reason or
 					 * ticket: why, for the requester (owned) */
 	int missing_ticket;		/* it is the ticket (else the reason) */

@@ -20,8 +20,15 @@
 #define DB_STATE_FORBIDDEN "42501"
 #define DB_STATE_IMMUTABLE "P0003"	/* sql/013: not a break-glass request */
 #define DB_STATE_CHECK "23514"
-/* the last three columns status_from_row reads (after decided_by) */
-#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r)
+/* the last columns status_from_row reads (after decided_by) */
+#define STATUS_TAIL(r) ", " ISO(r "decided_at") ", " r "nonce, " APPROVALS(r) \
+	", " NOTIFIED(r)
+#define STATUS_NCOLS 11	/* extra columns of STATUS_OF_R start here */
+/* "slack,teams": the kinds of the sinks a pending request's outbox rows
+ * go to (the outbox trigger's, sql/017), else NULL */
+#define NOTIFIED(r) "CASE WHEN " r "status = 'pending' THEN (SELECT" \
+	" pg_catalog.string_agg(DISTINCT nt.kind, ',' ORDER BY nt.kind)" \
+	" FROM approval.notify_targets(" r "notify_kinds) nt) END"
 /* "1 of 2" while an N-of-M request collects approvals (sql/013), else NULL */
 #define APPROVALS(r) "CASE WHEN " r "approvals_required > 1 THEN (SELECT" \
 	" pg_catalog.count(*) FROM approval.approvals p WHERE p.request_id = " r "id)" \
@@ -79,8 +86,8 @@ dup_or_null(const char *s, int *oom)
 }
 
 /* Row 0 of a result with the columns id, code, status, digest,
- * expires_at, comment, decided_by, decided_at, nonce, approvals -> the
- * status answer given to hosts.
+ * expires_at, comment, decided_by, decided_at, nonce, approvals, notified
+ * -> the status answer given to hosts.
  * 0 or -ENOMEM. */
 static int
 status_from_row(const PGresult *res, struct approve_status **out)
@@ -101,6 +108,7 @@ status_from_row(const PGresult *res, struct approve_status **out)
 	st->decided_at = dup_or_null(col(res, 0, 7), &oom);
 	st->nonce = dup_or_null(col(res, 0, 8), &oom);
 	st->approvals = dup_or_null(col(res, 0, 9), &oom);
+	st->notified = dup_or_null(col(res, 0, 10), &oom);
 	if (oom) {
 		approve_status_free(st);
 		return -ENOMEM;
@@ -132,7 +140,8 @@ static const char insert_sql[] =
 	" status, decision_comment, policy_rule_id, policy_version, policy_action,"
 	" agent, run_url, commit_ref, prompt, ancestry, loginuid, audit_session,"
 	" tty_attached, observed_note, initiator, requester_gives_up_at, approvals_required,"
-	" approver_groups, grace_of, decided_by, chat_decisions, requester_groups)"
+	" approver_groups, grace_of, decided_by, chat_decisions, requester_groups,"
+	" notify_kinds)"
 	" VALUES ($1, $2::bigint, $3, $4, $5, $6::bigint, $7, $8, $9, $10, $11,"
 	" $12, $13, $14, $15, pg_catalog.now() + LEAST($16::integer,"
 	"  $41::integer) * interval '1 second',"
@@ -144,7 +153,7 @@ static const char insert_sql[] =
 	"  WHERE ih.id = $2::bigint), $32, $33, $36::jsonb),"
 	" pg_catalog.now() + $41::integer * interval '1 second',"
 	" $42::integer, COALESCE(pg_catalog.string_to_array($43, ','), '{}'::text[]),"
-	" $44::uuid, $45::bigint, $46::boolean, $47)"
+	" $44::uuid, $45::bigint, $46::boolean, $47, pg_catalog.string_to_array($48, ','))"
 	" ON CONFLICT (host_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING"
 	" RETURNING id, code, status, digest, " ISO("expires_at") ","
@@ -152,7 +161,7 @@ static const char insert_sql[] =
 	" CASE WHEN status <> 'pending' THEN COALESCE((SELECT ga.login"
 	"  FROM approval.approvers ga WHERE ga.id = decided_by), approval.policy_decider()) END"
 	STATUS_TAIL("");
-#define INSERT_NPARAMS 47
+#define INSERT_NPARAMS 48
 
 /* The four parameters of a reported approve_cmd_full (all NULL when not
  * reported), texts in buf. */
@@ -273,6 +282,9 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 		params[26] = "approved";
 	params[45] = pol->chat_no ? "false" : "true";
 	params[46] = ctx->groups;
+	/* notify=: "" (none) is an empty array, NULL every sink */
+	params[47] = pol->action != POLICY_REQUIRE || !pol->notify ? NULL :
+		     strcmp(pol->notify, "none") == 0 ? "" : pol->notify;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)
 			goto out;
@@ -443,7 +455,7 @@ req_host_status(struct db_conn *db, const char *id, long long host_id,
 		r = -ENOENT;
 		if (PQntuples(res) != 1)
 			goto out;
-		if (pass == 1 || strcmp(PQgetvalue(res, 0, 10), "t") != 0)
+		if (pass == 1 || strcmp(PQgetvalue(res, 0, STATUS_NCOLS), "t") != 0)
 			break;
 		r = req_expire_overdue(db, id);	/* TTL passed: expire, read again */
 		if (r < 0)

@@ -20,6 +20,7 @@ const struct approve_report approve_reports[] = {
 	{ "auto_allowed", DAY_RANGE, "r.created_at, r.request_id" },
 	{ "initiators", DAY_RANGE, "r.day, r.host, r.service, r.initiator" },
 	{ "breakglass", DAY_RANGE, "r.created_at, r.request_id" },
+	{ "notification_failures", DAY_RANGE, "r.day, r.sink" },
 	/* silences overlapping the period */
 	{ "host_silence", "r.day <= $2::date AND (r.ongoing OR (r.silent_until AT TIME ZONE"
 	  " (SELECT s.time_zone FROM approval.report_settings s))::date >= $1::date)",

@@ -1042,6 +1042,7 @@ approve_status_free(struct approve_status *s)
 	free(s->signature);
 	free(s->key_id);
 	free(s->approvals);
+	free(s->notified);
 	free(s);
 }
 
@@ -1056,6 +1057,27 @@ is_digest(const char *s)
 	return s[APPROVE_HASH_HEX_LEN] == '\0';
 }
 
+/* "word(,word)*" with words of [a-z0-9_]: the "notified" field. */
+static int
+is_word_list(const char *s)
+{
+	size_t i, w = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == ',') {
+			if (w == 0)
+				return 0;
+			w = 0;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+			   s[i] == '_') {
+			w++;
+		} else {
+			return 0;
+		}
+	}
+	return w > 0;
+}
+
 int
 approve_status_to_json(const struct approve_status *s, char **out)
 {
@@ -1066,7 +1088,8 @@ approve_status_to_json(const struct approve_status *s, char **out)
 	*out = NULL;
 	if (!st || !approve_uuid_valid(s->id) ||
 	    (s->code[0] && !approve_code_valid(s->code)) ||
-	    (s->digest[0] && !is_digest(s->digest)))
+	    (s->digest[0] && !is_digest(s->digest)) ||
+	    (s->notified && !is_word_list(s->notified)))
 		goto out;
 	r = -ENOMEM;
 	o = json_object_new_object();
@@ -1082,7 +1105,8 @@ approve_status_to_json(const struct approve_status *s, char **out)
 	    add_str(o, "nonce", s->nonce) < 0 ||
 	    add_str(o, "signature", s->signature) < 0 ||
 	    add_str(o, "key_id", s->key_id) < 0 ||
-	    add_str(o, "approvals", s->approvals) < 0)
+	    add_str(o, "approvals", s->approvals) < 0 ||
+	    add_str(o, "notified", s->notified) < 0)
 		goto out;
 	*out = json_dup_out(o);
 	if (*out)
@@ -1124,9 +1148,15 @@ approve_status_from_json(const char *json, size_t len,
 	    (r = get_str(o, "signature", APPROVE_SIG_B64_LEN, 0, 0, &s->signature, err, errlen)) < 0 ||
 	    (r = get_str(o, "key_id", APPROVE_SIG_KEY_ID_LEN, 0, 0, &s->key_id, err, errlen)) < 0 ||
 	    (r = get_str(o, "approvals", APPROVE_LEN_APPROVALS, 0, 0, &s->approvals, err,
+			 errlen)) < 0 ||
+	    (r = get_str(o, "notified", APPROVE_LEN_NOTIFIED, 0, 0, &s->notified, err,
 			 errlen)) < 0)
 		goto out;
 	r = -EINVAL;
+	if (s->notified && !is_word_list(s->notified)) {
+		approve_errf(err, errlen, "field \"notified\" is not a list of sink kinds");
+		goto out;
+	}
 	if (!approve_uuid_valid(id)) {
 		approve_errf(err, errlen, "field \"id\" is not a uuid");
 		goto out;

@@ -199,8 +199,12 @@ struct approve_status {
 	char *key_id;		/* APPROVE_SIG_KEY_ID_LEN hex */
 	/* pending N-of-M: "1 of 2" approvals given, or NULL; <= APPROVE_LEN_APPROVALS */
 	char *approvals;
+	/* pending: the sink kinds approvers were told through, "slack,teams"
+	 * (lowercase words [a-z0-9_] joined by ','), or NULL; not signed */
+	char *notified;
 };
 #define APPROVE_LEN_APPROVALS 16
+#define APPROVE_LEN_NOTIFIED 128
 void approve_status_free(struct approve_status *s);
 int approve_status_to_json(const struct approve_status *s, char **out);
 int approve_status_from_json(const char *json, size_t len,

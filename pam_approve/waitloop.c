@@ -61,6 +61,7 @@ struct session {
 	const struct approve_sig_keyring *keys;	/* keys=; NULL: none pinned */
 	char id[APPROVE_UUID_LEN + 1];	/* "" until created */
 	char *code;			/* display form; NULL until created */
+	int notified_told;		/* the "notified" line was shown */
 };
 
 /* ---- helpers --------------------------------------------------------- */
@@ -414,6 +415,46 @@ cancel_request(struct session *s, enum approve_cancel_reason why)
 	approve_http_response_free(resp);
 }
 
+/* The sinks approvers were told through, once: "Approvers were notified:
+ * Slack, Teams." and "notified slack,teams". The reader let only
+ * "word(,word)*" of [a-z0-9_] through; known kinds get their names. */
+static void
+show_notified(struct session *s, const struct approve_status *st)
+{
+	static const char *const names[][2] = {
+		{ "slack", "Slack" }, { "teams", "Teams" }, { "webhook", "webhook" },
+	};
+	char text[APPROVE_LEN_NOTIFIED * 2 + 8] = "";
+	const char *p;
+	size_t len = 0, i, n;
+
+	if (s->notified_told || !st->notified || !st->notified[0] ||
+	    strlen(st->notified) > APPROVE_LEN_NOTIFIED ||
+	    strspn(st->notified, "abcdefghijklmnopqrstuvwxyz0123456789_,") !=
+	    strlen(st->notified))
+		return;
+	s->notified_told = 1;
+	for (p = st->notified; *p; p += n + (p[n] == ',')) {
+		const char *name = NULL;
+		int w;
+
+		n = strcspn(p, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i][0]) == n && strncmp(p, names[i][0], n) == 0)
+				name = names[i][1];
+		w = name ? snprintf(text + len, sizeof(text) - len, "%s%s",
+				    len ? ", " : "", name)
+			 : snprintf(text + len, sizeof(text) - len, "%s%.*s",
+				    len ? ", " : "", (int)n, p);
+		if (w < 0 || (size_t)w >= sizeof(text) - len)
+			return;
+		len += (size_t)w;
+	}
+	pa_conv_sayf(s->pamh, PAM_ERROR_MSG, s->a->debug,
+		     "Approvers were notified: %s.", text);
+	machine(s, "notified %s", st->notified);
+}
+
 static void
 show_pending(struct session *s, const struct approve_status *st)
 {
@@ -443,6 +484,7 @@ show_pending(struct session *s, const struct approve_status *st)
 		   s->id, s->code, s->ctx->user, s->ctx->target_user,
 		   s->ctx->service);
 	free(url);
+	show_notified(s, st);
 }
 
 /* Show and log a final state. PA_APPROVED only for "approved". */
@@ -656,6 +698,7 @@ wait_final(struct session *s, struct approve_status **st)
 			break;
 		}
 		show_progress(s, *st, shown_approvals, sizeof(shown_approvals));
+		show_notified(s, *st);
 	}
 out:
 	s->http.wait_sigmask = NULL;

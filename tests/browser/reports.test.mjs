@@ -106,7 +106,7 @@ test('the charts show the history', async () => {
     assert.equal(await svg.getAttribute('role'), 'img');
     assert.ok((await svg.getAttribute('aria-label')).length > 10);
   }
-  assert.equal(await page.locator('.rp-card a.rp-csv').count(), 5 + 11, 'a CSV link per chart and per report (the eleven reports of common/report.c)');
+  assert.equal(await page.locator('.rp-card a.rp-csv').count(), 5 + 12, 'a CSV link per chart and per report (the twelve reports of common/report.c)');
   await page.locator('#rp-all').scrollIntoViewIfNeeded();
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({path: join(SHOTS, 'reports.png'), fullPage: true});

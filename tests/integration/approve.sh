@@ -20,6 +20,7 @@ note "request $code"
 assert_eq pending "$(req_status "$code")" "status while waiting"
 assert_file_contains "$T/approve.out" "$code"
 assert_file_contains "$T/approve.out" "http://approvald\.test/r/$code" "the module shows the request URL"
+assert_file_not_contains "$T/approve.out" "notified" "no sinks configured: nobody said to be notified"
 
 assert_rc 0 actl carol list --status pending
 assert_contains "$LAST_OUT" "$code" "approvalctl list --status pending"

@@ -23,6 +23,7 @@
 #     approver is refused, another member's completes it; on a chat=no
 #     rule the message has no buttons and a click is answered with the
 #     link to the web UI, changing nothing;
+#   - the waiting requester is told who was notified (Slack, Teams);
 #   - chat messages show a command by the approvers' display rules (line
 #     breaks as markers with the line count, the tail never cut off) and
 #     what an agent reported about itself, labelled unverified, in Slack
@@ -126,6 +127,11 @@ slack --user UDAVE --action approve --value "$id" --response-url "$RECV_URL/slac
 assert_eq 200 "$SL_STATUS" "dave's approval"
 pamdrive_wait "$PAMDRIVE_PID" 20
 assert_pam w1 PAM_SUCCESS
+assert_file_contains "$T/w1.out" "Approvers were notified: Slack, Teams\.$" \
+	"the requester's terminal says who was notified"
+assert_file_contains "$T/w1.out" "pam_approve: notified slack,teams$" "the stable notified line"
+assert_eq 1 "$(grep -c 'pam_approve: notified' "$T/w1.out")" "notified lines"
+ok "the requester is told which sinks approvers were notified through"
 assert_eq dave "$(sql "SELECT a.login FROM approval.requests r JOIN approval.approvers a ON a.id = r.decided_by WHERE r.code = '$code'")" "decided_by"
 wait_recv 1 '.path == "/slack/response/dave"'
 line=$(recv_last '.path == "/slack/response/dave"')

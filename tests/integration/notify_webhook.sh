@@ -10,7 +10,8 @@
 #     the row survives and is delivered once after the restart;
 #   - two approvald instances on one database: every message sent once;
 #   - a sink down past notify_max_age: failed for good, notification.failed
-#     in the audit log and in report_notification_failures;
+#     in the audit log and in report_notification_failures (SQL, the
+#     reports API and approvalctl report);
 #   - notification.sent audit events and the /metrics counters;
 #   - restarted without sinks, no more rows are written for them.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -158,6 +159,18 @@ assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'notifi
 	"notification.failed audit event"
 sql "SELECT sink, given_up, last_error FROM approval.report_notification_failures" >"$T/report.out"
 assert_file_contains "$T/report.out" "^webhook[|][1-9][0-9]*[|]" "report_notification_failures counts it"
+# the same rows through the report catalogue (common/report.c): API and CLI
+http GET /v1/reports/notification_failures --approver carol
+assert_status 200
+assert_json '[.rows[] | select(.sink == "webhook" and .kind == "webhook" and .given_up >= 1)] | length' 1 \
+	"GET /v1/reports/notification_failures"
+http GET /v1/reports/notification_failures.csv --approver carol
+assert_status 200
+assert_contains "$(head -n 1 "$T/http.body")" "day,sink,kind,failed_attempts,notifications,given_up" "the CSV header"
+actl_admin report notification_failures --format json >"$T/report.json" 2>>"$T/admin.log" ||
+	fail "approvalctl report notification_failures failed"
+assert_eq 1 "$(jq '[.[] | select(.sink == "webhook" and .given_up >= 1)] | length' "$T/report.json")" \
+	"approvalctl report notification_failures"
 assert_le 1 "$(metric approvald_notifications_given_up_total)" "given up counted in /metrics"
 ok "a sink down past notify_max_age: failed for good, audited and reported"
 

@@ -78,7 +78,7 @@ range="from=$d1&to=$d2"
 # --- the catalogue ------------------------------------------------------------
 http GET /v1/reports --approver audrey
 assert_status 200
-assert_json '[.reports[].name] | join(" ")' "elevations decision_latency denied expired_unanswered self_approval_attempts approver_activity after_hours auto_allowed initiators breakglass host_silence"
+assert_json '[.reports[].name] | join(" ")' "elevations decision_latency denied expired_unanswered self_approval_attempts approver_activity after_hours auto_allowed initiators breakglass notification_failures host_silence"
 assert_json '.reports[0].description' "$(sql "SELECT obj_description('approval.report_elevations'::regclass, 'pg_class')")"
 assert_json '[.reports[] | select(.description == null)] | length' 0
 assert_json .row_limit 100000

@@ -20,7 +20,9 @@ then approved), create_500 (a hostile error detail), create_garbage_json
 create_html, create_baddigest (pending with a wrong digest),
 create_approved_baddigest (approved with a wrong digest), create_junk (bytes
 that are not HTTP), create_close (closed without an answer), create_silent
-(read, then never answered); at wait: approve, approve_now, deny, hostile,
+(read, then never answered), notified (pending with the sinks approvers
+were told through, then approved as "approve"), notified_bad (pending with
+a control character in them); at wait: approve, approve_now, deny, hostile,
 expire, cancelled, flaky, hang, sigint, wait_baddigest, wait_wrongid,
 wait_404.
 FAKE_KEYS=NAME=PEM,... names Ed25519 private keys for the signed modes
@@ -272,6 +274,12 @@ class H(BaseHTTPRequestHandler):
         url = "http://approvald.test/r/" + state["code"]
         if mode == "hostile":
             url += HOSTILE
+        if mode == "notified":
+            return self.send(201, status("pending", url=url,
+                                         notified="slack,teams,webhook,pager_2"))
+        if mode == "notified_bad":
+            return self.send(201, status("pending", url=url,
+                                         notified="slack\x1b[2J,teams"))
         self.send(201, status("pending", url=url))
 
     def do_GET(self):
@@ -292,7 +300,7 @@ class H(BaseHTTPRequestHandler):
             while time.time() < end and not state["cancelled"]:
                 time.sleep(0.05)
             return self.send(200, status("pending"))
-        if mode == "approve":
+        if mode in ("approve", "notified"):
             if w == 1:
                 time.sleep(0.3)
                 return self.send(200, status("pending"))

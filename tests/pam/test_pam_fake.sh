@@ -58,6 +58,21 @@ check "approve: context uid is the real uid" \
 	grep -q "\"uid\": $(id -u)," "$LOG.ctx"
 check "approve: command is our cmdline" grep -q '"command": "[^"]*pamdrive --service fk --user root --op account"' "$LOG.ctx"
 check "approve: target is PAM_USER outside sudo" grep -q '"target_user": "root"' "$LOG.ctx"
+check "approve: a server without \"notified\" gets no notified line" \
+	sh -c "! grep -qi 'notified' '$T/out'"
+
+run notified auth "timeout=20"
+check "notified: PAM_SUCCESS" result PAM_SUCCESS
+check "notified: the sinks told, by name" \
+	has '^ERROR: Approvers were notified: Slack, Teams, webhook, pager_2.$'
+check "notified: the stable line" has '^ERROR: pam_approve: notified slack,teams,webhook,pager_2$'
+check "notified: told once over two waits" \
+	sh -c "[ \"\$(grep -c 'notified' '$T/out')\" = 2 ]"
+check "notified: after the pending line" \
+	sh -c "grep -n '' '$T/out' | grep -A99 'pam_approve: pending' | grep -q 'pam_approve: notified'"
+run notified_bad auth "failmode=open"
+check "notified_bad: a malformed list is a bad answer: denied" result PAM_AUTH_ERR
+check "notified_bad: nothing of it shown" sh -c "! grep -qi 'notified' '$T/out'"
 
 run deny auth ""
 check "deny: PAM_AUTH_ERR" result PAM_AUTH_ERR

@@ -85,7 +85,7 @@ assert_eq "no rows" "$(ctl report auto_allowed)" "empty table"
 
 # Every report runs in every format for the auditor.
 for r in elevations decision_latency denied expired_unanswered self_approval_attempts \
-	approver_activity after_hours auto_allowed host_silence report_elevations; do
+	approver_activity after_hours auto_allowed notification_failures host_silence report_elevations; do
 	for f in csv json table; do
 		ctl report "$r" --from 2025-01-01 --to 2025-12-31 --format "$f" >/dev/null ||
 			fail "report $r --format $f failed"

@@ -131,7 +131,7 @@ got=$(pg_psql -c "SELECT string_agg(v.table_name, ',' ORDER BY v.table_name) FRO
 assert_eq "" "$got" "every report view has a day column"
 for v in report_elevations report_decision_latency report_denied report_expired_unanswered \
 	report_self_approval_attempts report_approver_activity report_after_hours report_auto_allowed \
-	report_host_silence; do
+	report_notification_failures report_host_silence; do
 	app_psql -c "SELECT count(*) FROM approval.$v" >/dev/null || fail "app cannot read $v"
 	auditor_psql -c "SELECT count(*) FROM approval.$v" >/dev/null || fail "auditor cannot read $v"
 	got=$(pg_psql -c "SELECT obj_description('approval.$v'::regclass, 'pg_class') IS NOT NULL")

@@ -72,6 +72,10 @@ static const struct {
 	  "allow ticket=required pattern=^[A-Z]+-[0-9]+$" },
 	{ "require ttl=15m grace=1h chat=no", "require approvals=1 ttl=900s grace=3600s chat=no" },
 	{ "require grace=2d", "require approvals=1 grace=172800s" },
+	{ "require notify=none", "require approvals=1 notify=none" },
+	{ "require notify=teams,webhook,slack chat=no",
+	  "require approvals=1 chat=no notify=webhook,slack,teams" },
+	{ "require notify=\"slack\" host=db*", "require approvals=1 host=db* notify=slack" },
 };
 
 START_TEST(parse_format_roundtrip)
@@ -196,6 +200,16 @@ static const struct {
 	{ "require grace=1w", 0, 15, "duration like 30s" },
 	{ "allow grace=1h", 0, 7, "belongs to require" },
 	{ "require chat=yes", 0, 14, "chat=no" },
+	{ "require notify=", 0, 16, "none or a list" },
+	{ "require notify=email", 0, 16, "none or a list" },
+	{ "require notify=slack,email", 0, 22, "none or a list" },
+	{ "require notify=slack,", 0, 22, "none or a list" },
+	{ "require notify=,slack", 0, 16, "none or a list" },
+	{ "require notify=slack,slack", 0, 22, "each once" },
+	{ "require notify=none,slack", 0, 16, "none or a list" },
+	{ "require notify=Slack", 0, 16, "none or a list" },
+	{ "allow notify=slack", 0, 7, "notify belongs to require" },
+	{ "require notify=none notify=slack", 0, 21, "twice" },
 	{ "require approvals=0", 0, 19, "number from 1" },
 	{ "require approvals=-1", 0, 19, "number from 1" },
 	{ "require approvals=1x", 0, 19, "number from 1" },

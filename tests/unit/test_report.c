@@ -11,7 +11,7 @@ START_TEST(catalogue)
 {
 	size_t i, j;
 
-	ck_assert_uint_eq(approve_reports_count, 11);
+	ck_assert_uint_eq(approve_reports_count, 12);
 	for (i = 0; i < approve_reports_count; i++) {
 		const char *n = approve_reports[i].name;
 

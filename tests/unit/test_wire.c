@@ -398,6 +398,17 @@ START_TEST(status_round_trip)
 	approve_status_free(s);
 	approve_status_free(NULL);
 
+	s = status_ok("{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"slack,teams\"}");
+	ck_assert_str_eq(s->notified, "slack,teams");
+	ck_assert_int_eq(approve_status_to_json(s, &js), 0);
+	ck_assert_str_eq(js, "{\"id\":\"" UUID "\",\"status\":\"pending\","
+			 "\"notified\":\"slack,teams\"}");
+	free(js);
+	free(s->notified);
+	s->notified = strdup("slack,,teams");
+	ck_assert_int_eq(approve_status_to_json(s, &js), -EINVAL);
+	approve_status_free(s);
+
 	s = status_ok("{\"status\":\"pending\",\"id\":\"" UUID "\",\"comment\":null}");
 	ck_assert_int_eq(s->state, APPROVE_PENDING);
 	ck_assert_str_eq(s->code, "");
@@ -438,6 +449,13 @@ static const char *const bad_status[] = {
 	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"expires_at\":\"" 
 		"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
 	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"status\":\"approved\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"slack,\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\",slack\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"Slack\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"slack teams\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":\"slack\\u001b[2J\"}",
+	"{\"id\":\"" UUID "\",\"status\":\"pending\",\"notified\":[\"slack\"]}",
 	"{\"id\":\"" UUID "\",\"status\":\"pending\"} trailing",
 };
 
