@@ -366,7 +366,7 @@ test('signing out in one tab ends the other within 2 s', async () => {
 });
 
 test('unknown /ui/ paths and /r/BADCODE show the UI\'s not-found page with 404', async () => {
-  for (const path of ['/ui/nope', '/ui/nope/deeper', '/r/ZZZ-ZZ0', '/r/not-a-code']) {
+  for (const path of ['/ui/nope', '/ui/nope/deeper', '/ui/a/b/c/d/e/f/g', '/r/ZZZ-ZZ0', '/r/not-a-code']) {
     const raw = await api('GET', path);
     assert.equal(raw.status, 404, `${path}: ${raw.status}`);
     assert.match(raw.headers.get('content-type'), /^text\/html/, `${path} answers the page, not JSON`);
