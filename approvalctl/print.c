@@ -338,6 +338,29 @@ table_free(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The STATUS cell: the state, and why a request ended undecided when that
+ * is more than the state says: "cancelled (interrupted)", "cancelled
+ * (timeout)", "cancelled (unspecified)"; an expiry is just "expired". */
+static char *
+status_cell(struct json_object *r)
+{
+	char *st = ctl_field(r, "status", 16), *why, *out, *wrapped;
+
+	if (!get(r, "cancel_reason"))
+		return st;
+	why = ctl_field(r, "cancel_reason", 16);
+	if (strcmp(why, "-") == 0 || strcmp(why, st) == 0) {
+		free(why);
+		return st;
+	}
+	wrapped = join3("(", why, ")");
+	out = join3(st, " ", wrapped);
+	free(wrapped);
+	free(why);
+	free(st);
+	return out;
+}
+
 int
 ctl_print_requests(struct json_object *answer)
 {
@@ -362,7 +385,7 @@ ctl_print_requests(struct json_object *answer)
 		char *target = ctl_field(r, "target_user", CELL_MAX);
 		/* BY: the initiator kind (human, agent, ci; "-" before sql/010) */
 		char *row[8] = {
-			ctl_field(r, "code", 16), ctl_field(r, "status", 16),
+			ctl_field(r, "code", 16), status_cell(r),
 			time_field(r, "created_at"), ctl_field(r, "host", CELL_MAX),
 			join3(user, " -> ", target), ctl_field(r, "initiator", 16),
 			ctl_field(r, "service", CELL_MAX),

@@ -60,9 +60,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static, 1 },
-	{ "GET", "/ui/*", NEED_NONE, 0, route_ui_missing, 1 },
-	{ "GET", "/ui/*/*", NEED_NONE, 0, route_ui_missing, 1 },
-	{ "GET", "/ui/*/*/*", NEED_NONE, 0, route_ui_missing, 1 },
+	{ "GET", "/ui/**", NEED_NONE, 0, route_ui_missing, 1 },
 	{ "GET", "/v1/session", NEED_NONE, 0, route_session_get, 0 },	/* routes_session.c */
 	{ "POST", "/v1/session", NEED_NONE, 1, route_session_login, 0 },
 	{ "DELETE", "/v1/session", NEED_NONE, 0, route_session_logout, 0 },

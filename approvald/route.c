@@ -13,6 +13,10 @@ route_path_match(const char *pattern, const char *path,
 	size_t n;
 
 	while (*p && *s) {
+		/* a final "**" stands for the rest of the path, any depth,
+		 * at least one byte; it hands over no parameter */
+		if (p[0] == '*' && p[1] == '*' && p[2] == '\0')
+			return 1;
 		if (*p == '*') {
 			n = strcspn(s, "/");
 			if (n == 0)

@@ -20,7 +20,9 @@ typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
 struct route {
 	const char *method;
-	const char *pattern;	/* '*' stands for one non-empty segment */
+	const char *pattern;	/* '*' stands for one non-empty segment;
+				 * a final "**" for a non-empty rest of
+				 * any depth (no parameter) */
 	enum access_need need;
 	int body;		/* reads a body: ROUTE_BODY_JSON or _FORM */
 	http_handler fn;
@@ -44,7 +46,10 @@ const struct route *route_lookup(const struct route *table, size_t n,
 				 char *allow, size_t allow_len);
 
 /* 1 when path matches pattern; a '*' segment is copied to param (when not
- * NULL) unless longer than HTTP_PARAM_MAX, which sets *param_bad. */
+ * NULL) unless longer than HTTP_PARAM_MAX, which sets *param_bad. A
+ * pattern ending in "**" matches every path that starts with what comes
+ * before it and goes on by at least one byte ("/ui/" then "**"
+ * matches "/ui/a/b/c/d", not "/ui/"); '*' segments before it are handed over as usual. */
 int route_path_match(const char *pattern, const char *path,
 		     char param[HTTP_PARAM_MAX + 1], int *param_bad);
 

@@ -1,7 +1,9 @@
 // detail.js: one request with its full context and history, and the
 // decision form. Everything an approver should read (command, reason,
-// ticket, cwd, tty, the time the requester will wait, the policy rule when
-// there is one, who initiated it) comes before the buttons; Deny and
+// ticket, cwd, tty, the time the requester will wait, the policy rule and
+// the approvals it needs ("needs 2 of dba, 1 given by alice") when there
+// is one, again in the Decide card, who initiated it) comes before the
+// buttons; an ended request says why (cancel_reason); Deny and
 // Approve are apart and look different; Approve asks again, restating
 // "Run <command> as <target> on <host>?". On a phone a sticky action bar
 // appears only once the end of the context has been on screen. The outcome
@@ -16,7 +18,7 @@ import {api} from './api.js';
 import {h, clear, visible, badge, timeEl, field, errorBox, span, parseTime, commandView, giveUpAt,
   retryBox, transient} from './dom.js';
 import {subscribe} from './events.js';
-import {who, cutNote} from './reqview.js';
+import {who, cutNote, policyText, quorumText, endedText} from './reqview.js';
 import {reviewCard} from './review.js';
 
 const KIND_WORD = {
@@ -132,7 +134,8 @@ export function mount(main, {arg}) {
 
     const created = parseTime(r.created_at);
     const decided = parseTime(r.decided_at);
-    const rule = r.policy_rule_id ?? r.policy_rule ?? null;
+    const rule = policyText(r);
+    const quorum = quorumText(r);
     root.appendChild(h('div', {class: 'card', id: 'context'},
       h('h2', {}, 'Context'),
       h('dl', {class: 'kv'},
@@ -151,7 +154,9 @@ export function mount(main, {arg}) {
           {note: 'the module stops waiting then'}) :
           field(`${r.status[0].toUpperCase()}${r.status.slice(1)}`, decided ? h('span', {}, timeEl(r.decided_at, 'rel'),
             created ? h('span', {class: 'muted'}, ` (after ${span((decided - created) / 1000)})`) : null) : null),
-        rule !== null ? field('Policy rule', String(rule), {mono: true}) : null,
+        rule !== null ? field('Policy rule', h('span', {id: 'policy-rule'}, visible(rule)), {mono: true}) : null,
+        quorum !== null ? field('Approvals', h('span', {id: 'quorum'}, visible(quorum))) : null,
+        r.cancel_reason ? field('Ended because', h('span', {id: 'ended-why'}, endedText(r.cancel_reason))) : null,
         r.decided_by ? field('Decided by', r.decided_by) : null,
         r.comment ? field('Comment', r.comment) : null,
         r.signed_by_key ? field('Receipt', `signed by key ${r.signed_by_key}`,
@@ -190,6 +195,7 @@ export function mount(main, {arg}) {
       evs.length ? h('ol', {class: 'timeline'}, evs.map((e) => h('li', {class: `ev ev-${KIND_WORD[e.kind] ? e.kind : 'other'}`},
         h('span', {class: 'ev-kind'}, KIND_WORD[e.kind] || String(e.kind)),
         e.actor ? h('span', {class: 'ev-actor'}, ' by ', visible(e.actor)) : null,
+        e.cancel_reason ? h('span', {class: 'ev-why'}, ` (${e.cancel_reason})`) : null,
         ' ', timeEl(e.at, 'rel'),
         e.detail ? h('div', {class: 'ev-detail'}, visible(e.detail)) : null)))
         : h('p', {class: 'muted'}, 'No events.')));
@@ -209,6 +215,7 @@ export function mount(main, {arg}) {
         h('p', {class: 'decision-line'}, badge(r.status), ' ',
           r.decided_by ? ['by ', h('strong', {}, visible(r.decided_by)), ' '] : null,
           r.decided_at ? timeEl(r.decided_at, 'rel') : null),
+        r.cancel_reason ? h('p', {class: 'decision-why'}, 'Ended because ', endedText(r.cancel_reason), '.') : null,
         r.comment ? h('blockquote', {class: 'comment'}, visible(r.comment)) : null);
     }
     const msg = h('div', {id: 'decision-msg', role: 'alert', hidden: true});
@@ -234,6 +241,10 @@ export function mount(main, {arg}) {
       r.self ? h('p', {class: 'notice self', id: 'self-note'},
         'You cannot decide this request: you are the requester (or it ran as one of your unix logins). ',
         'Another approver has to decide it; the server refuses it too.') : null,
+      policyText(r) || quorumText(r) ? h('p', {class: 'decide-policy', id: 'decide-policy'},
+        policyText(r) ? ['Policy ', h('span', {class: 'mono'}, visible(policyText(r)))] : null,
+        policyText(r) && quorumText(r) ? ' · ' : null,
+        quorumText(r) ? h('strong', {}, visible(quorumText(r))) : null) : null,
       msg,
       h('label', {for: 'comment'}, 'Comment ', h('span', {class: 'muted'}, '(optional)')),
       comment,

@@ -8,6 +8,9 @@
 // cookie), and every report of the catalogue is listed with its CSV.
 // Values from the server are untrusted text: they reach the page through
 // text nodes only, with hidden characters made visible (dom.js visible()).
+// No two labels of a chart overlap, whatever their length or the width:
+// row labels are fitted to the chart (head … tail), x-axis labels that
+// would touch take another row (settle(), once the charts are laid out).
 
 import {api} from './api.js';
 import {h, clear, errorBox, visible, span} from './dom.js';
@@ -17,7 +20,9 @@ const OUTCOMES = ['approved', 'denied', 'expired', 'cancelled', 'pending'];
 const DEFAULT_DAYS = 30;
 const MAX_DAYS = 366;   // one bar a day; longer periods are refused here
 const TOP = 10;
-const LABEL_MAX = 70;   // characters of a label shown; the whole text in the tooltip
+const LABEL_MAX = 70;   // characters of a label shown at most (fitted to the chart's width); all in the tooltip
+const XTICK_DY = 18;    // an x-axis label's baseline below the axis: clear of the y-axis "0"
+const XTICK_ROW = 14;   // another row of x-axis labels, when neighbours would overlap
 // Decision latency buckets: [upper bound in seconds, label].
 const BUCKETS = [
   [10, '<10 s'], [30, '10–30 s'], [60, '30–60 s'], [120, '1–2 min'], [300, '2–5 min'],
@@ -39,12 +44,84 @@ function s(tag, attrs, ...children) {
   return el;
 }
 
+// The first and last of k code points of cps around "…" (a third of them
+// from the end: the end of a host name or a command is never lost).
+function headTail(cps, k) {
+  if (cps.length <= k) return cps.join('');
+  const tail = Math.floor(k / 3);
+  return cps.slice(0, k - tail).join('') + '…' + (tail ? cps.slice(cps.length - tail).join('') : '');
+}
+
 // Untrusted text as a plain string with hidden characters shown as
-// <U+XXXX> (SVG text cannot hold dom.js's marker spans), cut for display.
+// <U+XXXX> (SVG text cannot hold dom.js's marker spans), cut for display
+// (fitLabels() cuts it further to the chart's width).
 function label(v, max = LABEL_MAX) {
   const t = visible(v === null || v === undefined || v === '' ? '(none)' : v).textContent;
-  const cps = Array.from(t);
-  return {full: t, shown: cps.length > max ? cps.slice(0, max - 1).join('') + '…' : t};
+  return {full: t, shown: headTail(Array.from(t), max)};
+}
+
+// A count in at most four characters (a bar's value label fits its slot).
+const compact = (n) => (n < 10000 ? String(n) : n < 1e6 ? `${Math.round(n / 1000)}k` : `${Math.round(n / 1e6)}M`);
+
+// ---- labels that never overlap ---------------------------------------------
+// Run once a chart is in the page (measuring needs layout), in the chart's
+// own units (the SVG scales as a whole, so what is apart stays apart).
+
+function box(el) {
+  const b = el.getBBox();
+  return {x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height};
+}
+const hit = (a, b, gap = 2) => a.x0 < b.x1 + gap && b.x0 < a.x1 + gap && a.y0 < b.y1 && b.y0 < a.y1;
+
+// Each row label of a top chart within the chart's width: a label too wide
+// keeps its head and its tail around "…" (the whole text is the tooltip).
+function fitLabels(svg, width) {
+  for (const t of svg.querySelectorAll('text.rp-label')) {
+    if (t.getComputedTextLength() <= width) continue;
+    const cps = Array.from(t.getAttribute('data-full') || t.textContent);
+    let lo = 1, hi = Math.min(cps.length, LABEL_MAX) - 1;
+    while (lo < hi) {   // the most code points that fit
+      const mid = Math.ceil((lo + hi) / 2);
+      t.textContent = headTail(cps, mid);
+      if (t.getComputedTextLength() <= width) lo = mid; else hi = mid - 1;
+    }
+    t.textContent = headTail(cps, lo);
+  }
+}
+
+// x-axis labels stay inside the chart, and one that would touch a
+// neighbour or any other text of the chart moves down a row (as many rows
+// as it takes); the chart grows to hold them.
+function spreadTicks(svg) {
+  const [, , w, hgt] = svg.getAttribute('viewBox').split(' ').map(Number);
+  const others = [...svg.querySelectorAll('text:not(.rp-xtick)')].map(box);
+  let bottom = 0;
+  for (const t of svg.querySelectorAll('text.rp-xtick')) {
+    let b = box(t);
+    const dx = b.x1 > w - 1 ? w - 1 - b.x1 : b.x0 < 1 ? 1 - b.x0 : 0;
+    if (dx) {
+      t.setAttribute('x', (Number(t.getAttribute('x')) + dx).toFixed(2));
+      b = box(t);
+    }
+    let row = 0;
+    const at = (k) => ({x0: b.x0, x1: b.x1, y0: b.y0 + k * XTICK_ROW, y1: b.y1 + k * XTICK_ROW});
+    while (others.some((o) => hit(o, at(row)))) row++;
+    if (row) t.setAttribute('y', String(Number(t.getAttribute('y')) + row * XTICK_ROW));
+    others.push(at(row));
+    bottom = Math.max(bottom, at(row).y1);
+  }
+  if (bottom + 2 > hgt) {
+    const nh = Math.ceil(bottom + 2);
+    svg.setAttribute('viewBox', `0 0 ${w} ${nh}`);
+    svg.setAttribute('height', String(nh));
+  }
+}
+
+function settle(root) {
+  for (const svg of root.querySelectorAll('svg.rp-chart')) {
+    fitLabels(svg, Number(svg.getAttribute('width')) - 2);
+    spreadTicks(svg);
+  }
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -112,7 +189,7 @@ function perDayChart(rows, from, to, width) {
   }
   const totals = days.map((d) => OUTCOMES.reduce((a, o) => a + counts.get(d)[o], 0));
   const max = Math.max(1, ...totals);
-  const H = 240, L = 40, R = 8, T = 10, B = 30;
+  const H = 240, L = 40, R = 8, T = 10, B = 32;
   const svg = chartSvg('chart-per-day', width, H,
     `Elevations per day, ${days[0]} to ${days[days.length - 1]}, stacked by outcome`);
   const g = s('g', {});
@@ -134,7 +211,7 @@ function perDayChart(rows, from, to, width) {
       s('title', {}, `${d}: ${n} ${o}`)));
     }
     if (i % labelEvery === 0) {
-      g.appendChild(s('text', {class: 'rp-tick', x: (L + i * slot + slot / 2).toFixed(2), y: H - B + 16,
+      g.appendChild(s('text', {class: 'rp-tick rp-xtick', x: (L + i * slot + slot / 2).toFixed(2), y: H - B + XTICK_DY,
         'text-anchor': 'middle'}, d.slice(5)));
     }
   });
@@ -163,7 +240,7 @@ function latencyChart(rows, width) {
   const counts = BUCKETS.map(() => 0);
   for (const v of secs) counts[BUCKETS.findIndex(([up]) => v < up)]++;
   const max = Math.max(1, ...counts);
-  const H = 220, L = 40, R = 8, T = 20, B = 30;   // room above a bar for its count
+  const H = 220, L = 40, R = 8, T = 20, B = 32;   // room above a bar for its count
   const svg = chartSvg('chart-latency', width, H,
     `Decision latency: ${secs.length} decisions in ${BUCKETS.length} ranges`);
   const g = s('g', {});
@@ -179,9 +256,9 @@ function latencyChart(rows, width) {
         width: (slot * 0.8).toFixed(2), height: hgt.toFixed(2), 'data-bucket': name, 'data-count': n},
       s('title', {}, `${name}: ${n} decision${n === 1 ? '' : 's'}`)));
       g.appendChild(s('text', {class: 'rp-value', x: (x + slot * 0.4).toFixed(2), y: (H - B - hgt - 4).toFixed(2),
-        'text-anchor': 'middle'}, String(n)));
+        'text-anchor': 'middle'}, compact(n)));
     }
-    g.appendChild(s('text', {class: 'rp-tick', x: (L + i * slot + slot / 2).toFixed(2), y: H - B + 16,
+    g.appendChild(s('text', {class: 'rp-tick rp-xtick', x: (L + i * slot + slot / 2).toFixed(2), y: H - B + XTICK_DY,
       'text-anchor': 'middle'}, name));
   });
   g.appendChild(s('line', {class: 'rp-axis', x1: L, x2: width - R, y1: H - B, y2: H - B}));
@@ -210,7 +287,7 @@ function topChart(id, what, rows, key, width) {
     const lab = label(k);
     const bw = Math.max(2, (n / max) * (width - R));
     const g = s('g', {class: 'rp-row', 'data-count': n}, s('title', {}, `${lab.full}: ${n}`));
-    g.appendChild(s('text', {class: 'rp-label', x: 0, y: y + 12}, lab.shown));
+    g.appendChild(s('text', {class: 'rp-label', x: 0, y: y + 12, 'data-full': lab.full}, lab.shown));
     g.appendChild(s('rect', {class: 'rp-bar', x: 0, y: y + 17, width: bw.toFixed(2), height: 14, rx: 2}));
     g.appendChild(s('text', {class: 'rp-value', x: (bw + 6).toFixed(2), y: y + 29}, String(n)));
     svg.appendChild(g);
@@ -287,6 +364,7 @@ export function mount(main, {go}) {
           topChart('chart-hosts', 'hosts', rows, (x) => x.host, half))));
       charts.appendChild(card('Top commands', 'rp-commands', csvLink('elevations', query),
         topChart('chart-commands', 'commands', rows, (x) => x.sudo_command || x.command, width)));
+      settle(charts);
     } catch (e) {
       if (!alive || e.status === 401) return;
       clear(status).appendChild(errorBox(e.message));

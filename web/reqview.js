@@ -22,6 +22,36 @@ export function cutNote(r, prefix) {
     ? `command cut: ${n} of ${m} bytes shown` : 'command cut';
 }
 
+// The policy rule that matched, as approvers read it ("rule 3: require
+// approvals=2 groups=dba service=x"); the default policy only when it
+// decided (allow, deny: "a human decides" is what every request shows
+// anyway); else null. The rule text is the administrator's; still
+// untrusted text here.
+export function policyText(r) {
+  if (Number.isInteger(r.policy_rule_id)) return `rule ${r.policy_rule_id}: ${r.policy_rule || r.policy_action || ''}`;
+  if (r.policy_action && r.policy_action !== 'require') return `default policy: ${r.policy_action}`;
+  return null;
+}
+
+// "needs 2 of dba, 1 given by alice" when more than one approval or a
+// group is required (approval.quorum_text of sql/013), else null.
+export function quorumText(r) {
+  if (!r.quorum) return null;
+  return (Number.isInteger(r.approvals_required) && r.approvals_required > 1) || r.approver_groups ? r.quorum : null;
+}
+
+// Why a request ended without a decision (cancel_reason), in words.
+const ENDED_WHY = {
+  interrupted: 'the requester pressed Ctrl-C (interrupted)',
+  timeout: 'the requester\'s module stopped waiting (timeout)',
+  unspecified: 'the host cancelled it without a reason (unspecified)',
+  expired: 'nobody decided before the deadline (expired)',
+};
+export function endedText(reason) {
+  if (!reason) return null;
+  return ENDED_WHY[reason] || String(reason);
+}
+
 export function who(r) {
   return h('span', {class: 'who-line'},
     h('span', {class: 'user'}, visible(r.user)),
@@ -62,6 +92,20 @@ export function requestRow(r, {mode}) {
     meta.push(h('span', {class: 'meta-item'},
       h('span', {class: 'k', title: 'reported by the requester, not verified'}, 'agent (reported by the requester)'),
       h('span', {class: 'v supplied'}, visible(r.agent))));
+  }
+  const pol = policyText(r);
+  if (pol) {
+    meta.push(h('span', {class: 'meta-item policy-mark'}, h('span', {class: 'k'}, 'policy'),
+      h('span', {class: 'v mono'}, visible(pol))));
+  }
+  const quorum = quorumText(r);
+  if (quorum) {
+    meta.push(h('span', {class: 'meta-item quorum-mark'}, h('span', {class: 'k'}, 'approvals'),
+      h('span', {class: 'v'}, visible(quorum))));
+  }
+  if (mode !== 'pending' && r.cancel_reason) {
+    meta.push(h('span', {class: 'meta-item ended-why'}, h('span', {class: 'k'}, 'ended because'),
+      h('span', {class: 'v'}, endedText(r.cancel_reason))));
   }
   let times;
   if (mode === 'pending') {

@@ -2,7 +2,8 @@
 # tests/browser/reports.sh: the reports page in a real browser. Builds a history through the real module (pamdrive under
 # pam_wrapper: approved, denied, cancelled by Ctrl-C, left to expire) and
 # the host API (other requesters, hosts and commands, one command holding
-# HTML and one a spreadsheet formula), then runs reports.test.mjs (node's
+# HTML and one a spreadsheet formula, a 200-character host name and
+# requester, a 300-character command and one of wide characters), then runs reports.test.mjs (node's
 # test runner, headless Debian chromium via playwright-core) signed in as an
 # auditor. The expected counts go to the test in REPORT_EXPECT.
 # Screenshot reports.png: BUILDDIR/screenshots/, or docs/screenshots/ with
@@ -45,6 +46,17 @@ decide db2 dave '/usr/bin/psql -c VACUUM' approve
 decide db2 erin '/usr/bin/psql -c VACUUM' deny
 decide db2 erin '<img src=x onerror="window.__pwned=1">' deny
 decide web1 erin '=1+2' approve
+# hostile lengths for the charts' labels: a 200-character host name, a
+# 200-character requester, a 300-character command without a space and
+# one of wide characters
+export LONG_HOST LONG_USER LONG_CMD WIDE_CMD
+LONG_HOST=$(printf 'h%.0s' $(seq 1 190))-long.test
+LONG_USER=u$(printf 'x%.0s' $(seq 1 199))
+LONG_CMD=/usr/bin/$(printf 'c%.0s' $(seq 1 292))
+WIDE_CMD=/usr/bin/echo\ $(printf '漢字%.0s' $(seq 1 60))
+mk_host "$LONG_HOST"
+decide "$LONG_HOST" "$LONG_USER" "$LONG_CMD" approve
+decide "$LONG_HOST" "$LONG_USER" "$WIDE_CMD" deny
 decide db2 frank '/usr/bin/journalctl -u nginx' none
 http POST "/v1/requests/$REQ_ID/cancel" --host db2
 assert_status 200 "cancel $REQ_CODE"

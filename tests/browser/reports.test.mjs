@@ -6,8 +6,12 @@
 // SVG charts show the history (per day by outcome, latency, top requesters,
 // hosts, commands), a command holding HTML is text in the SVG; the CSV
 // links download the period's report (formula neutralised); another period
-// is empty; nothing is loaded from anywhere but approvald; a phone-sized
-// window does not scroll sideways. Screenshot: reports.png.
+// is empty; no two chart labels intersect or leave their chart at 1280 and
+// 390 px, with a 200-character host name and requester, a 300-character
+// command and one of wide characters (fitted head … tail); nothing is
+// loaded from anywhere but approvald; at 390 px Reports and History are
+// exactly as wide as the viewport. Screenshots: reports.png,
+// reports-labels-1280.png, reports-labels-390.png, reports-history-390.png.
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,9 +54,54 @@ after(async () => {
 const sumCounts = (sel) => page.locator(sel).evaluateAll(
   (els) => els.reduce((a, e) => a + Number(e.getAttribute('data-count')), 0));
 
-// The rows of a top chart as {label: count}.
+// The rows of a top chart as {label: count}, by the whole label (the row's
+// tooltip, "LABEL: COUNT"; the text shown may be fitted to the width).
 const topRows = (id) => page.locator(`#${id} g.rp-row`).evaluateAll((gs) => Object.fromEntries(
-  gs.map((g) => [g.querySelector('text.rp-label').textContent, Number(g.getAttribute('data-count'))])));
+  gs.map((g) => {
+    const n = g.getAttribute('data-count');
+    return [g.querySelector('title').textContent.slice(0, -(n.length + 2)), Number(n)];
+  })));
+const LONG_HOST = env('LONG_HOST');
+const LONG_USER = env('LONG_USER');
+const LONG_CMD = env('LONG_CMD');
+
+// No two labels (every <text>) of any chart intersect and none sticks out
+// of its chart: screen boxes, as drawn at this width. Returns how many
+// labels were checked.
+async function labelsApart(what) {
+  const res = await page.evaluate(() => {
+    const bad = [];
+    let n = 0;
+    const cut = (t) => JSON.stringify(t.length > 30 ? `${t.slice(0, 30)}…` : t);
+    for (const svg of document.querySelectorAll('svg.rp-chart')) {
+      const c = svg.getBoundingClientRect();
+      const ts = [...svg.querySelectorAll('text')].map((t) => ({t: t.textContent, r: t.getBoundingClientRect()}));
+      n += ts.length;
+      for (const a of ts) {
+        if (a.r.left < c.left - 0.5 || a.r.right > c.right + 0.5 || a.r.top < c.top - 0.5 || a.r.bottom > c.bottom + 0.5) {
+          bad.push(`${svg.id}: ${cut(a.t)} outside the chart`);
+        }
+      }
+      for (let i = 0; i < ts.length; i++) {
+        for (let j = i + 1; j < ts.length; j++) {
+          const a = ts[i].r, b = ts[j].r;
+          if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+            bad.push(`${svg.id}: ${cut(ts[i].t)} overlaps ${cut(ts[j].t)}`);
+          }
+        }
+      }
+    }
+    return {bad, n};
+  });
+  assert.deepEqual(res.bad, [], `${what}: chart labels overlap`);
+  assert.ok(res.n > 40, `${what}: ${res.n} labels checked`);
+  return res.n;
+}
+
+async function widthHolds(what) {
+  const [doc, vw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.equal(doc, vw, `${what}: document width ${doc} px, viewport ${vw} px`);
+}
 
 async function download(link) {
   const [dl] = await Promise.all([page.waitForEvent('download', {timeout: 10000}), link.click()]);
@@ -89,13 +138,14 @@ test('the charts show the history', async () => {
   assert.match(await page.locator('#rp-latency .rp-summary').textContent(), /approvals and denials · median \d+\.\d s · 90th percentile \d+\.\d s/);
   // top lists: module requests come from root (pamdrive runs as root)
   const req = await topRows('chart-requesters');
-  assert.deepEqual(req, {root: 4, dave: 3, erin: 3, frank: 1});
+  assert.deepEqual(req, {root: 4, dave: 3, erin: 3, frank: 1, [LONG_USER]: 2});
   const hosts = await topRows('chart-hosts');
-  assert.deepEqual(hosts, {web1: 7, db2: 4});
+  assert.deepEqual(hosts, {web1: 7, db2: 4, [LONG_HOST]: 2});
   const cmds = await topRows('chart-commands');
   assert.equal(cmds['/usr/bin/systemctl restart nginx'], 2);
   assert.equal(cmds['/usr/bin/psql -c VACUUM'], 2);
   assert.equal(cmds['=1+2'], 1);
+  assert.equal(cmds[LONG_CMD], 1);
   // HTML in a command is text inside the SVG, never markup
   assert.equal(cmds['<img src=x onerror="window.__pwned=1">'], 1);
   assert.equal(await page.locator('main img, main script, main foreignObject').count(), 0);
@@ -106,10 +156,31 @@ test('the charts show the history', async () => {
     assert.equal(await svg.getAttribute('role'), 'img');
     assert.ok((await svg.getAttribute('aria-label')).length > 10);
   }
-  assert.equal(await page.locator('.rp-card a.rp-csv').count(), 5 + 12, 'a CSV link per chart and per report (the twelve reports of common/report.c)');
+  // a CSV link per chart, and one per report of the catalogue (common/report.c)
+  const catalogue = await page.evaluate(async () => (await (await fetch('/v1/reports')).json()).reports.length);
+  assert.ok(catalogue >= 11, `${catalogue} reports`);
+  assert.equal(await page.locator('.rp-card a.rp-csv').count(), 5 + catalogue);
   await page.locator('#rp-all').scrollIntoViewIfNeeded();
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({path: join(SHOTS, 'reports.png'), fullPage: true});
+});
+
+test('chart labels never overlap, long ones fitted with their tail: 1280 px and 390 px', async () => {
+  for (const [w, hgt] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({width: w, height: hgt});
+    await page.goto(`${URL0}/ui/reports`);
+    await page.locator('#chart-commands g.rp-row').first().waitFor({timeout: 10000});
+    const n = await labelsApart(`Reports at ${w} px`);
+    console.log(`# ${w} px: ${n} labels apart`);
+    // the 200-character host name is shown fitted, head … tail, whole in its tooltip
+    const row = page.locator('#chart-hosts g.rp-row', {has: page.locator('title', {hasText: LONG_HOST})});
+    const shown = await row.locator('text.rp-label').textContent();
+    assert.ok(shown.length < LONG_HOST.length && shown.includes('…'), `fitted: ${shown}`);
+    assert.ok(shown.startsWith('hhh') && shown.endsWith('long.test'), `head and tail: ${shown}`);
+    await widthHolds(`Reports at ${w} px`);
+    await page.screenshot({path: join(SHOTS, `reports-labels-${w}.png`), fullPage: true});
+  }
+  await page.setViewportSize({width: 1200, height: 900});
 });
 
 test('the CSV links download the period\'s reports', async () => {
@@ -148,12 +219,15 @@ test('another period: empty charts; a bad period is explained', async () => {
   await page.locator('.error', {hasText: 'Dates must be YYYY-MM-DD.'}).waitFor();
 });
 
-test('on a phone the page does not scroll sideways', async () => {
+test('on a phone Reports and History fit the viewport (document width == viewport width)', async () => {
   await page.setViewportSize({width: 390, height: 844});
   await page.goto(`${URL0}/ui/reports`);
-  await page.locator('#chart-commands').waitFor({timeout: 10000});
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+  await page.locator('#chart-commands g.rp-row').first().waitFor({timeout: 10000});
+  await widthHolds('Reports at 390 px');
+  await page.goto(`${URL0}/ui/history`);
+  await page.locator('#history-list li', {hasText: 'x'.repeat(100)}).first().waitFor({timeout: 10000});
+  await widthHolds('History at 390 px (200-character host and requester)');
+  await page.screenshot({path: join(SHOTS, 'reports-history-390.png'), fullPage: false});
   await page.setViewportSize({width: 1200, height: 900});
 });
 

@@ -13,8 +13,10 @@
 # equal to the viewport at 1280 and 390 px; the page retries by itself
 # while the API is down; the live banner clears within 2 s; sign-out in
 # one tab ends the other; the skip link moves focus; unknown /ui/ paths and
-# /r/BADCODE show the UI's not-found page; axe-core finds no violation on
-# any page. The browser part is triage.test.mjs; this script sets up the
+# /r/BADCODE show the UI's not-found page; a rule needing 2 of group dba
+# shows the rule and "needs 2 of dba, 1 given by dana" above the buttons
+# and in the Pending row; a cancelled request says why (cancel_reason) on
+# its page and in History; axe-core finds no violation on any page. The browser part is triage.test.mjs; this script sets up the
 # instance and checks approvalctl's rendering of the same command.
 # Screenshots: BUILDDIR/screenshots/triage-*.png.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -33,6 +35,15 @@ actl_admin approver passwd carol <<<"carol-Secret-1" >>"$T/admin.log" 2>&1 ||
 	fail "approvalctl approver passwd carol failed"
 actl_admin approver passwd dana <<<"dana-Secret-1" >>"$T/admin.log" 2>&1 ||
 	fail "approvalctl approver passwd dana failed"
+
+# A rule that needs two of group dba (carol, dana) for service x: the
+# request page and the Pending row show the rule and the approvals given.
+actl_admin group add dba >>"$T/admin.log" 2>&1 || fail "group add dba failed"
+for m in carol dana; do
+	actl_admin group member add dba "$m" >>"$T/admin.log" 2>&1 || fail "group member add dba $m failed"
+done
+actl_admin policy add 'require approvers=dba:2 service=x' >>"$T/admin.log" 2>&1 ||
+	fail "policy add 'require approvers=dba:2 service=x' failed"
 
 # --- approvalctl renders the hostile command with the same markers ---------
 nl40=$(printf 'sudo systemctl status nginx%040drm -rf --no-preserve-root /' 0 | tr 0 '\n')

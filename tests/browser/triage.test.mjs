@@ -7,8 +7,11 @@
 // tail above the buttons; Approve asks for confirmation; a lost race; a
 // 503 on approve; hostile widths at 1280 and 390 px; the phone's action
 // bar; the API-down page; the live banner; sign-out in another tab;
-// not-found pages; the flood (oldest reachable, findable, grouped, the
-// real count); axe-core on every page. Screenshots: triage-*.png.
+// not-found pages (any depth); the flood (oldest reachable, findable,
+// grouped, the real count); the matched rule and "needs 2 of dba, 1 given
+// by dana" above the buttons and in the Pending row; a cancel's reason on
+// its page and in History; axe-core on every page. Screenshots:
+// triage-*.png.
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
@@ -366,7 +369,7 @@ test('signing out in one tab ends the other within 2 s', async () => {
 });
 
 test('unknown /ui/ paths and /r/BADCODE show the UI\'s not-found page with 404', async () => {
-  for (const path of ['/ui/nope', '/ui/nope/deeper', '/r/ZZZ-ZZ0', '/r/not-a-code']) {
+  for (const path of ['/ui/nope', '/ui/nope/deeper', '/ui/a/b/c/d/e/f/g', '/r/ZZZ-ZZ0', '/r/not-a-code']) {
     const raw = await api('GET', path);
     assert.equal(raw.status, 404, `${path}: ${raw.status}`);
     assert.match(raw.headers.get('content-type'), /^text\/html/, `${path} answers the page, not JSON`);
@@ -442,6 +445,58 @@ test('the list marks requests you may not decide yourself; "requester gives up i
   await openRequest(selfReq.id);
   assert.match(await page.locator('#giveup').textContent(), /^in (9|10) min/);
   assert.equal(await page.locator('#approve').isDisabled(), true);
+});
+
+test('the matched rule and the approvals it needs: above the buttons and in the Pending row', async () => {
+  // triage.sh added group dba (carol, dana) and the rule 'require approvers=dba:2 service=x'
+  const r = await create({service: 'x', command: 'sudo /usr/bin/psql -c VACUUM', reason: 'needs two of dba'});
+  const given = await api('POST', `/v1/requests/${r.id}/approve`, {token: env('DANA_TOKEN'), body: {}});
+  assert.equal(given.status, 200, given.text);
+  assert.equal(given.json.status, 'pending', 'one of two approvals');
+  const detail = (await api('GET', `/v1/requests/${r.id}`, {token: env('DANA_TOKEN')})).json;
+  assert.equal(detail.quorum, 'needs 2 of dba, 1 given by dana');
+  const rule = `rule ${detail.policy_rule_id}: ${detail.policy_rule}`;
+  assert.match(rule, /^rule \d+: require approvals=2 groups=dba service=x$/);
+  await openRequest(r.id);
+  assert.equal(await page.locator('#policy-rule').textContent(), rule);
+  assert.equal(await page.locator('#quorum').textContent(), 'needs 2 of dba, 1 given by dana');
+  const line = page.locator('#decide-policy');
+  assert.equal(await line.textContent(), `Policy ${rule} · needs 2 of dba, 1 given by dana`);
+  // all of it above the buttons, in the page's order and on screen
+  const y = async (sel) => (await page.locator(sel).boundingBox()).y;
+  assert.ok(await y('#quorum') < await y('#approve'), 'the context\'s approvals above Approve');
+  assert.ok(await y('#decide-policy') < await y('#approve'), 'the Decide card\'s rule line above Approve');
+  assert.ok(await y('#decide-policy') < await y('#deny'), 'and above Deny');
+  await shot('quorum');
+  await axe('request page with a rule and a quorum');
+  // the Pending row says it, as text inside the row's link (its accessible name)
+  await page.goto(`${URL0}/ui/?service=x`);
+  const row = page.locator('#pending-list li', {hasText: r.code});
+  await row.waitFor({timeout: 10000});
+  assert.equal(await row.locator('.policy-mark').textContent(), `policy${rule}`);
+  assert.equal(await row.locator('.quorum-mark').textContent(), 'approvalsneeds 2 of dba, 1 given by dana');
+  const name = await row.getByRole('link').first().evaluate((a) => a.textContent);
+  assert.ok(name.includes(rule) && name.includes('needs 2 of dba, 1 given by dana'), `row link name: ${name}`);
+  const snap = await row.getByRole('link').first().ariaSnapshot();
+  assert.ok(snap.includes('needs 2 of dba, 1 given by dana'), `accessible name: ${snap}`);
+  await axe('Pending with a quorum row');
+  // a request without a rule shows neither
+  await openRequest(selfReq.id);
+  assert.equal(await page.locator('#policy-rule, #quorum, #decide-policy').count(), 0);
+});
+
+test('a cancelled request says why: the request page, its history and the History row', async () => {
+  const r = await create({command: 'sudo /usr/bin/true cancel-why', reason: 'gives up'});
+  const c = await api('POST', `/v1/requests/${r.id}/cancel`, {token: env('HOST_TOKEN_WEB1'), body: {reason: 'timeout'}});
+  assert.equal(c.status, 200, c.text);
+  await openRequest(r.id);
+  assert.equal(await page.locator('#ended-why').textContent(), 'the requester\'s module stopped waiting (timeout)');
+  assert.match(await page.locator('.decision-why').textContent(), /^Ended because the requester's module stopped waiting \(timeout\)\.$/);
+  assert.match(await page.locator('.ev-cancelled').textContent(), /cancelled by web1 \(timeout\)/);
+  await page.goto(`${URL0}/ui/history`);
+  const row = page.locator('#history-list li', {hasText: r.code});
+  await row.waitFor({timeout: 10000});
+  assert.equal(await row.locator('.ended-why').textContent(), 'ended becausethe requester\'s module stopped waiting (timeout)');
 });
 
 test('History with rows passes axe; no page error happened', async () => {

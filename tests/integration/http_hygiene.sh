@@ -3,7 +3,8 @@
 # table (read from approvald/httpd.c, so a new GET route is covered too)
 # with the GET's status and headers and no body, /healthz included, also
 # for a browser session without a CSRF token (HEAD is a read); a 405 lists
-# HEAD beside GET; every answer carries Permissions-Policy; over
+# HEAD beside GET; unknown /ui/ paths of any depth answer the UI's page
+# with 404; every answer carries Permissions-Policy; over
 # approvald's own TLS every answer carries Strict-Transport-Security, and
 # over plain HTTP (loopback, the Unix socket) none does.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -63,9 +64,7 @@ for line in "${routes[@]}"; do
 	/r/*) path=/r/$code; q= ;;
 	/ui/requests/*) path=/ui/requests/$code; q= ;;
 	/ui/static/*) path=/ui/static/app.js; q= ;;
-	/ui/\*) path=/ui/nosuch; q= ;;
-	/ui/\*/\*) path=/ui/no/such; q= ;;
-	/ui/\*/\*/\*) path=/ui/no/such/page; q= ;;
+	/ui/\*\*) path=/ui/no/such/page/at/depth/six; q= ;;
 	*\**) fail "no example path for GET route $pattern (add one here)" ;;
 	*) q= ;;
 	esac
@@ -91,6 +90,19 @@ for line in "${routes[@]}"; do
 	assert_eq "" "$(header Strict-Transport-Security "$gh")" "GET $pattern over plain HTTP: no HSTS"
 done
 ok "HEAD answered like GET on every GET route"
+
+# Unknown /ui/ paths of any depth (and under /ui/static/) answer the UI's
+# page with 404, never JSON: the shell's script shows its not-found page.
+deep=/ui$(printf '/seg%d' $(seq 1 40))
+for p in /ui/x /ui/x/y /ui/x/y/z /ui/x/y/z/w /ui/requests/a/b /ui/static/a/b "$deep" /ui/x/; do
+	s=$(curl -sS -o "$T/ui.body" -D "$T/ui.h" -w '%{http_code}' --max-time 10 "$APPROVALD_URL$p")
+	assert_eq 404 "$s" "GET $p"
+	assert_match "$(header Content-Type "$(cat "$T/ui.h")")" '^text/html' "GET $p: the page, not JSON"
+	grep -q '/ui/static/app.js' "$T/ui.body" || fail "GET $p: not the UI's page"
+done
+http GET /ui/
+assert_status 200 "GET /ui/ is still the UI"
+ok "unknown /ui/ paths of any depth answer the UI's not-found page"
 
 # A browser session's HEAD needs no CSRF token, as its GET does not.
 actl_admin approver passwd carol <<<"carol-Secret-9" >/dev/null 2>&1 || fail "approver passwd carol"

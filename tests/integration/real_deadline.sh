@@ -8,7 +8,9 @@
 # timeout for the module's deadline, expired for the server's expiry,
 # unspecified for a cancel without a reason), in the request and in its
 # events, and every event names the actor's kind (host, approver,
-# system); approvalctl show says the same. The API refuses a bad
+# system); approvalctl show says the same, approvalctl list shows
+# "cancelled (interrupted)" and the like, and the audit log's row of the
+# cancel or expiry carries cancel_reason in its detail. The API refuses a bad
 # requester_timeout or cancel reason; the database refuses a reason that
 # no cancel or expiry set.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -107,6 +109,23 @@ api_create web1
 http POST "/v1/requests/$REQ_ID/cancel" --host web1 --json '{}'
 assert_status 200
 assert_eq unspecified "$(req_field "$REQ_CODE" cancel_reason)" "a cancel without reason"
+ucode=$REQ_CODE
+
+# approvalctl list says why each one ended; so does the audit log's row
+list=$(actl carol list --limit 200)
+row() { grep -E "^$1 " <<<"$list" || fail "approvalctl list has no row for $1: $list"; }
+assert_match "$(row "$code")" "^$code +cancelled \(interrupted\) " "approvalctl list: Ctrl-C"
+assert_match "$(row "$ccode")" "^$ccode +cancelled \(timeout\) " "approvalctl list: the module's timeout"
+assert_match "$(row "$ucode")" "^$ucode +cancelled \(unspecified\) " "approvalctl list: a cancel without reason"
+assert_match "$(row "$rcode")" "^$rcode +expired +[0-9]{4}-" "approvalctl list: an expiry is just expired"
+audit_why() { sql "SELECT detail->>'cancel_reason' FROM approval.audit_log WHERE subject = '$1' AND kind = 'request.$2'"; }
+assert_eq interrupted "$(audit_why "$code" cancelled)" "audit log: Ctrl-C"
+assert_eq timeout "$(audit_why "$ccode" cancelled)" "audit log: the module's timeout"
+assert_eq unspecified "$(audit_why "$ucode" cancelled)" "audit log: a cancel without reason"
+assert_eq expired "$(audit_why "$rcode" expired)" "audit log: the server's expiry"
+assert_eq "" "$(sql "SELECT l.id FROM approval.audit_log l JOIN approval.request_events e
+	ON e.request_id = l.request_id AND l.kind = 'request.' || e.kind
+	WHERE l.id <> e.id OR (l.detail->>'event_id')::bigint <> e.id")" "audit rows keep the event's id"
 
 api_create web1
 acode=$REQ_CODE

@@ -3,7 +3,8 @@
  * over only up to HTTP_PARAM_MAX bytes (longer: flagged, never copied);
  * the first route with the method wins; a path known under other methods
  * gives the Allow list of a 405 (each method once), an unknown one an empty
- * list (404); Content-Type is application/json in any case with optional
+ * list (404); a final "**" matches the rest of a path at any depth
+ * (never empty, only after its prefix); Content-Type is application/json in any case with optional
  * blanks and parameters, and nothing that merely starts like it. */
 #include "route.h"
 #include "unit.h"
@@ -165,6 +166,68 @@ START_TEST(path_match)
 }
 END_TEST
 
+/* A final "**" is the rest of the path at any depth, never empty, and
+ * only after the exact prefix; '*' before it still hands over its
+ * segment; "**" anywhere else does not match across segments. */
+START_TEST(rest_of_path)
+{
+	static const char *const yes[] = {
+		"/ui/a", "/ui/a/b", "/ui/a/b/c", "/ui/a/b/c/d/e/f/g/h", "/ui/a/", "/ui//",
+		"/ui/static/x/y", "/ui/%2e%2e/x",
+	};
+	static const char *const no[] = {
+		"/ui/", "/ui", "/u", "/uix/a", "/UI/a", "", "/v1/ui/a", "//ui/a",
+	};
+	char param[HTTP_PARAM_MAX + 1], deep[4096];
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ck_assert_msg(route_path_match("/ui/**", yes[i], NULL, NULL) == 1, "%s", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_msg(route_path_match("/ui/**", no[i], NULL, NULL) == 0, "%s", no[i]);
+	/* far deeper than any '*' pattern, and segments longer than a param */
+	memcpy(deep, "/ui", 3);
+	for (i = 3; i + 1 < sizeof(deep); i++)
+		deep[i] = i % 100 == 3 ? '/' : 'x';
+	deep[i] = '\0';
+	ck_assert_int_eq(route_path_match("/ui/**", deep, param, &bad), 1);
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(route_path_match("/r/*/**", "/r/K7Q/a/b", param, &bad), 1);
+	ck_assert_str_eq(param, "K7Q");
+	ck_assert_int_eq(route_path_match("/r/*/**", "/r/K7Q/", param, &bad), 0);
+	ck_assert_int_eq(route_path_match("/a/**/b", "/a/x/b", NULL, NULL), 0);
+}
+END_TEST
+
+/* In a table the specific routes come first and the "**" route catches
+ * every deeper unknown path, for GET and HEAD; other methods get 405. */
+START_TEST(rest_route_in_table)
+{
+	static const struct route ui[] = {
+		{ "GET", "/ui/", NEED_NONE, 0, NULL, 1 },
+		{ "GET", "/ui/requests/*", NEED_NONE, 0, NULL, 1 },
+		{ "GET", "/ui/**", NEED_NONE, 0, NULL, 1 },
+	};
+	char param[HTTP_PARAM_MAX + 1], allow[64];
+	int bad;
+
+	ck_assert_ptr_eq(route_lookup(ui, 3, "GET", "/ui/", param, &bad, allow, sizeof(allow)), &ui[0]);
+	ck_assert_ptr_eq(route_lookup(ui, 3, "GET", "/ui/requests/x", param, &bad, allow, sizeof(allow)),
+			 &ui[1]);
+	ck_assert_str_eq(param, "x");
+	ck_assert_ptr_eq(route_lookup(ui, 3, "GET", "/ui/requests/x/y", param, &bad, allow, sizeof(allow)),
+			 &ui[2]);
+	ck_assert_str_eq(param, "");
+	ck_assert_ptr_eq(route_lookup(ui, 3, "HEAD", "/ui/a/b/c/d/e", param, &bad, allow, sizeof(allow)),
+			 &ui[2]);
+	ck_assert_ptr_null(route_lookup(ui, 3, "POST", "/ui/a/b/c/d/e", param, &bad, allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "GET, HEAD");
+	ck_assert_ptr_null(route_lookup(ui, 3, "GET", "/uix", param, &bad, allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "");
+}
+END_TEST
+
 START_TEST(content_type)
 {
 	static const char *const yes[] = {
@@ -208,6 +271,8 @@ main(void)
 	tcase_add_test(tc, allow_list);
 	tcase_add_test(tc, head_is_get);
 	tcase_add_test(tc, path_match);
+	tcase_add_test(tc, rest_of_path);
+	tcase_add_test(tc, rest_route_in_table);
 	tcase_add_test(tc, content_type);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
