@@ -148,7 +148,7 @@ static const char remind_sql[] =
 	" DO NOTHING";
 
 static const char gauge_sql[] =
-	"SELECT pg_catalog.count(*), COALESCE(pg_catalog.extract(epoch FROM"
+	"SELECT pg_catalog.count(*), COALESCE(pg_catalog.date_part('epoch',"
 	" pg_catalog.now() - pg_catalog.min(created_at))::bigint, 0)"
 	" FROM approval.outbox WHERE state = 'pending'";
 

@@ -447,6 +447,16 @@ test('the list marks requests you may not decide yourself; "requester gives up i
   assert.equal(await page.locator('#approve').isDisabled(), true);
 });
 
+test('a module with timeout=20: the page says the requester gives up in about 20 s, not the TTL', async () => {
+  const r = await create({command: 'sudo /usr/bin/true deadline-20', reason: 'deadline', requester_timeout: 20});
+  assert.ok(Date.parse(r.expires_at) - Date.now() <= 21000, `expires_at ${r.expires_at}`);
+  await openRequest(r.id);
+  const t = await page.locator('#giveup').textContent();
+  const m = t.match(/^in (\d+) s/);
+  assert.ok(m && Number(m[1]) <= 20, `requester gives up: ${t}`);
+  await shot('deadline-20');
+});
+
 test('the matched rule and the approvals it needs: above the buttons and in the Pending row', async () => {
   // triage.sh added group dba (carol, dana) and the rule 'require approvers=dba:2 service=x'
   const r = await create({service: 'x', command: 'sudo /usr/bin/psql -c VACUUM', reason: 'needs two of dba'});

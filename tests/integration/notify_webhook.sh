@@ -113,7 +113,10 @@ APPROVALD_PID=
 receiver_start "$RECV_PORT"
 assert_eq 0 "$(recv_count ".body.request.code == \"$code\"")" "nothing delivered before the restart"
 approvald_start
-wait_recv 1 ".body.request.code == \"$code\" and .body.event == \"request.created\"" 20
+# at once, or, when the kill fell inside a delivery attempt (the receiver
+# was down, so the old instance kept trying), once that attempt's lease
+# (OUTBOX_BATCH x notify_timeout + 30 s) has run out
+wait_recv 1 ".body.request.code == \"$code\" and .body.event == \"request.created\"" 80
 wait_for_waiters 1 30	# the module's long-poll found the new approvald
 assert_rc 0 actl carol approve "$code"
 pamdrive_wait "$PAMDRIVE_PID" 30
