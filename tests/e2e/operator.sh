@@ -41,16 +41,7 @@ for h in e2e db-1; do
 done
 SVC_W=approve-op-e2e-$E2E_RAND
 SVC_D=approve-op-db-1-$E2E_RAND
-on_exit "rm -f /etc/sudoers.d/approve-op-$E2E_RAND"
-{
-	echo "# pam_approve e2e test ($TEST_NAME); removed when the test ends"
-	echo "Defaults:$UW pam_service=$SVC_W, pam_login_service=$SVC_W, !lecture"
-	echo "Defaults:$UD pam_service=$SVC_D, pam_login_service=$SVC_D, !lecture"
-	echo "$UW ALL=(root) NOPASSWD: ALL"
-	echo "$UD ALL=(root) NOPASSWD: ALL"
-} >"$T/sudoers"
-visudo -cf "$T/sudoers" >/dev/null || fail "visudo rejects the drop-in"
-install -m 0440 -o root -g root "$T/sudoers" "/etc/sudoers.d/approve-op-$E2E_RAND"
+e2e_sudoers "approve-op-$E2E_RAND" "$UW:$SVC_W" "$UD:$SVC_D"
 
 SYSTEMCTL=$(command -v systemctl) || skip "no systemctl to run a status command with"
 BG_CMD="/usr/bin/touch $T/breakglass.marker"
