@@ -209,7 +209,8 @@ approve_bg_delay_left(const struct approve_bg_file *f, long long now)
 
 	if (f->failures == 0)
 		return 0;
-	delay = f->failures > 7 ? APPROVE_BG_DELAY_MAX_S : 1LL << (f->failures - 1);
+	delay = f->failures > 8 ? APPROVE_BG_DELAY_MAX_S :
+		APPROVE_BG_DELAY_BASE_S << (f->failures - 1);
 	if (delay > APPROVE_BG_DELAY_MAX_S)
 		delay = APPROVE_BG_DELAY_MAX_S;
 	if (now < f->last_failure)	/* the clock went back: wait the whole delay */

@@ -102,7 +102,10 @@ int approve_bg_set_text(char **field, const char *v, size_t max);
 
 /* Seconds a caller must still wait before the next code is checked,
  * after f->failures wrong codes in a row (the last at f->last_failure):
- * 0 for none, then 2^(failures-1) s capped at APPROVE_BG_DELAY_MAX_S. */
+ * 0 for none, then APPROVE_BG_DELAY_BASE_S doubling with each failure,
+ * at most APPROVE_BG_DELAY_MAX_S (a person who mistyped waits seconds; a
+ * guesser gets a few dozen tries an hour at 125 bits). */
+#define APPROVE_BG_DELAY_BASE_S 5LL
 #define APPROVE_BG_DELAY_MAX_S 60
 long long approve_bg_delay_left(const struct approve_bg_file *f, long long now);
 
