@@ -161,7 +161,8 @@ out:
 
 int
 pa_breakglass_offer(pam_handle_t *pamh, const struct pa_args *a,
-		    const struct approve_ctx *ctx, const char *digest)
+		    const struct approve_ctx *ctx, const char *digest,
+		    uint64_t deadline_ms)
 {
 	struct approve_bg_handle h;
 	struct approve_bg_file *f = NULL;
@@ -198,6 +199,16 @@ pa_breakglass_offer(pam_handle_t *pamh, const struct pa_args *a,
 			break;
 		if (!typed[0]) {
 			free(typed);
+			break;
+		}
+		if (approve_now_ms() >= deadline_ms) {
+			OPENSSL_cleanse(typed, strlen(typed));
+			free(typed);
+			pam_syslog(pamh, LOG_NOTICE, "break-glass for %s: the code came "
+				   "after the deadline (%lu s); not checked", ctx->user,
+				   a->timeout);
+			pa_conv_say(pamh, PAM_ERROR_MSG, a->debug,
+				    "Too late for a break-glass code; access denied.");
 			break;
 		}
 		t = try_code(pamh, a, ctx, digest, typed, id);

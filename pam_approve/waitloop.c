@@ -776,7 +776,8 @@ unreachable(struct session *s, int r)
 	/* refused or no route everywhere, twice */
 	if (s->a->failmode != PA_FAIL_OPEN) {
 		/* args.c: breakglass= is set (it excludes failmode=open) */
-		if (pa_breakglass_offer(s->pamh, s->a, s->ctx, s->digest) == 1) {
+		if (pa_breakglass_offer(s->pamh, s->a, s->ctx, s->digest,
+					 s->deadline) == 1) {
 			v = PA_BREAKGLASS;	/* a code consumed on disk */
 			machine(s, "allowed breakglass");
 		}

@@ -18,7 +18,8 @@
 #      denied;
 #  (b) two uses of one code, the first stopped after reading the code and
 #      before consuming it: exactly one gets in; a use while another
-#      process holds the file's lock is denied within its deadline;
+#      process holds the file's lock is denied within its deadline; a code
+#      that arrives after the elevation's deadline is not checked;
 #  (f) once approvald is back the module reports each use: a critical
 #      audit event and a report_breakglass row each, exactly once even
 #      when the module runs again or reports again; approvalctl breakglass
@@ -187,6 +188,17 @@ kill "$holder"
 wait "$holder" 2>/dev/null || true
 assert_file_contains "$BG" "^code $ID3 .* unused\$" "the code survives a use that could not lock"
 ok "a use while another holds the lock is denied within its deadline"
+pam_service bg-short --stack account breakglass="$BG" timeout=3
+run_pamdrive late --service bg-short --user alice --op account --answer "$C3" --stop-after-answer
+late_pid=$PAMDRIVE_PID
+wait_for_line "$T/late.out" '^STOPPED: after answer' 10 >/dev/null
+sleep 3.5
+kill -CONT "$late_pid"
+pamdrive_wait "$late_pid" 20
+assert_pam_denied late
+assert_file_contains "$T/late.out" '^ERROR: Too late for a break-glass code; access denied.$'
+assert_file_contains "$BG" "^code $ID3 .* unused\$" "a code typed after the deadline is not checked"
+ok "a code that arrives after the elevation's deadline (stopped at the prompt) is not checked"
 
 # --- (f) reported once approvald is back ---------------------------------------
 approvald_start
