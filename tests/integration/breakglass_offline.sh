@@ -200,6 +200,29 @@ assert_file_contains "$T/late.out" '^ERROR: Too late for a break-glass code; acc
 assert_file_contains "$BG" "^code $ID3 .* unused\$" "a code typed after the deadline is not checked"
 ok "a code that arrives after the elevation's deadline (stopped at the prompt) is not checked"
 
+# consuming fails (the file system is full): not granted
+if unshare -m true 2>/dev/null; then
+	mkdir -m 0700 "$T/full"
+	pam_service bg-full --stack account breakglass="$T/full/bg" timeout=10
+	env=(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$T/pam.d")
+	if [ "$SANITIZE" != none ]; then
+		env+=(PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
+			"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	fi
+	PAMDRIVE_RC=0
+	unshare -m bash -c 'mount -t tmpfs -o size=64k,mode=0700 tmpfs "$1" && cp -p "$2" "$1/bg" &&
+		{ head -c 1M /dev/zero >"$1/fill" 2>/dev/null; true; } && shift 2 && exec env "$@"' \
+		_ "$T/full" "$BG" "${env[@]}" "$PAMDRIVE" --service bg-full --user alice --op account \
+		--answer "$C3" >"$T/full.out" 2>&1 || PAMDRIVE_RC=$?
+	assert_pam_denied full
+	assert_file_contains "$T/full.out" '^PROMPT: Break-glass code' "the code was asked for"
+	assert_file_contains "$T/full.out" "code $ID3 matched but could not be consumed" "logged"
+	assert_file_not_contains "$T/full.out" 'accepted' "not granted"
+	ok "a right code that cannot be consumed on disk (file system full) lets nobody in"
+else
+	echo "# unshare -m not permitted: the full file system case not run"
+fi
+
 # --- (f) reported once approvald is back ---------------------------------------
 approvald_start
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.breakglass_offline_uses")" "nothing known before a report"
