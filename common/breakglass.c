@@ -798,6 +798,21 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Never leave a file that the next reader would refuse. */
+static int
+parses_back(const struct approve_buf *b, char *err, size_t errlen)
+{
+	struct approve_bg_file *check = NULL;
+	char why[256];
+	int r;
+
+	r = approve_bg_parse(b->data ? b->data : "", b->len, &check, why, sizeof(why));
+	approve_bg_file_free(check);
+	if (r != 0)
+		approve_errf(err, errlen, "the new file would not parse (%s)", why);
+	return r;
+}
+
 int
 approve_bg_write(struct approve_bg_handle *h, const struct approve_bg_file *f,
 		 char *err, size_t errlen)
@@ -817,6 +832,9 @@ approve_bg_write(struct approve_bg_handle *h, const struct approve_bg_file *f,
 		approve_errf(err, errlen, "cannot format the file: %s", strerror(-r));
 		goto out;
 	}
+	r = parses_back(&b, err, errlen);
+	if (r != 0)
+		goto out;
 	r = random_symbols(rnd, 8);
 	if (r != 0 || snprintf(tmp, sizeof(tmp), ".%.200s.%s", h->leaf, rnd) >=
 	    (int)sizeof(tmp)) {

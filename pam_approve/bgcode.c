@@ -52,15 +52,30 @@ count_unused(const struct approve_bg_file *f)
 	return n;
 }
 
+/* A field of the record: the text as approvers would be shown it
+ * (common/text.c: valid UTF-8, no control or hostile code points), cut to
+ * max bytes. The digest keeps the exact elevation. 0 or -ENOMEM. */
+static int
+record_text(char **field, const char *v, size_t max)
+{
+	char *s = approve_sanitize_display(v ? v : "", v ? strlen(v) : 0, max);
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
 /* The use, recorded in entry e. 0 or -ENOMEM. */
 static int
 record_use(struct approve_bg_entry *e, const struct approve_ctx *ctx,
 	   const char *digest)
 {
-	if (approve_bg_set_text(&e->user, ctx->user, APPROVE_BG_TEXT_MAX) != 0 ||
-	    approve_bg_set_text(&e->target, ctx->target_user, APPROVE_BG_TEXT_MAX) != 0 ||
-	    approve_bg_set_text(&e->service, ctx->service, APPROVE_BG_TEXT_MAX) != 0 ||
-	    approve_bg_set_text(&e->command, ctx->command, APPROVE_BG_COMMAND_MAX) != 0)
+	if (record_text(&e->user, ctx->user, APPROVE_BG_TEXT_MAX) != 0 ||
+	    record_text(&e->target, ctx->target_user, APPROVE_BG_TEXT_MAX) != 0 ||
+	    record_text(&e->service, ctx->service, APPROVE_BG_TEXT_MAX) != 0 ||
+	    record_text(&e->command, ctx->command, APPROVE_BG_COMMAND_MAX) != 0)
 		return -ENOMEM;
 	memcpy(e->digest, digest, APPROVE_HASH_HEX_LEN + 1);
 	e->used_at = now_s();

@@ -149,7 +149,10 @@ ok "wrong codes: denied, counted, and the delay stops guessing"
 sleep 10.2
 
 # --- (a) once -----------------------------------------------------------------
-pamdrive_run in 20 --service bg --user alice --op account --answer "${C1,,}"
+# the command line (recorded with the use) carries invalid UTF-8 and an
+# escape sequence: the record stays valid, the file stays readable
+pamdrive_run in 20 --service bg --user alice --op account --answer "${C1,,}" \
+	--answer $'\xff\x1b[31mred'
 assert_pam in PAM_SUCCESS
 assert_file_contains "$T/in.out" "^ERROR: WARNING: break-glass code $ID1 accepted; allowed without approval"
 assert_file_contains "$T/in.out" '^ERROR: pam_approve: allowed breakglass$'
