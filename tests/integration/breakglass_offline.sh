@@ -226,6 +226,31 @@ else
 	echo "# unshare -m not permitted: the full file system case not run"
 fi
 
+# the lock holder replaces the file (as every writer does: a new file
+# renamed over) while a use waits for the lock: the waiter must read the
+# new file, not the old inode it opened (there C3 is still unused)
+python3 -c 'import fcntl, os, sys, time
+path, go, gone = sys.argv[1], sys.argv[2], sys.argv[3]
+f = open(path); fcntl.flock(f, fcntl.LOCK_EX); print("locked", flush=True)
+while not os.path.exists(go): time.sleep(0.05)
+keep = [l for l in open(path) if not l.startswith("code " + gone + " ")]
+fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, "".join(keep).encode()); os.fsync(fd); os.close(fd)
+os.rename(path + ".new", path); f.close()' "$BG" "$T/go" "$ID3" >"$T/replacer.out" &
+holder=$!
+_H_PIDS+=("$holder")
+wait_for_line "$T/replacer.out" '^locked' 10 >/dev/null
+run_pamdrive swapped --service bg --user alice --op account --answer "$C3"
+swapped_pid=$PAMDRIVE_PID
+wait_for_line "$T/swapped.out" '^PROMPT: Break-glass code' 10 >/dev/null
+sleep 0.5
+touch "$T/go"
+pamdrive_wait "$swapped_pid" 20
+wait "$holder" 2>/dev/null || true
+assert_pam_denied swapped
+assert_file_contains "$T/swapped.out" '^ERROR: Wrong break-glass code.$' "the waiter read the new file"
+ok "a file replaced while a use waits for its lock: the use reads the new file"
+
 # --- (f) reported once approvald is back ---------------------------------------
 approvald_start
 assert_eq 0 "$(sql "SELECT count(*) FROM approval.breakglass_offline_uses")" "nothing known before a report"
