@@ -11,9 +11,12 @@
 #   non-DBA's approval is refused;
 #   anything else on e2e waits for one approver;
 #   the break-glass command runs at once on a reason and waits for review;
+#   with approvald down, a one-time offline code typed at real sudo's
+#   prompt lets one elevation in, the same code again does not, and the
+#   use reaches approvald with the next sudo once it is back;
 # and each outcome is in the audit trail (policy.* rows, chain verified)
 # and in the reports (report_auto_allowed, report_elevations,
-# report_breakglass).
+# report_breakglass, both kinds).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/e2e.sh"
 e2e_begin
@@ -27,14 +30,16 @@ e2e_user "$UW"
 e2e_user "$UD"
 
 # one PAM service per host token; sudoers sends each user to theirs
+mkdir -m 0700 "$T/bgetc"
+BGF=$T/bgetc/approve_breakglass	# the host's offline break-glass codes
 for h in e2e db-1; do
 	svc=approve-op-$h-$E2E_RAND
 	on_exit "rm -f /etc/pam.d/$svc"
 	{
 		echo "# pam_approve e2e test service ($TEST_NAME); removed when the test ends"
 		echo "@include common-auth"
-		printf 'account required %s url=%s token_file=%s keys=%s timeout=90\n' \
-			"$PAM_MODULE" "$APPROVALD_UNIX_URL" "$T/host-$h.token" "$T/approvald.pub"
+		printf 'account required %s url=%s token_file=%s keys=%s timeout=90 breakglass=%s\n' \
+			"$PAM_MODULE" "$APPROVALD_UNIX_URL" "$T/host-$h.token" "$T/approvald.pub" "$BGF"
 		echo "@include common-account"
 		echo "@include common-session-noninteractive"
 	} >"/etc/pam.d/$svc"
@@ -90,6 +95,7 @@ run_as() {
 	SUDO_PID=$!
 	_H_PIDS+=("$SUDO_PID")
 }
+_op_reported() { [ "$(sql "SELECT count(*) FROM approval.breakglass_offline_uses WHERE code_id = '$BGID'")" = 1 ]; }
 last_code() { sql "SELECT code FROM approval.requests WHERE requester = '$1' ORDER BY created_at DESC LIMIT 1"; }
 
 # 1. status is free: no wait, the command ran, recorded as allowed
@@ -152,12 +158,42 @@ bg_code=$(last_code "$UW")
 assert_eq "approved|breakglass|$bg_id" "$(req_field "$bg_code" "status, policy_action, policy_rule_id")"
 ok "break-glass: in at once on a reason"
 
+# 6. offline break-glass: approvald down, a one-time code at sudo's prompt
+assert_rc 0 actl_admin breakglass issue e2e --count 1 --file "$BGF"
+line=$(grep -E '^BG-' <<<"$LAST_OUT")
+BGID=${line%% *} BGCODE=${line#* }
+assert_file_not_contains "$BGF" "$BGCODE" "only a hash of the code on the host"
+approvald_stop
+e2e_tmux offline "$(e2e_as_cmd "$UW") sudo /usr/bin/touch $T/offline.marker"
+e2e_wait_pane offline "Break-glass code" 30
+e2e_keys offline "$BGCODE" Enter
+rc=$(e2e_wait_rc offline 30)
+e2e_pane offline >"$T/offline-pane.out"
+assert_eq 0 "$rc" "sudo with the offline code ($(cat "$T/offline-pane.out"))"
+[ -e "$T/offline.marker" ] || fail "the code was accepted, yet the command did not run"
+assert_file_contains "$T/offline-pane.out" "break-glass code $BGID accepted" "the user is told it is break-glass"
+assert_file_not_contains "$T/offline-pane.out" "$BGCODE" "the code is not echoed"
+e2e_tmux again "$(e2e_as_cmd "$UW") sudo /usr/bin/touch $T/again.marker"
+rc=$(e2e_wait_rc again 40)
+e2e_pane again >"$T/again-pane.out"
+assert_ne 0 "$rc" "sudo again, the host's only code used"
+assert_file_not_contains "$T/again-pane.out" "Break-glass code" "no code asked for: none is left"
+[ ! -e "$T/again.marker" ] || fail "a used code let a second elevation in"
+ok "offline break-glass through real sudo: one code, one elevation"
+approvald_start signing_key="$T/signing.key"
+run_as "$UW" status2 -- "$SYSTEMCTL" status cron
+wait_pid "$SUDO_PID" 30
+wait_until 10 _op_reported || fail "the offline use never reached approvald"
+ok "the offline use is reported with the next sudo once approvald is back"
+
 # the audit trail and the reports show every outcome
 assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'policy.allowed' AND subject = '$st_code'")" "audit: the allow"
 assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'policy.breakglass' AND subject = '$bg_code'")" "audit: the break-glass"
 assert_eq "dba1,dba2" "$(sql "SELECT string_agg(a.login, ',' ORDER BY p.at) FROM approval.approvals p JOIN approval.approvers a ON a.id = p.approver_id JOIN approval.requests r ON r.id = p.request_id WHERE r.code = '$db_code'")" "both DBAs recorded"
 assert_eq 1 "$(sql "SELECT count(*) FROM approval.report_auto_allowed WHERE code = '$st_code'")" "report_auto_allowed has the status command"
 assert_eq "needs review" "$(sql "SELECT review FROM approval.report_breakglass WHERE code = '$bg_code'")" "report_breakglass has it, needing review"
+assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'breakglass.offline_used' AND detail->>'severity' = 'critical'")" "audit: the offline use, critical"
+assert_eq "offline|needs review" "$(sql "SELECT kind || '|' || review FROM approval.report_breakglass WHERE kind = 'offline'")" "report_breakglass has the offline use too"
 assert_eq "approved|approved|approved|approved" \
 	"$(sql "SELECT string_agg(outcome::text, '|' ORDER BY created_at) FROM approval.report_elevations WHERE code IN ('$st_code', '$db_code', '$other_code', '$bg_code')")" \
 	"report_elevations has each elevation"
