@@ -59,13 +59,16 @@ char *notify_reported(json_object *req);
 
 /* Break-glass (notify_breakglass.c): the event 'breakglass' is a request
  * a breakglass rule let in (m->request) or an offline code's use
- * (m->payload). */
+ * (m->payload); 'breakglass_reviewed' the same once an approver closed
+ * its review. */
 #define NOTIFY_BG_FACTS 16
 struct notify_fact {
 	const char *label;
 	char *value;		/* display text (approve_command_display), malloc'd */
 };
+/* 1 for either event; the second only for 'breakglass_reviewed'. */
 int notify_is_breakglass(const struct notify_msg *m);
+int notify_is_breakglass_review(const struct notify_msg *m);
 /* What a chat message shows, all display text (malloc'd, owned here):
  * the headline ("BREAK-GLASS: alice became root on web1 without
  * approval"), the sentence saying what happened and that it needs review,
@@ -80,7 +83,8 @@ struct notify_bg {
 int notify_breakglass_load(const struct notify_msg *m, struct notify_bg *bg);
 void notify_breakglass_release(struct notify_bg *bg);
 /* The webhook's "breakglass" object: kind, request_id, the raw fields,
- * command_shown, needs_review, review, url. NULL on ENOMEM. */
+ * command_shown, needs_review, review, reviewed_by, reviewed_at,
+ * review_comment, url. NULL on ENOMEM. */
 json_object *notify_breakglass_summary(const struct notify_msg *m);
 
 void notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m,

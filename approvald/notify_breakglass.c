@@ -2,7 +2,9 @@
  * outbox event 'breakglass', sql/023): a request a breakglass rule let in
  * without approval (m->request, the detail object), or an offline code's
  * use its host reported (m->payload, built by the database from the
- * immutable use row). Both need review by an approver. The senders put
+ * immutable use row). Both need review by an approver; when one closes
+ * it, 'breakglass_reviewed' says who did and why (the detail's, or the
+ * payload's, "breakglass" object). The senders put
  * these facts in their own shapes; every value an approver reads passes
  * through approve_command_display (hidden characters as markers, bounded),
  * the webhook also gets the raw fields for machines. */
@@ -20,7 +22,13 @@
 int
 notify_is_breakglass(const struct notify_msg *m)
 {
-	return strcmp(m->event, "breakglass") == 0;
+	return strcmp(m->event, "breakglass") == 0 || strcmp(m->event, "breakglass_reviewed") == 0;
+}
+
+int
+notify_is_breakglass_review(const struct notify_msg *m)
+{
+	return strcmp(m->event, "breakglass_reviewed") == 0;
 }
 
 /* 1 for an offline code's use, 0 for a rule's request. */
@@ -36,17 +44,24 @@ src(const struct notify_msg *m)
 	return m->request ? m->request : m->payload;
 }
 
-/* "needs review", or "closed" when an approver closed a rule's request
- * before this was sent (its detail says so). */
+/* A field of the review ("review", "reviewed_by", "reviewed_at",
+ * "comment"); "" when absent. */
 static const char *
-review(const struct notify_msg *m)
+review_field(const struct notify_msg *m, const char *key)
 {
 	json_object *bg;
 
-	if (m->request && json_object_object_get_ex(m->request, "breakglass", &bg) &&
-	    strcmp(notify_field(bg, "review"), "closed") == 0)
-		return "closed";
-	return "needs review";
+	if (!json_object_object_get_ex(src(m), "breakglass", &bg))
+		return "";
+	return notify_field(bg, key);
+}
+
+/* "needs review", or "closed" once an approver closed it (also when that
+ * happened before a late 'breakglass' row went out). */
+static const char *
+review(const struct notify_msg *m)
+{
+	return strcmp(review_field(m, "review"), "closed") == 0 ? "closed" : "needs review";
 }
 
 static char *
@@ -97,6 +112,28 @@ texts(const struct notify_msg *m, char **head, char **line)
 	*head = *line = NULL;
 	if (!user || !target || !host || !code)
 		goto out;
+	if (notify_is_breakglass_review(m)) {
+		char *by = shown(review_field(m, "reviewed_by"));
+		char *c = shown(review_field(m, "comment"));
+		int k = -1;
+
+		if (by && c &&
+		    asprintf(head, "Break-glass reviewed: %s became %s on %s", user, target,
+			     host) >= 0) {
+			k = asprintf(line, "%s (%s) was reviewed and closed by %s at %s: %s",
+				     code, offline(m) ? "offline code" : "breakglass rule", by,
+				     review_field(m, "reviewed_at"), c);
+			if (k < 0)
+				*line = NULL;
+		} else {
+			*head = NULL;
+		}
+		free(by);
+		free(c);
+		if (k >= 0)
+			r = 0;
+		goto out;
+	}
 	if (asprintf(head, offline(m) ? "BREAK-GLASS (offline code): %s became %s on %s"
 				      : "BREAK-GLASS: %s became %s on %s without approval",
 		     user, target, host) < 0) {
@@ -143,6 +180,10 @@ facts(const struct notify_msg *m, struct notify_fact f[NOTIFY_BG_FACTS])
 		{ "Used at (host clock)", "used_at", 2 }, { "Reported at", "reported_at", 2 },
 		{ "Code issued", "issued_at", 2 }, { "Issued by", "issued_by", 2 },
 	};
+	static const struct { const char *label, *key; } rv[] = {
+		{ "Reviewed by", "reviewed_by" }, { "Reviewed at", "reviewed_at" },
+		{ "Review comment", "comment" },
+	};
 	json_object *s = src(m);
 	int n = 0, want = offline(m) ? 2 : 1;
 
@@ -167,6 +208,15 @@ facts(const struct notify_msg *m, struct notify_fact f[NOTIFY_BG_FACTS])
 	if (n < NOTIFY_BG_FACTS) {
 		f[n].label = "Review";
 		if (!(f[n++].value = strdup(review(m))))
+			goto fail;
+	}
+	for (size_t i = 0; i < sizeof(rv) / sizeof(rv[0]) && n < NOTIFY_BG_FACTS; i++) {
+		const char *v = review_field(m, rv[i].key);
+
+		if (!*v)
+			continue;
+		f[n].label = rv[i].label;
+		if (!(f[n++].value = shown(v)))
 			goto fail;
 	}
 	return n;
@@ -239,6 +289,12 @@ notify_breakglass_summary(const struct notify_msg *m)
 	    approve_json_add(o, "needs_review",
 			     json_object_new_boolean(strcmp(review(m), "needs review") == 0)) < 0 ||
 	    approve_json_add_str(o, "review", review(m)) < 0 ||
+	    approve_json_add_str(o, "reviewed_by", *review_field(m, "reviewed_by") ?
+				 review_field(m, "reviewed_by") : NULL) < 0 ||
+	    approve_json_add_str(o, "reviewed_at", *review_field(m, "reviewed_at") ?
+				 review_field(m, "reviewed_at") : NULL) < 0 ||
+	    approve_json_add_str(o, "review_comment", *review_field(m, "comment") ?
+				 review_field(m, "comment") : NULL) < 0 ||
 	    approve_json_add_str(o, "url", *link ? link : NULL) < 0)
 		goto fail;
 	free(cmd);

@@ -186,7 +186,9 @@ build_breakglass(const struct notify_msg *m)
 		json_object_put(blocks);
 		goto out;
 	}
-	if (asprintf(&warn, "\xe2\x9a\xa0 %s", bg.head) < 0) {
+	/* a warning sign; a check mark once reviewed */
+	if (asprintf(&warn, notify_is_breakglass_review(m) ? "\xe2\x9c\x94 %s" :
+		     "\xe2\x9a\xa0 %s", bg.head) < 0) {
 		warn = NULL;
 		goto out;
 	}

@@ -125,7 +125,8 @@ breakglass_body(const struct notify_msg *m, char **link)
 		return NULL;
 	body = json_object_new_array();
 	if (!body || arr_add(body, title = text_block(bg.head, 1)) < 0 ||
-	    approve_json_add_str(title, "color", "Attention") < 0 ||
+	    approve_json_add_str(title, "color",
+				 notify_is_breakglass_review(m) ? "Good" : "Attention") < 0 ||
 	    approve_json_add_str(title, "size", "Large") < 0 ||
 	    arr_add(body, text_block(bg.line, 0)) < 0 ||
 	    arr_add(body, fs = json_object_new_object()) < 0 ||

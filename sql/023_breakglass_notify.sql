@@ -8,6 +8,8 @@
 --     every enabled sink; it has no request, so the row names the use
 --     (breakglass_code_id) and carries what it was (payload, built here
 --     from the immutable use row), as a Slack reply carries its text.
+-- When an approver closes the review, the sinks that were told get a
+-- 'breakglass_reviewed' row (Slack updates its message in place).
 -- Claiming, retries, the audit of deliveries and
 -- report_notification_failures treat these rows like any other.
 --   * notify_sinks.escalation: the sink approvald's notify_escalation_sink
@@ -24,15 +26,16 @@ COMMENT ON COLUMN approval.outbox.breakglass_code_id IS
 ALTER TABLE approval.outbox DROP CONSTRAINT outbox_event_check;
 ALTER TABLE approval.outbox ADD CONSTRAINT outbox_event_check
     CHECK (event IN ('created', 'approved', 'denied', 'expired', 'cancelled', 'reminder',
-                     'escalation', 'reply', 'breakglass'));
+                     'escalation', 'reply', 'breakglass', 'breakglass_reviewed'));
 -- 012's "no request exactly for a reply", with the offline use
 ALTER TABLE approval.outbox DROP CONSTRAINT outbox_check;
 ALTER TABLE approval.outbox ADD CONSTRAINT outbox_subject_check
     CHECK (CASE WHEN request_id IS NOT NULL THEN event <> 'reply' AND breakglass_code_id IS NULL
-                WHEN breakglass_code_id IS NOT NULL THEN event = 'breakglass' AND payload IS NOT NULL
+                WHEN breakglass_code_id IS NOT NULL
+                THEN event IN ('breakglass', 'breakglass_reviewed') AND payload IS NOT NULL
                 ELSE event = 'reply' END);
--- one notification per use and sink, however often it is reported
-CREATE UNIQUE INDEX outbox_breakglass_once ON approval.outbox (breakglass_code_id, sink)
+-- one notification of each event per use and sink, however often it is reported
+CREATE UNIQUE INDEX outbox_breakglass_once ON approval.outbox (breakglass_code_id, sink, event)
     WHERE breakglass_code_id IS NOT NULL;
 
 -- The enabled sinks a break-glass with these kinds (its rule's notify=) is
@@ -79,11 +82,49 @@ BEGIN
      WHERE c.id = NEW.code_id;
     INSERT INTO approval.outbox (breakglass_code_id, sink, event, payload)
         SELECT NEW.code_id, t.name, 'breakglass', body FROM approval.breakglass_targets(NULL) t
-        ON CONFLICT (breakglass_code_id, sink) WHERE breakglass_code_id IS NOT NULL DO NOTHING;
+        ON CONFLICT (breakglass_code_id, sink, event) WHERE breakglass_code_id IS NOT NULL
+        DO NOTHING;
     RETURN NULL;
 END $$;
 CREATE TRIGGER breakglass_offline_use_outbox AFTER INSERT ON approval.breakglass_offline_uses
     FOR EACH ROW EXECUTE FUNCTION approval.outbox_enqueue_offline_use();
 
+-- The review closed: the sinks told of the break-glass are told who
+-- closed it. A rule's rows name the request (the detail says who reviewed
+-- it); an offline use's carry its payload with the review added under
+-- "breakglass", as a request's detail has it.
+CREATE FUNCTION approval.outbox_enqueue_breakglass_reviewed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    review jsonb;
+BEGIN
+    IF TG_TABLE_NAME = 'breakglass_reviews' THEN
+        INSERT INTO approval.outbox (request_id, sink, event)
+            SELECT DISTINCT NEW.request_id, o.sink, 'breakglass_reviewed'
+              FROM approval.outbox o JOIN approval.notify_sinks s ON s.name = o.sink AND s.enabled
+             WHERE o.request_id = NEW.request_id AND o.event = 'breakglass';
+        RETURN NULL;
+    END IF;
+    SELECT pg_catalog.jsonb_build_object('review', 'closed', 'reviewed_by', a.login,
+               'reviewed_at', pg_catalog.to_char(NEW.at AT TIME ZONE 'UTC',
+                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'comment', NEW.comment)
+      INTO review FROM approval.approvers a WHERE a.id = NEW.approver_id;
+    INSERT INTO approval.outbox (breakglass_code_id, sink, event, payload)
+        SELECT NEW.code_id, o.sink, 'breakglass_reviewed',
+               o.payload || pg_catalog.jsonb_build_object('breakglass', review)
+          FROM approval.outbox o JOIN approval.notify_sinks s ON s.name = o.sink AND s.enabled
+         WHERE o.breakglass_code_id = NEW.code_id AND o.event = 'breakglass'
+        ON CONFLICT (breakglass_code_id, sink, event) WHERE breakglass_code_id IS NOT NULL
+        DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER breakglass_review_outbox AFTER INSERT ON approval.breakglass_reviews
+    FOR EACH ROW EXECUTE FUNCTION approval.outbox_enqueue_breakglass_reviewed();
+CREATE TRIGGER breakglass_offline_review_outbox AFTER INSERT
+    ON approval.breakglass_offline_reviews
+    FOR EACH ROW EXECUTE FUNCTION approval.outbox_enqueue_breakglass_reviewed();
+
 REVOKE ALL ON FUNCTION approval.outbox_enqueue_offline_use() FROM PUBLIC;
+REVOKE ALL ON FUNCTION approval.outbox_enqueue_breakglass_reviewed() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION approval.breakglass_targets(text[]) TO approval_app, approval_auditor;

@@ -12,6 +12,10 @@
 #   - an offline code's use reported through POST /v1/breakglass/uses (no
 #     request): the same three, kind offline, with the code id, no request,
 #     a link to the review list; reported again, nothing more is sent;
+#   - the review closed (POST /v1/requests/ID/review, approvalctl
+#     breakglass close BG-ID): the sinks that were told get
+#     'breakglass_reviewed' (who, when, the comment; Slack updates the
+#     message in place);
 #   - a failing receiver: retried, in report_notification_failures, then
 #     delivered once it answers;
 #   - notify_escalation_sink: that sink hears every break-glass, also one
@@ -153,6 +157,38 @@ sleep 1
 assert_eq "$n" "$(wc -l <"$T/recv.jsonl")" "nothing more sent for a use reported again"
 assert_eq 3 "$(sql "SELECT count(*) FROM approval.outbox WHERE breakglass_code_id = '${ids[0]}'")" "still one row per sink"
 ok "offline use: webhook, Slack and Teams hear of it at once (kind offline, the code id, no request), once"
+
+# 3b. the review closed: the sinks that were told hear who closed it
+slack_ts=$(sql "SELECT m.ts FROM approval.slack_messages m JOIN approval.requests r ON r.id = m.request_id WHERE r.code = '$code'")
+[ -n "$slack_ts" ] || fail "the Slack message of $code is not remembered"
+http POST "/v1/requests/$code/review" --approver carol --json '{"comment": "checked: failover runbook step 3"}'
+assert_status 200 "review of $code"
+assert_eq "slack,teams,webhook" "$(sql "SELECT string_agg(o.sink, ',' ORDER BY o.sink) FROM approval.outbox o JOIN approval.requests r ON r.id = o.request_id WHERE r.code = '$code' AND o.event = 'breakglass_reviewed'")" "review rows of $code"
+wait_recv 1 ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"$code\"" 10
+wait_recv 1 ".path == \"/slack/api/chat.update\" and .body.ts == \"$slack_ts\"" 10
+wait_recv 2 ".path == \"/teams\" and (.body | tostring | contains(\"$code\"))" 10
+line=$(recv_last ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"$code\"")
+w="review webhook for $code"
+jcheck '.sig_ok == true and .headers["x-approve-event"] == "breakglass_reviewed"' "$w"
+jcheck '.body.breakglass.review == "closed" and .body.breakglass.needs_review == false' "$w"
+jcheck '.body.breakglass.reviewed_by == "carol" and .body.breakglass.review_comment == "checked: failover runbook step 3"' "$w"
+line=$(recv_last ".path == \"/slack/api/chat.update\" and .body.ts == \"$slack_ts\"")
+w="Slack update for $code"
+jcheck '.body.blocks[0].text.text | startswith("✔ Break-glass reviewed: ")' "$w"
+jcheck '[.body.blocks[] | .text.text // "" | select(contains("closed by carol"))] | length == 1' "$w"
+jcheck '[.body.blocks[] | .elements // [] | .[] | .action_id] == ["open"]' "$w"
+line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"$code\"))")
+jcheck '.body.attachments[0].content.body[0].color == "Good"' "Teams card for the review of $code"
+assert_rc 0 actl_admin breakglass close "${ids[0]}" --approver carol --comment "db outage, checked"
+wait_recv 1 ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"${ids[0]}\"" 10
+wait_recv 2 ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[0]}\"))" 10
+wait_recv 2 ".path == \"/teams\" and (.body | tostring | contains(\"${ids[0]}\"))" 10
+line=$(recv_last ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"${ids[0]}\"")
+w="review webhook for ${ids[0]}"
+jcheck '.sig_ok == true and .body.breakglass.kind == "offline" and .body.breakglass.review == "closed"' "$w"
+jcheck '.body.breakglass.reviewed_by == "carol" and .body.breakglass.review_comment == "db outage, checked"' "$w"
+wait_until 20 drained || fail "the outbox was not drained"
+ok "a review closed: the same sinks hear who closed it (Slack updates its message in place)"
 
 # 4. a failing receiver: retried, reported, then delivered
 receiver_stop
