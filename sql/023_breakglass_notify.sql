@@ -38,6 +38,12 @@ ALTER TABLE approval.outbox ADD CONSTRAINT outbox_subject_check
 CREATE UNIQUE INDEX outbox_breakglass_once ON approval.outbox (breakglass_code_id, sink, event)
     WHERE breakglass_code_id IS NOT NULL;
 
+-- A time in the payloads: UTC ISO 8601 with microseconds, as the API has it.
+CREATE FUNCTION approval.outbox_utc(t timestamptz) RETURNS text
+LANGUAGE sql STABLE SET search_path = '' AS $$
+    SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 -- The enabled sinks a break-glass with these kinds (its rule's notify=) is
 -- told through: those, and the escalation sink.
 CREATE FUNCTION approval.breakglass_targets(p_kinds text[])
@@ -70,12 +76,9 @@ BEGIN
     SELECT pg_catalog.jsonb_build_object('kind', 'offline', 'code', NEW.code_id,
                'host', h.name, 'user', NEW.requester, 'target_user', NEW.target_user,
                'service', NEW.service, 'command', NEW.command, 'digest', NEW.digest,
-               'used_at', pg_catalog.to_char(NEW.used_at AT TIME ZONE 'UTC',
-                                             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-               'reported_at', pg_catalog.to_char(NEW.reported_at AT TIME ZONE 'UTC',
-                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-               'issued_at', pg_catalog.to_char(c.issued_at AT TIME ZONE 'UTC',
-                                               'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'used_at', approval.outbox_utc(NEW.used_at),
+               'reported_at', approval.outbox_utc(NEW.reported_at),
+               'issued_at', approval.outbox_utc(c.issued_at),
                'issued_by', c.issued_by)
       INTO body
       FROM approval.breakglass_codes c JOIN approval.hosts h ON h.id = NEW.host_id
@@ -106,8 +109,7 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT pg_catalog.jsonb_build_object('review', 'closed', 'reviewed_by', a.login,
-               'reviewed_at', pg_catalog.to_char(NEW.at AT TIME ZONE 'UTC',
-                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               'reviewed_at', approval.outbox_utc(NEW.at),
                'comment', NEW.comment)
       INTO review FROM approval.approvers a WHERE a.id = NEW.approver_id;
     INSERT INTO approval.outbox (breakglass_code_id, sink, event, payload)
