@@ -251,7 +251,7 @@ record(struct outbox *o, struct db_conn *db, struct claimed *c)
 			PQclear(res);
 		}
 		approve_log(LOG_INFO, "notification %s (%s %s) delivered to %s, attempt %s",
-			    c->row[0], c->row[2], c->row[5] ? c->row[5] : "reply",
+			    c->row[0], c->row[2], c->row[5] ? c->row[5] : "no request",
 			    c->row[1], c->row[4]);
 		return;
 	}
