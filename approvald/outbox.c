@@ -295,7 +295,6 @@ round_once(struct outbox *o)
 		return -EIO;
 	if (!o->registered) {
 		const char *p[2] = { names, kinds };
-
 		const char *e[1] = { o->cfg->escalation_sink >= 0 ?
 				     notify_kind_name[o->cfg->escalation_sink] : "" };
 
