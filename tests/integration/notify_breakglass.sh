@@ -12,6 +12,8 @@
 #   - an offline code's use reported through POST /v1/breakglass/uses (no
 #     request): the same three, kind offline, with the code id, no request,
 #     a link to the review list; reported again, nothing more is sent;
+#     control characters in it are markers in Slack (no control character,
+#     no mrkdwn), raw but JSON-escaped in the webhook;
 #   - the review closed (POST /v1/requests/ID/review, approvalctl
 #     breakglass close BG-ID): the sinks that were told get
 #     'breakglass_reviewed' (who, when, the comment; Slack updates the
@@ -189,6 +191,20 @@ jcheck '.sig_ok == true and .body.breakglass.kind == "offline" and .body.breakgl
 jcheck '.body.breakglass.reviewed_by == "carol" and .body.breakglass.review_comment == "db outage, checked"' "$w"
 wait_until 20 drained || fail "the outbox was not drained"
 ok "a review closed: the same sinks hear who closed it (Slack updates its message in place)"
+
+# 3c. hostile text in a reported use reaches chat only as display text
+http POST /v1/breakglass/uses --host web1 --json "$(use "${ids[2]}" 'rm -rf /data\u001b]0;owned\u0007 <!channel>')"
+assert_status 201 "a use with control characters in its command"
+wait_recv 1 ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[2]}\"))" 10
+wait_recv 1 ".path == \"/hook\" and .body.breakglass.code == \"${ids[2]}\"" 10
+line=$(recv_last ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[2]}\"))")
+jcheck '[.body.blocks[] | .text.text // "" | select(startswith("Command: "))][0] | contains("<U+001B>]0;owned<U+0007>")' "Slack, hostile command"
+jcheck '[.. | strings | select(test("[\u0000-\u001f]"))] | length == 0' "Slack, no control character anywhere"
+jcheck '[.. | .type? // empty | select(. == "mrkdwn")] | length == 0' "Slack, plain_text only"
+line=$(recv_last ".path == \"/hook\" and .body.breakglass.code == \"${ids[2]}\"")
+jcheck '.sig_ok == true and (.body.breakglass.command | contains("\u001b")) and (.body.breakglass.command_shown | contains("<U+001B>"))' "webhook, hostile command"
+wait_until 20 drained || fail "the outbox was not drained"
+ok "control characters in a reported use are markers in Slack, raw (JSON-escaped) in the webhook"
 
 # 4. a failing receiver: retried, reported, then delivered
 receiver_stop
