@@ -1,13 +1,11 @@
-/* outbox.c: owns the delivery thread of the notification outbox (see
- * outbox.h) and the SQL that claims, records and sweeps outbox rows.
- * The thread has a pool of one connection of its own, so handlers never
+/* outbox.c: owns the delivery worker (periodic.h) of the notification
+ * outbox (see outbox.h) and the SQL that claims, records and sweeps
+ * outbox rows. The worker has a pool of one connection of its own, so handlers never
  * wait for it, and holds no connection while a sink is being called. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -15,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "periodic.h"
 #include "requests.h"
 #include "settings.h"
 
@@ -25,13 +24,11 @@ struct outbox {
 	const struct approvald_notify *cfg;
 	char *public_url;
 	struct db_pool *db;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
-	atomic_int stopping;	/* the same, read without mu between sends */
+	struct periodic *worker;
+	atomic_int stopping;	/* outbox_stop() began: no further send */
 	int registered;		/* our sinks are in approval.notify_sinks */
 	int down_logged;
+	uint64_t next_sweep;	/* approve_now_ms() of the next sweep */
 	char instance[128];	/* host:pid, in outbox_attempts */
 	struct outbox_stats st;
 };
@@ -427,40 +424,32 @@ sweep(struct outbox *o)
 	db_put(o->db, db);
 }
 
-static void *
-outbox_main(void *arg)
+/* A round of the worker: deliver, sweep when due; the next round at once
+ * after a full batch (more may be due), else after poll_ms (at least
+ * OUTBOX_RETRY_MS while the database is in trouble). */
+static uint64_t
+outbox_round(void *arg, struct periodic *p)
 {
 	struct outbox *o = arg;
-	struct timespec due;
-	uint64_t next_sweep = 0, wait_ms;
+	uint64_t wait_ms;
 	int n;
 
-	pthread_mutex_lock(&o->mu);
-	while (!o->stop) {
-		pthread_mutex_unlock(&o->mu);
-		n = round_once(o);
-		if (n < 0 && !o->down_logged) {
-			approve_log(LOG_WARNING, "outbox: database unavailable; notifications wait");
-			o->down_logged = 1;
-		} else if (n >= 0) {
-			o->down_logged = 0;
-		}
-		if (approve_now_ms() >= next_sweep && o->registered) {
-			sweep(o);
-			next_sweep = approve_now_ms() + OUTBOX_SWEEP_MS;
-		}
-		/* a full batch: more may be due at once */
-		wait_ms = n == OUTBOX_BATCH ? 0 : o->cfg->poll_ms;
-		if (n < 0 && wait_ms < OUTBOX_RETRY_MS)	/* database trouble */
-			wait_ms = OUTBOX_RETRY_MS;
-		due = approve_timespec_after(CLOCK_MONOTONIC, wait_ms);
-		pthread_mutex_lock(&o->mu);
-		while (!o->stop && wait_ms &&
-		       pthread_cond_timedwait(&o->cv, &o->mu, &due) != ETIMEDOUT)
-			;
+	(void)p;
+	n = round_once(o);
+	if (n < 0 && !o->down_logged) {
+		approve_log(LOG_WARNING, "outbox: database unavailable; notifications wait");
+		o->down_logged = 1;
+	} else if (n >= 0) {
+		o->down_logged = 0;
 	}
-	pthread_mutex_unlock(&o->mu);
-	return NULL;
+	if (approve_now_ms() >= o->next_sweep && o->registered) {
+		sweep(o);
+		o->next_sweep = approve_now_ms() + OUTBOX_SWEEP_MS;
+	}
+	wait_ms = n == OUTBOX_BATCH ? 0 : o->cfg->poll_ms;
+	if (n < 0 && wait_ms < OUTBOX_RETRY_MS)
+		wait_ms = OUTBOX_RETRY_MS;
+	return wait_ms;
 }
 
 /* No sink here: the database stops writing rows for the sinks an
@@ -486,7 +475,6 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 	     struct db_pool *main_pool, struct outbox **out)
 {
 	struct outbox *o;
-	pthread_condattr_t ca;
 	char host[64];
 	int r;
 
@@ -510,19 +498,12 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 		free(o);
 		return r;
 	}
-	pthread_mutex_init(&o->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&o->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&o->thread, NULL, outbox_main, o);
-	if (r != 0) {
-		pthread_cond_destroy(&o->cv);
-		pthread_mutex_destroy(&o->mu);
+	r = periodic_start(outbox_round, o, &o->worker);
+	if (r < 0) {
 		db_pool_free(o->db);
 		free(o->public_url);
 		free(o);
-		return -r;
+		return r;
 	}
 	*out = o;
 	return 0;
@@ -533,17 +514,11 @@ outbox_stop(struct outbox *o)
 {
 	if (!o)
 		return;
-	pthread_mutex_lock(&o->mu);
-	o->stop = 1;
+	/* no further send; what the thread still records gets DB_STOP_MS;
+	 * a send in flight ends within notify_timeout */
 	atomic_store(&o->stopping, 1);
-	pthread_cond_signal(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-	/* what the thread still records gets DB_STOP_MS; a send in flight
-	 * ends within notify_timeout */
 	db_pool_stop(o->db);
-	pthread_join(o->thread, NULL);
-	pthread_cond_destroy(&o->cv);
-	pthread_mutex_destroy(&o->mu);
+	periodic_stop(o->worker);
 	db_pool_free(o->db);
 	free(o->public_url);
 	free(o);
