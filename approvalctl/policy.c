@@ -597,6 +597,15 @@ group_line(char *t, const char *path, unsigned long lineno, struct policy_file *
 	return CTL_OK;
 }
 
+/* 1 when the len bytes at t start with word, a blank and more. */
+static int
+keyword_at(const char *t, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	return len > n + 1 && !strncmp(t, word, n) && (t[n] == ' ' || t[n] == '\t');
+}
+
 /* Read and parse path ("-": stdin). Faults are printed as
  * PATH:LINE: column N: what; CTL_USAGE then, nothing kept. */
 static int
@@ -632,18 +641,15 @@ policy_file_read(const char *path, struct policy_file *pf)
 		skip = strspn(t, " \t");
 		if (skip == len || t[skip] == '#')
 			continue;
-		if ((len - skip > 6 && !strncmp(t + skip, "group", 5) &&
-		     (t[skip + 5] == ' ' || t[skip + 5] == '\t')) ||
-		    (len - skip > 10 && !strncmp(t + skip, "hostgroup", 9) &&
-		     (t[skip + 9] == ' ' || t[skip + 9] == '\t'))) {
+		if (keyword_at(t + skip, len - skip, "group") ||
+		    keyword_at(t + skip, len - skip, "hostgroup")) {
 			rc = group_line(line + skip, path, lineno, pf);
 			if (rc != CTL_OK)
 				goto out;
 			rc = CTL_USAGE;
 			continue;
 		}
-		if (len - skip > 8 && !strncmp(t + skip, "default", 7) &&
-		    (t[skip + 7] == ' ' || t[skip + 7] == '\t')) {
+		if (keyword_at(t + skip, len - skip, "default")) {
 			is_def = 1;
 			skip += 8;
 		} else {
