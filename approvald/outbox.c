@@ -3,6 +3,7 @@
  * outbox rows. The worker has a pool of one connection of its own, so handlers never
  * wait for it, and holds no connection while a sink is being called. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,14 @@ struct outbox {
 	int down_logged;
 	uint64_t next_sweep;	/* approve_now_ms() of the next sweep */
 	char instance[128];	/* host:pid, in outbox_attempts */
+	/* claimed_by of our leases: host:pid/start@boot/pidns (process start
+	 * time in clock ticks, /proc/sys/kernel/random/boot_id, the pid
+	 * namespace's inode), so that an instance on the same kernel and pid
+	 * namespace can prove the claimer's process gone; suffix is the
+	 * "@boot/pidns" part, "" when /proc did not tell (then no lease is
+	 * ever released early, by us or for us) */
+	char claimer[256];
+	char suffix[96];
 	struct outbox_stats st;
 };
 
@@ -101,6 +110,19 @@ static const char failed_sql[] =
 static const char release_sql[] =
 	"UPDATE approval.outbox SET claimed_until = NULL, attempts = attempts - 1"
 	" WHERE id = $1::bigint AND state = 'pending' AND claimed_by = $2";
+
+/* Live leases of other claimers on our kernel and pid namespace ($2: our
+ * "@boot/pidns"); which of them are dead is decided in C from /proc. */
+static const char claimers_sql[] =
+	"SELECT DISTINCT claimed_by FROM approval.outbox"
+	" WHERE state = 'pending' AND claimed_until > pg_catalog.now()"
+	"  AND claimed_by <> $1 AND pg_catalog.right(claimed_by, pg_catalog.length($2)) = $2";
+
+/* The leases of a claimer whose process is gone: due again at once (the
+ * attempt may have reached the sink; delivery is at least once). */
+static const char release_dead_sql[] =
+	"UPDATE approval.outbox SET claimed_until = NULL"
+	" WHERE state = 'pending' AND claimed_by = $1 AND claimed_until > pg_catalog.now()";
 
 static const char slack_ts_sql[] =
 	"INSERT INTO approval.slack_messages (request_id, sink, channel, ts)"
@@ -189,6 +211,140 @@ kind_of(const char *sink)
 		if (strcmp(sink, notify_kind_name[k]) == 0)
 			return (enum notify_kind)k;
 	return NOTIFY_NKINDS;
+}
+
+/* ---- who holds a lease ---- */
+
+/* Field 22 of /proc/PID/stat (starttime, clock ticks after boot): 0, or
+ * -ENOENT when no such process is running (none, or a zombie), -EIO when
+ * it could not be read. */
+static int
+proc_start_time(const char *pid, unsigned long long *out)
+{
+	char path[64], buf[1024], *p, *end;
+	ssize_t n;
+	int fd, i;
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/%s/stat", pid) >= sizeof(path))
+		return -EIO;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -EIO;
+	n = read(fd, buf, sizeof(buf) - 1);
+	i = errno;
+	close(fd);
+	if (n < 0)
+		return i == ESRCH ? -ENOENT : -EIO;	/* it exited meanwhile */
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command name may hold spaces and ')' */
+	if (!p || p[1] != ' ' || !p[2])
+		return -EIO;
+	if (p[2] == 'Z' || p[2] == 'X')	/* killed, not yet reaped */
+		return -ENOENT;
+	for (i = 2; i < 22 && p; i++)	/* p is at the blank before field i + 1 */
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	errno = 0;
+	*out = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return -EIO;
+	return 0;
+}
+
+/* Our claimed_by (see struct outbox); without /proc, host:pid alone. */
+static void
+make_claimer(struct outbox *o)
+{
+	char boot[64] = "", ns[64], pid[24];
+	unsigned long long start;
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	snprintf(o->claimer, sizeof(o->claimer), "%s", o->instance);
+	if (fd >= 0) {
+		n = read(fd, boot, sizeof(boot) - 1);
+		close(fd);
+		boot[n > 0 ? n : 0] = '\0';
+		boot[strspn(boot, "0123456789abcdef-")] = '\0';
+	}
+	n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+	ns[n > 0 ? n : 0] = '\0';
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	/* "pid:[4026531836]": the digits */
+	if (!*boot || strncmp(ns, "pid:[", 5) != 0 || !ns[5] ||
+	    strspn(ns + 5, "0123456789") + 6 != strlen(ns) ||
+	    proc_start_time(pid, &start) < 0) {
+		approve_log(LOG_NOTICE, "outbox: /proc does not identify this process; "
+			    "leases of a killed instance run out on their own");
+		return;
+	}
+	ns[strlen(ns) - 1] = '\0';
+	snprintf(o->suffix, sizeof(o->suffix), "@%s/%s", boot, ns + 5);
+	snprintf(o->claimer, sizeof(o->claimer), "%s/%llu%s", o->instance, start, o->suffix);
+}
+
+/* 1 when claimer (a claimed_by ending in our suffix) names a process of
+ * this host that is gone: no such pid, or one started at another time (the
+ * pid was reused). Anything unexpected counts as alive: a lease is taken
+ * back only on proof. */
+static int
+claimer_dead(const struct outbox *o, const char *claimer)
+{
+	size_t hl = strlen(o->instance) - strlen(strrchr(o->instance, ':'));
+	const char *pid, *slash;
+	char pidbuf[24], *end;
+	unsigned long long start, want;
+
+	if (strncmp(claimer, o->instance, hl) != 0 || claimer[hl] != ':')
+		return 0;	/* another host name: not ours to judge */
+	pid = claimer + hl + 1;
+	slash = strchr(pid, '/');
+	if (!slash || slash == pid || (size_t)(slash - pid) >= sizeof(pidbuf) ||
+	    strspn(pid, "0123456789") != (size_t)(slash - pid))
+		return 0;
+	memcpy(pidbuf, pid, (size_t)(slash - pid));
+	pidbuf[slash - pid] = '\0';
+	errno = 0;
+	want = strtoull(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end != '@')
+		return 0;
+	switch (proc_start_time(pidbuf, &start)) {
+	case -ENOENT:
+		return 1;
+	case 0:
+		return start != want;
+	default:
+		return 0;
+	}
+}
+
+/* Take back the leases of claimers on this host whose process is gone (a
+ * killed predecessor), so that their rows are delivered now rather than
+ * when the lease runs out. A live claimer's leases are never touched, so
+ * two live instances never deliver one row at the same time. */
+static void
+release_dead_leases(struct outbox *o, struct db_conn *db)
+{
+	const char *p[2] = { o->claimer, o->suffix };
+	PGresult *res = NULL, *up = NULL;
+	int i;
+
+	if (!o->suffix[0] || exec1(db, "outbox claimers", claimers_sql, 2, p, &res) < 0)
+		goto out;
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *q[1] = { PQgetvalue(res, i, 0) };
+
+		if (!claimer_dead(o, q[0]))
+			continue;
+		if (exec1(db, "outbox release dead lease", release_dead_sql, 1, q, &up) == 0)
+			approve_log(LOG_NOTICE, "outbox: %s notification(s) leased by %s, "
+				    "whose process is gone, released", PQcmdTuples(up), q[0]);
+		PQclear(up);
+		up = NULL;
+	}
+out:
+	PQclear(res);
 }
 
 /* ---- one round ---- */
@@ -297,7 +453,7 @@ round_once(struct outbox *o)
 	snprintf(lease, sizeof(lease), "%lu", OUTBOX_BATCH * o->cfg->timeout + LEASE_MARGIN_S);
 	snprintf(lim, sizeof(lim), "%d", OUTBOX_BATCH);
 	{
-		const char *p[4] = { names, lease, o->instance, lim };
+		const char *p[4] = { names, lease, o->claimer, lim };
 
 		if (exec1(db, "outbox claim", claim_sql, 4, p, &res) < 0)
 			goto out;
@@ -363,7 +519,7 @@ round_once(struct outbox *o)
 		if (j < i) {
 			record(o, db, &cl[j]);
 		} else {
-			const char *p[2] = { cl[j].row[0], o->instance };
+			const char *p[2] = { cl[j].row[0], o->claimer };
 
 			if (exec1(db, "outbox release", release_sql, 2, p, &res) == 0)
 				approve_log(LOG_INFO, "notification %s released at shutdown",
@@ -395,6 +551,7 @@ sweep(struct outbox *o)
 
 	if (!db)
 		return;
+	release_dead_leases(o, db);
 	snprintf(age, sizeof(age), "%lu", o->cfg->max_age);
 	snprintf(remind, sizeof(remind), "%lu", o->cfg->remind_before);
 	snprintf(esc, sizeof(esc), "%lu", o->cfg->escalate_after);
@@ -492,6 +649,7 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(o->instance, sizeof(o->instance), "%s:%ld", host, (long)getpid());
+	make_claimer(o);
 	r = o->public_url ? db_pool_new(cfg->database, 1, &o->db) : -ENOMEM;
 	if (r < 0) {
 		free(o->public_url);

@@ -7,7 +7,9 @@
  * attempt, at most notify_retry_max), or failed for good (a permanent
  * refusal, or notify_max_age passed). Rows of one request and sink go out
  * in order (a Slack update never overtakes its post). Every few seconds it
- * also queues reminders and escalations that fell due. A failing or slow
+ * also queues reminders and escalations that fell due, and takes back the
+ * leases of an instance on this host whose process is gone (a killed
+ * predecessor), so that its rows need not wait for the lease to run out. A failing or slow
  * sink delays only other notifications, never a request. */
 #ifndef APPROVALD_OUTBOX_H
 #define APPROVALD_OUTBOX_H

@@ -4,7 +4,9 @@
 #   notify_secrets          secret files for the webhook, the Slack bot token
 #                           and the Slack signing secret under $T (0600)
 #   receiver_start [PORT]   serve on 127.0.0.1 (a free port, or PORT again);
-#                           sets RECV_PORT, RECV_URL; log in $T/recv.jsonl
+#                           sets RECV_PORT, RECV_URL; log in $T/recv.jsonl;
+#                           while $T/recv.hold exists a webhook is held
+#                           unanswered (logged with "held": true)
 #   receiver_stop           SIGTERM it (connections refused from then on)
 #   recv_count JQ-FILTER    how many logged requests match (a jq select body)
 #   wait_recv N JQ-FILTER [TIMEOUT]  until at least N match
@@ -26,7 +28,7 @@ receiver_start() {
 	rm -f "$T/recv.port"
 	python3 "$RECV_PY" serve --port "$port" --port-file "$T/recv.port" --log "$T/recv.jsonl" \
 		--webhook-secret-file "$T/webhook.secret" --slack-token-file "$T/slack.token" \
-		2>>"$T/fake-recv.log" &
+		--hold-file "$T/recv.hold" 2>>"$T/fake-recv.log" &
 	RECV_PID=$!
 	_H_PIDS+=("$RECV_PID")
 	wait_until 10 test -s "$T/recv.port" || fail "notify receiver did not start"

@@ -6,12 +6,15 @@ payloads to approvald the way Slack does. It speaks the public protocols
 with real signatures; it decides nothing (the shell tests assert).
 
   serve --port-file F --log F [--port N] --webhook-secret-file F
-        --slack-token-file F
+        --slack-token-file F [--hold-file F]
       Serves until SIGTERM. Every request is one JSON line in --log:
       {"path", "headers", "body" (parsed JSON or text), "sig_ok"}.
         POST /hook                  webhook; sig_ok says whether
                                     X-Approve-Signature (t=,v1= HMAC-SHA256
-                                    over "t.BODY") verifies and t is fresh
+                                    over "t.BODY") verifies and t is fresh;
+                                    while the --hold-file exists, logged
+                                    with "held": true and never answered
+                                    (a delivery attempt that hangs)
         POST /slack/api/chat.postMessage, chat.update, views.open
                                     Slack Web API: answers {"ok": true, ...}
                                     (a ts per posted message) when the
@@ -61,13 +64,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def record(self, raw, sig_ok=None):
+    def record(self, raw, sig_ok=None, held=False):
         try:
             body = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
         line = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body, "sig_ok": sig_ok, "at": time.time()}
+        if held:
+            line["held"] = True
         with self.server.lock, open(self.server.log, "a") as f:
             f.write(json.dumps(line) + "\n")
         return body
@@ -86,6 +91,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
         if self.path == "/hook":
+            hold = self.server.hold_file
+            if hold and os.path.exists(hold):
+                self.record(raw, self.webhook_sig_ok(raw), held=True)
+                while os.path.exists(hold):
+                    time.sleep(0.05)
+                self.close_connection = True
+                return None
             self.record(raw, self.webhook_sig_ok(raw))
             return self.answer(200, "{}")
         if self.path.startswith("/slack/api/"):
@@ -127,6 +139,7 @@ def serve(a):
     srv.seq = 0
     srv.webhook_secret = read_secret(a.webhook_secret_file) if a.webhook_secret_file else b""
     srv.slack_token = read_secret(a.slack_token_file) if a.slack_token_file else b""
+    srv.hold_file = a.hold_file
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])
@@ -193,6 +206,7 @@ def main():
     s.add_argument("--log", required=True)
     s.add_argument("--webhook-secret-file")
     s.add_argument("--slack-token-file")
+    s.add_argument("--hold-file")
     for name in ("slack-action", "slack-submit"):
         c = sub.add_parser(name)
         c.add_argument("--url", required=True)
