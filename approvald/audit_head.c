@@ -1,5 +1,6 @@
-/* audit_head.c: owns the periodic worker (periodic.h) that logs the audit chain's head (see
- * audit_head.h). It borrows a pool connection for one query per period.
+/* audit_head.c: owns the periodic worker (periodic.h) that logs the audit
+ * chain's head (see audit_head.h). It borrows a pool connection for one
+ * query per period.
  * While the database is unreachable it retries every RETRY_S seconds (so
  * the start-up line comes as soon as it can) and says so once. */
 #include <errno.h>

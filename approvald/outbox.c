@@ -1,7 +1,8 @@
 /* outbox.c: owns the delivery worker (periodic.h) of the notification
  * outbox (see outbox.h) and the SQL that claims, records and sweeps
- * outbox rows. The worker has a pool of one connection of its own, so handlers never
- * wait for it, and holds no connection while a sink is being called. */
+ * outbox rows. The worker has a pool of one connection of its own, so
+ * handlers never wait for it, and holds no connection while a sink is
+ * being called. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
