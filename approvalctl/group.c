@@ -201,7 +201,12 @@ do_list(const struct group_kind *k, struct ctl_ctx *c, int argc, char **argv)
 	return ctl_admin_list(c, argc, argv, k->list_sql, group_cols, 3, "no groups");
 }
 
-#define KIND_CMDS(pfx, kind)								\
+/* One kind's command tree (`approvalctl CMD_WORD add|member|list`): pfx
+ * names its functions and tables, kind is its struct group_kind, cmd the
+ * ctl_command main.c lists; the rest is what --help says, which is all
+ * that differs between the two kinds. */
+#define KIND_CMDS(pfx, kind, cmd, top_word, top_help, member_word, add_help,	\
+		  madd_help, mremove_help, member_help, list_help)		\
 static int pfx##_add(struct ctl_ctx *c, int argc, char **argv)				\
 { return do_add(&kind, c, argc, argv); }						\
 static int pfx##_member_add(struct ctl_ctx *c, int argc, char **argv)			\
@@ -209,75 +214,45 @@ static int pfx##_member_add(struct ctl_ctx *c, int argc, char **argv)			\
 static int pfx##_member_remove(struct ctl_ctx *c, int argc, char **argv)		\
 { return do_member(&kind, 0, c, argc, argv); }						\
 static int pfx##_list(struct ctl_ctx *c, int argc, char **argv)				\
-{ return do_list(&kind, c, argc, argv); }
+{ return do_list(&kind, c, argc, argv); }						\
+static const struct ctl_command pfx##_add_cmd = {					\
+	.name = "add", .synopsis = "NAME", .summary = add_help, .run = pfx##_add,	\
+};											\
+static const struct ctl_command pfx##_member_add_cmd = {				\
+	.name = "add", .synopsis = "GROUP " member_word, .summary = madd_help,	\
+	.run = pfx##_member_add,							\
+};											\
+static const struct ctl_command pfx##_member_remove_cmd = {				\
+	.name = "remove", .synopsis = "GROUP " member_word, .summary = mremove_help,	\
+	.run = pfx##_member_remove,							\
+};											\
+static const struct ctl_command *const pfx##_member_cmds[] = {				\
+	&pfx##_member_add_cmd, &pfx##_member_remove_cmd, NULL,				\
+};											\
+static const struct ctl_command pfx##_member_cmd = {					\
+	.name = "member", .synopsis = "add|remove", .summary = member_help,		\
+	.sub = pfx##_member_cmds,							\
+};											\
+static const struct ctl_command pfx##_list_cmd = {					\
+	.name = "list", .synopsis = "[--json]", .summary = list_help,		\
+	.details = "Options:\n  --json   print a JSON array instead of a table\n",	\
+	.longopts = ctl_json_opts, .run = pfx##_list,					\
+};											\
+static const struct ctl_command *const pfx##_cmds[] = {					\
+	&pfx##_add_cmd, &pfx##_member_cmd, &pfx##_list_cmd, NULL,			\
+};											\
+const struct ctl_command cmd = {							\
+	.name = top_word, .synopsis = "add|member|list", .summary = top_help,		\
+	.sub = pfx##_cmds,								\
+}
 
-KIND_CMDS(agroup, approver_kind)
-KIND_CMDS(hgroup, host_kind)
-
-static const struct ctl_command agroup_add_cmd = {
-	.name = "add", .synopsis = "NAME",
-	.summary = "add an approver group (a-z, 0-9, _ and -; a rule names it with groups=)",
-	.run = agroup_add,
-};
-static const struct ctl_command agroup_member_add_cmd = {
-	.name = "add", .synopsis = "GROUP LOGIN", .summary = "add an approver to a group",
-	.run = agroup_member_add,
-};
-static const struct ctl_command agroup_member_remove_cmd = {
-	.name = "remove", .synopsis = "GROUP LOGIN", .summary = "remove an approver from a group",
-	.run = agroup_member_remove,
-};
-static const struct ctl_command *const agroup_member_cmds[] = {
-	&agroup_member_add_cmd, &agroup_member_remove_cmd, NULL,
-};
-static const struct ctl_command agroup_member_cmd = {
-	.name = "member", .synopsis = "add|remove", .summary = "change a group's members",
-	.sub = agroup_member_cmds,
-};
-static const struct ctl_command agroup_list_cmd = {
-	.name = "list", .synopsis = "[--json]", .summary = "list approver groups and members",
-	.details = "Options:\n  --json   print a JSON array instead of a table\n",
-	.longopts = ctl_json_opts, .run = agroup_list,
-};
-static const struct ctl_command *const agroup_cmds[] = {
-	&agroup_add_cmd, &agroup_member_cmd, &agroup_list_cmd, NULL,
-};
-const struct ctl_command ctl_cmd_group = {
-	.name = "group", .synopsis = "add|member|list",
-	.summary = "manage approver groups for N-of-M rules (admin, database)",
-	.sub = agroup_cmds,
-};
-
-static const struct ctl_command hgroup_add_cmd = {
-	.name = "add", .synopsis = "NAME",
-	.summary = "add a host group (a rule matches it with host=@NAME)",
-	.run = hgroup_add,
-};
-static const struct ctl_command hgroup_member_add_cmd = {
-	.name = "add", .synopsis = "GROUP HOST", .summary = "add an enrolled host to a group",
-	.run = hgroup_member_add,
-};
-static const struct ctl_command hgroup_member_remove_cmd = {
-	.name = "remove", .synopsis = "GROUP HOST", .summary = "remove a host from a group",
-	.run = hgroup_member_remove,
-};
-static const struct ctl_command *const hgroup_member_cmds[] = {
-	&hgroup_member_add_cmd, &hgroup_member_remove_cmd, NULL,
-};
-static const struct ctl_command hgroup_member_cmd = {
-	.name = "member", .synopsis = "add|remove", .summary = "change a host group's members",
-	.sub = hgroup_member_cmds,
-};
-static const struct ctl_command hgroup_list_cmd = {
-	.name = "list", .synopsis = "[--json]", .summary = "list host groups and members",
-	.details = "Options:\n  --json   print a JSON array instead of a table\n",
-	.longopts = ctl_json_opts, .run = hgroup_list,
-};
-static const struct ctl_command *const hgroup_cmds[] = {
-	&hgroup_add_cmd, &hgroup_member_cmd, &hgroup_list_cmd, NULL,
-};
-const struct ctl_command ctl_cmd_hostgroup = {
-	.name = "hostgroup", .synopsis = "add|member|list",
-	.summary = "manage host groups for host=@NAME rules (admin, database)",
-	.sub = hgroup_cmds,
-};
+KIND_CMDS(agroup, approver_kind, ctl_cmd_group, "group",
+	  "manage approver groups for N-of-M rules (admin, database)", "LOGIN",
+	  "add an approver group (a-z, 0-9, _ and -; a rule names it with groups=)",
+	  "add an approver to a group", "remove an approver from a group",
+	  "change a group's members", "list approver groups and members");
+KIND_CMDS(hgroup, host_kind, ctl_cmd_hostgroup, "hostgroup",
+	  "manage host groups for host=@NAME rules (admin, database)", "HOST",
+	  "add a host group (a rule matches it with host=@NAME)",
+	  "add an enrolled host to a group", "remove a host from a group",
+	  "change a host group's members", "list host groups and members");
