@@ -253,36 +253,56 @@ proc_start_time(const char *pid, unsigned long long *out)
 	return 0;
 }
 
-/* Our claimed_by (see struct outbox); without /proc, host:pid alone. */
-static void
-make_claimer(struct outbox *o)
+int
+outbox_boot_id(const char *in, char out[OUTBOX_BOOT_ID_LEN + 1])
 {
-	char boot[64] = "", ns[64], pid[24];
+	size_t n = 0;
+
+	for (; *in && *in != '\n'; in++) {
+		if (*in == '-')
+			continue;
+		if (n == OUTBOX_BOOT_ID_LEN || !strchr("0123456789abcdefABCDEF", *in))
+			return -EINVAL;
+		out[n++] = (char)(*in >= 'A' && *in <= 'F' ? *in - 'A' + 'a' : *in);
+	}
+	out[n] = '\0';
+	return n == OUTBOX_BOOT_ID_LEN && (!*in || !in[1]) ? 0 : -EINVAL;
+}
+
+/* Our claimed_by (see struct outbox); without a boot id or /proc,
+ * host:pid alone. boot_id: the --boot-id option's, for when /proc/sys is
+ * hidden; the kernel's own comes first. */
+static void
+make_claimer(struct outbox *o, const char *boot_id)
+{
+	char raw[64] = "", boot[OUTBOX_BOOT_ID_LEN + 1] = "", ns[64], pid[24];
 	unsigned long long start;
 	ssize_t n;
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 
 	snprintf(o->claimer, sizeof(o->claimer), "%s", o->instance);
 	if (fd >= 0) {
-		n = read(fd, boot, sizeof(boot) - 1);
+		n = read(fd, raw, sizeof(raw) - 1);
 		close(fd);
-		boot[n > 0 ? n : 0] = '\0';
-		boot[strspn(boot, "0123456789abcdef-")] = '\0';
+		raw[n > 0 ? n : 0] = '\0';
 	}
+	if (outbox_boot_id(raw, boot) < 0 && (!boot_id || outbox_boot_id(boot_id, boot) < 0))
+		boot[0] = '\0';
 	n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
 	ns[n > 0 ? n : 0] = '\0';
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	/* "pid:[4026531836]": the digits */
-	if (!*boot || strncmp(ns, "pid:[", 5) != 0 || !ns[5] ||
+	if (!boot[0] || strncmp(ns, "pid:[", 5) != 0 || !ns[5] ||
 	    strspn(ns + 5, "0123456789") + 6 != strlen(ns) ||
 	    proc_start_time(pid, &start) < 0) {
-		approve_log(LOG_NOTICE, "outbox: /proc does not identify this process; "
-			    "leases of a killed instance run out on their own");
+		approve_log(LOG_NOTICE, "outbox: no boot id or /proc entry identifies this "
+			    "process (--boot-id); leases of a killed instance run out on their own");
 		return;
 	}
 	ns[strlen(ns) - 1] = '\0';
 	snprintf(o->suffix, sizeof(o->suffix), "@%s/%s", boot, ns + 5);
 	snprintf(o->claimer, sizeof(o->claimer), "%s/%llu%s", o->instance, start, o->suffix);
+	approve_log(LOG_DEBUG, "outbox: leases claimed as %s", o->claimer);
 }
 
 /* 1 when claimer (a claimed_by ending in our suffix) names a process of
@@ -630,7 +650,7 @@ disable_all(struct db_pool *pool)
 
 int
 outbox_start(const struct approvald_config *cfg, const char *public_url,
-	     struct db_pool *main_pool, struct outbox **out)
+	     const char *boot_id, struct db_pool *main_pool, struct outbox **out)
 {
 	struct outbox *o;
 	char host[64];
@@ -650,7 +670,7 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(o->instance, sizeof(o->instance), "%s:%ld", host, (long)getpid());
-	make_claimer(o);
+	make_claimer(o, boot_id);
 	r = o->public_url ? db_pool_new(cfg->database, 1, &o->db) : -ENOMEM;
 	if (r < 0) {
 		free(o->public_url);

@@ -132,24 +132,48 @@ ok "killed with SIGKILL before delivery: delivered once after the restart"
 
 # 3b. SIGKILL inside a delivery attempt (the receiver holds it unanswered):
 # the restarted instance takes back the killed one's lease at once rather
-# than after OUTBOX_BATCH x notify_timeout + 30 s (54 s here).
-touch "$T/recv.hold"
-api_create web1
-code=$REQ_CODE
-wait_recv 1 ".held and .body.request.code == \"$code\"" 10
-kill -KILL "$APPROVALD_PID"
-wait "$APPROVALD_PID" 2>/dev/null || true
-APPROVALD_PID=
-assert_eq t "$(outbox "bool_and(o.claimed_until > now() + interval '20 seconds')" "$code")" \
-	"the killed instance's lease on $code runs on"
-rm -f "$T/recv.hold"
-t0=$(now_ms)
-approvald_start
-wait_recv 1 "(.held | not) and .body.request.code == \"$code\" and .body.event == \"request.created\"" 15
-note "delivered $(( $(now_ms) - t0 )) ms after the restart"
-assert_eq 1 "$(recv_count "(.held | not) and .body.request.code == \"$code\"")" \
-	"answered deliveries of $code after SIGKILL inside the attempt"
+# than after OUTBOX_BATCH x notify_timeout + 30 s (54 s here). Once as run
+# by hand, once as systemd runs the packaged unit (ProcSubset=pid: no
+# /proc/sys, so no boot id there; --boot-id gives it, as the unit's %b).
+kill_in_attempt_and_restart() { # WHAT
+	touch "$T/recv.hold"
+	api_create web1
+	code=$REQ_CODE
+	wait_recv 1 ".held and .body.request.code == \"$code\"" 10
+	pid=$APPROVALD_PID
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	APPROVALD_PID=
+	assert_eq t "$(outbox "bool_and(o.claimed_until > now() + interval '20 seconds')" "$code")" \
+		"the killed instance's lease on $code runs on ($1)"
+	assert_match "$(outbox "o.claimed_by" "$code")" "^$(hostname):$pid/[0-9]+@$(tr -d - </proc/sys/kernel/random/boot_id)/[0-9]+\$" \
+		"the lease names host, pid, start time, boot id and pid namespace ($1)"
+	rm -f "$T/recv.hold"
+	t0=$(now_ms)
+	approvald_start
+	wait_recv 1 "(.held | not) and .body.request.code == \"$code\" and .body.event == \"request.created\"" 15
+	note "delivered $(( $(now_ms) - t0 )) ms after the restart ($1)"
+	assert_eq 1 "$(recv_count "(.held | not) and .body.request.code == \"$code\"")" \
+		"answered deliveries of $code after SIGKILL inside the attempt ($1)"
+}
+kill_in_attempt_and_restart "run by hand"
 ok "killed with SIGKILL inside a delivery attempt: the restart takes the lease back and delivers once"
+# approvald in a private mount of /proc with the pid entries only
+printf '#!/bin/sh\nexec unshare -m -- sh -c %s "%s" --boot-id "%s" "$@"\n' \
+	"'mount -t proc -o subset=pid proc /proc && exec \"\$0\" \"\$@\"'" \
+	"$APPROVALD" "$(cat /proc/sys/kernel/random/boot_id)" >"$T/approvald-procsubset"
+chmod 0755 "$T/approvald-procsubset"
+unshare -m -- sh -c 'mount -t proc -o subset=pid proc /proc && test ! -e /proc/sys/kernel/random/boot_id' ||
+	fail "a subset=pid /proc still shows the boot id"
+real_approvald=$APPROVALD
+approvald_stop
+APPROVALD=$T/approvald-procsubset
+approvald_start
+kill_in_attempt_and_restart "ProcSubset=pid, --boot-id"
+approvald_stop
+APPROVALD=$real_approvald
+approvald_start
+ok "the same under ProcSubset=pid with --boot-id (the packaged unit)"
 
 # 4. Two instances, one database: each message once. Attempts last up to
 # 10 s here, so that one can be held open across several sweeps.
