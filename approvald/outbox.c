@@ -5,6 +5,8 @@
  * being called. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,8 +219,9 @@ kind_of(const char *sink)
 /* ---- who holds a lease ---- */
 
 /* Field 22 of /proc/PID/stat (starttime, clock ticks after boot): 0, or
- * -ENOENT when no such process is running (none, or a zombie), -EIO when
- * it could not be read. */
+ * -ESRCH for a process that ended (a zombie, or gone while read),
+ * -ENOENT when there is no entry (no such process, or one that
+ * ProtectProc=invisible hides), -EIO when it could not be read. */
 static int
 proc_start_time(const char *pid, unsigned long long *out)
 {
@@ -235,13 +238,13 @@ proc_start_time(const char *pid, unsigned long long *out)
 	i = errno;
 	close(fd);
 	if (n < 0)
-		return i == ESRCH ? -ENOENT : -EIO;	/* it exited meanwhile */
+		return i == ESRCH ? -ESRCH : -EIO;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* the command name may hold spaces and ')' */
 	if (!p || p[1] != ' ' || !p[2])
 		return -EIO;
 	if (p[2] == 'Z' || p[2] == 'X')	/* killed, not yet reaped */
-		return -ENOENT;
+		return -ESRCH;
 	for (i = 2; i < 22 && p; i++)	/* p is at the blank before field i + 1 */
 		p = strchr(p + 1, ' ');
 	if (!p)
@@ -306,9 +309,10 @@ make_claimer(struct outbox *o, const char *boot_id)
 }
 
 /* 1 when claimer (a claimed_by ending in our suffix) names a process of
- * this host that is gone: no such pid, or one started at another time (the
- * pid was reused). Anything unexpected counts as alive: a lease is taken
- * back only on proof. */
+ * this host that is gone: no such pid, a zombie, or one started at
+ * another time (the pid was reused). Anything else counts as alive, a
+ * process /proc hides from us included: a lease is taken back only on
+ * proof. */
 static int
 claimer_dead(const struct outbox *o, const char *claimer)
 {
@@ -316,6 +320,7 @@ claimer_dead(const struct outbox *o, const char *claimer)
 	const char *pid, *slash;
 	char pidbuf[24], *end;
 	unsigned long long start, want;
+	long num;
 
 	if (strncmp(claimer, o->instance, hl) != 0 || claimer[hl] != ':')
 		return 0;	/* another host name: not ours to judge */
@@ -327,16 +332,22 @@ claimer_dead(const struct outbox *o, const char *claimer)
 	memcpy(pidbuf, pid, (size_t)(slash - pid));
 	pidbuf[slash - pid] = '\0';
 	errno = 0;
+	num = strtol(pidbuf, &end, 10);
+	if (errno || *end || num <= 0 || num > INT_MAX)	/* kill(0 or -n) means groups */
+		return 0;
 	want = strtoull(slash + 1, &end, 10);
 	if (errno || end == slash + 1 || *end != '@')
 		return 0;
-	switch (proc_start_time(pidbuf, &start)) {
-	case -ENOENT:
+	/* kill(pid, 0) sees a process /proc may hide (ProtectProc=invisible) */
+	if (kill((pid_t)num, 0) < 0 && errno == ESRCH)
 		return 1;
+	switch (proc_start_time(pidbuf, &start)) {
 	case 0:
-		return start != want;
+		return start != want;	/* the pid is another process's now */
+	case -ESRCH:
+		return 1;		/* a zombie */
 	default:
-		return 0;
+		return 0;		/* there, but hidden or unreadable */
 	}
 }
 
