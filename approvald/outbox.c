@@ -265,11 +265,15 @@ outbox_boot_id(const char *in, char out[OUTBOX_BOOT_ID_LEN + 1])
 		if (*in == '-')
 			continue;
 		if (n == OUTBOX_BOOT_ID_LEN || !strchr("0123456789abcdefABCDEF", *in))
-			return -EINVAL;
+			break;
 		out[n++] = (char)(*in >= 'A' && *in <= 'F' ? *in - 'A' + 'a' : *in);
 	}
+	if (n != OUTBOX_BOOT_ID_LEN || (*in && (*in != '\n' || in[1]))) {
+		out[0] = '\0';
+		return -EINVAL;
+	}
 	out[n] = '\0';
-	return n == OUTBOX_BOOT_ID_LEN && (!*in || !in[1]) ? 0 : -EINVAL;
+	return 0;
 }
 
 /* Our claimed_by (see struct outbox); without a boot id or /proc,
