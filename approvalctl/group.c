@@ -18,49 +18,64 @@ struct group_kind {
 	const char *list_sql;	/* one row, one column: a JSON array */
 };
 
+/* What tells the two kinds apart, in the argument order of the macros
+ * below: a policy file's keyword, the groups table, the members table and
+ * its member column, the members' own table and their name there. */
+#define APPROVER_GROUPS "group", "approver_groups", "group_members", "approver_id", \
+	"approvers", "login"
+#define HOST_GROUPS "hostgroup", "host_groups", "host_group_members", "host_id", \
+	"hosts", "name"
+
+/* A kind's statements, as struct group_kind lists them (after noun and
+ * member). */
+#define KIND_SQL_(kw, groups, members, member_id, things, thing_name)		\
+	"INSERT INTO approval." groups " (name) VALUES ($1) RETURNING id",	\
+	"INSERT INTO approval." members " (group_id, " member_id ")"		\
+	" SELECT g.id, x.id FROM approval." groups " g, approval." things " x"	\
+	" WHERE g.name = $1 AND x." thing_name " = $2 ON CONFLICT DO NOTHING"	\
+	" RETURNING group_id",							\
+	"DELETE FROM approval." members " m USING approval." groups " g,"	\
+	" approval." things " x WHERE m.group_id = g.id AND m." member_id	\
+	" = x.id AND g.name = $1 AND x." thing_name " = $2 RETURNING m.group_id", \
+	"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object("	\
+	"  'name', g.name, 'members', (SELECT pg_catalog.string_agg(x."		\
+	thing_name ", ',' ORDER BY x." thing_name ") FROM approval." members	\
+	" m JOIN approval." things " x ON x.id = m." member_id			\
+	"   WHERE m.group_id = g.id), 'created_by', g.created_by) ORDER BY g.name), '[]')" \
+	" FROM approval." groups " g"
+#define KIND_SQL(...) KIND_SQL_(__VA_ARGS__)
+
+/* A kind's groups as rows kind, name, member (NULL: a group without
+ * members), as a policy file states them. */
+#define KIND_ROWS_(kw, groups, members, member_id, things, thing_name)	\
+	"SELECT '" kw "'::text AS kind, g.name, x." thing_name " AS member"	\
+	" FROM approval." groups " g LEFT JOIN approval." members		\
+	" m ON m.group_id = g.id LEFT JOIN approval." things " x ON x.id = m." member_id
+#define KIND_ROWS(...) KIND_ROWS_(__VA_ARGS__)
+
+/* f.member (of kind f.kind) exists as an approver or host */
+#define KIND_KNOWN_(kw, groups, members, member_id, things, thing_name)	\
+	" WHEN '" kw "' THEN EXISTS (SELECT 1 FROM approval." things " x"	\
+	" WHERE x." thing_name " = f.member)"
+#define KIND_KNOWN(...) KIND_KNOWN_(__VA_ARGS__)
+
+#define ALL_GROUP_ROWS KIND_ROWS(APPROVER_GROUPS) " UNION ALL " KIND_ROWS(HOST_GROUPS)
+
 static const struct group_kind approver_kind = {
-	"group", "approver",
-	"INSERT INTO approval.approver_groups (name) VALUES ($1) RETURNING id",
-	"INSERT INTO approval.group_members (group_id, approver_id)"
-	" SELECT g.id, a.id FROM approval.approver_groups g, approval.approvers a"
-	" WHERE g.name = $1 AND a.login = $2 ON CONFLICT DO NOTHING RETURNING group_id",
-	"DELETE FROM approval.group_members m USING approval.approver_groups g,"
-	" approval.approvers a WHERE m.group_id = g.id AND m.approver_id = a.id"
-	" AND g.name = $1 AND a.login = $2 RETURNING m.group_id",
-	"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object("
-	"  'name', g.name, 'members', (SELECT pg_catalog.string_agg(a.login, ',' ORDER BY a.login)"
-	"   FROM approval.group_members m JOIN approval.approvers a ON a.id = m.approver_id"
-	"   WHERE m.group_id = g.id), 'created_by', g.created_by) ORDER BY g.name), '[]')"
-	" FROM approval.approver_groups g",
+	"group", "approver", KIND_SQL(APPROVER_GROUPS),
 };
 
 static const struct group_kind host_kind = {
-	"host group", "host",
-	"INSERT INTO approval.host_groups (name) VALUES ($1) RETURNING id",
-	"INSERT INTO approval.host_group_members (group_id, host_id)"
-	" SELECT g.id, h.id FROM approval.host_groups g, approval.hosts h"
-	" WHERE g.name = $1 AND h.name = $2 ON CONFLICT DO NOTHING RETURNING group_id",
-	"DELETE FROM approval.host_group_members m USING approval.host_groups g,"
-	" approval.hosts h WHERE m.group_id = g.id AND m.host_id = h.id"
-	" AND g.name = $1 AND h.name = $2 RETURNING m.group_id",
-	"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object("
-	"  'name', g.name, 'members', (SELECT pg_catalog.string_agg(h.name, ',' ORDER BY h.name)"
-	"   FROM approval.host_group_members m JOIN approval.hosts h ON h.id = m.host_id"
-	"   WHERE m.group_id = g.id), 'created_by', g.created_by) ORDER BY g.name), '[]')"
-	" FROM approval.host_groups g",
+	"host group", "host", KIND_SQL(HOST_GROUPS),
 };
 
 /* The groups and members of both kinds as a policy file states them, one
  * row per group: kind ("group", "hostgroup"), name, members (space
  * separated, sorted; '' when none), by kind and name. */
 const char ctl_groups_export_sql[] =
-	"SELECT 'group', g.name, COALESCE(pg_catalog.string_agg(a.login, ' ' ORDER BY a.login), '')"
-	" FROM approval.approver_groups g LEFT JOIN approval.group_members m ON m.group_id = g.id"
-	" LEFT JOIN approval.approvers a ON a.id = m.approver_id GROUP BY g.name"
-	" UNION ALL SELECT 'hostgroup', g.name,"
-	" COALESCE(pg_catalog.string_agg(h.name, ' ' ORDER BY h.name), '')"
-	" FROM approval.host_groups g LEFT JOIN approval.host_group_members m ON m.group_id = g.id"
-	" LEFT JOIN approval.hosts h ON h.id = m.host_id GROUP BY g.name ORDER BY 1, 2";
+	"SELECT d.kind, d.name, COALESCE(pg_catalog.string_agg(d.member, ' '"
+	" ORDER BY d.member), '') FROM (" ALL_GROUP_ROWS ") d"
+	" GROUP BY d.kind, d.name ORDER BY 1, 2";
 
 /* The difference between a policy file's groups ($1: a JSON array of
  * {kind, name, member}, member null for the group itself) and the
@@ -71,18 +86,12 @@ const char ctl_groups_export_sql[] =
 const char ctl_groups_diff_sql[] =
 	"WITH f AS (SELECT DISTINCT x.kind, x.name, x.member FROM pg_catalog.jsonb_to_recordset($1::jsonb)"
 	"  AS x(kind text, name text, member text)),"
-	" db AS (SELECT 'group'::text AS kind, g.name, a.login AS member"
-	"  FROM approval.approver_groups g LEFT JOIN approval.group_members m ON m.group_id = g.id"
-	"  LEFT JOIN approval.approvers a ON a.id = m.approver_id"
-	"  UNION ALL SELECT 'hostgroup', g.name, h.name FROM approval.host_groups g"
-	"  LEFT JOIN approval.host_group_members m ON m.group_id = g.id"
-	"  LEFT JOIN approval.hosts h ON h.id = m.host_id)"
+	" db AS (" ALL_GROUP_ROWS ")"
 	" SELECT d.op, d.kind, d.name, d.member, d.known FROM ("
 	"  SELECT DISTINCT '+' AS op, f.kind, f.name, NULL::text AS member, true AS known FROM f"
 	"   WHERE NOT EXISTS (SELECT 1 FROM db WHERE db.kind = f.kind AND db.name = f.name)"
 	"  UNION ALL SELECT '+', f.kind, f.name, f.member, CASE f.kind"
-	"   WHEN 'group' THEN EXISTS (SELECT 1 FROM approval.approvers a WHERE a.login = f.member)"
-	"   ELSE EXISTS (SELECT 1 FROM approval.hosts h WHERE h.name = f.member) END FROM f"
+	KIND_KNOWN(APPROVER_GROUPS) KIND_KNOWN(HOST_GROUPS) " ELSE false END FROM f"
 	"   WHERE f.member IS NOT NULL AND NOT EXISTS (SELECT 1 FROM db WHERE db.kind = f.kind"
 	"   AND db.name = f.name AND db.member = f.member)"
 	"  UNION ALL SELECT '-', db.kind, db.name, db.member, true FROM db"
@@ -192,7 +201,12 @@ do_list(const struct group_kind *k, struct ctl_ctx *c, int argc, char **argv)
 	return ctl_admin_list(c, argc, argv, k->list_sql, group_cols, 3, "no groups");
 }
 
-#define KIND_CMDS(pfx, kind)								\
+/* One kind's command tree (`approvalctl CMD_WORD add|member|list`): pfx
+ * names its functions and tables, kind is its struct group_kind, cmd the
+ * ctl_command main.c lists; the rest is what --help says, which is all
+ * that differs between the two kinds. */
+#define KIND_CMDS(pfx, kind, cmd, top_word, top_help, member_word, add_help,	\
+		  madd_help, mremove_help, member_help, list_help)		\
 static int pfx##_add(struct ctl_ctx *c, int argc, char **argv)				\
 { return do_add(&kind, c, argc, argv); }						\
 static int pfx##_member_add(struct ctl_ctx *c, int argc, char **argv)			\
@@ -200,75 +214,45 @@ static int pfx##_member_add(struct ctl_ctx *c, int argc, char **argv)			\
 static int pfx##_member_remove(struct ctl_ctx *c, int argc, char **argv)		\
 { return do_member(&kind, 0, c, argc, argv); }						\
 static int pfx##_list(struct ctl_ctx *c, int argc, char **argv)				\
-{ return do_list(&kind, c, argc, argv); }
+{ return do_list(&kind, c, argc, argv); }						\
+static const struct ctl_command pfx##_add_cmd = {					\
+	.name = "add", .synopsis = "NAME", .summary = add_help, .run = pfx##_add,	\
+};											\
+static const struct ctl_command pfx##_member_add_cmd = {				\
+	.name = "add", .synopsis = "GROUP " member_word, .summary = madd_help,	\
+	.run = pfx##_member_add,							\
+};											\
+static const struct ctl_command pfx##_member_remove_cmd = {				\
+	.name = "remove", .synopsis = "GROUP " member_word, .summary = mremove_help,	\
+	.run = pfx##_member_remove,							\
+};											\
+static const struct ctl_command *const pfx##_member_cmds[] = {				\
+	&pfx##_member_add_cmd, &pfx##_member_remove_cmd, NULL,				\
+};											\
+static const struct ctl_command pfx##_member_cmd = {					\
+	.name = "member", .synopsis = "add|remove", .summary = member_help,		\
+	.sub = pfx##_member_cmds,							\
+};											\
+static const struct ctl_command pfx##_list_cmd = {					\
+	.name = "list", .synopsis = "[--json]", .summary = list_help,		\
+	.details = "Options:\n  --json   print a JSON array instead of a table\n",	\
+	.longopts = ctl_json_opts, .run = pfx##_list,					\
+};											\
+static const struct ctl_command *const pfx##_cmds[] = {					\
+	&pfx##_add_cmd, &pfx##_member_cmd, &pfx##_list_cmd, NULL,			\
+};											\
+const struct ctl_command cmd = {							\
+	.name = top_word, .synopsis = "add|member|list", .summary = top_help,		\
+	.sub = pfx##_cmds,								\
+}
 
-KIND_CMDS(agroup, approver_kind)
-KIND_CMDS(hgroup, host_kind)
-
-static const struct ctl_command agroup_add_cmd = {
-	.name = "add", .synopsis = "NAME",
-	.summary = "add an approver group (a-z, 0-9, _ and -; a rule names it with groups=)",
-	.run = agroup_add,
-};
-static const struct ctl_command agroup_member_add_cmd = {
-	.name = "add", .synopsis = "GROUP LOGIN", .summary = "add an approver to a group",
-	.run = agroup_member_add,
-};
-static const struct ctl_command agroup_member_remove_cmd = {
-	.name = "remove", .synopsis = "GROUP LOGIN", .summary = "remove an approver from a group",
-	.run = agroup_member_remove,
-};
-static const struct ctl_command *const agroup_member_cmds[] = {
-	&agroup_member_add_cmd, &agroup_member_remove_cmd, NULL,
-};
-static const struct ctl_command agroup_member_cmd = {
-	.name = "member", .synopsis = "add|remove", .summary = "change a group's members",
-	.sub = agroup_member_cmds,
-};
-static const struct ctl_command agroup_list_cmd = {
-	.name = "list", .synopsis = "[--json]", .summary = "list approver groups and members",
-	.details = "Options:\n  --json   print a JSON array instead of a table\n",
-	.longopts = ctl_json_opts, .run = agroup_list,
-};
-static const struct ctl_command *const agroup_cmds[] = {
-	&agroup_add_cmd, &agroup_member_cmd, &agroup_list_cmd, NULL,
-};
-const struct ctl_command ctl_cmd_group = {
-	.name = "group", .synopsis = "add|member|list",
-	.summary = "manage approver groups for N-of-M rules (admin, database)",
-	.sub = agroup_cmds,
-};
-
-static const struct ctl_command hgroup_add_cmd = {
-	.name = "add", .synopsis = "NAME",
-	.summary = "add a host group (a rule matches it with host=@NAME)",
-	.run = hgroup_add,
-};
-static const struct ctl_command hgroup_member_add_cmd = {
-	.name = "add", .synopsis = "GROUP HOST", .summary = "add an enrolled host to a group",
-	.run = hgroup_member_add,
-};
-static const struct ctl_command hgroup_member_remove_cmd = {
-	.name = "remove", .synopsis = "GROUP HOST", .summary = "remove a host from a group",
-	.run = hgroup_member_remove,
-};
-static const struct ctl_command *const hgroup_member_cmds[] = {
-	&hgroup_member_add_cmd, &hgroup_member_remove_cmd, NULL,
-};
-static const struct ctl_command hgroup_member_cmd = {
-	.name = "member", .synopsis = "add|remove", .summary = "change a host group's members",
-	.sub = hgroup_member_cmds,
-};
-static const struct ctl_command hgroup_list_cmd = {
-	.name = "list", .synopsis = "[--json]", .summary = "list host groups and members",
-	.details = "Options:\n  --json   print a JSON array instead of a table\n",
-	.longopts = ctl_json_opts, .run = hgroup_list,
-};
-static const struct ctl_command *const hgroup_cmds[] = {
-	&hgroup_add_cmd, &hgroup_member_cmd, &hgroup_list_cmd, NULL,
-};
-const struct ctl_command ctl_cmd_hostgroup = {
-	.name = "hostgroup", .synopsis = "add|member|list",
-	.summary = "manage host groups for host=@NAME rules (admin, database)",
-	.sub = hgroup_cmds,
-};
+KIND_CMDS(agroup, approver_kind, ctl_cmd_group, "group",
+	  "manage approver groups for N-of-M rules (admin, database)", "LOGIN",
+	  "add an approver group (a-z, 0-9, _ and -; a rule names it with groups=)",
+	  "add an approver to a group", "remove an approver from a group",
+	  "change a group's members", "list approver groups and members");
+KIND_CMDS(hgroup, host_kind, ctl_cmd_hostgroup, "hostgroup",
+	  "manage host groups for host=@NAME rules (admin, database)", "HOST",
+	  "add a host group (a rule matches it with host=@NAME)",
+	  "add an enrolled host to a group", "remove a host from a group",
+	  "change a host group's members", "list host groups and members");

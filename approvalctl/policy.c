@@ -460,6 +460,34 @@ out:
 #define POLICY_FILE_RULES 10000
 
 
+/* Open the transaction export and apply read in: a read-only snapshot,
+ * or (for_update) one that holds the policy row until it ends. Then the
+ * state and active rules (load_sql) into *r and the groups (groups_sql,
+ * with param as $1 when not NULL) into *g. An exit code; CTL_OK only
+ * with the state row in *r. */
+static int
+policy_snapshot(struct ctl_ctx *c, PGconn *db, int for_update, const char *groups_sql,
+		const char *param, PGresult **r, PGresult **g)
+{
+	const char *params[1] = { param };
+	int rc;
+
+	rc = ctl_db_do(db, c->path, for_update ? "BEGIN" :
+		       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
+	if (rc == CTL_OK && for_update)
+		rc = ctl_db_do(db, c->path, "SELECT 1 FROM approval.policy_state FOR UPDATE",
+			       0, NULL, NULL);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, r);
+	if (rc == CTL_OK)
+		rc = ctl_db_do(db, c->path, groups_sql, param ? 1 : 0, param ? params : NULL, g);
+	if (rc == CTL_OK && PQntuples(*r) < 1) {
+		ctl_err("%s: approval.policy_state has no row", c->path);
+		rc = CTL_FAILURE;
+	}
+	return rc;
+}
+
 static int
 policy_export(struct ctl_ctx *c, int argc, char **argv)
 {
@@ -474,21 +502,10 @@ policy_export(struct ctl_ctx *c, int argc, char **argv)
 	rc = ctl_db_connect(c, 0, &db);
 	if (rc != CTL_OK)
 		return rc;
-	/* one snapshot: the rules and the groups they name */
-	rc = ctl_db_do(db, c->path, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-		       0, NULL, NULL);
-	if (rc == CTL_OK)
-		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, &r);
-	if (rc == CTL_OK)
-		rc = ctl_db_do(db, c->path, ctl_groups_export_sql, 0, NULL, &g);
+	rc = policy_snapshot(c, db, 0, ctl_groups_export_sql, NULL, &r, &g);
 	if (rc != CTL_OK)
 		goto out;
 	n = PQntuples(r);
-	if (n < 1) {
-		ctl_err("%s: approval.policy_state has no row", c->path);
-		rc = CTL_FAILURE;
-		goto out;
-	}
 	printf("# approvalctl policy export: policy version %s\n"
 	       "# One rule per line (docs/policy.md), first match wins;\n"
 	       "# 'group NAME LOGIN...' and 'hostgroup NAME HOST...' list the members;\n"
@@ -597,6 +614,15 @@ group_line(char *t, const char *path, unsigned long lineno, struct policy_file *
 	return CTL_OK;
 }
 
+/* 1 when the len bytes at t start with word, a blank and more. */
+static int
+keyword_at(const char *t, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	return len > n + 1 && !strncmp(t, word, n) && (t[n] == ' ' || t[n] == '\t');
+}
+
 /* Read and parse path ("-": stdin). Faults are printed as
  * PATH:LINE: column N: what; CTL_USAGE then, nothing kept. */
 static int
@@ -632,18 +658,15 @@ policy_file_read(const char *path, struct policy_file *pf)
 		skip = strspn(t, " \t");
 		if (skip == len || t[skip] == '#')
 			continue;
-		if ((len - skip > 6 && !strncmp(t + skip, "group", 5) &&
-		     (t[skip + 5] == ' ' || t[skip + 5] == '\t')) ||
-		    (len - skip > 10 && !strncmp(t + skip, "hostgroup", 9) &&
-		     (t[skip + 9] == ' ' || t[skip + 9] == '\t'))) {
+		if (keyword_at(t + skip, len - skip, "group") ||
+		    keyword_at(t + skip, len - skip, "hostgroup")) {
 			rc = group_line(line + skip, path, lineno, pf);
 			if (rc != CTL_OK)
 				goto out;
 			rc = CTL_USAGE;
 			continue;
 		}
-		if (len - skip > 8 && !strncmp(t + skip, "default", 7) &&
-		    (t[skip + 7] == ' ' || t[skip + 7] == '\t')) {
+		if (keyword_at(t + skip, len - skip, "default")) {
 			is_def = 1;
 			skip += 8;
 		} else {
@@ -750,25 +773,12 @@ policy_apply(struct ctl_ctx *c, int argc, char **argv)
 	rc = ctl_db_connect(c, 0, &db);
 	if (rc != CTL_OK)
 		goto out;
-	rc = ctl_db_do(db, c->path, "BEGIN", 0, NULL, NULL);
-	if (rc == CTL_OK)
-		rc = ctl_db_do(db, c->path, "SELECT 1 FROM approval.policy_state FOR UPDATE",
-			       0, NULL, NULL);
-	if (rc == CTL_OK)
-		rc = ctl_db_do(db, c->path, load_sql, 0, NULL, &r);
-	if (rc == CTL_OK) {
-		params[0] = pf.groups ? json_object_to_json_string_ext(pf.groups,
-				JSON_C_TO_STRING_PLAIN) : "[]";
-		rc = ctl_db_do(db, c->path, ctl_groups_diff_sql, 1, params, &g);
-	}
+	rc = policy_snapshot(c, db, 1, ctl_groups_diff_sql, pf.groups ?
+			     json_object_to_json_string_ext(pf.groups, JSON_C_TO_STRING_PLAIN) :
+			     "[]", &r, &g);
 	if (rc != CTL_OK)
 		goto out;
 	n = PQntuples(r);
-	if (n < 1) {
-		ctl_err("%s: approval.policy_state has no row", c->path);
-		rc = CTL_FAILURE;
-		goto out;
-	}
 	if (PQgetisnull(r, 0, 2))
 		n = 0;		/* no active rules: one row of state only */
 	while ((int)k < n && k < pf.n && !strcmp(PQgetvalue(r, (int)k, 3), pf.rules[k]))

@@ -1,26 +1,22 @@
-/* audit_head.c: owns the thread that logs the audit chain's head (see
- * audit_head.h). It borrows a pool connection for one query per period.
+/* audit_head.c: owns the periodic worker (periodic.h) that logs the audit
+ * chain's head (see audit_head.h). It borrows a pool connection for one
+ * query per period.
  * While the database is unreachable it retries every RETRY_S seconds (so
  * the start-up line comes as soon as it can) and says so once. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit_head.h"
-#include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "periodic.h"
 #include "signing.h"
 
 #define RETRY_S 10
 
 struct audit_head {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
+	struct periodic *worker;
 	struct db_pool *db;
 	struct signer *signer;	/* NULL: no checkpoints */
 	unsigned long interval;
@@ -72,34 +68,26 @@ out:
 	return r;
 }
 
-static void *
-head_main(void *arg)
+/* A round: log the head; the next in interval seconds, or sooner while
+ * the database does not answer. */
+static uint64_t
+head_round(void *arg, struct periodic *p)
 {
 	struct audit_head *h = arg;
-	struct timespec due;
-	unsigned long wait_s;
+	unsigned long wait_s = h->interval;
 
-	pthread_mutex_lock(&h->mu);
-	while (!h->stop) {
-		pthread_mutex_unlock(&h->mu);
-		wait_s = h->interval;
-		if (log_head(h) < 0) {
-			if (!h->down_logged)
-				approve_log(LOG_WARNING, "audit head: database unavailable; "
-					    "retrying every %d s", RETRY_S);
-			h->down_logged = 1;
-			if (wait_s > RETRY_S)
-				wait_s = RETRY_S;
-		} else {
-			h->down_logged = 0;
-		}
-		due = approve_timespec_after(CLOCK_MONOTONIC, (uint64_t)wait_s * 1000);
-		pthread_mutex_lock(&h->mu);
-		while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &due) != ETIMEDOUT)
-			;
+	(void)p;
+	if (log_head(h) < 0) {
+		if (!h->down_logged)
+			approve_log(LOG_WARNING, "audit head: database unavailable; "
+				    "retrying every %d s", RETRY_S);
+		h->down_logged = 1;
+		if (wait_s > RETRY_S)
+			wait_s = RETRY_S;
+	} else {
+		h->down_logged = 0;
 	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
+	return (uint64_t)wait_s * 1000;
 }
 
 int
@@ -107,7 +95,6 @@ audit_head_start(struct db_pool *db, unsigned long interval_s,
 		 struct signer *signer, struct audit_head **out)
 {
 	struct audit_head *h;
-	pthread_condattr_t ca;
 	int r;
 
 	*out = NULL;
@@ -119,17 +106,10 @@ audit_head_start(struct db_pool *db, unsigned long interval_s,
 	h->db = db;
 	h->signer = signer;
 	h->interval = interval_s;
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&h->thread, NULL, head_main, h);
-	if (r != 0) {
-		pthread_cond_destroy(&h->cv);
-		pthread_mutex_destroy(&h->mu);
+	r = periodic_start(head_round, h, &h->worker);
+	if (r < 0) {
 		free(h);
-		return -r;
+		return r;
 	}
 	*out = h;
 	return 0;
@@ -140,12 +120,6 @@ audit_head_stop(struct audit_head *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->mu);
-	h->stop = 1;
-	pthread_cond_signal(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	pthread_join(h->thread, NULL);
-	pthread_cond_destroy(&h->cv);
-	pthread_mutex_destroy(&h->mu);
+	periodic_stop(h->worker);
 	free(h);
 }

@@ -401,6 +401,21 @@ authenticate(struct http_req *r, enum MHD_Result *ret)
 	return 0;
 }
 
+/* The step a job does, and start_job() itself once the pool stops:
+ * authenticate unless done (an answer on refusal), then, unless only
+ * authenticating, run the route. */
+static enum MHD_Result
+auth_then_route(struct http_req *r, int auth_only)
+{
+	enum MHD_Result ret = MHD_YES;
+
+	if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0)
+		return ret;
+	if (auth_only)
+		return MHD_YES;
+	return r->route->fn(r);
+}
+
 /* A job: authenticate (before the body) or run the route, then hand the
  * connection back to MHD, unless the route parked it as a long-poll
  * waiter (waiters.h): then a wake-up resumes it, and r is not ours to
@@ -418,14 +433,12 @@ run_job(struct offload_job *job)
 	if (approve_now_ms() - job->queued_ms > HTTPD_JOB_QUEUE_MS &&
 	    db_pool_crowded(r->app->db)) {
 		ret = http_reply_db_down(r);
-	} else if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0) {
-		;	/* answered */
-	} else if (!r->job_auth_only) {
+	} else {
 		(void)waiters_parked_here();
-		ret = r->route->fn(r);
+		ret = auth_then_route(r, r->job_auth_only);
 		if (waiters_parked_here())
 			return;
-		if (ret == MHD_YES && !r->answered) {
+		if (!r->job_auth_only && ret == MHD_YES && !r->answered) {
 			approve_log(LOG_ERR, "%s: handler gave no answer", r->route->pattern);
 			ret = http_reply_error(r, 500, "internal_error", "no answer");
 		}
@@ -441,8 +454,6 @@ run_job(struct offload_job *job)
 static enum MHD_Result
 start_job(struct http_req *r, int auth_only)
 {
-	enum MHD_Result ret = MHD_YES;
-
 	unsigned queued, running;
 
 	/* a database that stopped answering is one event for the crowd
@@ -459,11 +470,7 @@ start_job(struct http_req *r, int auth_only)
 		return MHD_YES;
 	MHD_resume_connection(r->conn);
 	r->in_job = 0;
-	if (!r->authed && r->route->need != NEED_NONE && authenticate(r, &ret) < 0)
-		return ret;
-	if (auth_only)
-		return MHD_YES;
-	return r->route->fn(r);
+	return auth_then_route(r, auth_only);
 }
 
 /* Everything decided from the request line and headers, before the body. */

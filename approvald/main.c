@@ -34,12 +34,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: approvald [--config FILE] [--port-file FILE] [--check-config]\n"
-		"                 [--version] [--help]\n"
+		"usage: approvald [--config FILE] [--port-file FILE] [--boot-id ID]\n"
+		"                 [--check-config] [--version] [--help]\n"
 		"  --config FILE     configuration (default " APPROVALD_DEFAULT_CONFIG ")\n"
 		"  --port-file FILE  write the bound port of the first TCP endpoint (0\n"
 		"                    when listening on Unix sockets only) to FILE once\n"
 		"                    listening\n"
+		"  --boot-id ID      this kernel's boot id when /proc/sys is hidden\n"
+		"                    (systemd: --boot-id %%b)\n"
 		"  --check-config    check the configuration, print errors, exit 0/1\n"
 		"Exit codes: 0 clean shutdown, 1 bad configuration or start-up failure.\n");
 }
@@ -154,12 +156,14 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port-file", required_argument, NULL, 'p' },
+		{ "boot-id", required_argument, NULL, 'b' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = APPROVALD_DEFAULT_CONFIG, *port_file = NULL;
+	char boot_id[OUTBOX_BOOT_ID_LEN + 1] = "";
 	struct approvald_config *cfg = NULL;
 	struct app app;
 	struct audit_head *head = NULL;
@@ -175,6 +179,13 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'p': port_file = optarg; break;
+		case 'b':
+			if (outbox_boot_id(optarg, boot_id) < 0) {
+				fprintf(stderr, "approvald: --boot-id: not a boot id (32 hex "
+					"digits, dashes allowed): %s\n", optarg);
+				return 1;
+			}
+			break;
 		case 'k': check_only = 1; break;
 		case 'V': printf("approvald %s\n", APPROVE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -247,7 +258,8 @@ main(int argc, char **argv)
 	approve_log(LOG_NOTICE, "approvald %s listening on %s (tcp port %u, %s), links %s",
 		    APPROVE_VERSION, cfg->listen, app.port,
 		    cfg->tls_cert ? "https" : "http", app.public_url);
-	if ((rc = outbox_start(cfg, app.public_url, app.db, &app.outbox)) < 0) {
+	if ((rc = outbox_start(cfg, app.public_url, boot_id[0] ? boot_id : NULL,
+				 app.db, &app.outbox)) < 0) {
 		approve_log(LOG_ERR, "start-up: notifications: %s", strerror(-rc));
 		goto out;
 	}

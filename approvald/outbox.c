@@ -1,13 +1,15 @@
-/* outbox.c: owns the delivery thread of the notification outbox (see
- * outbox.h) and the SQL that claims, records and sweeps outbox rows.
- * The thread has a pool of one connection of its own, so handlers never
- * wait for it, and holds no connection while a sink is being called. */
+/* outbox.c: owns the delivery worker (periodic.h) of the notification
+ * outbox (see outbox.h) and the SQL that claims, records and sweeps
+ * outbox rows. The worker has a pool of one connection of its own, so
+ * handlers never wait for it, and holds no connection while a sink is
+ * being called. */
 #include <errno.h>
-#include <pthread.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -15,6 +17,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "periodic.h"
 #include "requests.h"
 #include "settings.h"
 
@@ -25,14 +28,20 @@ struct outbox {
 	const struct approvald_notify *cfg;
 	char *public_url;
 	struct db_pool *db;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
-	atomic_int stopping;	/* the same, read without mu between sends */
+	struct periodic *worker;
+	atomic_int stopping;	/* outbox_stop() began: no further send */
 	int registered;		/* our sinks are in approval.notify_sinks */
 	int down_logged;
+	uint64_t next_sweep;	/* approve_now_ms() of the next sweep */
 	char instance[128];	/* host:pid, in outbox_attempts */
+	/* claimed_by of our leases: host:pid/start@boot/pidns (process start
+	 * time in clock ticks, /proc/sys/kernel/random/boot_id, the pid
+	 * namespace's inode), so that an instance on the same kernel and pid
+	 * namespace can prove the claimer's process gone; suffix is the
+	 * "@boot/pidns" part, "" when /proc did not tell (then no lease is
+	 * ever released early, by us or for us) */
+	char claimer[256];
+	char suffix[96];
 	struct outbox_stats st;
 };
 
@@ -110,6 +119,19 @@ static const char failed_sql[] =
 static const char release_sql[] =
 	"UPDATE approval.outbox SET claimed_until = NULL, attempts = attempts - 1"
 	" WHERE id = $1::bigint AND state = 'pending' AND claimed_by = $2";
+
+/* Live leases of other claimers on our kernel and pid namespace ($2: our
+ * "@boot/pidns"); which of them are dead is decided in C from /proc. */
+static const char claimers_sql[] =
+	"SELECT DISTINCT claimed_by FROM approval.outbox"
+	" WHERE state = 'pending' AND claimed_until > pg_catalog.now()"
+	"  AND claimed_by <> $1 AND pg_catalog.right(claimed_by, pg_catalog.length($2)) = $2";
+
+/* The leases of a claimer whose process is gone: due again at once (the
+ * attempt may have reached the sink; delivery is at least once). */
+static const char release_dead_sql[] =
+	"UPDATE approval.outbox SET claimed_until = NULL"
+	" WHERE state = 'pending' AND claimed_by = $1 AND claimed_until > pg_catalog.now()";
 
 static const char slack_ts_sql[] =
 	"INSERT INTO approval.slack_messages (request_id, sink, channel, ts)"
@@ -198,6 +220,173 @@ kind_of(const char *sink)
 		if (strcmp(sink, notify_kind_name[k]) == 0)
 			return (enum notify_kind)k;
 	return NOTIFY_NKINDS;
+}
+
+/* ---- who holds a lease ---- */
+
+/* Field 22 of /proc/PID/stat (starttime, clock ticks after boot): 0, or
+ * -ESRCH for a process that ended (a zombie, or gone while read),
+ * -ENOENT when there is no entry (no such process, or one that
+ * ProtectProc=invisible hides), -EIO when it could not be read. */
+static int
+proc_start_time(const char *pid, unsigned long long *out)
+{
+	char path[64], buf[1024], *p, *end;
+	ssize_t n;
+	int fd, i;
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/%s/stat", pid) >= sizeof(path))
+		return -EIO;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -EIO;
+	n = read(fd, buf, sizeof(buf) - 1);
+	i = errno;
+	close(fd);
+	if (n < 0)
+		return i == ESRCH ? -ESRCH : -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command name may hold spaces and ')' */
+	if (!p || p[1] != ' ' || !p[2])
+		return -EIO;
+	if (p[2] == 'Z' || p[2] == 'X')	/* killed, not yet reaped */
+		return -ESRCH;
+	for (i = 2; i < 22 && p; i++)	/* p is at the blank before field i + 1 */
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	errno = 0;
+	*out = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return -EIO;
+	return 0;
+}
+
+int
+outbox_boot_id(const char *in, char out[OUTBOX_BOOT_ID_LEN + 1])
+{
+	size_t n = 0;
+
+	for (; *in && *in != '\n'; in++) {
+		if (*in == '-')
+			continue;
+		if (n == OUTBOX_BOOT_ID_LEN || !strchr("0123456789abcdefABCDEF", *in))
+			break;
+		out[n++] = (char)(*in >= 'A' && *in <= 'F' ? *in - 'A' + 'a' : *in);
+	}
+	if (n != OUTBOX_BOOT_ID_LEN || (*in && (*in != '\n' || in[1]))) {
+		out[0] = '\0';
+		return -EINVAL;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Our claimed_by (see struct outbox); without a boot id or /proc,
+ * host:pid alone. boot_id: the --boot-id option's, for when /proc/sys is
+ * hidden; the kernel's own comes first. */
+static void
+make_claimer(struct outbox *o, const char *boot_id)
+{
+	char raw[64] = "", boot[OUTBOX_BOOT_ID_LEN + 1] = "", ns[64], pid[24];
+	unsigned long long start;
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	snprintf(o->claimer, sizeof(o->claimer), "%s", o->instance);
+	if (fd >= 0) {
+		n = read(fd, raw, sizeof(raw) - 1);
+		close(fd);
+		raw[n > 0 ? n : 0] = '\0';
+	}
+	if (outbox_boot_id(raw, boot) < 0 && (!boot_id || outbox_boot_id(boot_id, boot) < 0))
+		boot[0] = '\0';
+	n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+	ns[n > 0 ? n : 0] = '\0';
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	/* "pid:[4026531836]": the digits */
+	if (!boot[0] || strncmp(ns, "pid:[", 5) != 0 || !ns[5] ||
+	    strspn(ns + 5, "0123456789") + 6 != strlen(ns) ||
+	    proc_start_time(pid, &start) < 0) {
+		approve_log(LOG_NOTICE, "outbox: no boot id or /proc entry identifies this "
+			    "process (--boot-id); leases of a killed instance run out on their own");
+		return;
+	}
+	ns[strlen(ns) - 1] = '\0';
+	snprintf(o->suffix, sizeof(o->suffix), "@%s/%s", boot, ns + 5);
+	snprintf(o->claimer, sizeof(o->claimer), "%s/%llu%s", o->instance, start, o->suffix);
+	approve_log(LOG_DEBUG, "outbox: leases claimed as %s", o->claimer);
+}
+
+/* 1 when claimer (a claimed_by ending in our suffix) names a process of
+ * this host that is gone: no such pid, a zombie, or one started at
+ * another time (the pid was reused). Anything else counts as alive, a
+ * process /proc hides from us included: a lease is taken back only on
+ * proof. */
+static int
+claimer_dead(const struct outbox *o, const char *claimer)
+{
+	size_t hl = strlen(o->instance) - strlen(strrchr(o->instance, ':'));
+	const char *pid, *slash;
+	char pidbuf[24], *end;
+	unsigned long long start, want;
+	long num;
+
+	if (strncmp(claimer, o->instance, hl) != 0 || claimer[hl] != ':')
+		return 0;	/* another host name: not ours to judge */
+	pid = claimer + hl + 1;
+	slash = strchr(pid, '/');
+	if (!slash || slash == pid || (size_t)(slash - pid) >= sizeof(pidbuf) ||
+	    strspn(pid, "0123456789") != (size_t)(slash - pid))
+		return 0;
+	memcpy(pidbuf, pid, (size_t)(slash - pid));
+	pidbuf[slash - pid] = '\0';
+	errno = 0;
+	num = strtol(pidbuf, &end, 10);
+	if (errno || *end || num <= 0 || num > INT_MAX)	/* kill(0 or -n) means groups */
+		return 0;
+	want = strtoull(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end != '@')
+		return 0;
+	/* kill(pid, 0) sees a process /proc may hide (ProtectProc=invisible) */
+	if (kill((pid_t)num, 0) < 0 && errno == ESRCH)
+		return 1;
+	switch (proc_start_time(pidbuf, &start)) {
+	case 0:
+		return start != want;	/* the pid is another process's now */
+	case -ESRCH:
+		return 1;		/* a zombie */
+	default:
+		return 0;		/* there, but hidden or unreadable */
+	}
+}
+
+/* Take back the leases of claimers on this host whose process is gone (a
+ * killed predecessor), so that their rows are delivered now rather than
+ * when the lease runs out. A live claimer's leases are never touched, so
+ * two live instances never deliver one row at the same time. */
+static void
+release_dead_leases(struct outbox *o, struct db_conn *db)
+{
+	const char *p[2] = { o->claimer, o->suffix };
+	PGresult *res = NULL, *up = NULL;
+	int i;
+
+	if (!o->suffix[0] || exec1(db, "outbox claimers", claimers_sql, 2, p, &res) < 0)
+		goto out;
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *q[1] = { PQgetvalue(res, i, 0) };
+
+		if (!claimer_dead(o, q[0]))
+			continue;
+		if (exec1(db, "outbox release dead lease", release_dead_sql, 1, q, &up) == 0)
+			approve_log(LOG_NOTICE, "outbox: %s notification(s) leased by %s, "
+				    "whose process is gone, released", PQcmdTuples(up), q[0]);
+		PQclear(up);
+		up = NULL;
+	}
+out:
+	PQclear(res);
 }
 
 /* ---- one round ---- */
@@ -312,7 +501,7 @@ round_once(struct outbox *o)
 	snprintf(lease, sizeof(lease), "%lu", OUTBOX_BATCH * o->cfg->timeout + LEASE_MARGIN_S);
 	snprintf(lim, sizeof(lim), "%d", OUTBOX_BATCH);
 	{
-		const char *p[4] = { names, lease, o->instance, lim };
+		const char *p[4] = { names, lease, o->claimer, lim };
 
 		if (exec1(db, "outbox claim", claim_sql, 4, p, &res) < 0)
 			goto out;
@@ -379,7 +568,7 @@ round_once(struct outbox *o)
 		if (j < i) {
 			record(o, db, &cl[j]);
 		} else {
-			const char *p[2] = { cl[j].row[0], o->instance };
+			const char *p[2] = { cl[j].row[0], o->claimer };
 
 			if (exec1(db, "outbox release", release_sql, 2, p, &res) == 0)
 				approve_log(LOG_INFO, "notification %s released at shutdown",
@@ -411,6 +600,7 @@ sweep(struct outbox *o)
 
 	if (!db)
 		return;
+	release_dead_leases(o, db);
 	snprintf(age, sizeof(age), "%lu", o->cfg->max_age);
 	snprintf(remind, sizeof(remind), "%lu", o->cfg->remind_before);
 	snprintf(esc, sizeof(esc), "%lu", o->cfg->escalate_after);
@@ -440,40 +630,32 @@ sweep(struct outbox *o)
 	db_put(o->db, db);
 }
 
-static void *
-outbox_main(void *arg)
+/* A round of the worker: deliver, sweep when due; the next round at once
+ * after a full batch (more may be due), else after poll_ms (at least
+ * OUTBOX_RETRY_MS while the database is in trouble). */
+static uint64_t
+outbox_round(void *arg, struct periodic *p)
 {
 	struct outbox *o = arg;
-	struct timespec due;
-	uint64_t next_sweep = 0, wait_ms;
+	uint64_t wait_ms;
 	int n;
 
-	pthread_mutex_lock(&o->mu);
-	while (!o->stop) {
-		pthread_mutex_unlock(&o->mu);
-		n = round_once(o);
-		if (n < 0 && !o->down_logged) {
-			approve_log(LOG_WARNING, "outbox: database unavailable; notifications wait");
-			o->down_logged = 1;
-		} else if (n >= 0) {
-			o->down_logged = 0;
-		}
-		if (approve_now_ms() >= next_sweep && o->registered) {
-			sweep(o);
-			next_sweep = approve_now_ms() + OUTBOX_SWEEP_MS;
-		}
-		/* a full batch: more may be due at once */
-		wait_ms = n == OUTBOX_BATCH ? 0 : o->cfg->poll_ms;
-		if (n < 0 && wait_ms < OUTBOX_RETRY_MS)	/* database trouble */
-			wait_ms = OUTBOX_RETRY_MS;
-		due = approve_timespec_after(CLOCK_MONOTONIC, wait_ms);
-		pthread_mutex_lock(&o->mu);
-		while (!o->stop && wait_ms &&
-		       pthread_cond_timedwait(&o->cv, &o->mu, &due) != ETIMEDOUT)
-			;
+	(void)p;
+	n = round_once(o);
+	if (n < 0 && !o->down_logged) {
+		approve_log(LOG_WARNING, "outbox: database unavailable; notifications wait");
+		o->down_logged = 1;
+	} else if (n >= 0) {
+		o->down_logged = 0;
 	}
-	pthread_mutex_unlock(&o->mu);
-	return NULL;
+	if (approve_now_ms() >= o->next_sweep && o->registered) {
+		sweep(o);
+		o->next_sweep = approve_now_ms() + OUTBOX_SWEEP_MS;
+	}
+	wait_ms = n == OUTBOX_BATCH ? 0 : o->cfg->poll_ms;
+	if (n < 0 && wait_ms < OUTBOX_RETRY_MS)
+		wait_ms = OUTBOX_RETRY_MS;
+	return wait_ms;
 }
 
 /* No sink here: the database stops writing rows for the sinks an
@@ -496,10 +678,9 @@ disable_all(struct db_pool *pool)
 
 int
 outbox_start(const struct approvald_config *cfg, const char *public_url,
-	     struct db_pool *main_pool, struct outbox **out)
+	     const char *boot_id, struct db_pool *main_pool, struct outbox **out)
 {
 	struct outbox *o;
-	pthread_condattr_t ca;
 	char host[64];
 	int r;
 
@@ -517,25 +698,19 @@ outbox_start(const struct approvald_config *cfg, const char *public_url,
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(o->instance, sizeof(o->instance), "%s:%ld", host, (long)getpid());
+	make_claimer(o, boot_id);
 	r = o->public_url ? db_pool_new(cfg->database, 1, &o->db) : -ENOMEM;
 	if (r < 0) {
 		free(o->public_url);
 		free(o);
 		return r;
 	}
-	pthread_mutex_init(&o->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&o->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&o->thread, NULL, outbox_main, o);
-	if (r != 0) {
-		pthread_cond_destroy(&o->cv);
-		pthread_mutex_destroy(&o->mu);
+	r = periodic_start(outbox_round, o, &o->worker);
+	if (r < 0) {
 		db_pool_free(o->db);
 		free(o->public_url);
 		free(o);
-		return -r;
+		return r;
 	}
 	*out = o;
 	return 0;
@@ -546,17 +721,11 @@ outbox_stop(struct outbox *o)
 {
 	if (!o)
 		return;
-	pthread_mutex_lock(&o->mu);
-	o->stop = 1;
+	/* no further send; what the thread still records gets DB_STOP_MS;
+	 * a send in flight ends within notify_timeout */
 	atomic_store(&o->stopping, 1);
-	pthread_cond_signal(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-	/* what the thread still records gets DB_STOP_MS; a send in flight
-	 * ends within notify_timeout */
 	db_pool_stop(o->db);
-	pthread_join(o->thread, NULL);
-	pthread_cond_destroy(&o->cv);
-	pthread_mutex_destroy(&o->mu);
+	periodic_stop(o->worker);
 	db_pool_free(o->db);
 	free(o->public_url);
 	free(o);

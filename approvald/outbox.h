@@ -7,7 +7,9 @@
  * attempt, at most notify_retry_max), or failed for good (a permanent
  * refusal, or notify_max_age passed). Rows of one request and sink go out
  * in order (a Slack update never overtakes its post). Every few seconds it
- * also queues reminders and escalations that fell due. A failing or slow
+ * also queues reminders and escalations that fell due, and takes back the
+ * leases of an instance on this host whose process is gone (a killed
+ * predecessor), so that its rows need not wait for the lease to run out. A failing or slow
  * sink delays only other notifications, never a request. */
 #ifndef APPROVALD_OUTBOX_H
 #define APPROVALD_OUTBOX_H
@@ -28,12 +30,22 @@ struct outbox_stats {
 	atomic_long oldest_pending_s;	/* age of the oldest, seconds */
 };
 
+#define OUTBOX_BOOT_ID_LEN 32	/* hex digits of a kernel boot id */
+
+/* A boot id as /proc/sys/kernel/random/boot_id or systemd's %b write it
+ * (a UUID, dashes optional) into out as 32 lowercase hex digits: 0, or
+ * -EINVAL for anything else. */
+int outbox_boot_id(const char *in, char out[OUTBOX_BOOT_ID_LEN + 1]);
+
 /* Start the worker when cfg configures a sink; else disable every sink in
  * the database (one statement on main_pool) and *out = NULL, 0.
- * public_url is copied. 0 or -errno. */
+ * public_url is copied. boot_id (outbox_boot_id()'s form, or NULL): this
+ * kernel's boot id for when /proc/sys is hidden (systemd's ProcSubset=pid;
+ * the unit passes --boot-id %b); without either, leases of a killed
+ * instance are not taken back early. 0 or -errno. */
 struct db_pool;
 int outbox_start(const struct approvald_config *cfg, const char *public_url,
-		 struct db_pool *main_pool, struct outbox **out);
+		 const char *boot_id, struct db_pool *main_pool, struct outbox **out);
 /* Stop and join (a delivery in flight ends within notify_timeout);
  * accepts NULL. */
 void outbox_stop(struct outbox *o);

@@ -1,4 +1,4 @@
-/* pending_gauge.c: owns the thread behind the pending-per-host gauge (see
+/* pending_gauge.c: owns the periodic worker (periodic.h) behind the pending-per-host gauge (see
  * pending_gauge.h). One grouped count per period on a borrowed pool
  * connection; host names are [A-Za-z0-9._-] (sql/001_core.sql), so they
  * are label values as they stand. */
@@ -6,21 +6,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
 #include "pending_gauge.h"
+#include "periodic.h"
 #include "wire.h"	/* APPROVE_STR */
 
 #define LINES_MAX (4 * 1024 * 1024)	/* the samples of very many hosts */
 
 struct pending_gauge {
-	pthread_t thread;
+	struct periodic *worker;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
 	char *lines;		/* under mu: the samples, or NULL before the first */
 	uint64_t at_ms;		/* under mu: when they were counted */
 	struct db_pool *db;
@@ -62,30 +60,18 @@ out:
 	db_put(g->db, c);
 }
 
-static void *
-gauge_main(void *arg)
+static uint64_t
+gauge_round(void *arg, struct periodic *p)
 {
-	struct pending_gauge *g = arg;
-	struct timespec due;
-
-	pthread_mutex_lock(&g->mu);
-	while (!g->stop) {
-		pthread_mutex_unlock(&g->mu);
-		refresh(g);
-		due = approve_timespec_after(CLOCK_MONOTONIC, PENDING_GAUGE_S * 1000ULL);
-		pthread_mutex_lock(&g->mu);
-		while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &due) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&g->mu);
-	return NULL;
+	(void)p;
+	refresh(arg);
+	return PENDING_GAUGE_S * 1000ULL;
 }
 
 int
 pending_gauge_start(struct db_pool *db, struct pending_gauge **out)
 {
 	struct pending_gauge *g = calloc(1, sizeof(*g));
-	pthread_condattr_t ca;
 	int r;
 
 	*out = NULL;
@@ -93,16 +79,11 @@ pending_gauge_start(struct db_pool *db, struct pending_gauge **out)
 		return -ENOMEM;
 	g->db = db;
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&g->thread, NULL, gauge_main, g);
-	if (r != 0) {
-		pthread_cond_destroy(&g->cv);
+	r = periodic_start(gauge_round, g, &g->worker);
+	if (r < 0) {
 		pthread_mutex_destroy(&g->mu);
 		free(g);
-		return -r;
+		return r;
 	}
 	*out = g;
 	return 0;
@@ -113,12 +94,7 @@ pending_gauge_stop(struct pending_gauge *g)
 {
 	if (!g)
 		return;
-	pthread_mutex_lock(&g->mu);
-	g->stop = 1;
-	pthread_cond_signal(&g->cv);
-	pthread_mutex_unlock(&g->mu);
-	pthread_join(g->thread, NULL);
-	pthread_cond_destroy(&g->cv);
+	periodic_stop(g->worker);
 	pthread_mutex_destroy(&g->mu);
 	free(g->lines);
 	free(g);

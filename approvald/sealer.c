@@ -1,24 +1,18 @@
-/* sealer.c: owns the sealer thread (see sealer.h). It borrows a pool
- * connection for one statement per round and never holds it across the
- * wait. A round that sealed rows is followed by the next at once (a
- * backlog is cleared batch after batch); otherwise the thread sleeps
- * interval_ms. A database error is logged once, until a round works. */
+/* sealer.c: owns the sealer's periodic worker (see sealer.h, periodic.h).
+ * It borrows a pool connection for one statement per round and never
+ * holds it across the wait. A database error is logged once, until a
+ * round works. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "periodic.h"
 #include "sealer.h"
 
 struct sealer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
+	struct periodic *worker;
 	struct db_pool *db;
 	unsigned long interval_ms;
 	int error_logged;
@@ -53,43 +47,33 @@ out:
 	return n;
 }
 
-static void *
-sealer_main(void *arg)
+/* A round: one batch; the next at once after rows were sealed (a backlog
+ * is cleared batch after batch), else after interval_ms. */
+static uint64_t
+sealer_round(void *arg, struct periodic *p)
 {
 	struct sealer *s = arg;
-	struct timespec due;
 	long n;
 
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		n = seal_round(s);
-		if (n < 0 && !s->error_logged) {
-			approve_log(LOG_WARNING, "audit sealer: rows cannot be sealed now; "
-				    "retrying every %lu ms", s->interval_ms);
-			s->error_logged = 1;
-		} else if (n >= 0 && s->error_logged) {
-			approve_log(LOG_NOTICE, "audit sealer works again");
-			s->error_logged = 0;
-		}
-		if (n > 0)
-			approve_log(LOG_DEBUG, "audit sealer: sealed %ld row(s)", n);
-		pthread_mutex_lock(&s->mu);
-		if (n > 0)
-			continue;
-		due = approve_timespec_after(CLOCK_MONOTONIC, s->interval_ms);
-		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &due) != ETIMEDOUT)
-			;
+	(void)p;
+	n = seal_round(s);
+	if (n < 0 && !s->error_logged) {
+		approve_log(LOG_WARNING, "audit sealer: rows cannot be sealed now; "
+			    "retrying every %lu ms", s->interval_ms);
+		s->error_logged = 1;
+	} else if (n >= 0 && s->error_logged) {
+		approve_log(LOG_NOTICE, "audit sealer works again");
+		s->error_logged = 0;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
+	if (n > 0)
+		approve_log(LOG_DEBUG, "audit sealer: sealed %ld row(s)", n);
+	return n > 0 ? 0 : s->interval_ms;
 }
 
 int
 sealer_start(struct db_pool *db, unsigned long interval_ms, struct sealer **out)
 {
 	struct sealer *s;
-	pthread_condattr_t ca;
 	int r;
 
 	*out = NULL;
@@ -100,17 +84,10 @@ sealer_start(struct db_pool *db, unsigned long interval_ms, struct sealer **out)
 		return -ENOMEM;
 	s->db = db;
 	s->interval_ms = interval_ms;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&s->thread, NULL, sealer_main, s);
-	if (r != 0) {
-		pthread_cond_destroy(&s->cv);
-		pthread_mutex_destroy(&s->mu);
+	r = periodic_start(sealer_round, s, &s->worker);
+	if (r < 0) {
 		free(s);
-		return -r;
+		return r;
 	}
 	*out = s;
 	return 0;
@@ -121,12 +98,6 @@ sealer_stop(struct sealer *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stop = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	periodic_stop(s->worker);
 	free(s);
 }

@@ -1,15 +1,14 @@
 /* signing.c: owns approvald's signing key and the SQL of receipts,
  * signing keys and checkpoints (signing.h). */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "periodic.h"
 #include "requests.h"
 #include "signing.h"
 
@@ -262,43 +261,31 @@ out:
 	return r;
 }
 
-/* ---- the receipt keeper: one thread, one pool connection per round ---- */
+/* ---- the receipt keeper: a periodic worker, one pool connection per round ---- */
 
 struct receipt_keeper {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* under mu */
+	struct periodic *worker;
 	struct signer *signer;
 	struct db_pool *db;
+	int failed;		/* the last round could not read the queue */
 };
 
-static void *
-keeper_main(void *arg)
+/* A round: one batch; the next at once after a full one. */
+static uint64_t
+keeper_round(void *arg, struct periodic *p)
 {
 	struct receipt_keeper *k = arg;
-	struct timespec due;
 	struct db_conn *c;
-	int n, failed = 0;
+	int n;
 
-	pthread_mutex_lock(&k->mu);
-	while (!k->stop) {
-		pthread_mutex_unlock(&k->mu);
-		c = db_get(k->db, DB_WAIT_MS);
-		n = c ? signer_store_due(k->signer, c) : -EIO;
-		db_put(k->db, c);
-		due = approve_timespec_after(CLOCK_MONOTONIC, SIGNER_DUE_EVERY_MS);
-		pthread_mutex_lock(&k->mu);
-		if (n < 0 && !failed && !k->stop)	/* once per outage */
-			approve_log(LOG_WARNING, "receipts: the queue of final requests "
-				    "was not read; retrying every %d ms", SIGNER_DUE_EVERY_MS);
-		failed = n < 0;
-		while (!k->stop && n != SIGNER_DUE_BATCH &&
-		       pthread_cond_timedwait(&k->cv, &k->mu, &due) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&k->mu);
-	return NULL;
+	c = db_get(k->db, DB_WAIT_MS);
+	n = c ? signer_store_due(k->signer, c) : -EIO;
+	db_put(k->db, c);
+	if (n < 0 && !k->failed && !periodic_stopping(p))	/* once per outage */
+		approve_log(LOG_WARNING, "receipts: the queue of final requests "
+			    "was not read; retrying every %d ms", SIGNER_DUE_EVERY_MS);
+	k->failed = n < 0;
+	return n == SIGNER_DUE_BATCH ? 0 : SIGNER_DUE_EVERY_MS;
 }
 
 int
@@ -306,7 +293,6 @@ receipt_keeper_start(struct signer *s, struct db_pool *db,
 		     struct receipt_keeper **out)
 {
 	struct receipt_keeper *k;
-	pthread_condattr_t ca;
 	int r;
 
 	*out = NULL;
@@ -317,17 +303,10 @@ receipt_keeper_start(struct signer *s, struct db_pool *db,
 		return -ENOMEM;
 	k->signer = s;
 	k->db = db;
-	pthread_mutex_init(&k->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	r = pthread_create(&k->thread, NULL, keeper_main, k);
-	if (r != 0) {
-		pthread_cond_destroy(&k->cv);
-		pthread_mutex_destroy(&k->mu);
+	r = periodic_start(keeper_round, k, &k->worker);
+	if (r < 0) {
 		free(k);
-		return -r;
+		return r;
 	}
 	*out = k;
 	return 0;
@@ -338,12 +317,6 @@ receipt_keeper_stop(struct receipt_keeper *k)
 {
 	if (!k)
 		return;
-	pthread_mutex_lock(&k->mu);
-	k->stop = 1;
-	pthread_cond_signal(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-	pthread_join(k->thread, NULL);
-	pthread_cond_destroy(&k->cv);
-	pthread_mutex_destroy(&k->mu);
+	periodic_stop(k->worker);
 	free(k);
 }

@@ -67,12 +67,7 @@ wait_recv 1 "$post"
 line=$(recv_last "$post")
 jcheck() { jq -e "$1" <<<"$line" >/dev/null || fail "$2: $1 does not hold: $line"; }
 jcheck '.sig_ok == true and .body.channel == "C0TEST"' "chat.postMessage with the bot token"
-jcheck '.body.blocks[0].type == "header"' "Block Kit header"
-jcheck "[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.action_id == \"approve\" and .value == \"$id\" and .style == \"primary\")] | length == 1" "Approve button"
-jcheck "[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.action_id == \"deny\" and .value == \"$id\" and .style == \"danger\")] | length == 1" "Deny button"
-jcheck "[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.url != null and (.url | endswith(\"/r/$code\")))] | length == 1" "link to the request page"
-jcheck "[.body.blocks[] | .fields[]?.text] | any(. == \"Requester: $me\")" "requester field"
-jcheck '[.. | objects | select(.type == "mrkdwn")] | length == 0' "no mrkdwn (requester text stays plain)"
+slack_pending_ok "$line" "$code" "$id" "$me"
 ok "a request is posted to Slack as Block Kit with Approve, Deny and a link"
 ts=$(sql "SELECT ts FROM approval.slack_messages m JOIN approval.requests r ON r.id = m.request_id WHERE r.code = '$code'")
 [ -n "$ts" ] || fail "the posted message's ts was not remembered"

@@ -8,7 +8,11 @@
 #     and delivered once; the waiting module is never held up by it;
 #   - approvald SIGKILLed after the request committed and before delivery:
 #     the row survives and is delivered once after the restart;
-#   - two approvald instances on one database: every message sent once;
+#   - SIGKILLed inside a delivery attempt: the restarted instance releases
+#     the dead one's lease (same host, its process gone) and delivers at
+#     once, not after the lease;
+#   - two approvald instances on one database: every message sent once, and
+#     a lease held by a live instance is never released by the other;
 #   - a sink down past notify_max_age: failed for good, notification.failed
 #     in the audit log and in report_notification_failures (SQL, the
 #     reports API and approvalctl report);
@@ -113,10 +117,10 @@ APPROVALD_PID=
 receiver_start "$RECV_PORT"
 assert_eq 0 "$(recv_count ".body.request.code == \"$code\"")" "nothing delivered before the restart"
 approvald_start
-# at once, or, when the kill fell inside a delivery attempt (the receiver
-# was down, so the old instance kept trying), once that attempt's lease
-# (OUTBOX_BATCH x notify_timeout + 30 s) has run out
-wait_recv 1 ".body.request.code == \"$code\" and .body.event == \"request.created\"" 80
+# at once, also when the kill fell inside a delivery attempt (the receiver
+# was down, so the old instance kept trying): the restarted instance takes
+# back the dead one's lease (3b)
+wait_recv 1 ".body.request.code == \"$code\" and .body.event == \"request.created\"" 20
 wait_for_waiters 1 30	# the module's long-poll found the new approvald
 assert_rc 0 actl carol approve "$code"
 pamdrive_wait "$PAMDRIVE_PID" 30
@@ -126,13 +130,75 @@ assert_eq 1 "$(recv_count ".body.request.code == \"$code\" and .body.event == \"
 	"deliveries of $code created after SIGKILL and restart"
 ok "killed with SIGKILL before delivery: delivered once after the restart"
 
-# 4. Two instances, one database: each message once.
+# 3b. SIGKILL inside a delivery attempt (the receiver holds it unanswered):
+# the restarted instance takes back the killed one's lease at once rather
+# than after OUTBOX_BATCH x notify_timeout + 30 s (54 s here). Once as run
+# by hand, once as systemd runs the packaged unit (ProcSubset=pid: no
+# /proc/sys, so no boot id there; --boot-id gives it, as the unit's %b).
+kill_in_attempt_and_restart() { # WHAT
+	touch "$T/recv.hold"
+	api_create web1
+	code=$REQ_CODE
+	wait_recv 1 ".held and .body.request.code == \"$code\"" 10
+	pid=$APPROVALD_PID
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	APPROVALD_PID=
+	assert_eq t "$(outbox "bool_and(o.claimed_until > now() + interval '20 seconds')" "$code")" \
+		"the killed instance's lease on $code runs on ($1)"
+	assert_match "$(outbox "o.claimed_by" "$code")" "^$(hostname):$pid/[0-9]+@$(tr -d - </proc/sys/kernel/random/boot_id)/[0-9]+\$" \
+		"the lease names host, pid, start time, boot id and pid namespace ($1)"
+	rm -f "$T/recv.hold"
+	t0=$(now_ms)
+	approvald_start
+	wait_recv 1 "(.held | not) and .body.request.code == \"$code\" and .body.event == \"request.created\"" 15
+	note "delivered $(( $(now_ms) - t0 )) ms after the restart ($1)"
+	assert_eq 1 "$(recv_count "(.held | not) and .body.request.code == \"$code\"")" \
+		"answered deliveries of $code after SIGKILL inside the attempt ($1)"
+}
+kill_in_attempt_and_restart "run by hand"
+ok "killed with SIGKILL inside a delivery attempt: the restart takes the lease back and delivers once"
+# approvald in a private mount of /proc with the pid entries only
+printf '#!/bin/sh\nexec unshare -m -- sh -c %s "%s" --boot-id "%s" "$@"\n' \
+	"'mount -t proc -o subset=pid proc /proc && exec \"\$0\" \"\$@\"'" \
+	"$APPROVALD" "$(cat /proc/sys/kernel/random/boot_id)" >"$T/approvald-procsubset"
+chmod 0755 "$T/approvald-procsubset"
+unshare -m -- sh -c 'mount -t proc -o subset=pid proc /proc && test ! -e /proc/sys/kernel/random/boot_id' ||
+	fail "a subset=pid /proc still shows the boot id"
+real_approvald=$APPROVALD
+approvald_stop
+APPROVALD=$T/approvald-procsubset
+approvald_start
+kill_in_attempt_and_restart "ProcSubset=pid, --boot-id"
+approvald_stop
+APPROVALD=$real_approvald
+approvald_start
+ok "the same under ProcSubset=pid with --boot-id (the packaged unit)"
+
+# 4. Two instances, one database: each message once. Attempts last up to
+# 10 s here, so that one can be held open across several sweeps.
+approvald_stop
+approvald_start "${NOTIFY_CONF[@]}" notify_timeout=10
 second_conf=$T/approvald2.conf
 sed -e "s|^listen = .*|listen = 127.0.0.1:0|" "$T/approvald.conf" >"$second_conf"
 "$APPROVALD" --config "$second_conf" --port-file "$T/approvald2.port" >>"$T/approvald2.log" 2>&1 &
 second=$!
 _H_PIDS+=("$second")
 wait_until 20 test -s "$T/approvald2.port" || fail "second approvald did not start"
+# While one instance's attempt hangs, the other (same host, alive) leaves
+# its lease alone: no second attempt runs beside it.
+touch "$T/recv.hold"
+api_create web1
+code=$REQ_CODE
+wait_recv 1 ".held and .body.request.code == \"$code\"" 10
+holder=$(outbox "o.claimed_by" "$code")
+sleep 5		# two sweeps (OUTBOX_SWEEP_MS) of each instance, half the attempt
+assert_eq 1 "$(recv_count ".held and .body.request.code == \"$code\"")" \
+	"attempts of $code while the first still runs (two live instances)"
+assert_eq "$holder" "$(outbox "o.claimed_by" "$code")" "the lease stays with the live instance holding it"
+rm -f "$T/recv.hold"
+wait_recv 1 "(.held | not) and .body.request.code == \"$code\"" 20
+ok "two live instances on one host: a lease in use is never taken over"
 before=$(wc -l <"$T/recv.jsonl")
 codes=()
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do

@@ -4,11 +4,20 @@
 #   notify_secrets          secret files for the webhook, the Slack bot token
 #                           and the Slack signing secret under $T (0600)
 #   receiver_start [PORT]   serve on 127.0.0.1 (a free port, or PORT again);
-#                           sets RECV_PORT, RECV_URL; log in $T/recv.jsonl
+#                           sets RECV_PORT, RECV_URL; log in $T/recv.jsonl;
+#                           while $T/recv.hold exists a webhook is held
+#                           unanswered (logged with "held": true); while
+#                           $T/slack_incoming.answer exists its "STATUS
+#                           BODY" answers a Slack incoming webhook
 #   receiver_stop           SIGTERM it (connections refused from then on)
 #   recv_count JQ-FILTER    how many logged requests match (a jq select body)
 #   wait_recv N JQ-FILTER [TIMEOUT]  until at least N match
 #   recv_last JQ-FILTER     the last matching line (JSON)
+#   slack_pending_ok LINE CODE ID USER  a logged Slack message (bot or
+#                           incoming webhook) of pending request CODE: a
+#                           header naming CODE, Approve and Deny buttons
+#                           carrying ID, a link to its page, USER as the
+#                           requester field, no mrkdwn
 RECV_PY=$SRCDIR/tests/lib/notify_receiver.py
 RECV_PID=
 : >"$T/recv.jsonl"
@@ -26,6 +35,7 @@ receiver_start() {
 	rm -f "$T/recv.port"
 	python3 "$RECV_PY" serve --port "$port" --port-file "$T/recv.port" --log "$T/recv.jsonl" \
 		--webhook-secret-file "$T/webhook.secret" --slack-token-file "$T/slack.token" \
+		--hold-file "$T/recv.hold" --slack-incoming-answer-file "$T/slack_incoming.answer" \
 		2>>"$T/fake-recv.log" &
 	RECV_PID=$!
 	_H_PIDS+=("$RECV_PID")
@@ -47,4 +57,19 @@ _recv_ge() { [ "$(recv_count "$2")" -ge "$1" ]; }
 wait_recv() {
 	wait_until "${3:-20}" _recv_ge "$1" "$2" ||
 		fail "the receiver never got $1 request(s) matching $2 (it got: $(jq -c '[.path, (.body | if type == "object" then (.event // .text // "") else . end)]' "$T/recv.jsonl" | tr '\n' ' '))"
+}
+
+slack_pending_ok() {
+	local line=$1 code=$2 id=$3 user=$4 f
+	local -a checks=(
+		".body.blocks[0].type == \"header\" and (.body.blocks[0].text.text | contains(\"$code\"))"
+		"[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.action_id == \"approve\" and .value == \"$id\" and .style == \"primary\")] | length == 1"
+		"[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.action_id == \"deny\" and .value == \"$id\" and .style == \"danger\")] | length == 1"
+		"[.body.blocks[] | select(.type == \"actions\") | .elements[] | select(.url != null and (.url | endswith(\"/r/$code\")))] | length == 1"
+		"[.body.blocks[] | .fields[]?.text] | any(. == \"Requester: $user\")"
+		'[.. | objects | select(.type == "mrkdwn")] | length == 0'
+	)
+	for f in "${checks[@]}"; do
+		jq -e "$f" <<<"$line" >/dev/null || fail "Slack message of $code: $f does not hold: $line"
+	done
 }

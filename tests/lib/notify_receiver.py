@@ -6,17 +6,29 @@ payloads to approvald the way Slack does. It speaks the public protocols
 with real signatures; it decides nothing (the shell tests assert).
 
   serve --port-file F --log F [--port N] --webhook-secret-file F
-        --slack-token-file F
+        --slack-token-file F [--hold-file F] [--slack-incoming-answer-file F]
       Serves until SIGTERM. Every request is one JSON line in --log:
       {"path", "headers", "body" (parsed JSON or text), "sig_ok"}.
         POST /hook                  webhook; sig_ok says whether
                                     X-Approve-Signature (t=,v1= HMAC-SHA256
-                                    over "t.BODY") verifies and t is fresh
+                                    over "t.BODY") verifies and t is fresh;
+                                    while the --hold-file exists, logged
+                                    with "held": true and never answered
+                                    (a delivery attempt that hangs)
         POST /slack/api/chat.postMessage, chat.update, views.open
                                     Slack Web API: answers {"ok": true, ...}
                                     (a ts per posted message) when the
                                     bearer token is the configured one,
                                     else {"ok": false, "error": "invalid_auth"}
+        POST /slack/incoming/...    a Slack incoming webhook: a JSON object
+                                    with a non-empty "text" or "blocks" is
+                                    answered 200 "ok" (text/plain), anything
+                                    else 400 "invalid_payload"; while the
+                                    --slack-incoming-answer-file exists,
+                                    its "STATUS BODY" line is the answer
+                                    instead (Slack's 500 rollup_error, 404
+                                    no_service, ...); the line logged has
+                                    "status", the status answered
         POST /slack/response/...    a response_url: answers "ok"
         POST /teams                 Teams Workflows webhook: 202
   slack-action --url U --secret-file F --user UID --action approve|deny|open
@@ -61,13 +73,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def record(self, raw, sig_ok=None):
+    def record(self, raw, sig_ok=None, held=False, status=None):
         try:
             body = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
         line = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body, "sig_ok": sig_ok, "at": time.time()}
+        if held:
+            line["held"] = True
+        if status is not None:
+            line["status"] = status
         with self.server.lock, open(self.server.log, "a") as f:
             f.write(json.dumps(line) + "\n")
         return body
@@ -82,10 +98,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         hashlib.sha256).hexdigest()
         return hmac.compare_digest(want, v1)
 
+    def slack_incoming(self, raw):
+        forced = self.server.slack_incoming_answer_file
+        if forced and os.path.exists(forced):
+            with open(forced) as f:
+                status, _, text = f.readline().strip().partition(" ")
+            self.record(raw, status=int(status))
+            return self.answer(int(status), text, "text/plain")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        good = (self.headers.get("Content-Type", "").startswith("application/json") and
+                isinstance(body, dict) and
+                ((isinstance(body.get("text"), str) and body["text"] != "") or
+                 (isinstance(body.get("blocks"), list) and body["blocks"])))
+        self.record(raw, status=200 if good else 400)
+        if not good:
+            return self.answer(400, "invalid_payload", "text/plain")
+        return self.answer(200, "ok", "text/plain")
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
         if self.path == "/hook":
+            hold = self.server.hold_file
+            if hold and os.path.exists(hold):
+                self.record(raw, self.webhook_sig_ok(raw), held=True)
+                while os.path.exists(hold):
+                    time.sleep(0.05)
+                self.close_connection = True
+                return None
             self.record(raw, self.webhook_sig_ok(raw))
             return self.answer(200, "{}")
         if self.path.startswith("/slack/api/"):
@@ -109,6 +152,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "views.open":
                 return self.answer(200, json.dumps({"ok": True, "view": {"id": "V0TEST"}}))
             return self.answer(200, json.dumps({"ok": False, "error": "unknown_method"}))
+        if self.path.startswith("/slack/incoming/"):
+            return self.slack_incoming(raw)
         if self.path.startswith("/slack/response/"):
             self.record(raw)
             return self.answer(200, "ok", "text/plain")
@@ -127,6 +172,8 @@ def serve(a):
     srv.seq = 0
     srv.webhook_secret = read_secret(a.webhook_secret_file) if a.webhook_secret_file else b""
     srv.slack_token = read_secret(a.slack_token_file) if a.slack_token_file else b""
+    srv.hold_file = a.hold_file
+    srv.slack_incoming_answer_file = a.slack_incoming_answer_file
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])
@@ -193,6 +240,8 @@ def main():
     s.add_argument("--log", required=True)
     s.add_argument("--webhook-secret-file")
     s.add_argument("--slack-token-file")
+    s.add_argument("--hold-file")
+    s.add_argument("--slack-incoming-answer-file")
     for name in ("slack-action", "slack-submit"):
         c = sub.add_parser(name)
         c.add_argument("--url", required=True)

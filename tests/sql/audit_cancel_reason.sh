@@ -7,7 +7,9 @@
 # (sql/014) makes the row's id, so each row has its event's id; decisions
 # and creations carry no cancel_reason; the sealed chain verifies with the
 # documented query. Rows written before sql/018 keep their form and the
-# chain stays intact across the upgrade.
+# chain stays intact across the upgrade. A cancel_reason rewritten in
+# approval.requests with the triggers off disagrees with the chained row,
+# and approval.audit_crosscheck names the request (sql/022).
 MIGRATE_BEFORE=018
 . "$SRCDIR/tests/sql/lib.sh"
 
@@ -60,4 +62,15 @@ assert_eq 12 "$(pg_psql -c "SELECT count(*) FROM approval.audit_log l WHERE l.ki
 seal_all
 assert_eq "" "$(pg_psql -c "$CHAIN_CHECK_SQL")" "the sealed chain verifies (documented query)"
 assert_eq "" "$(pg_psql -c "SELECT code, problem FROM approval.audit_crosscheck")" "requests agree with the log"
+
+# a superuser rewrites why requests were cancelled (a module's timeout
+# told as a Ctrl-C, a Ctrl-C as unspecified) with the triggers off
+pg_psql -c "BEGIN; ALTER TABLE approval.requests DISABLE TRIGGER USER;
+	UPDATE approval.requests SET cancel_reason = 'interrupted' WHERE code = 'CAN-002';
+	UPDATE approval.requests SET cancel_reason = 'unspecified' WHERE code = 'CAN-001';
+	ALTER TABLE approval.requests ENABLE TRIGGER USER; COMMIT;" >/dev/null
+assert_eq "CAN-001|cancel_reason differs from audit_log
+CAN-002|cancel_reason differs from audit_log" \
+	"$(pg_psql -c "SELECT code, problem FROM approval.audit_crosscheck ORDER BY code")" \
+	"a rewritten cancel_reason is found"
 finish
