@@ -36,6 +36,16 @@ def row(what, fig, base, unit, target=None, higher_better=False):
 for c in ("1", "8", "32", "128"):
     row("create rate, %s clients (vs pgbench insert)" % c, "create_rate_" + c,
         "pgbench_tps_" + c, "/s", 0.5 if c in ("8", "32") else None, True)
+for c in ("8", "32"):
+    row("pgbench insert+NOTIFY in one tx, %s clients (vs pgbench insert)" % c,
+        "pgbench_notify_tps_" + c, "pgbench_tps_" + c, "/s")
+    row("create rate, %s clients (vs pgbench insert+NOTIFY)" % c, "create_rate_" + c,
+        "pgbench_notify_tps_" + c, "/s")
+for c in ("8", "32"):
+    row("5 ms flush: pgbench insert+NOTIFY, %s clients (vs insert)" % c,
+        "slow_pgbench_notify_tps_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench insert)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_tps_" + c, "/s")
 for c in ("1", "8", "32", "128"):
     row("create p99 latency, %s clients (vs pgbench avg)" % c, "create_%s_p99" % c,
         "pgbench_lat_" + c, "ms")
