@@ -11,11 +11,12 @@
 #      NOTIFY, and a NOTIFY in a transaction that writes (bench/notify.c)
 #   b  pgbench: one INSERT of the requests row shape (a copy of
 #      approval.requests with its indexes and checks, no triggers) at
-#      1, 8, 32 and 128 clients
+#      1, 8, 32 and 128 clients; the same with a NOTIFY in its transaction
+#      (8, 32); and the same INSERT into approval.requests itself, every
+#      trigger firing, NOTIFY handed over as on approvald's pool (1, 8, 32)
 #   c  request creation through approvald at the same concurrencies
 #      (bench/loadgen.c, keep-alive, TCP), as a ratio to b
-#   s  b (with and without a NOTIFY in the insert's transaction) and c at
-#      8 and 32 clients with a slower flush: commit_delay = 5 ms and
+#   s  b's three and c at 8 and 32 clients with a slower flush: commit_delay = 5 ms and
 #      commit_siblings = 0 make every flush wait 5 ms, as a slower disk
 #      would, while commits that arrive meanwhile share it (group commit)
 #   d  decision-to-wake over BENCH_ROUNDS decisions, as a ratio to a, and
@@ -158,6 +159,13 @@ EOF
 	# the same insert with a NOTIFY in its transaction, as a trigger sends it
 	{ echo 'BEGIN;'; cat "$tmp/insert.sql"; echo "SELECT pg_notify('bench', 'x' || :client_id);"
 	  echo 'COMMIT;'; } >"$tmp/insert_notify.sql"
+	# and the real thing: into approval.requests, every trigger, event and
+	# audit row, with the NOTIFY handed over (approval.defer_notify, as on
+	# approvald's pool; client_min_messages drops the notices): what one
+	# create costs the database, without approvald
+	hid=$(pg_psql -c "SELECT id FROM approval.hosts WHERE name = 'bench'")
+	sed -e "s/bench\.requests/approval.requests/" -e "s/VALUES (bench.code(nextval('bench.n')), 1,/VALUES (bench.code(nextval('bench.n')), $hid,/" \
+		"$tmp/insert.sql" >"$tmp/insert_full.sql"
 fi
 # pgbench_run SCRIPT CLIENTS KEY: tps and average latency to KEY_tps_C, KEY_lat_C
 pgbench_run() {
@@ -175,6 +183,12 @@ pgbench_run() {
 if has b; then
 	for c in $concs; do pgbench_run insert "$c" pgbench; done
 	for c in 8 32; do pgbench_run insert_notify "$c" pgbench_notify; done
+	for c in 1 8 32; do
+		PGOPTIONS="-c approval.defer_notify=on -c client_min_messages=warning" \
+			pgbench_run insert_full "$c" pgbench_full
+	done
+	# those requests are no one's: out of the way of the waiter parts
+	pg_psql -c "UPDATE approval.requests SET status = 'cancelled' WHERE status = 'pending'" >/dev/null
 fi
 
 if has c; then
@@ -197,12 +211,15 @@ if has s && has b; then
 	for c in 8 32; do
 		pgbench_run insert "$c" slow_pgbench
 		pgbench_run insert_notify "$c" slow_pgbench_notify
+		PGOPTIONS="-c approval.defer_notify=on -c client_min_messages=warning" \
+			pgbench_run insert_full "$c" slow_pgbench_full
 		"$loadgen" create "${aport[A]}" "$htok" "$c" "$secs" >"$tmp/s$c.out" || { cat "$tmp/s$c.out"; exit 1; }
 		cat "$tmp/s$c.out"
 		rec "slow_create_rate_$c" "$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' "$tmp/s$c.out")"
 	done
 	pg_psql -c "ALTER SYSTEM RESET commit_delay" -c "ALTER SYSTEM RESET commit_siblings" \
 		-c "SELECT pg_reload_conf()" >/dev/null
+	pg_psql -c "UPDATE approval.requests SET status = 'cancelled' WHERE status = 'pending'" >/dev/null
 fi
 
 if has d; then

@@ -41,11 +41,22 @@ for c in ("8", "32"):
         "pgbench_notify_tps_" + c, "pgbench_tps_" + c, "/s")
     row("create rate, %s clients (vs pgbench insert+NOTIFY)" % c, "create_rate_" + c,
         "pgbench_notify_tps_" + c, "/s")
+for c in ("1", "8", "32"):
+    row("pgbench full create (triggers), %s clients (vs pgbench insert)" % c,
+        "pgbench_full_tps_" + c, "pgbench_tps_" + c, "/s")
+    row("create rate, %s clients (vs pgbench full create)" % c, "create_rate_" + c,
+        "pgbench_full_tps_" + c, "/s")
 for c in ("8", "32"):
     row("5 ms flush: pgbench insert+NOTIFY, %s clients (vs insert)" % c,
         "slow_pgbench_notify_tps_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: pgbench full create, %s clients (vs insert)" % c,
+        "slow_pgbench_full_tps_" + c, "slow_pgbench_tps_" + c, "/s")
     row("5 ms flush: create rate, %s clients (vs pgbench insert)" % c,
         "slow_create_rate_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench insert+NOTIFY)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_notify_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench full create)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_full_tps_" + c, "/s")
 for c in ("1", "8", "32", "128"):
     row("create p99 latency, %s clients (vs pgbench avg)" % c, "create_%s_p99" % c,
         "pgbench_lat_" + c, "ms")
