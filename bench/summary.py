@@ -82,6 +82,12 @@ for k in sorted(r):
         v = num(k) / 1024
         rows.append(("RSS holding %s (instance %s)" % (n, k.split("_")[2]), "%.1f MB" % v, "", "",
                      ("met" if v < 64 else "NOT met") + " (target < 64 MB)" if n.startswith("10000x") else ""))
+    if k.startswith("hold_") and k.endswith("_after_rss_kb"):
+        held = num(k.replace("_after_", "_"))
+        v = num(k) / 1024
+        rows.append(("RSS after the release, %s (instance %s)" % (k.split("_")[1], k.split("_")[2]),
+                     "%.1f MB" % v, "%.1f MB holding" % (held / 1024) if held else "",
+                     "%.2f" % (num(k) / held) if held else "", ""))
     if k.startswith("hold_") and k.endswith("_released"):
         rows.append(("all released: %s" % k.split("_")[1], r[k], "", "", ""))
     if k.endswith("_after_fds") or k.endswith("_after_threads"):
