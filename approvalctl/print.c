@@ -266,7 +266,7 @@ width(const char *s)
 
 /* A table of owned cells, printed with columns padded to their widest cell
  * (the last column is not padded). Row 0 holds the headers. */
-#define TABLE_COLS 8
+#define TABLE_COLS 10
 struct table {
 	size_t ncols, nrows, cap;
 	char *(*rows)[TABLE_COLS];

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/requests/*", NEED_READER, 0, route_show, 0 },
 	{ "GET", "/v1/requests/*/wait", NEED_HOST, 0, route_wait, 0 },
 	{ "POST", "/v1/requests/*/cancel", NEED_HOST, 1, route_cancel, 0 },
+	{ "POST", "/v1/breakglass/uses", NEED_HOST, 1, route_breakglass_use, 0 },	/* routes_breakglass.c */
 	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve, 0 },
 	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny, 0 },
 	{ "POST", "/v1/requests/*/review", NEED_DECIDER, 1, route_review, 0 },

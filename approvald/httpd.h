@@ -158,6 +158,8 @@ int http_poll_start(struct http_req *r);
 enum MHD_Result route_create(struct http_req *r);
 enum MHD_Result route_wait(struct http_req *r);
 enum MHD_Result route_cancel(struct http_req *r);
+/* routes_breakglass.c: a host reports an offline break-glass use. */
+enum MHD_Result route_breakglass_use(struct http_req *r);
 enum MHD_Result route_list(struct http_req *r);
 enum MHD_Result route_show(struct http_req *r);
 enum MHD_Result route_approve(struct http_req *r);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -125,19 +126,23 @@ dir_ok(const struct stat *st, uid_t server_uid, int is_parent, const char *path,
 	return -EACCES;
 }
 
-/* Walk path from "/" through O_PATH descriptors, checking each directory,
- * then the socket file. 0 when all is sound, APPROVE_HTTP_UNREACHABLE when
- * a component is missing (the part that exists is sound), -EACCES or
- * -errno otherwise. */
-static int
-check_path(const char *path, uid_t server_uid, char *err, size_t errlen)
+int
+approve_path_dirs(const char *path, uid_t server_uid, int *dirfd,
+		  const char **leaf, char *err, size_t errlen)
 {
-	const char *comp = path + 1, *slash;
-	char name[APPROVE_UNIX_PATH_MAX + 1];
+	const char *comp, *slash;
+	char name[NAME_MAX + 1];
 	struct stat st;
 	int dfd, nfd, r;
 	size_t n;
 
+	*dirfd = -1;
+	*leaf = NULL;
+	if (!path || path[0] != '/' || !path[1] || path[strlen(path) - 1] == '/') {
+		approve_errf(err, errlen, "bad path");
+		return -EINVAL;
+	}
+	comp = path + 1;
 	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fstat(dfd, &st) < 0) {
 		r = -errno;
@@ -149,7 +154,13 @@ check_path(const char *path, uid_t server_uid, char *err, size_t errlen)
 		goto out;
 	while ((slash = strchr(comp, '/'))) {
 		n = (size_t)(slash - comp);
-		memcpy(name, comp, n);	/* n < strlen(path) <= APPROVE_UNIX_PATH_MAX */
+		if (n == 0 || n > NAME_MAX) {
+			approve_errf(err, errlen, "%.*s: bad path component",
+				     (int)(slash - path), path);
+			r = -EINVAL;
+			goto out;
+		}
+		memcpy(name, comp, n);
 		name[n] = '\0';
 		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0) {
@@ -180,6 +191,33 @@ check_path(const char *path, uid_t server_uid, char *err, size_t errlen)
 		if (r < 0)
 			goto out;
 	}
+	if (strlen(comp) > NAME_MAX) {
+		approve_errf(err, errlen, "%s: name too long", path);
+		r = -EINVAL;
+		goto out;
+	}
+	*dirfd = dfd;
+	*leaf = comp;
+	return 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* The directories (approve_path_dirs), then the socket file. 0 when all
+ * is sound, APPROVE_HTTP_UNREACHABLE when a component is missing (the
+ * part that exists is sound), -EACCES or -errno otherwise. */
+static int
+check_path(const char *path, uid_t server_uid, char *err, size_t errlen)
+{
+	const char *comp;
+	struct stat st;
+	int dfd, r;
+
+	r = approve_path_dirs(path, server_uid, &dfd, &comp, err, errlen);
+	if (r < 0)
+		return r;
 	if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = -errno;
 		approve_errf(err, errlen, "%s: %s", path, strerror(errno));
@@ -195,8 +233,7 @@ check_path(const char *path, uid_t server_uid, char *err, size_t errlen)
 	}
 	r = owner_ok(&st, server_uid, "socket", path, strlen(path), err, errlen);
 out:
-	if (dfd >= 0)
-		close(dfd);
+	close(dfd);
 	return r;
 }
 

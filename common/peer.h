@@ -31,6 +31,21 @@ unsigned approve_unprivileged_port_start(void);
  * the administrator in err. */
 int approve_url_transport_ok(const struct approve_url *u, char *err, size_t errlen);
 
+/* The directory part of an absolute path, proven: every directory from
+ * "/" is opened without following symlinks (O_PATH), owned by root or
+ * server_uid (0: root only), and not writable by group or others, except
+ * a root-owned sticky directory that is not the last one (its next
+ * component must then be such a directory, which the sticky bit
+ * protects). 0 with *dirfd an O_PATH descriptor of the last directory
+ * (the caller closes it; open the file with openat(*dirfd, *leaf, ...
+ * O_NOFOLLOW) so nothing can be swapped in between) and *leaf pointing
+ * into path at the final name; APPROVE_HTTP_UNREACHABLE when a directory
+ * is missing; -EACCES when a check failed; -EINVAL for a malformed path;
+ * another -errno. err says what happened. Used for the unix: socket and
+ * for pam_approve's break-glass file. */
+int approve_path_dirs(const char *path, uid_t server_uid, int *dirfd,
+		      const char **leaf, char *err, size_t errlen);
+
 /* Connect to the Unix stream socket at path (absolute, checked by
  * approve_url_parse) and prove its server, before the caller writes
  * anything:

@@ -27,6 +27,7 @@ enum {
 	SEEN_DEBUG = 1 << 7,
 	SEEN_SERVER_USER = 1 << 8,
 	SEEN_KEYS = 1 << 9,
+	SEEN_BREAKGLASS = 1 << 10,
 };
 
 /* Writes "what: 'arg'" with arg cut to a bounded, printable prefix. */
@@ -176,6 +177,9 @@ parse_one(const char *a, struct pa_args *o, unsigned *seen,
 	} else if ((v = arg_value(a, "token_file"))) {
 		bit = SEEN_TOKEN;
 		r = parse_path(v, &o->token_file);
+	} else if ((v = arg_value(a, "breakglass"))) {
+		bit = SEEN_BREAKGLASS;
+		r = parse_path(v, &o->breakglass);
 	} else if ((v = arg_value(a, "keys"))) {
 		bit = SEEN_KEYS;
 		r = parse_path(v, &o->keys);
@@ -267,6 +271,13 @@ pa_args_parse(int argc, const char **argv, struct pa_args *out,
 	if (strncasecmp(o.url, "https:", 6) == 0 && !(seen & SEEN_CA)) {
 		arg_err(err, errlen, "url=https:// needs ca= (the CA file that "
 			"signed approvald's certificate)", o.url);
+		return -EINVAL;
+	}
+	/* failmode=open already lets everything in when approvald is
+	 * provably absent; a code on top of it would only pretend */
+	if (o.breakglass && o.failmode == PA_FAIL_OPEN) {
+		arg_err(err, errlen, "breakglass= and failmode=open exclude each "
+			"other", o.breakglass);
 		return -EINVAL;
 	}
 	*out = o;

@@ -35,6 +35,8 @@ struct pa_args {
 	const char *keys;		/* pinned approvald public keys (sig.h); NULL:
 					 * answers are trusted by their channel only */
 	const char *server_user;	/* who, besides root, may serve a unix: url */
+	const char *breakglass;		/* offline break-glass code file; NULL: none
+					 * (pam_approve/breakglass.c) */
 	unsigned long timeout;		/* seconds, 1..86400 */
 	enum pa_failmode failmode;
 	enum pa_reason_mode reason;

@@ -121,3 +121,17 @@ pa_conv_ask(pam_handle_t *pamh, const char *prompt, char **answer)
 		return -ENOTCONN;
 	return 0;
 }
+
+int
+pa_conv_ask_hidden(pam_handle_t *pamh, const char *prompt, char **answer)
+{
+	int r;
+
+	*answer = NULL;
+	r = converse(pamh, PAM_PROMPT_ECHO_OFF, prompt, answer);
+	if (r == PAM_BUF_ERR)
+		return -ENOMEM;
+	if (r != PAM_SUCCESS || !*answer)
+		return -ENOTCONN;
+	return 0;
+}

@@ -19,5 +19,7 @@ void pa_conv_sayf(pam_handle_t *pamh, int style, int debug,
  * when there is no conversation or it failed. 0, -ENOTCONN (no
  * conversation / no answer), -ENOMEM. */
 int pa_conv_ask(pam_handle_t *pamh, const char *prompt, char **answer);
+/* The same with PAM_PROMPT_ECHO_OFF, for a secret (the caller wipes it). */
+int pa_conv_ask_hidden(pam_handle_t *pamh, const char *prompt, char **answer);
 
 #endif

@@ -104,7 +104,7 @@ run(pam_handle_t *pamh, int argc, const char **argv, int deny, const char *stack
 	for (tries = 0;; tries++) {
 		enum pa_verdict v = pa_request_approval(pamh, &a, ctx, digest);
 
-		if (v == PA_APPROVED || v == PA_FAILED_OPEN) {
+		if (v == PA_APPROVED || v == PA_FAILED_OPEN || v == PA_BREAKGLASS) {
 			allowed = 1;
 			rc = PAM_SUCCESS;
 			break;

@@ -31,6 +31,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "bgcode.h"
 #include "code.h"
 #include "conv.h"
 #include "failopen.h"
@@ -737,15 +738,18 @@ out:
 }
 
 /* approvald was not reached at create (r: APPROVE_HTTP_UNREACHABLE or
- * APPROVE_HTTP_NOT_CONNECTED). Starts at denied; one line allows, and only
- * with failmode=open, the client's "nothing there" and the probe's. */
+ * APPROVE_HTTP_NOT_CONNECTED). Starts at denied; one line allows with
+ * failmode=open and one with a break-glass code, both only after the
+ * client's "nothing there" and the probe's: the same proof for both. */
 static enum pa_verdict
 unreachable(struct session *s, int r)
 {
 	enum pa_verdict v = PA_DENY;
 	char why[256] = "";
+	const char *what = s->a->breakglass ? "break-glass not offered" :
+			   "failmode=open not honoured";
 
-	if (s->a->failmode != PA_FAIL_OPEN) {
+	if (s->a->failmode != PA_FAIL_OPEN && !s->a->breakglass) {
 		pam_syslog(s->pamh, LOG_NOTICE,
 			   "%s as %s (%s): denied, approvald unreachable "
 			   "(failmode=closed)", s->ctx->user, s->ctx->target_user,
@@ -756,21 +760,30 @@ unreachable(struct session *s, int r)
 		pam_syslog(s->pamh, LOG_WARNING,
 			   "%s as %s (%s): approvald not reached, but nothing "
 			   "proves it is absent (a timeout or an unresolved name, "
-			   "not a refusal on every address); failmode=open not "
-			   "honoured, denied", s->ctx->user, s->ctx->target_user,
-			   s->ctx->service);
+			   "not a refusal on every address); %s, denied",
+			   s->ctx->user, s->ctx->target_user, s->ctx->service, what);
 		goto out;
 	}
 	if (pa_failopen_check(s->a->url, s->http.server_uid, FAILOPEN_PROBE_MS,
 			      why, sizeof(why)) != 0) {
 		pam_syslog(s->pamh, LOG_WARNING,
 			   "%s as %s (%s): approvald unreachable but not "
-			   "provably (%s); failmode=open not honoured, denied",
+			   "provably (%s); %s, denied",
 			   s->ctx->user, s->ctx->target_user, s->ctx->service,
-			   why);
+			   why, what);
 		goto out;
 	}
-	v = PA_FAILED_OPEN;	/* refused or no route everywhere, twice */
+	/* refused or no route everywhere, twice */
+	if (s->a->failmode != PA_FAIL_OPEN) {
+		/* args.c: breakglass= is set (it excludes failmode=open) */
+		if (pa_breakglass_offer(s->pamh, s->a, s->ctx, s->digest,
+					 s->deadline) == 1) {
+			v = PA_BREAKGLASS;	/* a code consumed on disk */
+			machine(s, "allowed breakglass");
+		}
+		goto out;
+	}
+	v = PA_FAILED_OPEN;
 	pam_syslog(s->pamh, LOG_ALERT,
 		   "%s as %s (%s): ALLOWED WITHOUT APPROVAL, approvald "
 		   "unreachable and failmode=open", s->ctx->user,
@@ -849,6 +862,9 @@ pa_request_approval(pam_handle_t *pamh, const struct pa_args *a,
 		machine(&s, "error server");
 		goto out;
 	}
+	/* approvald is here and answered for this host: earlier offline
+	 * break-glass uses go to it now */
+	pa_breakglass_report(pamh, a, &s.http);
 	memcpy(s.id, st->id, sizeof(s.id));
 	s.id[APPROVE_UUID_LEN] = '\0';
 	s.code = shown(st->code[0] ? st->code : st->id, APPROVE_UUID_LEN + 4);

@@ -11,6 +11,8 @@ enum pa_verdict {
 	PA_DENY = 0,		/* every path that is not one of the two below */
 	PA_APPROVED,		/* a verified "approved" for exactly this ctx */
 	PA_FAILED_OPEN,		/* failmode=open and approvald unreachable */
+	PA_BREAKGLASS,		/* approvald provably absent and an offline
+				 * break-glass code consumed (bgcode.c) */
 	PA_NEED_REASON,		/* a rule needs a (longer) reason: nothing filed,
 				 * the server's sentence was shown; ask, try again */
 	PA_NEED_TICKET,		/* the same for a ticket */

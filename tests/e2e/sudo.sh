@@ -26,15 +26,7 @@ on_exit "rm -f /etc/pam.d/$SVC"
 	echo "@include common-session-noninteractive"
 } >"/etc/pam.d/$SVC"
 
-on_exit "rm -f /etc/sudoers.d/$SVC"
-{
-	echo "# pam_approve e2e test ($TEST_NAME); removed when the test ends"
-	echo "Defaults:$U pam_service=$SVC, pam_login_service=$SVC, !lecture"
-	echo "$U ALL=(root) NOPASSWD: ALL"
-} >"$T/sudoers"
-visudo -cf "$T/sudoers" >/dev/null || fail "visudo rejects the drop-in"
-install -m 0440 -o root -g root "$T/sudoers" "/etc/sudoers.d/$SVC"
-visudo -c >/dev/null || fail "visudo -c fails with the drop-in installed"
+e2e_sudoers "$SVC" "$U:$SVC"
 
 run_sudo() {	# NAME [env assignments...]: sudo -n touch $T/NAME.marker as $U
 	local name=$1

@@ -81,6 +81,25 @@ _e2e_userdel() {
 	! id "$1" >/dev/null 2>&1
 }
 
+# e2e_sudoers NAME USER:SERVICE...: a sudoers drop-in /etc/sudoers.d/NAME
+# (removed on exit) that sends each USER's sudo to its PAM SERVICE and lets
+# it run anything as root without a password (the approval is the gate).
+e2e_sudoers() {
+	local name=$1 us
+	shift
+	on_exit "rm -f /etc/sudoers.d/$name"
+	{
+		echo "# pam_approve e2e test ($TEST_NAME); removed when the test ends"
+		for us in "$@"; do
+			echo "Defaults:${us%%:*} pam_service=${us#*:}, pam_login_service=${us#*:}, !lecture"
+		done
+		for us in "$@"; do echo "${us%%:*} ALL=(root) NOPASSWD: ALL"; done
+	} >"$T/sudoers"
+	visudo -cf "$T/sudoers" >/dev/null || fail "visudo rejects the drop-in"
+	install -m 0440 -o root -g root "$T/sudoers" "/etc/sudoers.d/$name"
+	visudo -c >/dev/null || fail "visudo -c fails with the drop-in installed"
+}
+
 # The module line for a PAM service file (account stack, the documented one).
 e2e_module_line() {
 	printf 'account required %s url=%s token_file=%s keys=%s timeout=%s %s\n' \

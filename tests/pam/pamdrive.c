@@ -3,6 +3,7 @@
  *
  *   pamdrive --service NAME --user USER --op auth|account|both
  *            [--answer TEXT]... [--app-signals] [--repeat N]
+ *            [--stop-after-answer]
  *
  * Environment (set by the caller): LD_PRELOAD=libpam_wrapper.so
  * PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=DIR (a directory holding a service
@@ -19,6 +20,10 @@
  *                    SIGINT/SIGTERM/SIGHUP reached the application's own
  *                    handlers (installed like sudo's: SA_RESTART, they
  *                    record the signal and carry on)
+ * --stop-after-answer: after handing over the first answer, print
+ * "STOPPED: after answer" and stop (SIGSTOP) inside the conversation, so
+ * a test holds the module between reading an answer and acting on it
+ * (SIGCONT resumes it).
  * "both" runs pam_authenticate, then (only when it succeeded)
  * pam_acct_mgmt; RESULT is the last return value.
  * --repeat N (bench/run.sh): N whole transactions (pam_start to pam_end),
@@ -41,6 +46,7 @@
 struct answers {
 	const char *v[MAX_ANSWERS];
 	int n, next;
+	int stop_after;		/* --stop-after-answer, not yet done */
 };
 
 static volatile sig_atomic_t app_signals;
@@ -142,6 +148,12 @@ conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
 			r[i].resp = strdup(ans->v[ans->next++]);
 			if (!r[i].resp)
 				goto fail;
+			if (ans->stop_after) {
+				ans->stop_after = 0;
+				printf("STOPPED: after answer\n");
+				fflush(stdout);
+				raise(SIGSTOP);
+			}
 			break;
 		default:
 			goto fail;
@@ -160,7 +172,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pamdrive --service NAME --user USER "
-		"--op auth|account|both [--answer TEXT]... [--app-signals] [--repeat N]\n");
+		"--op auth|account|both [--answer TEXT]... [--app-signals] [--repeat N]\n"
+		"       [--stop-after-answer]\n");
 }
 
 static double
@@ -200,6 +213,7 @@ main(int argc, char **argv)
 		{ "answer", required_argument, NULL, 'a' },
 		{ "app-signals", no_argument, NULL, 'g' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "stop-after-answer", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,6 +251,9 @@ main(int argc, char **argv)
 			break;
 		case 'g':
 			with_app_signals = 1;
+			break;
+		case 'S':
+			ans.stop_after = 1;
 			break;
 		case 'r':
 			repeat = atoi(optarg);

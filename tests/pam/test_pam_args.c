@@ -129,6 +129,31 @@ static const char *const bad_single[] = {
 	"server_user=abcdefghijklmnopqrstuvwxyz0123456",	/* 33 */
 };
 
+START_TEST(test_breakglass)
+{
+	const char *ok[] = { URL, "breakglass=/etc/security/approve_breakglass" };
+	const char *none[] = { URL };
+	const char *bad[][3] = {
+		{ URL, "breakglass=relative/path", NULL },
+		{ URL, "breakglass=", NULL },
+		{ URL, "breakglass=/a\x01b", NULL },
+		{ URL, "breakglass=/a", "breakglass=/b" },
+		{ URL, "breakglass=/a", "failmode=open" },
+		{ URL, "failmode=open", "breakglass=/a" },
+	};
+	struct pa_args a;
+	size_t i;
+
+	ck_assert_int_eq(parse(NARGS(ok), ok, &a), 0);
+	ck_assert_str_eq(a.breakglass, "/etc/security/approve_breakglass");
+	ck_assert_int_eq(parse(NARGS(none), none, &a), 0);
+	ck_assert_ptr_null(a.breakglass);	/* off unless configured */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(bad[i][2] ? 3 : 2, bad[i], &a) != 0,
+			      "accepted %s %s", bad[i][1], bad[i][2] ? bad[i][2] : "");
+}
+END_TEST
+
 START_TEST(test_bad_single)
 {
 	const char *v[] = { URL, bad_single[_i] };
@@ -445,6 +470,7 @@ pam_args_suite(void)
 	TCase *tc = tcase_create("args");
 
 	tcase_add_test(tc, test_minimal_defaults);
+	tcase_add_test(tc, test_breakglass);
 	tcase_add_test(tc, test_all_arguments);
 	tcase_add_test(tc, test_other_good_values);
 	tcase_add_loop_test(tc, test_bad_single, 0,

@@ -12,6 +12,10 @@
 #     private /etc/hosts in a mount namespace: a timeout on one address is
 #     no proof, denied (refused on both: allowed); and a resolver that never
 #     answers (EAI_AGAIN, what a stop during the lookup also gives): denied.
+# Each case runs again with breakglass= (offline break-glass codes) instead
+# of failmode=open: the code prompt follows the same proof, so where
+# failmode=open is denied no code is even asked for, and where it allows
+# the code is asked for and lets the elevation in.
 # Only the url= lines name the transport (https to a literal address or a
 # name, never reaching TLS). Root only (pamlib.sh); part 3 needs unshare.
 PAMDRIVE=$1
@@ -57,7 +61,8 @@ drive_ns() {
 		{ [ ! -f "$0/resolv.conf" ] || mount --bind "$0/resolv.conf" /etc/resolv.conf; } &&
 		exec "$@"' "$T" env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$T/svc" $SAN_ENV ${EXTRA_ENV:-} \
-		"$PAMDRIVE" --service "$1" --user root --op "$2" > "$T/out" 2> "$T/err" < /dev/null
+		"$PAMDRIVE" --service "$1" --user root --op "$2" ${3:+--answer "$3"} \
+		> "$T/out" 2> "$T/err" < /dev/null
 	rc=$?
 }
 # a run the helper left stopped must not outlive the test
@@ -74,6 +79,21 @@ open_svc() {
 	service fo "auth required $MODULE url=$1 ca=$CA token_file=$TOKEN timeout=2 failmode=open"
 }
 
+# A sound code file (docs/policy.md: sha256 over the tag, its NUL, the salt
+# and the code) with unused codes BGCODE1, BGCODE2; bg_svc URL: the module
+# with it instead of failmode=open.
+BGCODE1=ABCDE-FGHJK-MNPQR-STVWX-YZ012
+BGCODE2=ZYXWV-TSRQP-NMKJH-GFEDC-BA987
+BGSALT=00112233445566778899aabbccddeeff
+bg_hash() { printf 'approve-breakglass-v1\000%s%s' "$BGSALT" "$(printf %s "$1" | tr -d -)" | sha256sum | cut -d' ' -f1; }
+printf 'approve-breakglass 1\nfailures 0 0\ncode BG-TESTC0DE web1 1700000000 %s %s unused\ncode BG-TESTC0D2 web1 1700000000 %s %s unused\n' \
+	"$BGSALT" "$(bg_hash "$BGCODE1")" "$BGSALT" "$(bg_hash "$BGCODE2")" > "$T/codes"
+chmod 0600 "$T/codes"
+bg_svc() {
+	service fb "auth required $MODULE url=$1 ca=$CA token_file=$TOKEN timeout=2 breakglass=$T/codes"
+}
+not_offered() { denied && ! has '^PROMPT:' && grep -q ' unused$' "$T/codes"; }
+
 # --- 1. stopped process ------------------------------------------------
 hole stop 127.0.0.1
 open_svc "https://127.0.0.1:$HPORT"
@@ -82,6 +102,12 @@ check "stopped during each connect, failmode=open: denied" denied
 check "stopped: the helper did stop it" logged '^stopped '
 check "stopped: told unreachable/denied" has '^ERROR: Approval service unreachable; access denied.$'
 check "stopped: the reason is logged (a timeout is no proof)" errlog "failmode=open not honoured"
+unhole
+hole stop 127.0.0.1
+bg_svc "https://127.0.0.1:$HPORT"
+drive_hole fb auth --answer "$BGCODE1"
+check "stopped during each connect, breakglass=: no code asked for, denied" not_offered
+check "stopped, breakglass=: the reason is logged" errlog "break-glass not offered"
 unhole
 
 hole stop-accept 127.0.0.1
@@ -99,6 +125,11 @@ drive fo auth
 check "full accept queue, failmode=open: denied" denied
 check "full accept queue: told unreachable/denied" has '^ERROR: Approval service unreachable; access denied.$'
 check "full accept queue: logged, the connect timed out" errlog "Connection timed out"
+unhole
+hole hold 127.0.0.1
+bg_svc "https://127.0.0.1:$HPORT"
+drive fb auth --answer "$BGCODE1"
+check "full accept queue, breakglass=: no code asked for, denied" not_offered
 unhole
 
 # the same queue, failmode=closed: denied as always
@@ -119,12 +150,24 @@ if unshare -m true 2>/dev/null; then
 	check "dual: both addresses were tried" \
 		errlog "\[::1\]:$HPORT: Connection timed out; 127.0.0.1:$HPORT: Connection refused"
 	unhole
+	hole hold ::1 -127.0.0.1
+	bg_svc "https://approvald-dual.test:$HPORT"
+	drive_ns fb auth "$BGCODE1"
+	check "[::1] black hole + 127.0.0.1 refused, breakglass=: no code asked for, denied" not_offered
+	unhole
 	# both refused: a definite answer on every address, failmode=open allows
 	hole hold -::1 -127.0.0.1
 	open_svc "https://approvald-dual.test:$HPORT"
 	drive_ns fo auth
 	check "[::1] and 127.0.0.1 both refused, failmode=open: allowed" result PAM_SUCCESS
 	check "both refused: loudly shown" has '^ERROR: WARNING: approval service unreachable; allowed without approval (failmode=open).$'
+	unhole
+	hole hold -::1 -127.0.0.1
+	bg_svc "https://approvald-dual.test:$HPORT"
+	drive_ns fb auth "$BGCODE1"
+	check "[::1] and 127.0.0.1 both refused, breakglass=: the code lets it in" result PAM_SUCCESS
+	check "both refused, breakglass=: the code was asked for" has '^PROMPT: Break-glass code'
+	check "both refused, breakglass=: the code is used now" grep -q '^code BG-TESTC0DE .* used ' "$T/codes"
 	unhole
 	# a resolver that never answers (stopped or not, the lookup runs out):
 	# EAI_AGAIN is no proof either, for the create call or for the probe
@@ -145,6 +188,10 @@ while True:
 	check "silent resolver, failmode=open: denied" denied
 	check "silent resolver: logged as a name resolution failure" \
 		errlog "approvald-hang.example: Temporary failure in name resolution"
+	bg_svc "https://approvald-hang.example:8443"
+	drive_ns fb auth "$BGCODE2"
+	check "silent resolver, breakglass=: no code asked for, denied" \
+		sh -c "grep -q '^RESULT: PAM_AUTH_ERR' '$T/out' && ! grep -q '^PROMPT:' '$T/out' && grep -q '^code BG-TESTC0D2 .* unused\$' '$T/codes'"
 	kill "$HPID" 2>/dev/null
 	wait "$HPID" 2>/dev/null
 	rm -f "$T/resolv.conf"
