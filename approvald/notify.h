@@ -15,9 +15,11 @@ struct notify_msg {
 	enum notify_kind kind;
 	const char *event;	/* created, approved, ..., reminder, escalation, reply */
 	const char *idempotency_key;
-	json_object *request;	/* detail object; NULL for a reply */
-	json_object *payload;	/* a reply's {"response_url","text"}; else NULL */
+	json_object *request;	/* detail object; NULL for a reply or an offline use */
+	json_object *payload;	/* a reply's {"response_url","text"}, an offline
+				 * break-glass use's fields (sql/023); else NULL */
 	const char *slack_channel, *slack_ts;	/* the request's Slack message, or NULL */
+	const char *public_url;	/* approvald's, for links */
 };
 
 struct notify_result {
@@ -54,6 +56,36 @@ char *notify_command(json_object *req);
  * agent, run URL, commit, prompt), one "Label: value" line each, "" when
  * nothing: malloc'd, NULL on ENOMEM. The caller labels it unverified. */
 char *notify_reported(json_object *req);
+
+/* Break-glass (notify_breakglass.c): the event 'breakglass' is a request
+ * a breakglass rule let in (m->request) or an offline code's use
+ * (m->payload); 'breakglass_reviewed' the same once an approver closed
+ * its review. */
+#define NOTIFY_BG_FACTS 16
+struct notify_fact {
+	const char *label;
+	char *value;		/* display text (approve_command_display), malloc'd */
+};
+/* 1 for either event; the second only for 'breakglass_reviewed'. */
+int notify_is_breakglass(const struct notify_msg *m);
+int notify_is_breakglass_review(const struct notify_msg *m);
+/* What a chat message shows, all display text (malloc'd, owned here):
+ * the headline ("BREAK-GLASS: alice became root on web1 without
+ * approval"), the sentence saying what happened and that it needs review,
+ * the link (the request page, or the review list for an offline use; ""
+ * when unknown) and the facts in order, empty ones left out. */
+struct notify_bg {
+	char *head, *line, *link;
+	struct notify_fact f[NOTIFY_BG_FACTS];
+	int n;
+};
+/* 0, or -1 (ENOMEM; bg released). */
+int notify_breakglass_load(const struct notify_msg *m, struct notify_bg *bg);
+void notify_breakglass_release(struct notify_bg *bg);
+/* The webhook's "breakglass" object: kind, request_id, the raw fields,
+ * command_shown, needs_review, review, reviewed_by, reviewed_at,
+ * review_comment, url. NULL on ENOMEM. */
+json_object *notify_breakglass_summary(const struct notify_msg *m);
 
 void notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m,
 			 struct notify_result *res);

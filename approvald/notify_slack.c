@@ -164,6 +164,75 @@ chat_may_decide(json_object *req)
 		 json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v));
 }
 
+/* A break-glass: a warning header, what happened and that it needs
+ * review, the facts as plain text, and a link (the request page, or the
+ * review list for an offline use); never a decision button: there is
+ * nothing left to approve. */
+static json_object *
+build_breakglass(const struct notify_msg *m)
+{
+	struct notify_bg bg;
+	json_object *o = json_object_new_object(), *blocks = json_object_new_array();
+	json_object *fields = NULL, *sec, *act, *els;
+	char *warn = NULL, *t;
+	int i, ok = 0;
+
+	if (notify_breakglass_load(m, &bg) < 0) {
+		json_object_put(o);
+		json_object_put(blocks);
+		return NULL;
+	}
+	if (!o || !blocks || approve_json_add(o, "blocks", blocks) < 0) {
+		json_object_put(blocks);
+		goto out;
+	}
+	/* a warning sign; a check mark once reviewed */
+	if (asprintf(&warn, notify_is_breakglass_review(m) ? "\xe2\x9c\x94 %s" :
+		     "\xe2\x9a\xa0 %s", bg.head) < 0) {
+		warn = NULL;
+		goto out;
+	}
+	if (add_text_block(blocks, "header", "plain_text", warn, HEADER_MAX) < 0 ||
+	    add_text_block(blocks, "section", "plain_text", bg.line, NOTIFY_TEXT_MAX) < 0 ||
+	    approve_json_push(blocks, sec = json_object_new_object()) < 0 ||
+	    approve_json_add_str(sec, "type", "section") < 0 ||
+	    approve_json_add(sec, "fields", fields = json_object_new_array()) < 0)
+		goto out;
+	for (i = 0; i < bg.n; i++) {
+		/* the command on a line of its own, like every request's */
+		if (strcmp(bg.f[i].label, "Command") == 0)
+			continue;
+		if (asprintf(&t, "%s: %s", bg.f[i].label, bg.f[i].value) < 0)
+			goto out;
+		if (json_object_array_add(fields, text_obj("plain_text", t, NOTIFY_TEXT_MAX)) != 0) {
+			free(t);
+			goto out;
+		}
+		free(t);
+	}
+	for (i = 0; i < bg.n; i++)
+		if (strcmp(bg.f[i].label, "Command") == 0 &&
+		    add_labelled(blocks, "Command: ", bg.f[i].value) < 0)
+			goto out;
+	if (*bg.link &&
+	    (approve_json_push(blocks, act = json_object_new_object()) < 0 ||
+	     approve_json_add_str(act, "type", "actions") < 0 ||
+	     approve_json_add_str(act, "block_id", "breakglass") < 0 ||
+	     approve_json_add(act, "elements", els = json_object_new_array()) < 0 ||
+	     add_button(els, "open", m->request ? "Open request" : "Review list",
+			NULL, NULL, bg.link) < 0))
+		goto out;
+	ok = approve_json_add_str(o, "text", warn) == 0;
+out:
+	notify_breakglass_release(&bg);
+	free(warn);
+	if (!ok) {
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
 /* {text, blocks} for this message; buttons while the request is pending,
  * unless its rule keeps decisions out of chat. */
 static json_object *
@@ -177,6 +246,11 @@ build_message(const struct notify_msg *m)
 		       strcmp(m->event, "escalation") == 0;
 	char head[NOTIFY_TEXT_MAX + 256], fallback[NOTIFY_TEXT_MAX + 256];
 
+	if (notify_is_breakglass(m)) {
+		json_object_put(o);
+		json_object_put(blocks);
+		return build_breakglass(m);
+	}
 	if (!o || !blocks || approve_json_add(o, "blocks", blocks) < 0) {
 		json_object_put(blocks);
 		goto fail;
@@ -355,7 +429,8 @@ notify_slack_send(const struct approvald_notify *n, const struct notify_msg *m,
 	} else if (update) {
 		api_call(n, "chat.update", msg, res, 0);
 	} else {
-		api_call(n, "chat.postMessage", msg, res, strcmp(m->event, "created") == 0);
+		api_call(n, "chat.postMessage", msg, res, strcmp(m->event, "created") == 0 ||
+			 (m->request && notify_is_breakglass(m)));
 	}
 	json_object_put(msg);
 }

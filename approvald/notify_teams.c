@@ -111,6 +111,43 @@ child(json_object *o, const char *key, int array)
 	return approve_json_add(o, key, c) == 0 ? c : NULL;
 }
 
+/* A break-glass card: an Attention-coloured title, what happened and that
+ * it needs review, the facts, and a link (the request page, or the review
+ * list for an offline use). NULL on ENOMEM. */
+static json_object *
+breakglass_body(const struct notify_msg *m, char **link)
+{
+	struct notify_bg bg;
+	json_object *body, *title, *fs, *facts;
+	int i, ok = 0;
+
+	if (notify_breakglass_load(m, &bg) < 0)
+		return NULL;
+	body = json_object_new_array();
+	if (!body || arr_add(body, title = text_block(bg.head, 1)) < 0 ||
+	    approve_json_add_str(title, "color",
+				 notify_is_breakglass_review(m) ? "Good" : "Attention") < 0 ||
+	    approve_json_add_str(title, "size", "Large") < 0 ||
+	    arr_add(body, text_block(bg.line, 0)) < 0 ||
+	    arr_add(body, fs = json_object_new_object()) < 0 ||
+	    approve_json_add_str(fs, "type", "FactSet") < 0 ||
+	    !(facts = child(fs, "facts", 1)))
+		goto out;
+	for (i = 0; i < bg.n; i++)
+		if (add_fact(facts, bg.f[i].label, bg.f[i].value) < 0)
+			goto out;
+	*link = bg.link;	/* taken */
+	bg.link = NULL;
+	ok = 1;
+out:
+	notify_breakglass_release(&bg);
+	if (!ok) {
+		json_object_put(body);
+		body = NULL;
+	}
+	return body;
+}
+
 void
 notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
 		  struct notify_result *res)
@@ -118,9 +155,19 @@ notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
 	json_object *req = m->request, *msg = json_object_new_object();
 	json_object *atts, *att, *card, *body, *actions, *open;
 	const char *st = notify_field(req, "status"), *text;
-	char title[NOTIFY_TEXT_MAX + 256];
+	char title[NOTIFY_TEXT_MAX + 256], *link = NULL;
+	json_object *bg = NULL;
+	int bg_taken = 0;
 
-	if (strcmp(m->event, "created") == 0)
+	if (notify_is_breakglass(m) && !(bg = breakglass_body(m, &link))) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		free(link);
+		json_object_put(msg);
+		return;
+	}
+	if (bg)
+		title[0] = '\0';
+	else if (strcmp(m->event, "created") == 0)
 		snprintf(title, sizeof(title), "Approval requested: %s as %s on %s (%s)",
 			 notify_field(req, "user"), notify_field(req, "target_user"),
 			 notify_field(req, "hostname"), notify_field(req, "code"));
@@ -142,18 +189,26 @@ notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
 				 "http://adaptivecards.io/schemas/adaptive-card.json") < 0 ||
 	    approve_json_add_str(card, "type", "AdaptiveCard") < 0 ||
 	    approve_json_add_str(card, "version", "1.4") < 0 ||
-	    !(body = child(card, "body", 1)) ||
-	    arr_add(body, text_block(title, 1)) < 0 ||
-	    arr_add(body, fact_set(req)) < 0 ||
+	    (bg ? (bg_taken = 1, approve_json_add(card, "body", body = bg) < 0) :
+	     (!(body = child(card, "body", 1)) ||
+	      arr_add(body, text_block(title, 1)) < 0 ||
+	      arr_add(body, fact_set(req)) < 0)) ||
 	    !(actions = child(card, "actions", 1)) ||
-	    arr_add(actions, open = json_object_new_object()) < 0 ||
-	    approve_json_add_str(open, "type", "Action.OpenUrl") < 0 ||
-	    approve_json_add_str(open, "title", "Open request") < 0 ||
-	    approve_json_add_str(open, "url", notify_field(req, "url")) < 0) {
+	    ((!bg || *link) &&
+	     (arr_add(actions, open = json_object_new_object()) < 0 ||
+	      approve_json_add_str(open, "type", "Action.OpenUrl") < 0 ||
+	      approve_json_add_str(open, "title",
+				   bg && !m->request ? "Review list" : "Open request") < 0 ||
+	      approve_json_add_str(open, "url", bg ? link : notify_field(req, "url")) < 0))) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
+		/* bg is the card's once added to it (also when that failed) */
+		if (bg && !bg_taken)
+			json_object_put(bg);
 		json_object_put(msg);
+		free(link);
 		return;
 	}
+	free(link);
 	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
 	if (notify_post(n, n->teams_webhook_url, NULL, NULL, text, strlen(text), NULL, res) == 0)
 		notify_judge_status(res);

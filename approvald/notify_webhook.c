@@ -167,25 +167,31 @@ notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m
 {
 	char sig[64 + 64], idem[80], ev[64], hex[65];
 	const char *headers[4] = { sig, idem, ev, NULL };
-	json_object *o = json_object_new_object(), *req = NULL;
+	json_object *o = json_object_new_object(), *req = NULL, *bg = NULL;
 	const char *body;
 	long long ts = (long long)time(NULL);
 
-	if (!o || json_object_deep_copy(m->request, &req, NULL) != 0) {
+	/* an offline break-glass use has no request: "request" is null */
+	if (!o || (m->request && json_object_deep_copy(m->request, &req, NULL) != 0) ||
+	    (notify_is_breakglass(m) && !(bg = notify_breakglass_summary(m)))) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		goto out;
 	}
-	json_object_object_del(req, "events");
-	json_object_object_del(req, "self");
-	snprintf(ev, sizeof(ev), "X-Approve-Event: request.%s", m->event);
+	if (req) {
+		json_object_object_del(req, "events");
+		json_object_object_del(req, "self");
+	}
+	snprintf(ev, sizeof(ev), notify_is_breakglass(m) ? "X-Approve-Event: %s" :
+		 "X-Approve-Event: request.%s", m->event);
 	if (approve_json_add_str(o, "event", ev + strlen("X-Approve-Event: ")) < 0 ||
 	    approve_json_add_str(o, "idempotency_key", m->idempotency_key) < 0 ||
+	    (bg && approve_json_add(o, "breakglass", bg) < 0) ||
 	    approve_json_add(o, "request", req) < 0) {
-		req = NULL;
+		req = bg = NULL;
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		goto out;
 	}
-	req = NULL;
+	req = bg = NULL;
 	body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (notify_webhook_sign(n->webhook_secret->data, n->webhook_secret->len, ts, body,
 				strlen(body), hex) < 0) {
@@ -198,5 +204,6 @@ notify_webhook_send(const struct approvald_notify *n, const struct notify_msg *m
 		notify_judge_status(res);
 out:
 	json_object_put(req);
+	json_object_put(bg);
 	json_object_put(o);
 }

@@ -49,6 +49,12 @@ static const char register_sql[] =
 	" UPDATE approval.notify_sinks SET enabled = false, updated_at = pg_catalog.now()"
 	" WHERE enabled AND name <> ALL ($1::text[])";
 
+/* The sink our notify_escalation_sink names ($1, "" for none) is also
+ * told of every break-glass (sql/023). */
+static const char escalation_sql[] =
+	"UPDATE approval.notify_sinks SET escalation = (name = $1), updated_at = pg_catalog.now()"
+	" WHERE escalation IS DISTINCT FROM (name = $1)";
+
 /* Due rows of our sinks, each the oldest unsent one of its request and
  * sink, leased to us for $2 seconds. */
 static const char claim_sql[] =
@@ -245,7 +251,7 @@ record(struct outbox *o, struct db_conn *db, struct claimed *c)
 			PQclear(res);
 		}
 		approve_log(LOG_INFO, "notification %s (%s %s) delivered to %s, attempt %s",
-			    c->row[0], c->row[2], c->row[5] ? c->row[5] : "reply",
+			    c->row[0], c->row[2], c->row[5] ? c->row[5] : "no request",
 			    c->row[1], c->row[4]);
 		return;
 	}
@@ -289,8 +295,14 @@ round_once(struct outbox *o)
 		return -EIO;
 	if (!o->registered) {
 		const char *p[2] = { names, kinds };
+		const char *e[1] = { o->cfg->escalation_sink >= 0 ?
+				     notify_kind_name[o->cfg->escalation_sink] : "" };
 
 		if (exec1(db, "register sinks", register_sql, 2, p, &res) < 0)
+			goto out;
+		PQclear(res);
+		res = NULL;
+		if (exec1(db, "mark the escalation sink", escalation_sql, 1, e, &res) < 0)
 			goto out;
 		PQclear(res);
 		res = NULL;
@@ -316,6 +328,7 @@ round_once(struct outbox *o)
 		cl[i].m.idempotency_key = cl[i].row[3];
 		cl[i].m.slack_channel = cl[i].row[7];
 		cl[i].m.slack_ts = cl[i].row[8];
+		cl[i].m.public_url = o->public_url;
 		if (cl[i].row[6])
 			cl[i].m.payload = json_tokener_parse(cl[i].row[6]);
 	}

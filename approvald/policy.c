@@ -486,8 +486,8 @@ extra_key(struct parser *p, struct policy_rule *r, size_t at, size_t n, char *v,
 		rc = 0;
 		break;
 	case 10:
-		if (r->action != POLICY_REQUIRE) {
-			rc = fail(p, at, "notify belongs to require");
+		if (r->action != POLICY_REQUIRE && r->action != POLICY_BREAKGLASS) {
+			rc = fail(p, at, "notify belongs to require and breakglass");
 			break;
 		}
 		rc = notify_parse(p, vat, v, &r->notify);

@@ -61,7 +61,8 @@ take(struct policy_verdict *v, const struct policy_rule *r, long long id,
 	}
 	if (r->action == POLICY_REQUIRE && r->groups && !(v->groups = strdup(r->groups)))
 		return -ENOMEM;
-	if (r->action == POLICY_REQUIRE && r->notify && !(v->notify = strdup(r->notify)))
+	if ((r->action == POLICY_REQUIRE || r->action == POLICY_BREAKGLASS) && r->notify &&
+	    !(v->notify = strdup(r->notify)))
 		return -ENOMEM;
 	if (policy_rule_format(r, &v->rule) < 0)
 		return -ENOMEM;

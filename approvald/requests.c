@@ -283,7 +283,8 @@ req_create(struct db_conn *db, long long host_id, const struct approve_ctx *ctx,
 	params[45] = pol->chat_no ? "false" : "true";
 	params[46] = ctx->groups;
 	/* notify=: "" (none) is an empty array, NULL every sink */
-	params[47] = pol->action != POLICY_REQUIRE || !pol->notify ? NULL :
+	params[47] = (pol->action != POLICY_REQUIRE && pol->action != POLICY_BREAKGLASS) ||
+		     !pol->notify ? NULL :
 		     strcmp(pol->notify, "none") == 0 ? "" : pol->notify;
 	for (tries = 0; tries < CODE_TRIES; tries++) {
 		if (approve_code_generate(code) < 0)

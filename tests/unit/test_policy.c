@@ -76,6 +76,9 @@ static const struct {
 	{ "require notify=teams,webhook,slack chat=no",
 	  "require approvals=1 chat=no notify=webhook,slack,teams" },
 	{ "require notify=\"slack\" host=db*", "require approvals=1 host=db* notify=slack" },
+	{ "breakglass notify=teams,slack service=su",
+	  "breakglass service=su reason=required minlen=8 notify=slack,teams" },
+	{ "breakglass notify=none", "breakglass reason=required minlen=8 notify=none" },
 };
 
 START_TEST(parse_format_roundtrip)
@@ -208,7 +211,8 @@ static const struct {
 	{ "require notify=slack,slack", 0, 22, "each once" },
 	{ "require notify=none,slack", 0, 16, "none or a list" },
 	{ "require notify=Slack", 0, 16, "none or a list" },
-	{ "allow notify=slack", 0, 7, "notify belongs to require" },
+	{ "allow notify=slack", 0, 7, "notify belongs to require and breakglass" },
+	{ "deny notify=slack", 0, 6, "notify belongs to require and breakglass" },
 	{ "require notify=none notify=slack", 0, 21, "twice" },
 	{ "require approvals=0", 0, 19, "number from 1" },
 	{ "require approvals=-1", 0, 19, "number from 1" },
