@@ -4,6 +4,7 @@
  * phase change, the sweep twice a second. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,6 +23,13 @@
 #define SUMMARY_MS 10000	/* at most one log line per kind this often */
 #define PEER_BUCKETS 4096
 #define PEER_TEXT_MAX 64
+/* Give freed memory back to the kernel (malloc_trim) once at least
+ * TRIM_MIN connections closed since the last time and none in the last
+ * sweep (a burst is over), or TRIM_MAX closed (a burst still going): a
+ * burst of 10,000 released long-polls otherwise leaves ~100 MB in glibc's
+ * per-thread arenas for good. */
+#define TRIM_MIN 256
+#define TRIM_MAX 4096
 
 enum phase {
 	PHASE_HEAD,	/* waiting for a complete request head */
@@ -67,6 +75,7 @@ struct connguard {
 	struct peer *peers[PEER_BUCKETS];
 	char last_refused[PEER_TEXT_MAX];	/* for the summary line */
 	unsigned long refused, closed_head, closed_idle, closed_body;	/* under mu */
+	unsigned long closed_since_trim;	/* under mu */
 	atomic_ulong waiters_gone;
 };
 
@@ -314,6 +323,7 @@ closed(struct connguard *g, void **socket_context)
 	if (rec->next)
 		rec->next->prev = rec->prev;
 	g->nrecs--;
+	g->closed_since_trim++;
 	if (rec->peer)
 		peer_put_locked(g, rec->peer);
 	pthread_mutex_unlock(&g->mu);
@@ -430,6 +440,25 @@ sweep_deadlines(struct connguard *g, uint64_t now)
 	pthread_mutex_unlock(&g->mu);
 }
 
+/* After a burst of closed connections: see TRIM_MIN. prev is what the
+ * last sweep saw. */
+static void
+trim_after_burst(struct connguard *g, unsigned long *prev)
+{
+	unsigned long n;
+	int trim;
+
+	pthread_mutex_lock(&g->mu);
+	n = g->closed_since_trim;
+	trim = n >= TRIM_MAX || (n >= TRIM_MIN && n == *prev);
+	if (trim)
+		g->closed_since_trim = 0;
+	pthread_mutex_unlock(&g->mu);
+	if (trim)
+		malloc_trim(0);
+	*prev = trim ? 0 : n;
+}
+
 /* A line per kind and SUMMARY_MS at most, however many connections. */
 static void
 summarise(struct connguard *g, struct connguard_stats *last)
@@ -468,6 +497,7 @@ sweep_main(void *arg)
 	struct connguard_stats last;
 	uint64_t next_summary = approve_now_ms() + SUMMARY_MS;
 	struct timespec ts;
+	unsigned long closed_seen = 0;
 	unsigned n;
 
 	memset(&last, 0, sizeof(last));
@@ -481,6 +511,7 @@ sweep_main(void *arg)
 		sweep_deadlines(g, approve_now_ms());
 		if (g->ws && (n = waiters_release_gone(g->ws)) > 0)
 			atomic_fetch_add(&g->waiters_gone, n);
+		trim_after_burst(g, &closed_seen);
 		if (approve_now_ms() >= next_summary) {
 			summarise(g, &last);
 			next_summary = approve_now_ms() + SUMMARY_MS;

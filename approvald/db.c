@@ -23,20 +23,44 @@
 #define DB_PREPARED_MAX 64	/* statements prepared per connection */
 #define DB_STALL_MS 200		/* no slot came back this long: the pool is stuck */
 
-const char db_session_setup[] =
-	"SELECT pg_catalog.set_config('search_path', '', false),"
-	" pg_catalog.set_config('statement_timeout', '15s', false),"
-	" pg_catalog.set_config('TimeZone', 'UTC', false)";
+#define SESSION_SETUP \
+	"SELECT pg_catalog.set_config('search_path', '', false)," \
+	" pg_catalog.set_config('statement_timeout', '15s', false)," \
+	" pg_catalog.set_config('TimeZone', 'UTC', false)"
+const char db_session_setup[] = SESSION_SETUP;
+/* Pool connections also take their NOTIFYs out of the commit (sql/021):
+ * the triggers hand each one over as a NOTICE (client_min_messages makes
+ * sure it arrives) and db_exec() sends them once the statement committed. */
+static const char pool_setup[] = SESSION_SETUP ","
+	" pg_catalog.set_config('approval.defer_notify', 'on', false),"
+	" pg_catalog.set_config('client_min_messages', 'notice', false)";
+/* One transaction of its own, no WAL written: its commit waits for no flush
+ * and holds PostgreSQL's NOTIFY lock for a moment only. */
+static const char notify_sql[] =
+	"SELECT pg_catalog.pg_notify(u.c, u.p)"
+	" FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]))"
+	" AS u(c, p)";
 
 struct prepared {
 	uint32_t hash;
 	char *sql;		/* prepared as "s<index>" */
 };
 
+/* NOTIFYs the running statements asked for, sent after their COMMIT:
+ * two array literals being built, {"channel",...} and {"payload",...}. */
+struct deferred {
+	char *chans, *loads;
+	size_t nchans, nloads;	/* lengths so far (without the closing brace) */
+	size_t capchans, caploads;
+	unsigned n;
+	int lost;		/* out of memory: some were not kept */
+};
+
 struct db_conn {
 	PGconn *pg;
 	uint64_t last_try;	/* when the last connect attempt failed, 0 if none */
 	struct db_pool *pool;
+	struct deferred defer;
 	unsigned nprep;
 	struct prepared prep[DB_PREPARED_MAX];
 };
@@ -80,6 +104,111 @@ db_quiet_notices(PGconn *pg)
 {
 	if (pg)
 		PQsetNoticeProcessor(pg, notice_to_log, NULL);
+}
+
+/* Append v to a "{...}" array literal being built, quoted and escaped. */
+static int
+lit_add(char **buf, size_t *len, size_t *cap, const char *v)
+{
+	size_t need = *len + 2 * strlen(v) + 5;	/* ',' or '{', quotes, '}', NUL */
+	char *b = *buf, *o;
+
+	if (need > *cap) {
+		size_t ncap = need > 2 * *cap ? need : 2 * *cap;
+
+		if (!(b = realloc(*buf, ncap)))
+			return -ENOMEM;
+		*buf = b;
+		*cap = ncap;
+	}
+	o = b + *len;
+	*o++ = *len ? ',' : '{';
+	*o++ = '"';
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			*o++ = '\\';
+		*o++ = *v;
+	}
+	*o++ = '"';
+	*len = (size_t)(o - b);
+	return 0;
+}
+
+static void
+defer_clear(struct deferred *d)
+{
+	d->nchans = d->nloads = 0;
+	d->n = 0;
+	d->lost = 0;
+}
+
+static void
+defer_free(struct deferred *d)
+{
+	free(d->chans);
+	free(d->loads);
+	memset(d, 0, sizeof(*d));
+}
+
+/* libpq's notice receiver on pool connections: a NOTIFY handed over by
+ * approval.notify_event() is kept for after the commit; any other notice
+ * goes to the log as before. */
+static void
+notice_receive(void *arg, const PGresult *res)
+{
+	struct deferred *d = arg;
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *chan, *load;
+	size_t lc = d->nchans, ll = d->nloads;
+
+	if (!st || strcmp(st, DB_STATE_DEFERRED_NOTIFY) != 0) {
+		notice_to_log(NULL, PQresultErrorMessage(res));
+		return;
+	}
+	chan = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	load = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!chan || !load)
+		return;
+	if (lit_add(&d->chans, &d->nchans, &d->capchans, chan) < 0 ||
+	    lit_add(&d->loads, &d->nloads, &d->caploads, load) < 0) {
+		d->nchans = lc;
+		d->nloads = ll;
+		d->lost = 1;
+		return;
+	}
+	d->n++;
+}
+
+/* The statement that asked for these committed: announce them now (a
+ * failure only delays the waiters concerned until they read again:
+ * sql/021_notify_after_commit.sql). */
+static void
+defer_send(struct db_conn *c)
+{
+	struct deferred *d = &c->defer;
+	const char *params[2];
+	PGresult *res = NULL;
+	unsigned n = d->n;
+	int lost = d->lost;
+
+	if (n > 0) {
+		memcpy(d->chans + d->nchans, "}", 2);
+		memcpy(d->loads + d->nloads, "}", 2);
+		params[0] = d->chans;
+		params[1] = d->loads;
+	}
+	defer_clear(d);		/* before: db_exec() below must not come back here */
+	if (lost)
+		approve_log(LOG_ERR, "out of memory: an announcement of a committed change "
+			    "was not sent (waiters elsewhere learn of it when they read again)");
+	if (n == 0)
+		return;
+	if (db_exec(c, notify_sql, 2, params, &res) < 0) {
+		db_log_error("NOTIFY after commit", res);
+		approve_log(LOG_WARNING, "%u announcement(s) of a committed change not sent "
+			    "(waiters elsewhere learn of it when they read again)", n);
+	}
+	PQclear(res);
 }
 
 static void
@@ -178,6 +307,7 @@ conn_drop(struct db_conn *c)
 	for (i = 0; i < c->nprep; i++)
 		free(c->prep[i].sql);
 	c->nprep = 0;
+	defer_clear(&c->defer);	/* their transaction's fate is unknown */
 }
 
 void
@@ -187,8 +317,10 @@ db_pool_free(struct db_pool *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->size; i++)
+	for (i = 0; i < p->size; i++) {
 		conn_drop(&p->slots[i]);
+		defer_free(&p->slots[i].defer);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->slots);
@@ -383,7 +515,7 @@ conn_open(struct db_conn *c, uint64_t deadline)
 		why = "out of memory";
 		goto out;
 	}
-	db_quiet_notices(c->pg);
+	PQsetNoticeReceiver(c->pg, notice_receive, &c->defer);
 	if (PQstatus(c->pg) == CONNECTION_BAD)
 		goto out;
 	while (st != PGRES_POLLING_OK) {
@@ -402,7 +534,7 @@ conn_open(struct db_conn *c, uint64_t deadline)
 	}
 	if (PQsetnonblocking(c->pg, 1) != 0)
 		goto out;
-	if (!PQsendQuery(c->pg, db_session_setup))
+	if (!PQsendQuery(c->pg, pool_setup))
 		goto out;
 	w = roundtrip(c, deadline, &res);
 	if (w == RT_TIMEOUT) {
@@ -578,8 +710,18 @@ db_exec(struct db_conn *c, const char *sql, int nparams,
 		rc = run_statement(c, sql, nparams, params,
 				   capped(p, approve_now_ms() + DB_STATEMENT_MS), res);
 		st = PQresultStatus(*res);
-		if (rc == RT_OK && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
+		if (rc == RT_OK && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+			/* out of a transaction block now: it committed (a
+			 * ROLLBACK's transaction announces nothing) */
+			if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+				if (strncmp(sql, "ROLLBACK", 8) == 0)
+					defer_clear(&c->defer);
+				else if (c->defer.n || c->defer.lost)
+					defer_send(c);
+			}
 			return 0;
+		}
+		defer_clear(&c->defer);	/* failed: its transaction rolls back */
 		if (rc == RT_OK)
 			return -EIO;	/* the server refused it: the caller judges */
 		if (rc == RT_TIMEOUT) {

@@ -79,6 +79,9 @@ int db_exec(struct db_conn *c, const char *sql, int nparams,
 /* SQLSTATEs our own triggers raise (sql/001_core.sql, sql/006_...). */
 #define DB_STATE_FINAL "P0002"		/* the request is final already (HINT 'final') */
 #define DB_STATE_SELF_APPROVAL "P0001"	/* an approver deciding their own request */
+/* The NOTICE approval.notify_event() raises instead of a NOTIFY on a pool
+ * connection (sql/021): db_exec() sends it once the statement committed. */
+#define DB_STATE_DEFERRED_NOTIFY "AP001"
 /* 1 when res carries exactly this SQLSTATE (and, when hint is not NULL,
  * this HINT), else 0. */
 int db_error_is(const PGresult *res, const char *sqlstate, const char *hint);

@@ -6,14 +6,19 @@
 #
 #   bench/run.sh [BUILDDIR]      (meson compile -C BUILDDIR first)
 #
-# Parts, in order (BENCH_PARTS="a b c d h e f g" to run some):
+# Parts, in order (BENCH_PARTS="a b c s d h e f g" to run some):
 #   a  LISTEN/NOTIFY wake latency between two libpq connections: a bare
 #      NOTIFY, and a NOTIFY in a transaction that writes (bench/notify.c)
 #   b  pgbench: one INSERT of the requests row shape (a copy of
 #      approval.requests with its indexes and checks, no triggers) at
-#      1, 8, 32 and 128 clients
+#      1, 8, 32 and 128 clients; the same with a NOTIFY in its transaction
+#      (8, 32); and the same INSERT into approval.requests itself, every
+#      trigger firing, NOTIFY handed over as on approvald's pool (1, 8, 32)
 #   c  request creation through approvald at the same concurrencies
 #      (bench/loadgen.c, keep-alive, TCP), as a ratio to b
+#   s  b's three and c at 8 and 32 clients with a slower flush: commit_delay = 5 ms and
+#      commit_siblings = 0 make every flush wait 5 ms, as a slower disk
+#      would, while commits that arrive meanwhile share it (group commit)
 #   d  decision-to-wake over BENCH_ROUNDS decisions, as a ratio to a, and
 #      the approve call's own latency
 #   h  the module's whole PAM transaction (pam_start..pam_end, pamdrive
@@ -35,7 +40,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
-parts=" ${BENCH_PARTS:-a b c d h e f g} "
+parts=" ${BENCH_PARTS:-a b c s d h e f g} "
 secs=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-1000}
 nwait=${BENCH_WAITERS:-10000}
@@ -151,17 +156,39 @@ VALUES (bench.code(nextval('bench.n')), 1, 'bench', 'sudo', 'bench' || :u, 10000
   md5(random()::text), 'human')
 RETURNING id, code, status;
 EOF
-	for c in $concs; do
-		j=$c; [ "$j" -gt 4 ] && j=4
-		"$PG_BINDIR/pgbench" -n -M prepared -c "$c" -j "$j" -T "$secs" -f "$tmp/insert.sql" \
-			-h "$PGSOCKDIR" -p "$PGPORT_TEST" -U postgres "$PG_DBNAME" >"$tmp/b$c.out" 2>&1 ||
-			{ cat "$tmp/b$c.out"; exit 1; }
-		tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$tmp/b$c.out")
-		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$tmp/b$c.out")
-		echo "pgbench clients=$c tps=$tps latency_avg=${lat} ms"
-		rec "pgbench_tps_$c" "$tps"
-		rec "pgbench_lat_$c" "$lat"
+	# the same insert with a NOTIFY in its transaction, as a trigger sends it
+	{ echo 'BEGIN;'; cat "$tmp/insert.sql"; echo "SELECT pg_notify('bench', 'x' || :client_id);"
+	  echo 'COMMIT;'; } >"$tmp/insert_notify.sql"
+	# and the real thing: into approval.requests, every trigger, event and
+	# audit row, with the NOTIFY handed over (approval.defer_notify, as on
+	# approvald's pool; client_min_messages drops the notices): what one
+	# create costs the database, without approvald
+	hid=$(pg_psql -c "SELECT id FROM approval.hosts WHERE name = 'bench'")
+	sed -e "s/bench\.requests/approval.requests/" -e "s/VALUES (bench.code(nextval('bench.n')), 1,/VALUES (bench.code(nextval('bench.n')), $hid,/" \
+		"$tmp/insert.sql" >"$tmp/insert_full.sql"
+fi
+# pgbench_run SCRIPT CLIENTS KEY: tps and average latency to KEY_tps_C, KEY_lat_C
+pgbench_run() {
+	local j=$2 tps lat
+	[ "$j" -gt 4 ] && j=4
+	"$PG_BINDIR/pgbench" -n -M prepared -c "$2" -j "$j" -T "$secs" -f "$tmp/$1.sql" \
+		-h "$PGSOCKDIR" -p "$PGPORT_TEST" -U postgres "$PG_DBNAME" >"$tmp/$3$2.out" 2>&1 ||
+		{ cat "$tmp/$3$2.out"; exit 1; }
+	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$tmp/$3$2.out")
+	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$tmp/$3$2.out")
+	echo "$3 clients=$2 tps=$tps latency_avg=${lat} ms"
+	rec "$3_tps_$2" "$tps"
+	rec "$3_lat_$2" "$lat"
+}
+if has b; then
+	for c in $concs; do pgbench_run insert "$c" pgbench; done
+	for c in 8 32; do pgbench_run insert_notify "$c" pgbench_notify; done
+	for c in 1 8 32; do
+		PGOPTIONS="-c approval.defer_notify=on -c client_min_messages=warning" \
+			pgbench_run insert_full "$c" pgbench_full
 	done
+	# those requests are no one's: out of the way of the waiter parts
+	pg_psql -c "UPDATE approval.requests SET status = 'cancelled' WHERE status = 'pending'" >/dev/null
 fi
 
 if has c; then
@@ -173,6 +200,26 @@ if has c; then
 		rec "create_other_$c" "$(sed -n 's/.* other=\([0-9]*\).*/\1/p' "$tmp/c$c.out")"
 		rec_dist create_latency "$tmp/c$c.out" "create_$c" >/dev/null
 	done
+fi
+
+if has s && has b; then
+	say "s: b and c at 8 and 32 clients with every flush 5 ms long (commit_delay)"
+	pg_psql -c "ALTER SYSTEM SET commit_delay = 5000" -c "ALTER SYSTEM SET commit_siblings = 0" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	sleep 1
+	echo "commit_delay = $(pg_psql -c "SHOW commit_delay") us, commit_siblings = $(pg_psql -c "SHOW commit_siblings")"
+	for c in 8 32; do
+		pgbench_run insert "$c" slow_pgbench
+		pgbench_run insert_notify "$c" slow_pgbench_notify
+		PGOPTIONS="-c approval.defer_notify=on -c client_min_messages=warning" \
+			pgbench_run insert_full "$c" slow_pgbench_full
+		"$loadgen" create "${aport[A]}" "$htok" "$c" "$secs" >"$tmp/s$c.out" || { cat "$tmp/s$c.out"; exit 1; }
+		cat "$tmp/s$c.out"
+		rec "slow_create_rate_$c" "$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' "$tmp/s$c.out")"
+	done
+	pg_psql -c "ALTER SYSTEM RESET commit_delay" -c "ALTER SYSTEM RESET commit_siblings" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	pg_psql -c "UPDATE approval.requests SET status = 'cancelled' WHERE status = 'pending'" >/dev/null
 fi
 
 if has d; then

@@ -36,6 +36,27 @@ def row(what, fig, base, unit, target=None, higher_better=False):
 for c in ("1", "8", "32", "128"):
     row("create rate, %s clients (vs pgbench insert)" % c, "create_rate_" + c,
         "pgbench_tps_" + c, "/s", 0.5 if c in ("8", "32") else None, True)
+for c in ("8", "32"):
+    row("pgbench insert+NOTIFY in one tx, %s clients (vs pgbench insert)" % c,
+        "pgbench_notify_tps_" + c, "pgbench_tps_" + c, "/s")
+    row("create rate, %s clients (vs pgbench insert+NOTIFY)" % c, "create_rate_" + c,
+        "pgbench_notify_tps_" + c, "/s")
+for c in ("1", "8", "32"):
+    row("pgbench full create (triggers), %s clients (vs pgbench insert)" % c,
+        "pgbench_full_tps_" + c, "pgbench_tps_" + c, "/s")
+    row("create rate, %s clients (vs pgbench full create)" % c, "create_rate_" + c,
+        "pgbench_full_tps_" + c, "/s")
+for c in ("8", "32"):
+    row("5 ms flush: pgbench insert+NOTIFY, %s clients (vs insert)" % c,
+        "slow_pgbench_notify_tps_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: pgbench full create, %s clients (vs insert)" % c,
+        "slow_pgbench_full_tps_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench insert)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench insert+NOTIFY)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_notify_tps_" + c, "/s")
+    row("5 ms flush: create rate, %s clients (vs pgbench full create)" % c,
+        "slow_create_rate_" + c, "slow_pgbench_full_tps_" + c, "/s")
 for c in ("1", "8", "32", "128"):
     row("create p99 latency, %s clients (vs pgbench avg)" % c, "create_%s_p99" % c,
         "pgbench_lat_" + c, "ms")
@@ -61,6 +82,12 @@ for k in sorted(r):
         v = num(k) / 1024
         rows.append(("RSS holding %s (instance %s)" % (n, k.split("_")[2]), "%.1f MB" % v, "", "",
                      ("met" if v < 64 else "NOT met") + " (target < 64 MB)" if n.startswith("10000x") else ""))
+    if k.startswith("hold_") and k.endswith("_after_rss_kb"):
+        held = num(k.replace("_after_", "_"))
+        v = num(k) / 1024
+        rows.append(("RSS after the release, %s (instance %s)" % (k.split("_")[1], k.split("_")[2]),
+                     "%.1f MB" % v, "%.1f MB holding" % (held / 1024) if held else "",
+                     "%.2f" % (num(k) / held) if held else "", ""))
     if k.startswith("hold_") and k.endswith("_released"):
         rows.append(("all released: %s" % k.split("_")[1], r[k], "", "", ""))
     if k.endswith("_after_fds") or k.endswith("_after_threads"):

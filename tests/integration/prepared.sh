@@ -10,9 +10,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 need_root
 db_start
-sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
-sql "ALTER SYSTEM SET log_line_prefix = '%u %c '" >/dev/null
-sql "SELECT pg_catalog.pg_reload_conf()" >/dev/null
+pg_log_statements
 approvald_start
 mk_host web1
 mk_approver carol carol

@@ -237,6 +237,14 @@ db_start() {
 # SQL as the superuser; prints unaligned tuples.
 sql() { pg_psql -c "$1"; }
 
+# The server logs every statement to $T/pg/postgres.log, each line
+# prefixed "USER SESSION " (log_statement = all, log_line_prefix '%u %c ').
+pg_log_statements() {
+	sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
+	sql "ALTER SYSTEM SET log_line_prefix = '%u %c '" >/dev/null
+	sql "SELECT pg_catalog.pg_reload_conf()" >/dev/null
+}
+
 # Field of a request by code, read straight from the database.
 req_field() { sql "SELECT $2 FROM approval.requests WHERE code = '$1'"; }
 req_status() { req_field "$1" status; }
