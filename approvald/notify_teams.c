@@ -1,6 +1,7 @@
 /* notify_teams.c: Microsoft Teams through an incoming webhook (a
  * Workflows "post to a channel when a webhook request is received" flow,
- * or a legacy connector): an Adaptive Card with the context and an
+ * or a legacy connector): an Adaptive Card with the context as plain
+ * text runs (no markdown anywhere a requester's text goes) and an
  * Action.OpenUrl to the request page. Teams cannot update a card posted
  * this way, so each outcome is a follow-up card. */
 #include <stdio.h>
@@ -10,43 +11,95 @@
 #include "notify.h"
 #include "wire.h"
 
-static json_object *
-text_block(const char *s, int bold)
+/* Add v (taken, also on failure) to array a. 0 or -1. */
+static int
+arr_add(json_object *a, json_object *v)
 {
-	json_object *t = json_object_new_object();
-	char *cut = notify_cut(s, NOTIFY_TEXT_MAX);
-
-	if (!t || !cut || approve_json_add_str(t, "type", "TextBlock") < 0 ||
-	    approve_json_add_str(t, "text", cut) < 0 ||
-	    approve_json_add(t, "wrap", json_object_new_boolean(1)) < 0 ||
-	    (bold && (approve_json_add_str(t, "weight", "Bolder") < 0 ||
-		      approve_json_add_str(t, "size", "Medium") < 0))) {
-		json_object_put(t);
-		t = NULL;
+	if (!a || !v || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		return -1;
 	}
-	free(cut);
-	return t;
+	return 0;
 }
 
-/* One {title, value} fact, the value cut at a character boundary. 0 or -1. */
+/* Under key in o, a new object or array (owned by o), or NULL. */
+static json_object *
+child(json_object *o, const char *key, int array)
+{
+	json_object *c = array ? json_object_new_array() : json_object_new_object();
+
+	return approve_json_add(o, key, c) == 0 ? c : NULL;
+}
+
+/* Text as a RichTextBlock of TextRuns, never a TextBlock or a FactSet:
+ * Teams reads markdown in TextBlock text and in Fact titles and values, so a
+ * requester's "_x_" would hide characters and "[a](url)" would make a link;
+ * a TextRun is shown as it is. label, when given, is a bold "LABEL: " run
+ * before s; a title is one bold, medium run. NULL on ENOMEM. */
+static json_object *
+text_run(const char *text, int title)
+{
+	json_object *r = json_object_new_object();
+
+	if (!r || approve_json_add_str(r, "type", "TextRun") < 0 ||
+	    approve_json_add_str(r, "text", text) < 0 ||
+	    (title && (approve_json_add_str(r, "weight", "Bolder") < 0 ||
+		       approve_json_add_str(r, "size", "Medium") < 0))) {
+		json_object_put(r);
+		return NULL;
+	}
+	return r;
+}
+
+static json_object *
+rich_text(const char *label, const char *s, int title)
+{
+	json_object *b = json_object_new_object(), *runs = child(b, "inlines", 1), *lr;
+	char *cut = notify_cut(s, NOTIFY_TEXT_MAX), head[128];
+	int ok = 0;
+
+	if (!runs || !cut || approve_json_add_str(b, "type", "RichTextBlock") < 0)
+		goto out;
+	if (label) {
+		snprintf(head, sizeof(head), "%s: ", label);
+		if (arr_add(runs, lr = text_run(head, 0)) < 0 ||
+		    approve_json_add_str(lr, "weight", "Bolder") < 0)
+			goto out;
+	}
+	if (arr_add(runs, text_run(cut, title)) < 0)
+		goto out;
+	ok = 1;
+out:
+	free(cut);
+	if (!ok) {
+		json_object_put(b);
+		b = NULL;
+	}
+	return b;
+}
+
+/* The last run of a rich_text() block (to colour or size it). */
+static json_object *
+last_run(json_object *block)
+{
+	json_object *runs = json_object_object_get(block, "inlines");
+	size_t n = runs ? json_object_array_length(runs) : 0;
+
+	return n ? json_object_array_get_idx(runs, n - 1) : NULL;
+}
+
+/* One "title: value" line in facts (a Container's items), the value cut
+ * at a character boundary. 0 or -1. */
 static int
 add_fact(json_object *facts, const char *title, const char *value)
 {
-	json_object *x = json_object_new_object();
-	char *cut = notify_cut(value, NOTIFY_TEXT_MAX);
-	int r = -1;
+	json_object *x = rich_text(title, value, 0);
 
-	if (!x || !cut || json_object_array_add(facts, x) != 0) {
+	if (!x || json_object_array_add(facts, x) != 0) {
 		json_object_put(x);
-		goto out;
+		return -1;
 	}
-	if (approve_json_add_str(x, "title", title) < 0 ||
-	    approve_json_add_str(x, "value", cut) < 0)
-		goto out;
-	r = 0;
-out:
-	free(cut);
-	return r;
+	return 0;
 }
 
 static json_object *
@@ -62,8 +115,8 @@ fact_set(json_object *req)
 	json_object *fs = json_object_new_object(), *facts = json_object_new_array();
 	char *own = NULL;
 
-	if (!fs || !facts || approve_json_add_str(fs, "type", "FactSet") < 0 ||
-	    approve_json_add(fs, "facts", facts) < 0) {
+	if (!fs || !facts || approve_json_add_str(fs, "type", "Container") < 0 ||
+	    approve_json_add(fs, "items", facts) < 0) {
 		json_object_put(fs);
 		return NULL;
 	}
@@ -91,26 +144,6 @@ fail:
 	return NULL;
 }
 
-/* Add v (taken, also on failure) to array a. 0 or -1. */
-static int
-arr_add(json_object *a, json_object *v)
-{
-	if (!a || !v || json_object_array_add(a, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-/* Under key in o, a new object or array (owned by o), or NULL. */
-static json_object *
-child(json_object *o, const char *key, int array)
-{
-	json_object *c = array ? json_object_new_array() : json_object_new_object();
-
-	return approve_json_add(o, key, c) == 0 ? c : NULL;
-}
-
 /* A break-glass card: an Attention-coloured title, what happened and that
  * it needs review, the facts, and a link (the request page, or the review
  * list for an offline use). NULL on ENOMEM. */
@@ -124,14 +157,14 @@ breakglass_body(const struct notify_msg *m, char **link)
 	if (notify_breakglass_load(m, &bg) < 0)
 		return NULL;
 	body = json_object_new_array();
-	if (!body || arr_add(body, title = text_block(bg.head, 1)) < 0 ||
-	    approve_json_add_str(title, "color",
+	if (!body || arr_add(body, title = rich_text(NULL, bg.head, 1)) < 0 ||
+	    approve_json_add_str(last_run(title), "color",
 				 notify_is_breakglass_review(m) ? "Good" : "Attention") < 0 ||
-	    approve_json_add_str(title, "size", "Large") < 0 ||
-	    arr_add(body, text_block(bg.line, 0)) < 0 ||
+	    approve_json_add_str(last_run(title), "size", "Large") < 0 ||
+	    arr_add(body, rich_text(NULL, bg.line, 0)) < 0 ||
 	    arr_add(body, fs = json_object_new_object()) < 0 ||
-	    approve_json_add_str(fs, "type", "FactSet") < 0 ||
-	    !(facts = child(fs, "facts", 1)))
+	    approve_json_add_str(fs, "type", "Container") < 0 ||
+	    !(facts = child(fs, "items", 1)))
 		goto out;
 	for (i = 0; i < bg.n; i++)
 		if (add_fact(facts, bg.f[i].label, bg.f[i].value) < 0)
@@ -191,7 +224,7 @@ notify_teams_send(const struct approvald_notify *n, const struct notify_msg *m,
 	    approve_json_add_str(card, "version", "1.4") < 0 ||
 	    (bg ? (bg_taken = 1, approve_json_add(card, "body", body = bg) < 0) :
 	     (!(body = child(card, "body", 1)) ||
-	      arr_add(body, text_block(title, 1)) < 0 ||
+	      arr_add(body, rich_text(NULL, title, 1)) < 0 ||
 	      arr_add(body, fact_set(req)) < 0)) ||
 	    !(actions = child(card, "actions", 1)) ||
 	    ((!bg || *link) &&

@@ -95,9 +95,9 @@ ok "breakglass rule: Slack gets a warning message with no approve/deny buttons, 
 line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"$code\"))")
 w="Teams card for $code"
 jcheck '.body.attachments[0].content.type == "AdaptiveCard"' "$w"
-jcheck '.body.attachments[0].content.body[0].color == "Attention" and (.body.attachments[0].content.body[0].text | startswith("BREAK-GLASS: "))' "$w"
-jcheck "[.body.attachments[0].content.body[2].facts[] | select(.title == \"Reason\") | .value] == [\"$reason\"]" "$w"
-jcheck '[.body.attachments[0].content.body[2].facts[] | select(.title == "Review") | .value] == ["needs review"]' "$w"
+jcheck '.body.attachments[0].content.body[0].inlines[0].color == "Attention" and (.body.attachments[0].content.body[0].inlines[0].text | startswith("BREAK-GLASS: "))' "$w"
+jcheck "$TEAMS_JQ tfact(\"Reason\") == [\"$reason\"]" "$w"
+jcheck "$TEAMS_JQ"' tfact("Review") == ["needs review"]' "$w"
 jcheck "(.body.attachments[0].content.actions[0].url | endswith(\"/r/$code\"))" "$w"
 ok "breakglass rule: Teams gets an Attention card with the facts and a link"
 wait_until 20 drained || fail "the outbox was not drained"
@@ -148,8 +148,8 @@ jcheck '[.body.blocks[] | .elements // [] | .[] | .url] == ["http://approvald.te
 jcheck '[.body.blocks[] | .text.text // "" | select(contains("while approvald was unreachable"))] | length == 1' "$w"
 line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"${ids[0]}\"))")
 w="Teams card for ${ids[0]}"
-jcheck '.body.attachments[0].content.body[0].color == "Attention"' "$w"
-jcheck "[.body.attachments[0].content.body[2].facts[] | select(.title == \"Code\") | .value] == [\"${ids[0]}\"]" "$w"
+jcheck '.body.attachments[0].content.body[0].inlines[0].color == "Attention"' "$w"
+jcheck "$TEAMS_JQ tfact(\"Code\") == [\"${ids[0]}\"]" "$w"
 jcheck '.body.attachments[0].content.actions[0].title == "Review list"' "$w"
 wait_until 20 drained || fail "the outbox was not drained"
 n=$(wc -l <"$T/recv.jsonl")
@@ -180,7 +180,7 @@ jcheck '.body.blocks[0].text.text | startswith("✔ Break-glass reviewed: ")' "$
 jcheck '[.body.blocks[] | .text.text // "" | select(contains("closed by carol"))] | length == 1' "$w"
 jcheck '[.body.blocks[] | .elements // [] | .[] | .action_id] == ["open"]' "$w"
 line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"$code\"))")
-jcheck '.body.attachments[0].content.body[0].color == "Good"' "Teams card for the review of $code"
+jcheck '.body.attachments[0].content.body[0].inlines[0].color == "Good"' "Teams card for the review of $code"
 assert_rc 0 actl_admin breakglass close "${ids[0]}" --approver carol --comment "db outage, checked"
 wait_recv 1 ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"${ids[0]}\"" 10
 wait_recv 2 ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[0]}\"))" 10

@@ -71,10 +71,10 @@ slack_pending_ok "$line" "$code" "$id" "$me"
 ok "a request is posted to Slack as Block Kit with Approve, Deny and a link"
 ts=$(sql "SELECT ts FROM approval.slack_messages m JOIN approval.requests r ON r.id = m.request_id WHERE r.code = '$code'")
 [ -n "$ts" ] || fail "the posted message's ts was not remembered"
-wait_recv 1 ".path == \"/teams\" and (.body.attachments[0].content.body[0].text | contains(\"$code\"))"
+wait_recv 1 ".path == \"/teams\" and (.body.attachments[0].content.body[0] | tostring | contains(\"$code\"))"
 line=$(recv_last ".path == \"/teams\"")
 jcheck '.body.type == "message" and .body.attachments[0].contentType == "application/vnd.microsoft.card.adaptive"' "Teams message"
-jcheck '.body.attachments[0].content.type == "AdaptiveCard" and (.body.attachments[0].content.body[1].type == "FactSet")' "Adaptive Card"
+jcheck '.body.attachments[0].content.type == "AdaptiveCard" and (.body.attachments[0].content.body[1].type == "Container")' "Adaptive Card"
 jcheck ".body.attachments[0].content.actions[0].type == \"Action.OpenUrl\" and (.body.attachments[0].content.actions[0].url | endswith(\"/r/$code\"))" "open-URL action"
 ok "a request is posted to Teams as an Adaptive Card with an open-URL action"
 
@@ -140,7 +140,7 @@ jcheck '[.body.blocks[] | select(.type == "actions") | .elements[] | select(.act
 ok "approved from Slack: the module continues and the message is updated in place"
 assert_eq 1 "$(sql "SELECT count(*) FROM approval.audit_log WHERE kind = 'daemon.slack_action' AND request_id = '$id' AND detail->>'slack_user' = 'UDAVE' AND detail->>'outcome' = 'decided'")" \
 	"the Slack identity of the decision in the audit log"
-wait_recv 1 ".path == \"/teams\" and (.body.attachments[0].content.body[0].text | contains(\"approved by dave\"))"
+wait_recv 1 ".path == \"/teams\" and (.body.attachments[0].content.body[0] | tostring | contains(\"approved by dave\"))"
 ok "Teams gets the outcome as a follow-up card"
 
 # a second click on the final request
@@ -256,8 +256,23 @@ jcheck '[.body.blocks[] | .. | strings | select(startswith("Reported by the requ
 teams=".path == \"/teams\" and ([.body.attachments[0].content.body[] | .. | strings] | any(contains(\"$code\")))"
 wait_recv 1 "$teams"
 line=$(recv_last "$teams")
-jcheck '[.. | objects | select(.title == "Command") | .value][0] | (contains("(command has 41 lines)") and contains("rm -rf --no-preserve-root /"))' "Teams command"
-jcheck '[.. | objects | select(.title == "Reported (unverified)") | .value][0] | contains("Agent: ci-bot 1.2")' "Teams reported context"
+jcheck "$TEAMS_JQ"' tfact("Command")[0] | (contains("(command has 41 lines)") and contains("rm -rf --no-preserve-root /"))' "Teams command"
+jcheck "$TEAMS_JQ"' tfact("Reported (unverified)")[0] | contains("Agent: ci-bot 1.2")' "Teams reported context"
 ok "chat messages: a 41-line command shown with markers and its tail, the agent's reported context labelled unverified (Slack and Teams)"
+
+# 10. Markdown in a requester's text: Teams renders markdown in TextBlock
+# text and in FactSet titles and values, so "_x_" would hide the
+# underscores and "[..](..)" become a link. The card has neither; every
+# piece of the request is a plain TextRun, shown as typed.
+api_create web1 '.command = "chmod 0777 /etc/_shadow_ **now**" | .sudo_command = null | .reason = "[approved by security](https://evil.example/) per _policy_"'
+code=$REQ_CODE
+teams=".path == \"/teams\" and (.body | tostring | contains(\"$code\"))"
+wait_recv 1 "$teams"
+line=$(recv_last "$teams")
+jcheck '[.. | objects | select(.type? == "TextBlock" or .type? == "FactSet")] | length == 0' "Teams card: no markdown-rendering element"
+jcheck '[.. | objects | select(.type? == "RichTextBlock") | .inlines[] | .type] | all(. == "TextRun")' "Teams card: text runs only"
+jcheck "$TEAMS_JQ"' tfact("Reason") == ["[approved by security](https://evil.example/) per _policy_"]' "Teams reason verbatim"
+jcheck "$TEAMS_JQ"' tfact("Command")[0] | contains("/etc/_shadow_ **now**")' "Teams command verbatim"
+ok "Teams: markdown in a requester's text is shown as typed, never rendered"
 assert_rc 0 actl_admin audit verify
 finish

@@ -51,6 +51,9 @@ receiver_stop() {
 	RECV_PID=
 }
 
+# jq definitions for a Teams card (approvald/notify_teams.c): tfact(TITLE)
+# is the values of its "TITLE: value" lines (RichTextBlocks of TextRuns).
+TEAMS_JQ='def tfact($t): [.. | objects | select(.type? == "RichTextBlock" and .inlines[0].text == ($t + ": ")) | .inlines[1].text];'
 recv_count() { jq -c "select($1)" "$T/recv.jsonl" | wc -l; }
 recv_last() { jq -c "select($1)" "$T/recv.jsonl" | tail -n 1; }
 _recv_ge() { [ "$(recv_count "$2")" -ge "$1" ]; }
