@@ -780,3 +780,20 @@ db_log_error(const char *what, const PGresult *res)
 	approve_log(LOG_ERR, "%s: database error %s: %s", what, s ? s : "?",
 		    m ? m : "(no message)");
 }
+
+/* What a failed statement means for the answer: -EIO when the database
+ * went away (no SQLSTATE: a client-side failure db_exec logged; class 08
+ * connection, 57P shutdown), -ETIMEDOUT for the statement timeout, else
+ * -EPROTO after logging it once here. */
+int
+db_failure(const PGresult *res, const char *what)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!st || strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
+		return -EIO;
+	if (strcmp(st, "57014") == 0)
+		return -ETIMEDOUT;
+	db_log_error(what, res);
+	return -EPROTO;
+}

@@ -87,5 +87,9 @@ int db_exec(struct db_conn *c, const char *sql, int nparams,
 int db_error_is(const PGresult *res, const char *sqlstate, const char *hint);
 /* Log an error result that the caller did not expect (LOG_ERR, once). */
 void db_log_error(const char *what, const PGresult *res);
+/* What a failed statement means for the answer: -EIO when the database
+ * went away, -ETIMEDOUT for the statement timeout, else -EPROTO (logged
+ * once, as `what`). */
+int db_failure(const PGresult *res, const char *what);
 
 #endif

@@ -49,6 +49,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/events", NEED_READER, 0, route_events, 0 },
 	{ "GET", "/v1/reports", NEED_READER, 0, route_reports, 0 },		/* routes_reports.c */
 	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report, 0 },
+	{ "GET", "/v1/policy", NEED_READER, 0, route_policy, 0 },		/* routes_policy.c */
 	{ "GET", "/r/*", NEED_NONE, 0, route_short_link, 0 },
 	{ "GET", "/healthz", NEED_NONE, 0, route_healthz, 1 },
 	{ "GET", "/readyz", NEED_NONE, 0, route_readyz, 1 },
@@ -59,6 +60,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/login", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/policy", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static, 1 },
 	{ "GET", "/ui/**", NEED_NONE, 0, route_ui_missing, 1 },

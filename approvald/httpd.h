@@ -173,6 +173,7 @@ enum MHD_Result route_metrics(struct http_req *r);
 /* routes_reports.c */
 enum MHD_Result route_reports(struct http_req *r);
 enum MHD_Result route_report(struct http_req *r);
+enum MHD_Result route_policy(struct http_req *r);
 /* routes_ui.c */
 enum MHD_Result route_ui_root(struct http_req *r);
 enum MHD_Result route_ui_page(struct http_req *r);

@@ -80,23 +80,6 @@ period_parse(struct http_req *r, struct period *p, const char **why)
 
 /* ---- running a report ---- */
 
-/* What a failed statement means for the answer: -EIO when the database
- * went away (no SQLSTATE: a client-side failure db_exec logged; class 08
- * connection, 57P shutdown), -ETIMEDOUT for the statement timeout, else
- * -EPROTO after logging it once here. */
-static int
-db_failure(const PGresult *res, const char *what)
-{
-	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	if (!st || strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
-		return -EIO;
-	if (strcmp(st, "57014") == 0)
-		return -ETIMEDOUT;
-	db_log_error(what, res);
-	return -EPROTO;
-}
-
 /* Undo whatever the transaction did (nothing: it is read-only) and leave
  * the pooled connection idle; a connection left otherwise is replaced at
  * its next checkout (db.c). */

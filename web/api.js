@@ -74,6 +74,7 @@ export const api = {
     comment ? {comment} : {}),
   review: (id, comment) => call('POST', `/v1/requests/${encodeURIComponent(id)}/review`, {comment}),
   reports: (opts) => call('GET', '/v1/reports', null, opts),
+  policy: (opts) => call('GET', '/v1/policy', null, opts),
   report: (name, params, opts) => call('GET',
     `/v1/reports/${encodeURIComponent(name)}?` + new URLSearchParams(params), null, opts),
   events: (after, timeout, signal) => {

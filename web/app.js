@@ -12,6 +12,7 @@ import * as pending from './pending.js';
 import * as detail from './detail.js';
 import * as historyPage from './history.js';
 import * as reports from './reports.js';
+import * as policyPage from './policy.js';
 
 const main = document.getElementById('main');
 let unmount = null;
@@ -20,6 +21,7 @@ function route(path) {
   if (path === '/ui' || path === '/ui/' || path === '/') return {page: pending, name: 'pending'};
   if (path === '/ui/history') return {page: historyPage, name: 'history'};
   if (path === '/ui/reports') return {page: reports, name: 'reports'};
+  if (path === '/ui/policy') return {page: policyPage, name: 'policy'};
   const m = /^\/ui\/requests\/([0-9A-Za-z-]{7,36})$/.exec(path);
   if (m) return {page: detail, name: 'detail', arg: m[1]};
   return null;
