@@ -56,7 +56,16 @@ _counts() {
 	            (SELECT count(*) FROM approval.requests WHERE status <> 'pending') || ' ' ||
 	            (SELECT count(*) FROM approval.audit_log)"
 }
+on_standby() { pg_use "$T/pg2"; sql "$1"; pg_use "$T/pg"; }
 before=$(_counts)
+# A switchover (Patroni's, or by hand) lets the standby replay the
+# primary's WAL before the primary goes: once CI saw the promoted standby
+# without the primary's last 24 audit rows after a fast stop right behind
+# the creates (cause not pinned down). Waiting for the replay makes this a
+# test of approvald across the switchover, not of replication lag.
+lsn=$(sql "SELECT pg_catalog.pg_current_wal_lsn()")
+_caught_up() { [ "$(on_standby "SELECT pg_catalog.pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ]; }
+wait_until 20 _caught_up || fail "the standby never replayed the primary's WAL up to $lsn"
 
 pg_stop "$T/pg" fast
 ok "primary stopped"
@@ -64,7 +73,6 @@ ok "primary stopped"
 http POST /v1/requests --host web1 --json "$(ctx_json)"
 assert_status 503 "create while only a read-only standby runs"
 sleep 2
-on_standby() { pg_use "$T/pg2"; sql "$1"; pg_use "$T/pg"; }
 n=$(on_standby "SELECT count(*) FROM pg_stat_activity WHERE usename = 'approval_app'")
 assert_eq 0 "$n" "approval_app sessions on the read-only standby"
 for pid in "${pids[@]}"; do
