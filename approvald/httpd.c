@@ -46,6 +46,8 @@ static const struct route routes[] = {
 	{ "POST", "/v1/requests/*/approve", NEED_DECIDER, 1, route_approve, 0 },
 	{ "POST", "/v1/requests/*/deny", NEED_DECIDER, 1, route_deny, 0 },
 	{ "POST", "/v1/requests/*/review", NEED_DECIDER, 1, route_review, 0 },
+	{ "GET", "/v1/breakglass", NEED_READER, 0, route_breakglass_list, 0 },
+	{ "POST", "/v1/breakglass/uses/*/review", NEED_DECIDER, 1, route_breakglass_review, 0 },
 	{ "GET", "/v1/events", NEED_READER, 0, route_events, 0 },
 	{ "GET", "/v1/reports", NEED_READER, 0, route_reports, 0 },		/* routes_reports.c */
 	{ "GET", "/v1/reports/*", NEED_READER, 0, route_report, 0 },
@@ -61,6 +63,7 @@ static const struct route routes[] = {
 	{ "GET", "/ui/history", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/reports", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/policy", NEED_NONE, 0, route_ui_page, 1 },
+	{ "GET", "/ui/breakglass", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/requests/*", NEED_NONE, 0, route_ui_page, 1 },
 	{ "GET", "/ui/static/*", NEED_NONE, 0, route_ui_static, 1 },
 	{ "GET", "/ui/**", NEED_NONE, 0, route_ui_missing, 1 },

@@ -158,13 +158,21 @@ int http_poll_start(struct http_req *r);
 enum MHD_Result route_create(struct http_req *r);
 enum MHD_Result route_wait(struct http_req *r);
 enum MHD_Result route_cancel(struct http_req *r);
-/* routes_breakglass.c: a host reports an offline break-glass use. */
+/* routes_breakglass.c: a host reports an offline break-glass use; the
+ * review list of both kinds. */
 enum MHD_Result route_breakglass_use(struct http_req *r);
+enum MHD_Result route_breakglass_list(struct http_req *r);
+/* GET /v1/breakglass's answer as JSON text (*out, malloc'd) for approver_id:
+ * open items, closed ones too when all, at most limit, only the item
+ * named id when not NULL. 0, -ENOMEM, -EPROTO or db_failure()'s. */
+int breakglass_list_json(struct db_conn *db, long long approver_id, int all,
+			 unsigned long limit, const char *id, char **out);
 enum MHD_Result route_list(struct http_req *r);
 enum MHD_Result route_show(struct http_req *r);
 enum MHD_Result route_approve(struct http_req *r);
 enum MHD_Result route_deny(struct http_req *r);
 enum MHD_Result route_review(struct http_req *r);
+enum MHD_Result route_breakglass_review(struct http_req *r);
 enum MHD_Result route_events(struct http_req *r);
 enum MHD_Result route_short_link(struct http_req *r);
 enum MHD_Result route_healthz(struct http_req *r);

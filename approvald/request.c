@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breakglass.h"
 #include "clock.h"
 #include "db.h"
 #include "httpd.h"	/* struct app */
@@ -251,11 +252,29 @@ request_decide(struct app *app, const char *ref, enum approve_state decision,
 	return res;
 }
 
+/* A review's outcome (req_review's, req_review_offline's), logged once
+ * here for what (e.g. "request ID") and mapped to its result. */
+static enum request_result
+reviewed(int rc, const char *what, const struct identity *who)
+{
+	if (rc == 0)
+		approve_log(LOG_NOTICE, "%s: break-glass review closed by %s", what, who->name);
+	else if (rc == -EPERM)
+		approve_log(LOG_WARNING, "%s: %s may not review their own break-glass "
+			    "(refused)", what, who->name);
+	else if (rc == -EACCES)
+		approve_log(LOG_WARNING, "%s: %s may not review break-glass (refused)",
+			    what, who->name);
+	return rc == -ENOTSUP ? REQUEST_NOT_BREAKGLASS :
+	       rc == -EALREADY ? REQUEST_REVIEWED :
+	       rc == -EACCES ? REQUEST_FORBIDDEN : from_store(rc);
+}
+
 enum request_result
 request_review(struct app *app, const char *ref, const struct identity *who,
 	       const char *comment, json_object **detail)
 {
-	char id[APPROVE_UUID_LEN + 1];
+	char id[APPROVE_UUID_LEN + 1] = "", what[APPROVE_UUID_LEN + 16];
 	enum request_result res;
 	struct db_conn *db;
 	int rc;
@@ -269,18 +288,29 @@ request_review(struct app *app, const char *ref, const struct identity *who,
 	rc = req_resolve(db, ref, id, NULL);
 	if (rc == 0)
 		rc = req_review(db, id, who->id, comment);
-	if (rc == 0)
-		approve_log(LOG_NOTICE, "request %s: break-glass review closed by %s", id,
-			    who->name);
-	else if (rc == -EPERM)
-		approve_log(LOG_WARNING, "request %s: %s may not review their own "
-			    "break-glass (refused)", id, who->name);
-	if (rc == 0)
-		res = req_detail(db, id, who->id, app->public_url, detail) < 0 ?
-		      REQUEST_DB_DOWN : REQUEST_OK;
-	else
-		res = rc == -ENOTSUP ? REQUEST_NOT_BREAKGLASS :
-		      rc == -EALREADY ? REQUEST_REVIEWED : from_store(rc);
+	snprintf(what, sizeof(what), "request %s", *id ? id : "?");
+	res = reviewed(rc, what, who);
+	if (res == REQUEST_OK && req_detail(db, id, who->id, app->public_url, detail) < 0)
+		res = REQUEST_DB_DOWN;
 	db_put(app->db, db);
 	return res;
+}
+
+enum request_result
+request_review_offline(struct app *app, const char *code_id, const struct identity *who,
+		       const char *comment)
+{
+	char what[APPROVE_BG_ID_LEN + 32];
+	struct db_conn *db;
+	int rc;
+
+	if (!comment || !*comment)
+		return REQUEST_BAD;
+	db = db_get(app->db, DB_WAIT_MS);
+	if (!db)
+		return REQUEST_DB_DOWN;
+	rc = req_review_offline(db, code_id, who->id, comment);
+	db_put(app->db, db);
+	snprintf(what, sizeof(what), "break-glass %.*s (offline code)", APPROVE_BG_ID_LEN, code_id);
+	return reviewed(rc, what, who);
 }

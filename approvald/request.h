@@ -30,6 +30,7 @@ enum request_result {
 	REQUEST_NOT_IN_GROUP,	/* decide: not a member of the request's approver groups */
 	REQUEST_NOT_BREAKGLASS,	/* review: the request was not let in by break-glass */
 	REQUEST_REVIEWED,	/* review: closed before */
+	REQUEST_FORBIDDEN,	/* review: the database says this approver may not */
 	REQUEST_DB_DOWN,	/* no connection, or the database failed */
 	REQUEST_FAILED,		/* anything else (memory, encoding) */
 };
@@ -61,11 +62,17 @@ enum request_result request_decide(struct app *app, const char *ref,
 				   json_object **detail);
 /* Close the break-glass review of the request named by ref as approver
  * who with comment (required). OK: *detail is the request now. BAD
- * (blank comment), SELF (the requester), NOT_BREAKGLASS, REVIEWED,
- * NOT_FOUND, DB_DOWN. */
+ * (blank comment), SELF (the requester), FORBIDDEN, NOT_BREAKGLASS,
+ * REVIEWED, NOT_FOUND, DB_DOWN. */
 enum request_result request_review(struct app *app, const char *ref,
 				   const struct identity *who, const char *comment,
 				   json_object **detail);
+/* Close the review of the offline break-glass use code_id (a well-formed
+ * BG- id) as approver who with comment (required): OK, BAD (blank
+ * comment), NOT_FOUND (no use of that code reported), REVIEWED, SELF
+ * (the requester), FORBIDDEN, DB_DOWN. */
+enum request_result request_review_offline(struct app *app, const char *code_id,
+					   const struct identity *who, const char *comment);
 /* The detail of the request named by ref, for approver_id. */
 enum request_result request_show(struct app *app, const char *ref, long long approver_id,
 				 json_object **detail);

@@ -651,9 +651,28 @@ out:
 	return r;
 }
 
-/* Close the review of a break-glass request (sql/013). The database
- * refuses the requester (-EPERM), a request that was not break-glass
- * (-ENOTSUP) and a blank comment (-EINVAL); -EALREADY: closed before. */
+/* What a refused review insert means: the database refuses the
+ * requester (-EPERM, HINT self_approval), a caller who may not decide
+ * (-EACCES, HINT forbidden), a request that was not break-glass
+ * (-ENOTSUP) and a blank comment (-EINVAL); anything else is logged
+ * here (-EIO). */
+static int
+review_refused(const PGresult *res)
+{
+	if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval"))
+		return -EPERM;
+	if (db_error_is(res, DB_STATE_IMMUTABLE, NULL))
+		return -ENOTSUP;
+	if (db_error_is(res, DB_STATE_CHECK, NULL))
+		return -EINVAL;
+	if (db_error_is(res, DB_STATE_FORBIDDEN, NULL))
+		return -EACCES;
+	db_log_error("review break-glass", res);
+	return -EIO;
+}
+
+/* Close the review of a break-glass request (sql/013): 0, -EALREADY
+ * (closed before) or review_refused()'s. */
 int
 req_review(struct db_conn *db, const char *id, long long approver_id, const char *comment)
 {
@@ -667,23 +686,38 @@ req_review(struct db_conn *db, const char *id, long long approver_id, const char
 	int r;
 
 	snprintf(who, sizeof(who), "%lld", approver_id);
-	if (db_exec(db, sql, 3, params, &res) < 0) {
-		if (db_error_is(res, DB_STATE_SELF_APPROVAL, "self_approval")) {
-			r = -EPERM;
-		} else if (db_error_is(res, DB_STATE_IMMUTABLE, NULL)) {
-			r = -ENOTSUP;
-		} else if (db_error_is(res, DB_STATE_CHECK, NULL)) {
-			r = -EINVAL;
-		} else if (db_error_is(res, DB_STATE_FORBIDDEN, NULL)) {
-			r = -EACCES;
-		} else {
-			db_log_error("review break-glass", res);
-			r = -EIO;
-		}
-		goto out;
-	}
-	r = PQntuples(res) == 1 ? 0 : -EALREADY;
-out:
+	if (db_exec(db, sql, 3, params, &res) < 0)
+		r = review_refused(res);
+	else
+		r = PQntuples(res) == 1 ? 0 : -EALREADY;
+	PQclear(res);
+	return r;
+}
+
+int
+req_review_offline(struct db_conn *db, const char *code_id, long long approver_id,
+		   const char *comment)
+{
+	static const char sql[] =
+		"WITH u AS (SELECT x.code_id FROM approval.breakglass_offline_uses x"
+		"  WHERE x.code_id = $1),"
+		" i AS (INSERT INTO approval.breakglass_offline_reviews (code_id, approver_id, comment)"
+		"  SELECT u.code_id, $2::bigint, $3 FROM u"
+		"  ON CONFLICT (code_id) DO NOTHING RETURNING code_id)"
+		" SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM i)";
+	char who[24];
+	const char *params[3] = { code_id, who, comment };
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(who, sizeof(who), "%lld", approver_id);
+	if (db_exec(db, sql, 3, params, &res) < 0)
+		r = review_refused(res);
+	else if (PQntuples(res) != 1)
+		r = -EIO;
+	else
+		r = strcmp(PQgetvalue(res, 0, 0), "0") == 0 ? -ENOENT :
+		    strcmp(PQgetvalue(res, 0, 1), "0") == 0 ? -EALREADY : 0;
 	PQclear(res);
 	return r;
 }

@@ -70,6 +70,11 @@ int req_decide(struct db_conn *db, const char *id, enum approve_state decision,
  * requester; -EACCES may not decide; -EINVAL blank comment. */
 int req_review(struct db_conn *db, const char *id, long long approver_id,
 	       const char *comment);
+/* Close the review of the offline break-glass use code_id (sql/020) the
+ * same way: 0, -ENOENT (no such use reported), -EALREADY (closed before),
+ * -EPERM (the requester), -EACCES (may not decide), -EINVAL, -EIO. */
+int req_review_offline(struct db_conn *db, const char *code_id, long long approver_id,
+		       const char *comment);
 /* The detail object of docs/api.md, "self" judged for approver_id. */
 int req_detail(struct db_conn *db, const char *id, long long approver_id,
 	       const char *public_url, json_object **out);

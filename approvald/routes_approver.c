@@ -13,6 +13,7 @@
 #include "db.h"
 #include "httpd.h"
 #include "log.h"
+#include "breakglass.h"
 #include "request.h"
 #include "requests.h"
 #include "wire.h"
@@ -150,6 +151,9 @@ reply_result(struct http_req *r, enum request_result res, json_object *detail)
 	case REQUEST_REVIEWED:
 		return http_reply_error(r, 409, "already_reviewed",
 					"the break-glass review is closed already");
+	case REQUEST_FORBIDDEN:
+		return http_reply_error(r, 403, "forbidden",
+					"you may not review break-glass");
 	case REQUEST_BAD:	return reply_rc(r, -EINVAL);
 	case REQUEST_NOT_FOUND:	return reply_rc(r, -ENOENT);
 	case REQUEST_FINAL:	return reply_rc(r, -EALREADY);
@@ -218,6 +222,29 @@ route_deny(struct http_req *r)
 	return decide(r, APPROVE_DENIED);
 }
 
+/* The {"comment"} of a review, which is required: 0 with *comment
+ * (malloc'd), or -1 with *reply sent. */
+static int
+review_comment(struct http_req *r, char **comment, enum MHD_Result *reply)
+{
+	char err[256];
+
+	*comment = NULL;
+	if (approve_decision_from_json(r->body.data ? r->body.data : "", r->body.len,
+				       comment, err, sizeof(err)) < 0) {
+		*reply = http_reply_error(r, 400, "bad_request", err);
+		return -1;
+	}
+	if (!*comment || !(*comment)[strspn(*comment, " \t")]) {
+		free(*comment);
+		*comment = NULL;
+		*reply = http_reply_error(r, 400, "bad_request",
+					  "a review needs a comment: what was checked");
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /v1/requests/ID/review {"comment"}: close a break-glass review. */
 enum MHD_Result
 route_review(struct http_req *r)
@@ -227,16 +254,47 @@ route_review(struct http_req *r)
 	enum MHD_Result reply;
 	char *comment;
 
-	if (id_and_comment(r, &comment, &reply) < 0)
+	if (r->param_bad)
+		return reply_rc(r, -EINVAL);
+	if (review_comment(r, &comment, &reply) < 0)
 		return reply;
-	if (!comment || !comment[strspn(comment, " \t")]) {
-		free(comment);
-		return http_reply_error(r, 400, "bad_request",
-					"a review needs a comment: what was checked");
-	}
 	res = request_review(r->app, r->param, &r->who, comment, &o);
 	free(comment);
 	return reply_result(r, res, o);
+}
+
+/* POST /v1/breakglass/uses/BG-ID/review {"comment"}: close the review of
+ * an offline code's use; the answer is its item of GET /v1/breakglass. */
+enum MHD_Result
+route_breakglass_review(struct http_req *r)
+{
+	enum request_result res;
+	enum MHD_Result reply;
+	struct db_conn *db;
+	char *comment, *json = NULL;
+	int rc;
+
+	if (r->param_bad || !approve_bg_id_valid(r->param))
+		return http_reply_error(r, 400, "bad_request",
+					"expected a break-glass code id (BG-XXXXXXXX)");
+	if (review_comment(r, &comment, &reply) < 0)
+		return reply;
+	res = request_review_offline(r->app, r->param, &r->who, comment);
+	free(comment);
+	if (res == REQUEST_NOT_FOUND)
+		return http_reply_error(r, 404, "not_found",
+					"no use of that break-glass code is on record");
+	if (res != REQUEST_OK)
+		return reply_result(r, res, NULL);
+	db = db_get(r->app->db, DB_WAIT_MS);
+	if (!db)
+		return http_reply_db_down(r);
+	rc = breakglass_list_json(db, r->who.id, 1, 1, r->param, &json);
+	db_put(r->app->db, db);
+	if (rc < 0)
+		return rc == -EIO || rc == -ETIMEDOUT ? http_reply_db_down(r) :
+		       http_reply_error(r, 500, "internal_error", "the break-glass read failed");
+	return http_reply_json(r, 200, json);
 }
 
 /* /r/CODE -> the web UI's page of that request. No authentication here:
