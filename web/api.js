@@ -73,6 +73,8 @@ export const api = {
     `/v1/requests/${encodeURIComponent(id)}/${verdict === 'approve' ? 'approve' : 'deny'}`,
     comment ? {comment} : {}),
   review: (id, comment) => call('POST', `/v1/requests/${encodeURIComponent(id)}/review`, {comment}),
+  reviewOffline: (id, comment) => call('POST', `/v1/breakglass/uses/${encodeURIComponent(id)}/review`, {comment}),
+  breakglass: (all, opts) => call('GET', `/v1/breakglass?all=${all ? 1 : 0}`, null, opts),
   reports: (opts) => call('GET', '/v1/reports', null, opts),
   policy: (opts) => call('GET', '/v1/policy', null, opts),
   report: (name, params, opts) => call('GET',

@@ -1,6 +1,7 @@
 // app.js: boot and routing of the approver UI (one HTML shell, pages
 // rendered by modules). Paths: /ui/ pending, /ui/requests/<uuid|code>
-// detail (where /r/CODE redirects), /ui/history, /ui/login. Without a
+// detail (where /r/CODE redirects), /ui/history, /ui/reports, /ui/policy,
+// /ui/breakglass, /ui/login. Without a
 // session every path shows the sign-in form and returns to the same path.
 
 import {api, session, ApiError} from './api.js';
@@ -13,6 +14,7 @@ import * as detail from './detail.js';
 import * as historyPage from './history.js';
 import * as reports from './reports.js';
 import * as policyPage from './policy.js';
+import * as breakglassPage from './breakglass.js';
 
 const main = document.getElementById('main');
 let unmount = null;
@@ -22,6 +24,7 @@ function route(path) {
   if (path === '/ui/history') return {page: historyPage, name: 'history'};
   if (path === '/ui/reports') return {page: reports, name: 'reports'};
   if (path === '/ui/policy') return {page: policyPage, name: 'policy'};
+  if (path === '/ui/breakglass') return {page: breakglassPage, name: 'breakglass'};
   const m = /^\/ui\/requests\/([0-9A-Za-z-]{7,36})$/.exec(path);
   if (m) return {page: detail, name: 'detail', arg: m[1]};
   return null;

@@ -32,3 +32,11 @@ browser_run() {
 	node --test --test-reporter=tap --test-timeout=240000 "$BROWSER_DIR/$1" || rc=$?
 	[ "$rc" = 0 ] || fail "browser test $1 failed (node exit $rc)"
 }
+
+# browser_approver LOGIN [UNIXLOGIN...]: mk_approver and the password
+# LOGIN-Secret-1 for signing in through the page.
+browser_approver() {
+	mk_approver "$@"
+	actl_admin approver passwd "$1" <<<"$1-Secret-1" >>"$T/admin.log" 2>&1 ||
+		fail "approvalctl approver passwd $1 failed"
+}
