@@ -96,7 +96,7 @@ link_of(const struct notify_msg *m)
 		return strdup(notify_field(m->request, "url"));
 	if (!m->public_url || !*m->public_url)
 		return strdup("");
-	if (asprintf(&out, "%s/ui/reports", m->public_url) < 0)
+	if (asprintf(&out, "%s/ui/breakglass", m->public_url) < 0)
 		return NULL;
 	return out;
 }
@@ -143,7 +143,8 @@ texts(const struct notify_msg *m, char **head, char **line)
 	if (asprintf(line, offline(m) ?
 		     "%s used the one-time code %s while approvald was unreachable: "
 		     "no one approved this elevation. It needs review: an approver other "
-		     "than the requester must close it (approvalctl breakglass close %s)." :
+		     "than the requester must close it (Mark reviewed on the Break-glass "
+		     "page, or approvalctl breakglass close %s)." :
 		     "%s was let in by a breakglass rule on their reason alone: "
 		     "no one approved this elevation. It needs review: an approver other "
 		     "than the requester must close it (approvalctl breakglass close %s, or "

@@ -430,7 +430,7 @@ notify_slack_send(const struct approvald_notify *n, const struct notify_msg *m,
 		api_call(n, "chat.update", msg, res, 0);
 	} else {
 		api_call(n, "chat.postMessage", msg, res, strcmp(m->event, "created") == 0 ||
-			 (m->request && notify_is_breakglass(m)));
+			 notify_is_breakglass(m));
 	}
 	json_object_put(msg);
 }

@@ -64,8 +64,9 @@ static const char escalation_sql[] =
 	"UPDATE approval.notify_sinks SET escalation = (name = $1), updated_at = pg_catalog.now()"
 	" WHERE escalation IS DISTINCT FROM (name = $1)";
 
-/* Due rows of our sinks, each the oldest unsent one of its request and
- * sink, leased to us for $2 seconds. */
+/* Due rows of our sinks, each the oldest unsent one of its request (or
+ * offline break-glass use) and sink, leased to us for $2 seconds, with
+ * where its Slack message is (the request's or the use's, sql/024). */
 static const char claim_sql[] =
 	"WITH c AS (UPDATE approval.outbox o SET attempts = o.attempts + 1,"
 	"  claimed_until = pg_catalog.now() + $2::integer * interval '1 second',"
@@ -76,12 +77,17 @@ static const char claim_sql[] =
 	"  AND d.sink = ANY ($1::text[])"
 	"  AND NOT EXISTS (SELECT 1 FROM approval.outbox p WHERE p.request_id = d.request_id"
 	"   AND p.sink = d.sink AND p.id < d.id AND p.state = 'pending')"
+	"  AND NOT EXISTS (SELECT 1 FROM approval.outbox p"
+	"   WHERE p.breakglass_code_id = d.breakglass_code_id"
+	"   AND p.sink = d.sink AND p.id < d.id AND p.state = 'pending')"
 	"  ORDER BY d.id LIMIT $4::integer FOR UPDATE SKIP LOCKED)"
 	" RETURNING o.id, o.sink, o.event, o.idempotency_key, o.attempts, o.request_id,"
-	"  o.payload::text)"
+	"  o.payload::text, o.breakglass_code_id)"
 	" SELECT c.id, c.sink, c.event, c.idempotency_key, c.attempts, c.request_id,"
-	"  c.payload, m.channel, m.ts FROM c"
+	"  c.payload, COALESCE(m.channel, b.channel), COALESCE(m.ts, b.ts) FROM c"
 	" LEFT JOIN approval.slack_messages m ON m.request_id = c.request_id AND m.sink = c.sink"
+	" LEFT JOIN approval.breakglass_slack_messages b"
+	"  ON b.code_id = c.breakglass_code_id AND b.sink = c.sink"
 	" ORDER BY c.id";
 
 static const char sent_sql[] =
@@ -133,11 +139,18 @@ static const char release_dead_sql[] =
 	"UPDATE approval.outbox SET claimed_until = NULL"
 	" WHERE state = 'pending' AND claimed_by = $1 AND claimed_until > pg_catalog.now()";
 
+/* Where the message of outbox row $1 was posted: its request's, or its
+ * offline break-glass use's (sql/024). */
 static const char slack_ts_sql[] =
-	"INSERT INTO approval.slack_messages (request_id, sink, channel, ts)"
-	" SELECT o.request_id, o.sink, $2, $3 FROM approval.outbox o"
-	"  WHERE o.id = $1::bigint AND o.request_id IS NOT NULL"
-	" ON CONFLICT (request_id, sink) DO UPDATE SET channel = EXCLUDED.channel,"
+	"WITH o AS (SELECT x.request_id, x.breakglass_code_id, x.sink FROM approval.outbox x"
+	"  WHERE x.id = $1::bigint),"
+	" r AS (INSERT INTO approval.slack_messages (request_id, sink, channel, ts)"
+	"  SELECT o.request_id, o.sink, $2, $3 FROM o WHERE o.request_id IS NOT NULL"
+	"  ON CONFLICT (request_id, sink) DO UPDATE SET channel = EXCLUDED.channel,"
+	"   ts = EXCLUDED.ts, posted_at = pg_catalog.now())"
+	" INSERT INTO approval.breakglass_slack_messages (code_id, sink, channel, ts)"
+	" SELECT o.breakglass_code_id, o.sink, $2, $3 FROM o WHERE o.breakglass_code_id IS NOT NULL"
+	" ON CONFLICT (code_id, sink) DO UPDATE SET channel = EXCLUDED.channel,"
 	"  ts = EXCLUDED.ts, posted_at = pg_catalog.now()";
 
 /* Rows nobody delivered within max_age (a sink no instance configures

@@ -11,13 +11,14 @@
 #   - notify=none on the rule: no row, nothing heard; notify=slack: Slack only;
 #   - an offline code's use reported through POST /v1/breakglass/uses (no
 #     request): the same three, kind offline, with the code id, no request,
-#     a link to the review list; reported again, nothing more is sent;
+#     a link to the web UI's review list; reported again, nothing more is sent;
 #     control characters in it are markers in Slack (no control character,
 #     no mrkdwn), raw but JSON-escaped in the webhook;
-#   - the review closed (POST /v1/requests/ID/review, approvalctl
-#     breakglass close BG-ID): the sinks that were told get
-#     'breakglass_reviewed' (who, when, the comment; Slack updates the
-#     message in place);
+#   - the review closed (POST /v1/requests/ID/review, POST
+#     /v1/breakglass/uses/BG-ID/review): the sinks that were told get
+#     'breakglass_reviewed' (who, when, the comment); Slack updates the
+#     message in place for both kinds (chat.update of the ts it was posted
+#     with: the request's, or the offline use's, sql/024), no new message;
 #   - a failing receiver: retried, in report_notification_failures, then
 #     delivered once it answers;
 #   - notify_escalation_sink: that sink hears every break-glass, also one
@@ -138,13 +139,13 @@ jcheck '.sig_ok == true and .body.event == "breakglass" and .headers["x-approve-
 jcheck '.body.breakglass.kind == "offline" and .body.breakglass.request_id == null and .body.request == null' "$w"
 jcheck '.body.breakglass.user == "dave" and .body.breakglass.target_user == "root" and .body.breakglass.host == "web1"' "$w"
 jcheck '.body.breakglass.command == "/usr/bin/systemctl restart postgresql" and .body.breakglass.used_at == "2023-11-14T22:13:20.000000Z"' "$w"
-jcheck '.body.breakglass.needs_review == true and .body.breakglass.url == "http://approvald.test/ui/reports"' "$w"
+jcheck '.body.breakglass.needs_review == true and .body.breakglass.url == "http://approvald.test/ui/breakglass"' "$w"
 jcheck '(.body.breakglass.reported_at | length > 0) and (.body.breakglass.issued_by | length > 0)' "$w"
 line=$(recv_last ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[0]}\"))")
 w="Slack message for ${ids[0]}"
 jcheck '.body.blocks[0].text.text == "⚠ BREAK-GLASS (offline code): dave became root on web1"' "$w"
 jcheck '[.body.blocks[] | .elements // [] | .[] | .action_id] == ["open"]' "$w"
-jcheck '[.body.blocks[] | .elements // [] | .[] | .url] == ["http://approvald.test/ui/reports"]' "$w"
+jcheck '[.body.blocks[] | .elements // [] | .[] | .url] == ["http://approvald.test/ui/breakglass"]' "$w"
 jcheck '[.body.blocks[] | .text.text // "" | select(contains("while approvald was unreachable"))] | length == 1' "$w"
 line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"${ids[0]}\"))")
 w="Teams card for ${ids[0]}"
@@ -181,16 +182,29 @@ jcheck '[.body.blocks[] | .text.text // "" | select(contains("closed by carol"))
 jcheck '[.body.blocks[] | .elements // [] | .[] | .action_id] == ["open"]' "$w"
 line=$(recv_last ".path == \"/teams\" and (.body | tostring | contains(\"$code\"))")
 jcheck '.body.attachments[0].content.body[0].inlines[0].color == "Good"' "Teams card for the review of $code"
-assert_rc 0 actl_admin breakglass close "${ids[0]}" --approver carol --comment "db outage, checked"
+off_ts=$(sql "SELECT ts FROM approval.breakglass_slack_messages WHERE code_id = '${ids[0]}' AND sink = 'slack'")
+[ -n "$off_ts" ] || fail "the Slack message of ${ids[0]} is not remembered"
+off_ch=$(sql "SELECT channel FROM approval.breakglass_slack_messages WHERE code_id = '${ids[0]}' AND sink = 'slack'")
+assert_eq C0TEST "$off_ch" "the channel it was posted in"
+http POST "/v1/breakglass/uses/${ids[0]}/review" --approver carol --json '{"comment": "db outage, checked"}'
+assert_status 200 "review of ${ids[0]} through the API"
 wait_recv 1 ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"${ids[0]}\"" 10
-wait_recv 2 ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[0]}\"))" 10
+wait_recv 1 ".path == \"/slack/api/chat.update\" and .body.ts == \"$off_ts\"" 10
 wait_recv 2 ".path == \"/teams\" and (.body | tostring | contains(\"${ids[0]}\"))" 10
+line=$(recv_last ".path == \"/slack/api/chat.update\" and .body.ts == \"$off_ts\"")
+w="Slack update for ${ids[0]}"
+jcheck ".body.channel == \"$off_ch\"" "$w"
+jcheck '.body.blocks[0].text.text == "✔ Break-glass reviewed: dave became root on web1"' "$w"
+jcheck '[.body.blocks[] | .text.text // "" | select(contains("(offline code) was reviewed and closed by carol"))] | length == 1' "$w"
+jcheck '[.body.blocks[] | .elements // [] | .[] | .url] == ["http://approvald.test/ui/breakglass"]' "$w"
+assert_eq 1 "$(recv_count ".path == \"/slack/api/chat.postMessage\" and (.body | tostring | contains(\"${ids[0]}\"))")" \
+	"Slack messages posted about ${ids[0]} (the review updated it, no new one)"
 line=$(recv_last ".path == \"/hook\" and .body.event == \"breakglass_reviewed\" and .body.breakglass.code == \"${ids[0]}\"")
 w="review webhook for ${ids[0]}"
 jcheck '.sig_ok == true and .body.breakglass.kind == "offline" and .body.breakglass.review == "closed"' "$w"
 jcheck '.body.breakglass.reviewed_by == "carol" and .body.breakglass.review_comment == "db outage, checked"' "$w"
 wait_until 20 drained || fail "the outbox was not drained"
-ok "a review closed: the same sinks hear who closed it (Slack updates its message in place)"
+ok "a review closed: the same sinks hear who closed it (Slack updates its message in place, both kinds)"
 
 # 3c. hostile text in a reported use reaches chat only as display text
 http POST /v1/breakglass/uses --host web1 --json "$(use "${ids[2]}" 'rm -rf /data\u001b]0;owned\u0007 <!channel>')"
