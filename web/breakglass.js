@@ -11,6 +11,7 @@
 import {api, session} from './api.js';
 import {h, clear, errorBox, retryBox, transient, timeEl, visible, field, commandView} from './dom.js';
 import {commentControl} from './review.js';
+import * as badge from './badge.js';
 
 const mayDecide = () => {
   const roles = session.me && Array.isArray(session.me.roles) ? session.me.roles : [];
@@ -101,6 +102,7 @@ export function mount(main) {
       const r = await api.breakglass(showClosed);
       if (!alive) return;
       const items = Array.isArray(r.items) ? r.items : [];
+      badge.setBreakglass(Number(r.open) || 0);
       const open = items.filter((it) => it.review !== 'closed');
       const closed = items.filter((it) => it.review === 'closed');
       const onClosed = (it) => load(`${kindLabel(it)} ${it.code} marked reviewed.`);

@@ -57,12 +57,16 @@ test('the requester sees their break-glass without a control; the API refuses th
 
 test('another approver closes both kinds from the Break-glass page', async () => {
   await signIn('carol', env('CAROL_PASSWORD'));
+  // on any page the nav says how many need review
+  await page.locator('#breakglass-count:not([hidden])').waitFor({timeout: 10000});
+  assert.equal(await page.locator('#breakglass-count').textContent(), '2', 'the nav count on the pending page');
   await page.locator('#nav a[data-page="breakglass"]').click();
   await page.locator(OFF).waitFor({timeout: 15000});
   assert.equal(new URL(page.url()).pathname, '/ui/breakglass');
   assert.equal(await page.locator('#nav a[data-page="breakglass"]').getAttribute('aria-current'), 'page');
   assert.equal(await page.title(), 'Break-glass · approvald');
   assert.match(await page.locator('#bg-open-h').textContent(), /Needs review \(2\)/);
+  assert.equal(await page.locator('#breakglass-count').textContent(), '2', 'the nav count');
   assert.equal(await page.locator('#bg-open .bg-item').count(), 2, 'both kinds open');
   const rule = await page.locator(RULE).textContent();
   assert.match(rule, /Breakglass rule: erin became root on web1/);
@@ -94,6 +98,7 @@ test('another approver closes both kinds from the Break-glass page', async () =>
   await page.locator(`#bg-open ${RULE}`).waitFor({state: 'detached', timeout: 10000});
   assert.match(await page.locator('#bg-open-h').textContent(), /Needs review \(0\)/);
   assert.match(await page.locator('#bg-open').textContent(), /Nothing needs review/);
+  assert.equal(await page.locator('#breakglass-count').isHidden(), true, 'no nav count with nothing open');
 
   await page.locator('#bg-show-closed').click();
   await page.locator(`#bg-closed ${OFF}`).waitFor({timeout: 10000});
