@@ -6,9 +6,12 @@ one summary line; it asserts nothing (the shell test does).
 
   trickle  --count N --interval S: N connections that each send one byte of
            a request head every S seconds; prints "closed SECONDS" for each
-           connection the server closed, "open SECONDS" for each still open
+           connection the server closed (and the status line it answered,
+           if any), "open SECONDS" for each still open
            at --max. With --body (and --token-file): the head of a POST
-           /v1/requests is sent whole, and its body trickles instead.
+           /v1/requests is sent whole, and its body trickles instead; a
+           create answered 503 (a crowded pool) is started again, and its
+           seconds count from then.
   hold     --count N --path P [--token-file F]: N connections that each send
            a complete GET request and wait; writes --ready FILE once all are
            sent, then holds them until --max or SIGTERM; prints
@@ -73,19 +76,27 @@ def closed_by_peer(s):
 def do_trickle(a):
     srcs = sources(a.src)
     head = request("/healthz", None)
-    conns = [connect(a.port, srcs[i % len(srcs)]) for i in range(a.count)]
+    token = None
     if a.body:
         with open(a.token_file) as f:
             token = f.read().strip()
         body = b'{"service":"sudo"' + b" " * 200 + b"}"
-        for s in conns:
-            s.setblocking(True)
-            s.sendall(("POST /v1/requests HTTP/1.1\r\nHost: approvald.test\r\n"
-                       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-                       "Content-Length: %d\r\n\r\n" % (token, len(body))).encode())
-            s.setblocking(False)
+        post = ("POST /v1/requests HTTP/1.1\r\nHost: approvald.test\r\n"
+                "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                "Content-Length: %d\r\n\r\n" % (token, len(body))).encode()
         head = body + b"\r\n"  # the trickled part; its last 2 bytes are never sent
+
+    def open_one(i):
+        s = connect(a.port, srcs[i % len(srcs)])
+        if a.body:
+            s.setblocking(True)
+            s.sendall(post)
+            s.setblocking(False)
+        return s
+
+    conns = [open_one(i) for i in range(a.count)]
     t0 = time.monotonic()
+    start = [t0] * a.count
     sent = [0] * a.count
     done = [None] * a.count
     next_byte = t0
@@ -94,24 +105,41 @@ def do_trickle(a):
         for i, s in enumerate(conns):
             if done[i] is not None:
                 continue
-            if closed_by_peer(s):
-                done[i] = now - t0
-                continue
-            if now >= next_byte and sent[i] < len(head) - 2:  # never complete
+            gone = closed_by_peer(s)
+            if not gone and now >= next_byte and sent[i] < len(head) - 2:  # never complete
                 try:
                     s.send(head[sent[i]:sent[i] + 1])
                     sent[i] += 1
                 except OSError:
-                    done[i] = now - t0
+                    gone = True
+            if not gone:
+                continue
+            if a.body and answer_of(s, peek=True).split(" ")[1:2] == ["503"]:
+                # a crowded pool answers a create 503 at once (the module
+                # retries): start this one again, its deadline anew
+                s.close()
+                conns[i] = open_one(i)
+                start[i], sent[i] = now, 0
+                continue
+            done[i] = now - start[i]
         if now >= next_byte:
             next_byte = now + a.interval
         time.sleep(0.05)
     for i, s in enumerate(conns):
         if done[i] is None:
-            print("open %.1f" % (time.monotonic() - t0))
+            print("open %.1f" % (time.monotonic() - start[i]))
         else:
-            print("closed %.1f" % done[i])
+            print(("closed %.1f %s" % (done[i], answer_of(s))).rstrip())
         s.close()
+
+
+def answer_of(s, peek=False):
+    """The status line the server answered on s before it closed, or ""."""
+    try:
+        data = s.recv(4096, socket.MSG_DONTWAIT | (socket.MSG_PEEK if peek else 0))
+    except OSError:
+        return ""
+    return data.split(b"\r\n", 1)[0].decode("latin-1") if data else ""
 
 
 def open_many(a):
