@@ -1,7 +1,6 @@
 // common.mjs: what a browser test file needs besides its cases: its
 // environment (set by its .sh runner), signing in through the page, and
-// an axe-core run that must find no violation. (Older test files still
-// carry their own copies.)
+// an axe-core run that must find no violation.
 
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';

@@ -19,11 +19,9 @@ approvald_start
 mk_host web1
 mk_host db-1
 mk_host db-2
-mk_approver carol carol
+browser_approver carol carol
 mk_approver dba1 d1
 mk_approver dba2 d2
-actl_admin approver passwd carol <<<"carol-Secret-1" >>"$T/admin.log" 2>&1 ||
-	fail "approvalctl approver passwd carol failed"
 cat >"$T/policy.conf" <<'EOP'
 default require approvals=1
 group dba dba1 dba2

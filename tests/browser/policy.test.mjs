@@ -6,19 +6,13 @@
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {launch} from './launch.mjs';
+import {envOf, axeClean} from './common.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run tests/browser/policy.sh`);
-  return v;
-};
+const env = envOf('policy.sh');
 const URL0 = env('APPROVALD_URL');
 const SHOTS = env('SCREENSHOT_DIR');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let page;
@@ -60,9 +54,7 @@ test('the Policy page shows the policy as it decides, read-only', async () => {
   assert.equal(await page.locator('#main form, #main button, #main input, #main textarea, #main select').count(), 0,
     'nothing on the page writes');
   assert.equal(await page.title(), 'Policy · approvald');
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, {resultTypes: ['violations']}));
-  assert.deepEqual(res.violations.map((x) => `${x.id}: ${x.help}`), [], 'axe violations');
+  await axeClean(page, 'policy page');
   await page.screenshot({path: join(SHOTS, 'policy.png'), fullPage: true});
   // a reload of the page's own URL shows it again
   await page.goto(`${URL0}/ui/policy`);

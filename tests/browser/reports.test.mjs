@@ -17,13 +17,10 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {envOf} from './common.mjs';
 import {launch} from './launch.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run tests/browser/reports.sh`);
-  return v;
-};
+const env = envOf('reports.sh');
 const URL0 = env('APPROVALD_URL');
 const SHOTS = env('SCREENSHOT_DIR');
 const EXPECT = JSON.parse(env('REPORT_EXPECT'));   // {outcome: count}

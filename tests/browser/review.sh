@@ -19,12 +19,8 @@ browser_setup
 db_start
 approvald_start
 mk_host web1
-mk_approver carol carol
-mk_approver erin erin
-for who in carol erin; do
-	actl_admin approver passwd "$who" <<<"$who-Secret-1" >>"$T/admin.log" 2>&1 ||
-		fail "approvalctl approver passwd $who failed"
-done
+browser_approver carol carol
+browser_approver erin erin
 actl_admin policy add 'breakglass service=bg' >>"$T/admin.log" 2>&1 || fail "policy add failed"
 
 api_create web1 '.service = "bg" | .user = "erin" | .reason = "primary down, pager silent"'

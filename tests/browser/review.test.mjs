@@ -8,19 +8,13 @@
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {launch} from './launch.mjs';
+import {envOf, signIn as signInAt, axeClean} from './common.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run tests/browser/review.sh`);
-  return v;
-};
+const env = envOf('review.sh');
 const URL0 = env('APPROVALD_URL');
 const SHOTS = env('SCREENSHOT_DIR');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let page;
@@ -36,13 +30,7 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-async function signIn(login, password) {
-  await page.goto(`${URL0}/ui/`);
-  await page.locator('#login').fill(login);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.locator('h1', {hasText: 'Pending requests'}).waitFor({timeout: 15000});
-}
+const signIn = (login, password) => signInAt(page, URL0, login, password);
 
 async function signOut() {
   await page.context().clearCookies();
@@ -53,12 +41,7 @@ async function openRequest(id) {
   await page.locator('#cmd').waitFor({timeout: 15000});
 }
 
-async function axe(name) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, {resultTypes: ['violations']}));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} at ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(v, [], `${name}: axe violations`);
-}
+const axe = (name) => axeClean(page, name);
 
 test('the requester sees the review disabled; the API refuses them', async () => {
   await signIn('erin', env('ERIN_PASSWORD'));

@@ -29,12 +29,8 @@ db_start
 approvald_start
 mk_host web1
 mk_host db2
-mk_approver carol carol
-mk_approver dana dana
-actl_admin approver passwd carol <<<"carol-Secret-1" >>"$T/admin.log" 2>&1 ||
-	fail "approvalctl approver passwd carol failed"
-actl_admin approver passwd dana <<<"dana-Secret-1" >>"$T/admin.log" 2>&1 ||
-	fail "approvalctl approver passwd dana failed"
+browser_approver carol carol
+browser_approver dana dana
 
 # A rule that needs two of group dba (carol, dana) for service x: the
 # request page and the Pending row show the rule and the approvals given.

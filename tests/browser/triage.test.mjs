@@ -16,19 +16,13 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {launch} from './launch.mjs';
+import {envOf, signIn as signInAt, axeClean} from './common.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run tests/browser/triage.sh`);
-  return v;
-};
+const env = envOf('triage.sh');
 const URL0 = env('APPROVALD_URL');
 const SHOTS = env('SCREENSHOT_DIR');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const NL40 = 'sudo systemctl status nginx' + '\n'.repeat(40) + 'rm -rf --no-preserve-root /';
 const TAIL = 'rm -rf --no-preserve-root /';
 
@@ -73,27 +67,16 @@ async function create(fields, token = env('HOST_TOKEN_WEB1')) {
 const shot = (name, opts = {}) => page.screenshot({path: join(SHOTS, `triage-${name}.png`), fullPage: true, ...opts});
 const pgctl = (what) => execFileSync(env('PG_CTL'), [what], {stdio: 'inherit', timeout: 90000});
 
-async function signIn(p, login, password) {
-  await p.goto(`${URL0}/ui/`);
-  await p.locator('#login').fill(login);
-  await p.locator('#password').fill(password);
-  await p.getByRole('button', {name: 'Sign in'}).click();
-  await p.locator('h1', {hasText: 'Pending requests'}).waitFor({timeout: 15000});
-}
+const signIn = (p, login, password) => signInAt(p, URL0, login, password);
 
 async function openRequest(id) {
   await page.goto(`${URL0}/ui/requests/${id}`);
   await page.locator('#cmd').waitFor({timeout: 15000});
 }
 
-// axe-core in the page; every violation listed in the failure.
-async function axe(name) {
-  // evaluated through the debugging protocol: the page's CSP allows no inline script
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, {resultTypes: ['violations']}));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} at ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(v, [], `${name}: axe violations`);
-}
+// axe-core in the page (evaluated through the debugging protocol: the
+// page's CSP allows no inline script); every violation listed.
+const axe = (name) => axeClean(page, name);
 
 async function widthHolds(what) {
   const [doc, vw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -18,13 +18,10 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
+import {envOf} from './common.mjs';
 import {chromium} from 'playwright-core';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run tests/browser/run.sh`);
-  return v;
-};
+const env = envOf('run.sh');
 const URL0 = env('APPROVALD_URL');
 const SHOTS = env('SCREENSHOT_DIR');
 const CODE_RE = /[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}/;
