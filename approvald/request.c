@@ -298,19 +298,27 @@ request_review(struct app *app, const char *ref, const struct identity *who,
 
 enum request_result
 request_review_offline(struct app *app, const char *code_id, const struct identity *who,
-		       const char *comment)
+		       const char *comment, char **item)
 {
 	char what[APPROVE_BG_ID_LEN + 32];
+	enum request_result res;
 	struct db_conn *db;
 	int rc;
 
+	*item = NULL;
 	if (!comment || !*comment)
 		return REQUEST_BAD;
 	db = db_get(app->db, DB_WAIT_MS);
 	if (!db)
 		return REQUEST_DB_DOWN;
 	rc = req_review_offline(db, code_id, who->id, comment);
-	db_put(app->db, db);
 	snprintf(what, sizeof(what), "break-glass %.*s (offline code)", APPROVE_BG_ID_LEN, code_id);
-	return reviewed(rc, what, who);
+	res = reviewed(rc, what, who);
+	if (res == REQUEST_OK) {
+		rc = breakglass_list_json(db, who->id, 1, 1, code_id, item);
+		res = rc == 0 ? REQUEST_OK : rc == -ENOMEM || rc == -EPROTO ? REQUEST_FAILED :
+		      REQUEST_DB_DOWN;
+	}
+	db_put(app->db, db);
+	return res;
 }

@@ -68,11 +68,13 @@ enum request_result request_review(struct app *app, const char *ref,
 				   const struct identity *who, const char *comment,
 				   json_object **detail);
 /* Close the review of the offline break-glass use code_id (a well-formed
- * BG- id) as approver who with comment (required): OK, BAD (blank
- * comment), NOT_FOUND (no use of that code reported), REVIEWED, SELF
- * (the requester), FORBIDDEN, DB_DOWN. */
+ * BG- id) as approver who with comment (required). OK: *item (malloc'd)
+ * is its item of GET /v1/breakglass now. BAD (blank comment), NOT_FOUND
+ * (no use of that code reported), REVIEWED, SELF (the requester),
+ * FORBIDDEN, DB_DOWN, FAILED. */
 enum request_result request_review_offline(struct app *app, const char *code_id,
-					   const struct identity *who, const char *comment);
+					   const struct identity *who, const char *comment,
+					   char **item);
 /* The detail of the request named by ref, for approver_id. */
 enum request_result request_show(struct app *app, const char *ref, long long approver_id,
 				 json_object **detail);

@@ -270,30 +270,20 @@ route_breakglass_review(struct http_req *r)
 {
 	enum request_result res;
 	enum MHD_Result reply;
-	struct db_conn *db;
-	char *comment, *json = NULL;
-	int rc;
+	char *comment, *json;
 
 	if (r->param_bad || !approve_bg_id_valid(r->param))
 		return http_reply_error(r, 400, "bad_request",
 					"expected a break-glass code id (BG-XXXXXXXX)");
 	if (review_comment(r, &comment, &reply) < 0)
 		return reply;
-	res = request_review_offline(r->app, r->param, &r->who, comment);
+	res = request_review_offline(r->app, r->param, &r->who, comment, &json);
 	free(comment);
 	if (res == REQUEST_NOT_FOUND)
 		return http_reply_error(r, 404, "not_found",
 					"no use of that break-glass code is on record");
 	if (res != REQUEST_OK)
 		return reply_result(r, res, NULL);
-	db = db_get(r->app->db, DB_WAIT_MS);
-	if (!db)
-		return http_reply_db_down(r);
-	rc = breakglass_list_json(db, r->who.id, 1, 1, r->param, &json);
-	db_put(r->app->db, db);
-	if (rc < 0)
-		return rc == -EIO || rc == -ETIMEDOUT ? http_reply_db_down(r) :
-		       http_reply_error(r, 500, "internal_error", "the break-glass read failed");
 	return http_reply_json(r, 200, json);
 }
 
