@@ -11,8 +11,7 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {launch} from './launch.mjs';
-import {envOf, signIn as signInAt, axeClean} from './common.mjs';
+import {envOf, launchWatched, signIn as signInAt, axeClean} from './common.mjs';
 
 const env = envOf('breakglass.sh');
 const URL0 = env('APPROVALD_URL');
@@ -25,10 +24,8 @@ let page;
 const errors = [];
 
 before(async () => {
-  browser = await launch({viewport: {width: 1280, height: 900}});
+  browser = await launchWatched(errors, {viewport: {width: 1280, height: 900}, dialogs: true});
   page = browser.page;
-  page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
-  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
 });
 
 after(async () => {

@@ -1,10 +1,12 @@
 // common.mjs: what a browser test file needs besides its cases: its
-// environment (set by its .sh runner), signing in through the page, and
-// an axe-core run that must find no violation.
+// environment (set by its .sh runner), a browser whose page errors are
+// collected, signing in through the page, and an axe-core run that must
+// find no violation.
 
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
+import {launch} from './launch.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -15,6 +17,15 @@ export function envOf(runner) {
     if (!v) throw new Error(`${k} is not set: run tests/browser/${runner}`);
     return v;
   };
+}
+
+// launch.mjs's browser (options passed on) whose page pushes every page
+// error, and with dialogs every dialog (dismissed), to errors.
+export async function launchWatched(errors, {dialogs = false, ...options} = {}) {
+  const browser = await launch(options);
+  browser.page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
+  if (dialogs) browser.page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return browser;
 }
 
 // Sign in on the page's form at url; the pending list is the proof.

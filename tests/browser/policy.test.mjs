@@ -7,8 +7,7 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {launch} from './launch.mjs';
-import {envOf, axeClean} from './common.mjs';
+import {envOf, launchWatched, signIn, axeClean} from './common.mjs';
 
 const env = envOf('policy.sh');
 const URL0 = env('APPROVALD_URL');
@@ -19,9 +18,8 @@ let page;
 const errors = [];
 
 before(async () => {
-  browser = await launch({viewport: {width: 1280, height: 900}});
+  browser = await launchWatched(errors, {viewport: {width: 1280, height: 900}});
   page = browser.page;
-  page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
 });
 
 after(async () => {
@@ -29,11 +27,7 @@ after(async () => {
 });
 
 test('the Policy page shows the policy as it decides, read-only', async () => {
-  await page.goto(`${URL0}/ui/`);
-  await page.locator('#login').fill('carol');
-  await page.locator('#password').fill(env('CAROL_PASSWORD'));
-  await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.locator('h1', {hasText: 'Pending requests'}).waitFor({timeout: 15000});
+  await signIn(page, URL0, 'carol', env('CAROL_PASSWORD'));
   await page.locator('#nav a[data-page="policy"]').click();
   await page.locator('#rules').waitFor({timeout: 15000});
   assert.equal(new URL(page.url()).pathname, '/ui/policy');

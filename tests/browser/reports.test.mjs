@@ -17,8 +17,7 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {envOf} from './common.mjs';
-import {launch} from './launch.mjs';
+import {envOf, launchWatched} from './common.mjs';
 
 const env = envOf('reports.sh');
 const URL0 = env('APPROVALD_URL');
@@ -33,9 +32,8 @@ const errors = [];
 const foreign = [];
 
 before(async () => {
-  browser = await launch({acceptDownloads: true});
+  browser = await launchWatched(errors, {acceptDownloads: true});
   page = browser.page;
-  page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
   // the who-am-I call before sign-in answers 401 by design
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());

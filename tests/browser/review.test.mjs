@@ -9,8 +9,7 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {launch} from './launch.mjs';
-import {envOf, signIn as signInAt, axeClean} from './common.mjs';
+import {envOf, launchWatched, signIn as signInAt, axeClean} from './common.mjs';
 
 const env = envOf('review.sh');
 const URL0 = env('APPROVALD_URL');
@@ -21,9 +20,8 @@ let page;
 const errors = [];
 
 before(async () => {
-  browser = await launch({viewport: {width: 1280, height: 900}});
+  browser = await launchWatched(errors, {viewport: {width: 1280, height: 900}});
   page = browser.page;
-  page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
 });
 
 after(async () => {

@@ -17,8 +17,7 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {join} from 'node:path';
-import {launch} from './launch.mjs';
-import {envOf, signIn as signInAt, axeClean} from './common.mjs';
+import {envOf, launchWatched, signIn as signInAt, axeClean} from './common.mjs';
 
 const env = envOf('triage.sh');
 const URL0 = env('APPROVALD_URL');
@@ -31,9 +30,8 @@ let page;
 const errors = [];
 
 before(async () => {
-  browser = await launch({viewport: {width: 1280, height: 900}});
+  browser = await launchWatched(errors, {viewport: {width: 1280, height: 900}});
   page = browser.page;
-  page.on('pageerror', (e) => { errors.push(e.message); console.error('# page error:', e.message); });
 });
 
 after(async () => {

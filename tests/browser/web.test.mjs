@@ -16,10 +16,9 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {envOf} from './common.mjs';
-import {chromium} from 'playwright-core';
+import {launch} from './launch.mjs';
 
 const env = envOf('run.sh');
 const URL0 = env('APPROVALD_URL');
@@ -29,7 +28,7 @@ const LIVE_MS = 5000;     // "within a second", asserted with a generous bound
 
 let ctx;
 let page;
-let profile;
+let browser;
 const children = new Set();
 
 // ---- helpers --------------------------------------------------------------
@@ -123,25 +122,15 @@ const shot = (name, opts = {}) => page.screenshot({path: join(SHOTS, `${name}.pn
 // ---- setup ----------------------------------------------------------------
 
 before(async () => {
-  profile = mkdtempSync(join(env('BROWSER_TMP'), 'chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: env('CHROMIUM'),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: {width: 1200, height: 900},
-    timezoneId: 'UTC',
-    locale: 'en-GB',
-  });
-  page = ctx.pages()[0] || await ctx.newPage();
+  browser = await launch();
+  ({ctx, page} = browser);
   page.on('pageerror', (e) => console.error('# page error:', e.message));
 });
 
 after(async () => {
   for (const p of children) p.kill('SIGINT');   // the module cancels its request
   await Promise.all([...children].map((p) => new Promise((r) => p.on('exit', r))));
-  if (ctx) await ctx.close();
-  if (profile) rmSync(profile, {recursive: true, force: true});
+  if (browser) await browser.close();
 });
 
 // The PAM calls run as root (pamdrive under pam_wrapper), so the module
